@@ -1,0 +1,77 @@
+/**
+ * The one table of diagnostic codes. Codes are stable: never renumber or reuse one.
+ * docs/error-codes.md is checked against this table by a test.
+ *
+ * Ranges: MXC00xx input and I/O, MXC10xx syntax, MXC11xx names and values,
+ * MXC12xx params, MXC13xx imports and inheritance, MXC14xx syscall conditions,
+ * MXC15xx command-line requests, MXC2xxx verifier, MXC3xxx targets.
+ */
+export type Severity = 'error' | 'warning' | 'note';
+
+export interface CodeInfo {
+  title: string;
+  severity: Severity;
+}
+
+export const CODES = {
+  MXC0001: { title: 'cannot read file', severity: 'error' },
+  MXC0002: { title: 'file too large', severity: 'error' },
+  MXC0003: { title: 'not a text file', severity: 'error' },
+  MXC0004: { title: 'too many diagnostics', severity: 'note' },
+
+  MXC1001: { title: 'unexpected token', severity: 'error' },
+  MXC1002: { title: 'unterminated string', severity: 'error' },
+  MXC1003: { title: 'unexpected character', severity: 'error' },
+  MXC1004: { title: 'nesting too deep', severity: 'error' },
+  MXC1005: { title: 'no policy declared', severity: 'error' },
+  MXC1006: { title: 'invalid escape sequence', severity: 'error' },
+  MXC1007: { title: 'invalid number', severity: 'error' },
+
+  MXC1101: { title: 'unknown syscall', severity: 'error' },
+  MXC1102: { title: 'relative path', severity: 'error' },
+  MXC1103: { title: 'invalid glob', severity: 'error' },
+  MXC1104: { title: 'unknown access right', severity: 'error' },
+  MXC1105: { title: 'unknown setting', severity: 'error' },
+  MXC1106: { title: 'duplicate declaration', severity: 'error' },
+  MXC1107: { title: 'invalid host', severity: 'error' },
+  MXC1108: { title: 'invalid address or CIDR', severity: 'error' },
+  MXC1109: { title: 'invalid port', severity: 'error' },
+  MXC1110: { title: 'unknown network operation or protocol', severity: 'error' },
+  MXC1111: { title: 'unknown action', severity: 'error' },
+  MXC1112: { title: 'unknown errno', severity: 'error' },
+  MXC1113: { title: 'unknown constant', severity: 'error' },
+  MXC1114: { title: 'unknown syscall argument', severity: 'error' },
+  MXC1115: { title: 'unknown syscall group', severity: 'error' },
+  MXC1116: { title: 'unknown isolation level', severity: 'error' },
+  MXC1117: { title: 'unknown target', severity: 'error' },
+  MXC1118: { title: 'invalid value', severity: 'error' },
+  MXC1119: { title: 'unknown section', severity: 'error' },
+  MXC1120: { title: 'syscall unknown on some architectures', severity: 'warning' },
+  MXC1121: { title: 'empty rule', severity: 'error' },
+  MXC1122: { title: 'invalid assertion', severity: 'error' },
+
+  MXC1201: { title: 'unknown parameter', severity: 'error' },
+  MXC1202: { title: 'duplicate parameter', severity: 'error' },
+  MXC1203: { title: 'parameter type mismatch', severity: 'error' },
+  MXC1204: { title: 'missing parameter value', severity: 'error' },
+  MXC1205: { title: 'unknown parameter type', severity: 'error' },
+  MXC1206: { title: 'invalid parameter constraint', severity: 'error' },
+  MXC1207: { title: 'parameter value violates its constraint', severity: 'error' },
+
+  MXC1301: { title: 'import cycle', severity: 'error' },
+  MXC1302: { title: 'import not found', severity: 'error' },
+  MXC1303: { title: 'unknown policy', severity: 'error' },
+  MXC1304: { title: 'inheritance cycle', severity: 'error' },
+  MXC1305: { title: 'allow contradicts an inherited deny', severity: 'error' },
+  MXC1306: { title: 'duplicate policy', severity: 'error' },
+  MXC1307: { title: 'ambiguous policy', severity: 'error' },
+
+  MXC1401: { title: 'condition on a pointer argument', severity: 'error' },
+  MXC1402: { title: 'value out of range for argument', severity: 'error' },
+  MXC1403: { title: 'condition too complex', severity: 'error' },
+  MXC1404: { title: 'action not allowed here', severity: 'error' },
+
+  MXC1501: { title: 'invalid request', severity: 'error' },
+} as const satisfies Record<string, CodeInfo>;
+
+export type Code = keyof typeof CODES;
