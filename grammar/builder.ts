@@ -408,7 +408,7 @@ export class AstBuilder {
     const cmp: A.Comparison = {
       kind: 'Compare',
       arg,
-      op: (opTok.image === '=>' ? '>=' : opTok.image) as A.CompareOp,
+      op: opTok.image as A.CompareOp,
       value: this.valueExpr(this.node(c, 'rhs')),
       span,
     };

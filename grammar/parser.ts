@@ -230,7 +230,8 @@ export class MxcParser extends CstParser {
   syscallRule = this.RULE('syscallRule', () => {
     this.SUBRULE(this.effect);
     this.SUBRULE(this.syscallTargets);
-    this.OPTION(() => this.SUBRULE(this.action));
+    // Only a name can follow as the action: `allow` starts the next rule.
+    this.OPTION({ GATE: () => this.LA(1).tokenType === T.Identifier, DEF: () => this.SUBRULE(this.action) });
   });
 
   syscallTargets = this.RULE('syscallTargets', () => {
@@ -255,7 +256,8 @@ export class MxcParser extends CstParser {
   });
 
   action = this.RULE('action', () => {
-    this.CONSUME(T.Identifier, { LABEL: 'name' });
+    // `allow` is a keyword but also the action of `default allow`.
+    this.OR1([{ ALT: () => this.CONSUME(T.Identifier, { LABEL: 'name' }) }, { ALT: () => this.CONSUME(T.Allow, { LABEL: 'name' }) }]);
     this.OPTION(() => {
       this.CONSUME(T.LParen);
       this.OR([{ ALT: () => this.CONSUME2(T.Identifier, { LABEL: 'arg' }) }, { ALT: () => this.SUBRULE(this.number) }]);

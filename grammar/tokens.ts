@@ -78,7 +78,7 @@ export const Colon = createToken({ name: 'Colon', pattern: /:/, label: "':'" });
 export const EqEq = createToken({ name: 'EqEq', pattern: /==/, label: "'=='" });
 export const NotEq = createToken({ name: 'NotEq', pattern: /!=/, label: "'!='" });
 export const LtEq = createToken({ name: 'LtEq', pattern: /<=/, label: "'<='" });
-export const GtEq = createToken({ name: 'GtEq', pattern: /=>|>=/, label: "'>='" });
+export const GtEq = createToken({ name: 'GtEq', pattern: />=/, label: "'>='" });
 export const Lt = createToken({ name: 'Lt', pattern: /</, label: "'<'" });
 export const Gt = createToken({ name: 'Gt', pattern: />/, label: "'>'" });
 export const Equals = createToken({ name: 'Equals', pattern: /=/, label: "'='" });

@@ -45,9 +45,7 @@ export const CODES = {
   MXC1116: { title: 'unknown isolation level', severity: 'error' },
   MXC1117: { title: 'unknown target', severity: 'error' },
   MXC1118: { title: 'invalid value', severity: 'error' },
-  MXC1119: { title: 'unknown section', severity: 'error' },
   MXC1120: { title: 'syscall unknown on some architectures', severity: 'warning' },
-  MXC1121: { title: 'empty rule', severity: 'error' },
   MXC1122: { title: 'invalid assertion', severity: 'error' },
 
   MXC1201: { title: 'unknown parameter', severity: 'error' },

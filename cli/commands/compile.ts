@@ -1,0 +1,66 @@
+import type { Command } from 'commander';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { compileFile } from '../../compiler/index.js';
+import { hasErrors } from '../../compiler/diagnostics/diagnostic.js';
+import { buildArtifacts, TARGETS } from '../../targets/index.js';
+import { collectParam, EXIT_FINDINGS, EXIT_OK, parseFormat, printDiagnostics, UsageError, type CommandContext } from '../context.js';
+
+export function registerCompile(program: Command, ctx: CommandContext): void {
+  const names = TARGETS.map((t) => t.name);
+  program
+    .command('compile')
+    .description('compile a policy to backend artifacts with a manifest and fidelity report')
+    .argument('<file>', 'policy file (.mxc)')
+    .option('-t, --target <name>', `target to build, repeatable (${names.join(', ')}); default: all`, (v: string, prev: string[] = []) => [...prev, v])
+    .option('-o, --out <dir>', 'write artifacts and manifest.json into this directory (default: print a single target to stdout)')
+    .option('--param <name=value>', 'set a policy parameter, repeatable', collectParam)
+    .option('--policy <name>', 'which policy to compile when the file declares several')
+    .option('--format <format>', 'diagnostics as text or json', 'text')
+    .addHelpText('after', `
+Examples:
+  mxcc compile corpus/coding-agent.mxc -o out/
+  mxcc compile policy.mxc -t ir                      print the IR as JSON
+  mxcc compile policy.mxc --param workspace=/src -o out/
+
+Output is byte-identical for the same policy and flags.
+Exit status: 0 compiled, 1 errors in the policy, 2 usage or I/O error.`)
+    .action((file: string, opts: { target?: string[]; out?: string; param?: Record<string, string>; policy?: string; format: string }) => {
+      const format = parseFormat(opts.format);
+      const targets = opts.target ?? names;
+      for (const t of targets) {
+        if (!names.includes(t)) throw new UsageError(`unknown target "${t}"; targets: ${names.join(', ')}`);
+      }
+      const result = compileFile(file, { cwd: ctx.io.cwd, params: opts.param ?? {}, ...(opts.policy ? { policy: opts.policy } : {}) });
+      if (!result.ir || hasErrors(result.diagnostics)) {
+        printDiagnostics(ctx.io, result.diagnostics, result.sources, format);
+        ctx.exit(result.diagnostics.some((d) => d.code === 'MXC0001') ? 2 : EXIT_FINDINGS);
+        return;
+      }
+      const built = buildArtifacts(result.ir, targets);
+      printDiagnostics(ctx.io, [...result.diagnostics, ...built.diagnostics], result.sources, format);
+      if (hasErrors(built.diagnostics)) {
+        ctx.exit(EXIT_FINDINGS);
+        return;
+      }
+      if (!opts.out) {
+        const only = built.files.filter((f) => f.path !== 'manifest.json');
+        if (only.length !== 1) throw new UsageError(`${only.length} files were produced; pass -o DIR to write them, or one -t target`);
+        const content = only[0]!.content;
+        if (typeof content !== 'string') throw new UsageError(`${only[0]!.path} is binary; pass -o DIR to write it`);
+        ctx.io.stdout(content);
+        ctx.exit(EXIT_OK);
+        return;
+      }
+      const outDir = path.resolve(ctx.io.cwd, opts.out);
+      for (const f of built.files) {
+        const dest = path.join(outDir, f.path);
+        mkdirSync(path.dirname(dest), { recursive: true });
+        writeFileSync(dest, f.content);
+      }
+      if (format === 'text') {
+        ctx.io.stderr(`compiled ${result.ir.name} → ${path.relative(ctx.io.cwd, outDir) || '.'}/ (${built.files.map((f) => f.path).join(', ')})\n`);
+      }
+      ctx.exit(EXIT_OK);
+    });
+}

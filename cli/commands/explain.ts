@@ -1,0 +1,78 @@
+import type { Command } from 'commander';
+import { compileFile } from '../../compiler/index.js';
+import { diagnostic } from '../../compiler/diagnostics/diagnostic.js';
+import { decide } from '../../compiler/evaluate.js';
+import type { PolicyIR } from '../../compiler/ir.js';
+import { formatRequest, parseRequest } from '../../compiler/request.js';
+import { LineMap } from '../../grammar/location.js';
+import { collectParam, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, parseFormat, printDiagnostics, type CommandContext } from '../context.js';
+
+export function registerExplain(program: Command, ctx: CommandContext): void {
+  program
+    .command('explain')
+    .description('decide one request against a policy and show the deciding rules')
+    .argument('<file>', 'policy file (.mxc)')
+    .argument('<request>', 'e.g. "read /home/u/.ssh/config", "connect tcp example.com:443", "syscall x86_64 socket 2 1 0"')
+    .option('--param <name=value>', 'set a policy parameter, repeatable', collectParam)
+    .option('--policy <name>', 'which policy to use when the file declares several')
+    .option('--format <format>', 'text or json', 'text')
+    .addHelpText('after', `
+Request forms:
+  read|list|write|create|delete|exec|ioctl|truncate|refer /abs/path
+  connect|bind tcp|udp HOST:PORT      (IPv6 as [::1]:443)
+  resolve HOST
+  syscall [x86_64|aarch64] NAME|NR [ARG...]   or   syscall NAME(ARG, ...)
+
+Exit status: 0 the request is allowed, 1 it is denied, 2 usage or policy error.`)
+    .action((file: string, requestText: string, opts: { param?: Record<string, string>; policy?: string; format: string }) => {
+      const format = parseFormat(opts.format);
+      const parsed = parseRequest(requestText);
+      if ('error' in parsed) {
+        printDiagnostics(ctx.io, [diagnostic('MXC1501', parsed.error, { help: 'see mxcc explain --help for the request forms' })], new Map(), format);
+        ctx.exit(EXIT_USAGE);
+        return;
+      }
+      const result = compileFile(file, { cwd: ctx.io.cwd, params: opts.param ?? {}, ...(opts.policy ? { policy: opts.policy } : {}) });
+      if (!result.ir) {
+        printDiagnostics(ctx.io, result.diagnostics, result.sources, format);
+        ctx.exit(EXIT_USAGE);
+        return;
+      }
+      let decision;
+      try {
+        decision = decide(result.ir, parsed.request, opts.param ?? {});
+      } catch (e) {
+        printDiagnostics(ctx.io, [diagnostic('MXC1501', (e as Error).message, { help: 'give the value with --param name=value' })], new Map(), format);
+        ctx.exit(EXIT_USAGE);
+        return;
+      }
+      const rules = decision.deciding.map((id) => describeRule(result.ir!, id, result.sources, result.program));
+      if (format === 'json') {
+        ctx.io.stdout(JSON.stringify({ request: formatRequest(parsed.request), allowed: decision.allowed, action: decision.action, reason: decision.reason, deciding: rules }, null, 2) + '\n');
+      } else {
+        const verdict = decision.allowed ? 'ALLOW' : 'DENY';
+        const why: Record<string, string> = {
+          'denied-by-rule': 'denied by',
+          'allowed-by-rule': 'allowed by',
+          'no-matching-allow': 'no allow rule matches (default deny)',
+          'default-action': 'no rule matches; the syscall default action applies',
+        };
+        const action = decision.action.kind === 'errno' ? `errno(${decision.action.errno})` : decision.action.kind;
+        let out = `${verdict} ${formatRequest(parsed.request)}${decision.action.kind === 'allow' ? '' : ` → ${action}`}\n  ${why[decision.reason] ?? decision.reason}${rules.length ? ':' : ''}\n`;
+        for (const r of rules) out += `    ${r.id}  ${r.location}  ${r.source}\n`;
+        ctx.io.stdout(out);
+      }
+      ctx.exit(decision.allowed ? EXIT_OK : EXIT_FINDINGS);
+    });
+}
+
+function describeRule(ir: PolicyIR, id: string, sources: Map<string, string>, program: { files: Map<string, { display: string; irName: string }> }): { id: string; location: string; source: string } {
+  const all = [...ir.fs.rules, ...ir.net.rules, ...ir.syscalls.rules.x86_64, ...ir.syscalls.rules.aarch64];
+  const rule = all.find((r) => r.id === id);
+  if (!rule) return { id, location: '?', source: '' };
+  const o = rule.origin;
+  const display = [...program.files.values()].find((f) => f.irName === o.file)?.display ?? o.file;
+  const text = sources.get(display);
+  const line = text === undefined ? '' : new LineMap(text).lineText(o.line).trim();
+  return { id, location: `${display}:${o.line}:${o.column}`, source: line };
+}

@@ -1,0 +1,62 @@
+/** Shared rendering for commands: diagnostics to stderr (text) or stdout (json), exit codes. */
+import { renderJson, renderText, shouldUseColor, summaryLine } from '../compiler/diagnostics/render.js';
+import type { Diagnostic } from '../compiler/diagnostics/diagnostic.js';
+
+export const EXIT_OK = 0;
+export const EXIT_FINDINGS = 1;
+export const EXIT_USAGE = 2;
+
+export type OutputFormat = 'text' | 'json';
+
+export interface Io {
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+  stdoutIsTTY: boolean;
+  stderrIsTTY: boolean;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
+export function processIo(): Io {
+  return {
+    stdout: (s) => process.stdout.write(s),
+    stderr: (s) => process.stderr.write(s),
+    stdoutIsTTY: process.stdout.isTTY === true,
+    stderrIsTTY: process.stderr.isTTY === true,
+    env: process.env,
+    cwd: process.cwd(),
+  };
+}
+
+/** Text diagnostics go to stderr with a summary; JSON goes to stdout as one array. */
+export function printDiagnostics(io: Io, diagnostics: readonly Diagnostic[], sources: ReadonlyMap<string, string>, format: OutputFormat): void {
+  if (format === 'json') {
+    io.stdout(renderJson(diagnostics));
+    return;
+  }
+  if (diagnostics.length === 0) return;
+  const color = shouldUseColor({ isTTY: io.stderrIsTTY }, io.env);
+  io.stderr(renderText(diagnostics, sources, { color }) + '\n' + summaryLine(diagnostics) + '\n');
+}
+
+export class UsageError extends Error {}
+
+export function parseFormat(value: string): OutputFormat {
+  if (value !== 'text' && value !== 'json') throw new UsageError(`--format must be text or json (got "${value}")`);
+  return value;
+}
+
+/** `--param k=v` values collected into a record; a repeated key is a usage error. */
+export function collectParam(value: string, previous: Record<string, string> = {}): Record<string, string> {
+  const eq = value.indexOf('=');
+  if (eq <= 0) throw new UsageError(`--param expects name=value (got "${value}")`);
+  const key = value.slice(0, eq);
+  if (key in previous) throw new UsageError(`--param ${key} is given twice`);
+  return { ...previous, [key]: value.slice(eq + 1) };
+}
+
+export interface CommandContext {
+  io: Io;
+  /** Set the process exit code for this run (the highest value wins). */
+  exit: (code: number) => void;
+}

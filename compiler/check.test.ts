@@ -1,0 +1,276 @@
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { compileFile, type CompileOptions } from './index.js';
+import type { Diagnostic } from './diagnostics/diagnostic.js';
+import type { SourceHost } from './load.js';
+
+const FIXTURES = path.join(import.meta.dirname, '__fixtures__', 'invalid');
+
+interface Expectation {
+  code: string;
+  line: number;
+  column: number;
+}
+
+/** `// expect: CODE "snippet"[#N]`: the diagnostic starts where the N-th occurrence of snippet starts (after the header). */
+function expectationsOf(text: string): Expectation[] {
+  const lines = text.split('\n');
+  const headerEnd = lines.findIndex((l) => !l.startsWith('// expect:'));
+  const bodyStart = lines.slice(0, headerEnd).reduce((n, l) => n + l.length + 1, 0);
+  const out: Expectation[] = [];
+  for (const line of lines.slice(0, headerEnd)) {
+    const m = /^\/\/ expect: (MXC\d{4}) ("(?:[^"\\]|\\.)*")(?:#(\d+))?$/.exec(line);
+    if (!m) throw new Error(`bad expect line: ${line}`);
+    const snippet = JSON.parse(m[2]!) as string;
+    let offset: number;
+    if (snippet === '@START') offset = 0;
+    else if (snippet === '@EOF') offset = text.trimEnd().length;
+    else {
+      offset = bodyStart - 1;
+      for (let k = 0; k < Number(m[3] ?? 1); k++) {
+        offset = text.indexOf(snippet, offset + 1);
+        if (offset < 0) throw new Error(`snippet ${snippet} not found`);
+      }
+    }
+    const before = text.slice(0, offset).split('\n');
+    out.push({ code: m[1]!, line: before.length, column: before[before.length - 1]!.length + 1 });
+  }
+  return out;
+}
+
+function compileText(text: string, name = 'policy.mxc', extra: CompileOptions = {}): { diagnostics: Diagnostic[]; ok: boolean } {
+  const files = new Map([[`/virtual/${name}`, Buffer.from(text)]]);
+  const host: SourceHost = { readFile: (p) => files.get(p) };
+  const r = compileFile(`/virtual/${name}`, { host, cwd: '/virtual', stdDir: '/virtual/std', ...extra });
+  return { diagnostics: r.diagnostics, ok: r.ir !== undefined };
+}
+
+describe('invalid policies report the expected diagnostic at the expected position', () => {
+  const names = readdirSync(FIXTURES).filter((f) => f.endsWith('.mxc')).sort();
+  it('has at least 60 fixtures on disk', () => {
+    expect(names.length).toBeGreaterThanOrEqual(60);
+  });
+  for (const name of names) {
+    it(name, () => {
+      const file = path.join(FIXTURES, name);
+      const text = readFileSync(file, 'utf8');
+      const expectations = expectationsOf(text);
+      const r = compileFile(file, { cwd: FIXTURES });
+      expect(r.ir).toBeUndefined();
+      const errors = r.diagnostics.filter((d) => d.severity === 'error');
+      expect(errors.length).toBeGreaterThan(0);
+      for (const e of expectations) {
+        const hit = r.diagnostics.find((d) => d.code === e.code && d.span?.line === e.line && d.span.column === e.column && d.span.file === name);
+        expect(hit, `${e.code} at ${e.line}:${e.column}; got ${r.diagnostics.map((d) => `${d.code}@${d.span?.line}:${d.span?.column} ${d.message}`).join('; ')}`).toBeDefined();
+      }
+      // The first expectation is the first error reported.
+      expect(errors[0]!.code).toBe(expectations[0]!.code);
+      // Every error explains itself: a message, and a location unless it is about the command line.
+      for (const d of errors) expect(d.message.length).toBeGreaterThan(5);
+    });
+  }
+});
+
+describe('inputs that are not policies', () => {
+  it('an empty file', () => {
+    const r = compileText('');
+    expect(r.diagnostics.map((d) => [d.code, d.span?.line, d.span?.column])).toEqual([['MXC1005', 1, 1]]);
+  });
+  it('binary garbage reports the first bad byte', () => {
+    const files = new Map([['/v/bin.mxc', Uint8Array.from([0x70, 0x6f, 0x0a, 0xff, 0xfe, 0x00, 0x01])]]);
+    const r = compileFile('/v/bin.mxc', { host: { readFile: (p) => files.get(p) }, cwd: '/v' });
+    expect(r.diagnostics).toHaveLength(1);
+    expect(r.diagnostics[0]).toMatchObject({ code: 'MXC0003', span: { line: 2, column: 1 } });
+    expect(r.diagnostics[0]!.message).toContain('byte 3');
+  });
+  it('a NUL byte in otherwise valid text', () => {
+    const r = compileText('policy p {\n  description "a\0"\n}\n');
+    expect(r.diagnostics[0]).toMatchObject({ code: 'MXC0003', span: { line: 2, column: 17 } });
+  });
+  it('a 10 MB file is refused before lexing', () => {
+    const big = 'policy p {\n' + '  fs { allow read "/usr/**" }\n'.repeat(360_000) + '}\n';
+    expect(big.length).toBeGreaterThan(10_000_000);
+    const r = compileText(big);
+    expect(r.diagnostics.map((d) => [d.code, d.span?.line, d.span?.column])).toEqual([['MXC0002', 1, 1]]);
+  });
+  it('10,000-deep nesting is refused without exhausting the stack', () => {
+    const deep = 'policy p {\n  syscalls { allow socket(' + '('.repeat(10_000) + 'domain == 1' + ')'.repeat(10_000) + ') }\n}\n';
+    const r = compileText(deep);
+    expect(r.diagnostics[0]).toMatchObject({ code: 'MXC1004', span: { line: 2 } });
+    // Depth counts braces too: policy {, syscalls {, socket( make three, so the 62nd extra paren is level 65.
+    expect(r.diagnostics[0]!.span!.column).toBe('  syscalls { allow socket('.length + 62);
+  });
+  it('a missing file is an I/O diagnostic, not an exception', () => {
+    const r = compileFile('/definitely/not/here.mxc', { cwd: '/' });
+    expect(r.diagnostics.map((d) => d.code)).toEqual(['MXC0001']);
+  });
+  it('a directory is an I/O diagnostic', () => {
+    const r = compileFile(FIXTURES, { cwd: '/' });
+    expect(r.diagnostics.map((d) => d.code)).toEqual(['MXC0001']);
+  });
+});
+
+describe('imports', () => {
+  it('reports an import cycle with the whole chain', () => {
+    const r = compileFile(path.join(FIXTURES, 'cycle', 'a.mxc'), { cwd: FIXTURES });
+    const d = r.diagnostics.find((x) => x.code === 'MXC1301');
+    expect(d?.message).toBe('import cycle cycle/a.mxc → cycle/b.mxc → cycle/a.mxc');
+    expect(d?.span).toMatchObject({ file: 'cycle/b.mxc', line: 1, column: 8 });
+  });
+  it('resolves relative imports and std/ from the standard library', () => {
+    const files = new Map<string, Buffer>([
+      ['/w/main.mxc', Buffer.from('import "lib/base.mxc"\nimport "std/extra.mxc"\npolicy main extends base, extra { }\n')],
+      ['/w/lib/base.mxc', Buffer.from('policy base { fs { allow read "/usr/**" } }\n')],
+      ['/std/extra.mxc', Buffer.from('policy extra { fs { deny read "/usr/secret/**" } }\n')],
+    ]);
+    const r = compileFile('/w/main.mxc', { host: { readFile: (p) => files.get(p) }, cwd: '/w', stdDir: '/std' });
+    expect(r.diagnostics).toEqual([]);
+    expect(r.ir!.fs.rules.map((x) => [x.id, x.effect, x.paths, x.origin.file, x.origin.policy])).toEqual([
+      ['fs.0', 'allow', ['/usr/**'], 'lib/base.mxc', 'base'],
+      ['fs.1', 'deny', ['/usr/secret/**'], 'std/extra.mxc', 'extra'],
+    ]);
+  });
+});
+
+describe('lowering to IR', () => {
+  const ir = (text: string, extra: CompileOptions = {}) => {
+    const files = new Map([['/v/p.mxc', Buffer.from(text)]]);
+    const r = compileFile('/v/p.mxc', { host: { readFile: (p) => files.get(p) }, cwd: '/v', stdDir: '/nostd', ...extra });
+    if (!r.ir) throw new Error(r.diagnostics.map((d) => `${d.code} ${d.message}`).join('\n'));
+    return r.ir;
+  };
+
+  it('expands aliases, braces, ~ and leading ** and keeps rule order', () => {
+    const p = ir(`policy p {
+      param home: path = "/home/u"
+      fs {
+        allow readwrite "/srv/{a,b}/**"
+        deny read "~/.ssh//**/", "**/.env"
+      }
+    }`);
+    expect(p.fs.rules[0]).toMatchObject({ access: ['read', 'list', 'write', 'create', 'delete', 'truncate'], paths: ['/srv/a/**', '/srv/b/**'] });
+    expect(p.fs.rules[1]).toMatchObject({ effect: 'deny', access: ['read'], paths: ['${home}/.ssh/**', '/**/.env'] });
+    expect(p.params).toEqual([expect.objectContaining({ name: 'home', type: 'path', default: '/home/u' })]);
+  });
+
+  it('makes every default explicit', () => {
+    const p = ir('policy p { }');
+    expect(p.isolation).toBe('process');
+    expect(p.syscalls.defaultAction).toEqual({ kind: 'errno', errno: 1 });
+    expect(p.process).toEqual({ maxProcesses: null, envAllow: [], capabilities: [] });
+    expect(p.desktop).toEqual({ clipboard: 'none', windows: false, inputInjection: false, screenCapture: false });
+    expect(p.limits.memoryBytes).toBeNull();
+  });
+
+  it('lowers conditions to DNF with 32-bit argument widths and per-arch constants', () => {
+    const p = ir(`policy p { syscalls {
+      allow socket(domain in [AF_UNIX, AF_INET] && !(type == SOCK_RAW))
+      deny ioctl(request == TIOCSTI) kill_process
+      allow mmap(prot & PROT_EXEC == 0)
+    } }`);
+    const sock = p.syscalls.rules.x86_64.find((r) => r.syscall === 'socket')!;
+    expect(sock.nr).toBe(41);
+    expect(sock.when).toEqual([
+      [{ arg: 0, name: 'domain', bits: 32, op: 'eq', value: '1' }, { arg: 1, name: 'type', bits: 32, op: 'ne', value: '3' }],
+      [{ arg: 0, name: 'domain', bits: 32, op: 'eq', value: '2' }, { arg: 1, name: 'type', bits: 32, op: 'ne', value: '3' }],
+    ]);
+    expect(p.syscalls.rules.aarch64.find((r) => r.syscall === 'socket')!.nr).toBe(198);
+    const ioctl = p.syscalls.rules.x86_64.find((r) => r.syscall === 'ioctl')!;
+    expect(ioctl).toMatchObject({ effect: 'deny', action: { kind: 'kill_process' }, when: [[{ arg: 1, bits: 32, op: 'eq', value: String(0x5412) }]] });
+    const mmap = p.syscalls.rules.x86_64.find((r) => r.syscall === 'mmap')!;
+    // mmap's prot is `unsigned long` in the kernel ABI: all 64 bits count.
+    expect(mmap.when).toEqual([[{ arg: 2, name: 'prot', bits: 64, op: 'masked_eq', mask: '4', value: '0' }]]);
+  });
+
+  it('wraps negative values to the argument width', () => {
+    const p = ir('policy p { syscalls { allow openat(dirfd == -100) } }');
+    expect(p.syscalls.rules.x86_64[0]!.when).toEqual([[{ arg: 0, name: 'dirfd', bits: 32, op: 'eq', value: String(2 ** 32 - 100) }]]);
+  });
+
+  it('expands groups per architecture', () => {
+    const p = ir('policy p { syscalls { allow @basic-io } }');
+    const x = p.syscalls.rules.x86_64.map((r) => r.syscall);
+    const a = p.syscalls.rules.aarch64.map((r) => r.syscall);
+    expect(x).toContain('read');
+    expect(a).toContain('read');
+    expect(new Set(x).size).toBe(x.length);
+  });
+
+  it('parses hosts, CIDRs and ports', () => {
+    const p = ir(`policy p { net {
+      allow connect tcp "Registry.NPMjs.org":443, "*.github.com":1000-2000, "10.0.0.0/8":any
+      allow connect udp "2001:DB8::1":53
+      deny connect any "169.254.169.254"
+      allow resolve "example.com"
+    } }`);
+    expect(p.net.rules[0]!.targets).toEqual([
+      { host: { kind: 'name', name: 'registry.npmjs.org' }, ports: [{ from: 443, to: 443 }] },
+      { host: { kind: 'wildcard', suffix: 'github.com' }, ports: [{ from: 1000, to: 2000 }] },
+      { host: { kind: 'cidr', family: 4, address: '10.0.0.0', prefix: 8 }, ports: [{ from: 0, to: 65535 }] },
+    ]);
+    expect(p.net.rules[1]!.targets[0]!.host).toEqual({ kind: 'cidr', family: 6, address: '2001:db8::1', prefix: 128 });
+    expect(p.net.rules[2]).toMatchObject({ protocols: ['tcp', 'udp'] });
+    expect(p.net.rules[3]).toMatchObject({ operation: 'resolve', protocols: [], targets: [{ host: { kind: 'name', name: 'example.com' }, ports: [] }] });
+  });
+
+  it('merges inheritance: parents first, limits tighten, isolation rises, params bind', () => {
+    const p = ir(`policy base {
+        isolation container
+        param ws: path where not under "/etc"
+        limits { memory 1GiB }
+        process { env allow "PATH" }
+        fs { deny write "/etc/**" }
+      }
+      policy child extends base {
+        limits { memory 2GiB  wall 30m }
+        process { env allow "HOME" }
+        fs { allow read "\${ws}/**" }
+      }`, { policy: 'child', params: { ws: '/work/src/' } });
+    expect(p.isolation).toBe('container');
+    expect(p.limits).toMatchObject({ memoryBytes: 1024 ** 3, wallSeconds: 1800 });
+    expect(p.process.envAllow).toEqual(['HOME', 'PATH']);
+    expect(p.fs.rules.map((r) => r.id + ':' + r.origin.policy)).toEqual(['fs.0:base', 'fs.1:child']);
+    expect(p.params[0]).toMatchObject({ name: 'ws', value: '/work/src' });
+  });
+
+  it('rejects a --param that violates the declared constraint', () => {
+    const r = compileText('policy p { param ws: path where not under "/etc" }', 'p.mxc', { params: { ws: '/etc/x' } });
+    expect(r.diagnostics.map((d) => d.code)).toEqual(['MXC1207']);
+    const r2 = compileText('policy p { param ws: path }', 'p.mxc', { params: { wz: '/x' } });
+    expect(r2.diagnostics[0]).toMatchObject({ code: 'MXC1201', help: 'did you mean "ws"?' });
+  });
+
+  it('allows carve-outs that only partly overlap an inherited deny', () => {
+    const p = ir(`policy base { fs { deny read "**/.env" } }
+      policy child extends base { fs { allow read "/srv/**" } }`, { policy: 'child' });
+    expect(p.fs.rules).toHaveLength(2);
+  });
+
+  it('warns about syscalls missing on one architecture unless marked optional', () => {
+    const r = compileText('policy p { syscalls { allow open } }');
+    expect(r.ok).toBe(true);
+    expect(r.diagnostics.map((d) => [d.code, d.severity])).toEqual([['MXC1120', 'warning']]);
+    expect(compileText('policy p { syscalls { allow ?open } }').diagnostics).toEqual([]);
+  });
+
+  it('reports several semantic errors in one run', () => {
+    const r = compileText('policy p {\n fs { allow raed "/x" }\n syscalls { deny ptrce }\n net { allow connect tcp "a.com":70000 }\n}\n');
+    expect(r.diagnostics.map((d) => d.code)).toEqual(['MXC1104', 'MXC1101', 'MXC1109']);
+  });
+
+  it('needs --policy when a file declares several', () => {
+    const r = compileText('policy a { }\npolicy b { }\n');
+    expect(r.diagnostics[0]).toMatchObject({ code: 'MXC1307', help: 'choose one with --policy (a, b)' });
+  });
+
+  it('produces byte-identical IR regardless of the working directory', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'mxcc-'));
+    writeFileSync(path.join(dir, 'p.mxc'), 'policy p { fs { allow read "/usr/**" } }\n');
+    const a = compileFile(path.join(dir, 'p.mxc'), { cwd: dir });
+    const b = compileFile(path.join(dir, 'p.mxc'), { cwd: '/' });
+    expect(JSON.stringify(a.ir)).toBe(JSON.stringify(b.ir));
+    expect(a.ir!.fs.rules[0]!.origin.file).toBe('p.mxc');
+  });
+});

@@ -1,0 +1,148 @@
+/**
+ * Loading a policy and everything it imports. Imports resolve relative to the
+ * importing file; `std/...` falls back to the standard library shipped in corpus/std.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse } from '../grammar/index.js';
+import type { Document } from '../grammar/ast.js';
+import { decodeSource } from '../grammar/lexer.js';
+import { diagnostic, type Diagnostic } from './diagnostics/diagnostic.js';
+
+/** File access, injectable for tests. `undefined` means the file does not exist. */
+export interface SourceHost {
+  readFile(absPath: string): Uint8Array | undefined;
+}
+
+export const nodeHost: SourceHost = {
+  readFile(absPath) {
+    if (!existsSync(absPath)) return undefined;
+    const st = statSync(absPath);
+    if (st.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    return readFileSync(absPath);
+  },
+};
+
+/** The package's root directory (where corpus/ and schemas/ live), from dist/compiler or compiler/. */
+export function packageRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 4; i++) {
+    if (existsSync(path.join(dir, 'package.json')) && existsSync(path.join(dir, 'corpus'))) return dir;
+    dir = path.dirname(dir);
+  }
+  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+}
+
+export const STD_DIR = (): string => path.join(packageRoot(), 'corpus', 'std');
+
+export interface LoadedFile {
+  absPath: string;
+  /** Shown in diagnostics: relative to the working directory. */
+  display: string;
+  /** Recorded in the IR: relative to the entry file's directory, so artifacts do not depend on where mxcc ran. */
+  irName: string;
+  text?: string;
+  document?: Document;
+  imports: string[];
+}
+
+export interface Program {
+  entry: string;
+  files: Map<string, LoadedFile>;
+  diagnostics: Diagnostic[];
+  /** Source texts keyed by display name, for code frames. */
+  sources: Map<string, string>;
+}
+
+export interface LoadOptions {
+  host?: SourceHost;
+  cwd?: string;
+  stdDir?: string;
+}
+
+function slash(p: string): string {
+  return p.split(path.sep).join('/');
+}
+
+export function loadProgram(entryPath: string, options: LoadOptions = {}): Program {
+  const host = options.host ?? nodeHost;
+  const cwd = options.cwd ?? process.cwd();
+  const stdDir = options.stdDir ?? STD_DIR();
+  const entry = path.resolve(cwd, entryPath);
+  const entryDir = path.dirname(entry);
+  const program: Program = { entry, files: new Map(), diagnostics: [], sources: new Map() };
+  const display = (abs: string): string => slash(path.relative(cwd, abs) || path.basename(abs));
+  const irName = (abs: string): string => {
+    const relStd = path.relative(stdDir, abs);
+    if (!relStd.startsWith('..') && !path.isAbsolute(relStd) && !abs.startsWith(entryDir + path.sep)) return 'std/' + slash(relStd);
+    return slash(path.relative(entryDir, abs));
+  };
+
+  const visit = (abs: string, stack: string[], importedFrom?: { file: LoadedFile; span: Diagnostic['span'] }): void => {
+    const cycleAt = stack.indexOf(abs);
+    if (cycleAt >= 0) {
+      const chain = [...stack.slice(cycleAt), abs].map((f) => program.files.get(f)?.display ?? display(f)).join(' → ');
+      program.diagnostics.push(diagnostic('MXC1301', `import cycle ${chain}`, { span: importedFrom?.span, help: 'remove one of the imports; shared rules can move to a third file' }));
+      return;
+    }
+    if (program.files.has(abs)) return;
+    const file: LoadedFile = { absPath: abs, display: display(abs), irName: irName(abs), imports: [] };
+    program.files.set(abs, file);
+    let bytes: Uint8Array | undefined;
+    try {
+      bytes = host.readFile(abs);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
+      program.diagnostics.push(diagnostic('MXC0001', `cannot read ${file.display}: ${code === 'EISDIR' ? 'it is a directory' : code}`, {
+        span: importedFrom?.span,
+        help: code === 'EACCES' ? 'check the file permissions' : undefined,
+      }));
+      return;
+    }
+    if (bytes === undefined) {
+      if (importedFrom) {
+        program.diagnostics.push(diagnostic('MXC1302', `import not found: ${file.display}`, {
+          span: importedFrom.span,
+          help: 'imports are resolved relative to the importing file; the standard library is available as "std/<name>.mxc"',
+        }));
+      } else {
+        program.diagnostics.push(diagnostic('MXC0001', `cannot read ${file.display}: no such file`));
+      }
+      program.files.delete(abs);
+      return;
+    }
+    const decoded = decodeSource(bytes, file.display);
+    if ('diagnostic' in decoded) {
+      program.diagnostics.push(decoded.diagnostic);
+      return;
+    }
+    file.text = decoded.text;
+    program.sources.set(file.display, decoded.text);
+    const parsed = parse(decoded.text, file.display);
+    program.diagnostics.push(...parsed.diagnostics);
+    if (!parsed.document) return;
+    file.document = parsed.document;
+    for (const imp of parsed.document.imports) {
+      const target = resolveImport(abs, imp.path.value, host, stdDir);
+      file.imports.push(target);
+      visit(target, [...stack, abs], { file, span: imp.path.span });
+    }
+  };
+  visit(entry, []);
+  return program;
+}
+
+function resolveImport(fromAbs: string, spec: string, host: SourceHost, stdDir: string): string {
+  const local = path.resolve(path.dirname(fromAbs), spec);
+  if (spec.startsWith('std/') && !exists(host, local)) return path.resolve(stdDir, spec.slice(4));
+  return local;
+}
+
+function exists(host: SourceHost, abs: string): boolean {
+  try {
+    return host.readFile(abs) !== undefined;
+  } catch {
+    return true;
+  }
+}
