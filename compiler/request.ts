@@ -107,11 +107,15 @@ function parseConnect(operation: 'connect' | 'bind', rest: string): ParsedReques
   } else {
     const colons = endpoint.split(':').length - 1;
     if (colons > 1) {
-      const ip = parseIp(endpoint);
       const cut = endpoint.lastIndexOf(':');
+      const head = endpoint.slice(0, cut);
+      const tail = endpoint.slice(cut + 1);
+      const splitWorks = parseIp(head)?.family === 6 && /^[0-9]{1,5}$/.test(tail);
+      const wholeWorks = parseIp(endpoint)?.family === 6;
+      const hints = [splitWorks ? `[${head}]:${tail}` : undefined, wholeWorks ? `[${endpoint}]:<port>` : undefined].filter((h) => h !== undefined);
       return fail(
-        `ambiguous IPv6 endpoint "${endpoint}"`,
-        ip ? `put the address in brackets and add a port, e.g. [${endpoint}]:443` : `put the address in brackets: [${endpoint.slice(0, cut)}]:${endpoint.slice(cut + 1)}`,
+        `ambiguous endpoint "${endpoint}": an IPv6 address needs brackets before the port`,
+        hints.length > 0 ? `write ${hints.join(' or ')}` : 'write an IPv6 address in brackets, e.g. [2001:db8::1]:443',
       );
     }
     const cut = endpoint.lastIndexOf(':');

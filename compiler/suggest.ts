@@ -1,18 +1,23 @@
-/** Damerau-free Levenshtein distance, bounded for speed on long inputs. */
+/**
+ * Optimal-string-alignment distance: insertions, deletions, substitutions and
+ * adjacent transpositions each cost 1 (so "raed" is one edit from "read").
+ */
 export function editDistance(a: string, b: string): number {
   if (a === b) return 0;
   if (a.length === 0) return b.length;
   if (b.length === 0) return a.length;
-  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  const rows: number[][] = [Array.from({ length: b.length + 1 }, (_, j) => j)];
   for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
+    const row = [i];
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      cur.push(Math.min((prev[j] ?? 0) + 1, (cur[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + cost));
+      let d = Math.min(rows[i - 1]![j]! + 1, row[j - 1]! + 1, rows[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, rows[i - 2]![j - 2]! + 1);
+      row.push(d);
     }
-    prev = cur;
+    rows.push(row);
   }
-  return prev[b.length] ?? 0;
+  return rows[a.length]![b.length]!;
 }
 
 /** The closest candidate within a distance that scales with the word's length, or undefined. */

@@ -50,6 +50,7 @@ function parseArgs(argv) {
     else throw new Error(`unknown argument ${a}`);
     i++;
   }
+  if (opts.help) return opts;
   const k = opts['kernel-src'];
   const dflt = (key, rel) => {
     if (opts[key] === undefined && k !== undefined) opts[key] = path.join(k, rel);
@@ -358,7 +359,7 @@ function shellQuote(s) {
 function main() {
   const opts = parseArgs(process.argv.slice(2));
   if (opts.help) {
-    process.stdout.write(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 26).join('\n') + '\n');
+    process.stdout.write(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 25).join('\n') + '\n');
     return;
   }
   const kv = opts['kernel-version'];

@@ -1,0 +1,216 @@
+/** End-to-end: spawn the real `mxcc` binary (built by `npm test` before vitest runs). */
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { Ajv } from 'ajv';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const BIN = path.join(ROOT, 'bin', 'mxcc.js');
+
+function mxcc(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    cwd: options.cwd ?? ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...options.env },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+function tmp(files: Record<string, string>): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'mxcc-cli-'));
+  for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), text);
+  return dir;
+}
+
+const GOOD = `policy demo {
+  param workspace: path = "/tmp/ws"
+
+  fs {
+    allow readwrite "\${workspace}/**"
+    deny write "\${workspace}/.git/hooks/**"
+  }
+
+  syscalls {
+    allow read, write
+  }
+}
+`;
+
+const BAD = `policy demo {
+  fs {
+    allow raed "/usr/**"
+  }
+  syscalls {
+    deny ptrce
+  }
+}
+`;
+
+describe('mxcc CLI', () => {
+  it('--help lists every command and the exit codes', () => {
+    const r = mxcc(['--help']);
+    expect(r.code).toBe(0);
+    for (const c of ['check', 'fmt', 'compile', 'explain', 'targets']) expect(r.stdout).toMatch(new RegExp(`^  ${c}\\b`, 'm'));
+    expect(r.stdout).toContain('Exit status: 0 success, 1 policy errors or findings, 2 usage');
+  });
+
+  it('--version prints the package version', () => {
+    const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    const r = mxcc(['--version']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toBe(pkg.version);
+  });
+
+  it('no arguments prints usage and exits 2', () => {
+    const r = mxcc([]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('Usage: mxcc');
+  });
+
+  it('an unknown command or flag exits 2 with a suggestion', () => {
+    const r = mxcc(['chek', 'x.mxc']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("(Did you mean check?)");
+    expect(mxcc(['check', '--nope', 'x.mxc']).code).toBe(2);
+  });
+
+  it('check: clean policy exits 0', () => {
+    const dir = tmp({ 'good.mxc': GOOD });
+    const r = mxcc(['check', 'good.mxc'], { cwd: dir });
+    expect(r.stderr).toContain('no errors');
+    expect(r.code).toBe(0);
+  });
+
+  it('check: errors exit 1 with file:line:col, a code frame and help, and no colors off a TTY', () => {
+    const dir = tmp({ 'bad.mxc': BAD });
+    const r = mxcc(['check', 'bad.mxc'], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('error[MXC1104]: unknown access right "raed"');
+    expect(r.stderr).toContain('--> bad.mxc:3:11');
+    expect(r.stderr).toContain('3 |     allow raed "/usr/**"');
+    expect(r.stderr).toContain('  |           ^^^^');
+    expect(r.stderr).toContain('help: did you mean "read"?');
+    expect(r.stderr).toContain('error[MXC1101]: unknown syscall "ptrce"');
+    expect(r.stderr).toContain('help: did you mean "ptrace"?');
+    expect(r.stderr).toContain('2 errors, 0 warnings');
+    expect(r.stderr).not.toContain('\x1b[');
+  });
+
+  it('check: FORCE_COLOR colors, NO_COLOR wins', () => {
+    const dir = tmp({ 'bad.mxc': BAD });
+    expect(mxcc(['check', 'bad.mxc'], { cwd: dir, env: { FORCE_COLOR: '1' } }).stderr).toContain('\x1b[1;31merror[MXC1104]');
+    expect(mxcc(['check', 'bad.mxc'], { cwd: dir, env: { FORCE_COLOR: '1', NO_COLOR: '1' } }).stderr).not.toContain('\x1b[');
+  });
+
+  it('check --format json prints one parseable array on stdout', () => {
+    const dir = tmp({ 'bad.mxc': BAD });
+    const r = mxcc(['check', '--format', 'json', 'bad.mxc'], { cwd: dir });
+    expect(r.code).toBe(1);
+    const ds = JSON.parse(r.stdout) as { code: string; span: { line: number; column: number } }[];
+    expect(ds.map((d) => [d.code, d.span.line, d.span.column])).toEqual([['MXC1104', 3, 11], ['MXC1101', 6, 10]]);
+  });
+
+  it('check: a missing file exits 2; a bad --format exits 2', () => {
+    expect(mxcc(['check', '/no/such.mxc']).code).toBe(2);
+    const r = mxcc(['check', '--format', 'xml', 'x.mxc']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--format must be text or json');
+  });
+
+  it('never prints a stack trace for hostile input', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'mxcc-cli-'));
+    writeFileSync(path.join(dir, 'garbage.mxc'), Buffer.from([0xde, 0xad, 0xbe, 0xef, 0, 1, 2, 3]));
+    writeFileSync(path.join(dir, 'deep.mxc'), 'policy p { syscalls { allow socket(' + '('.repeat(5000) + ' }');
+    for (const f of ['garbage.mxc', 'deep.mxc']) {
+      const r = mxcc(['check', f], { cwd: dir });
+      expect(r.code).toBe(1);
+      expect(r.stderr).not.toMatch(/^\s+at /m);
+      expect(r.stderr).toMatch(/error\[MXC\d{4}\]/);
+    }
+  });
+
+  it('compile -t ir prints schema-valid IR; -o writes artifacts with a manifest; output is byte-identical', () => {
+    const dir = tmp({ 'good.mxc': GOOD });
+    const r = mxcc(['compile', 'good.mxc', '-t', 'ir'], { cwd: dir });
+    expect(r.code).toBe(0);
+    const ir = JSON.parse(r.stdout) as { name: string };
+    const schema = JSON.parse(readFileSync(path.join(ROOT, 'schemas', 'ir.schema.json'), 'utf8')) as object;
+    const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
+    expect(validate(ir), JSON.stringify(validate.errors)).toBe(true);
+    expect(ir.name).toBe('demo');
+
+    const out1 = mxcc(['compile', 'good.mxc', '-o', 'out1'], { cwd: dir });
+    const out2 = mxcc(['compile', path.join(dir, 'good.mxc'), '-o', path.join(dir, 'out2')], { cwd: '/' });
+    expect(out1.code).toBe(0);
+    expect(out2.code).toBe(0);
+    const manifest = JSON.parse(readFileSync(path.join(dir, 'out1', 'manifest.json'), 'utf8')) as { files: { path: string; sha256: string }[]; irSha256: string };
+    expect(manifest.files.map((f) => f.path)).toContain('ir.json');
+    for (const f of manifest.files) {
+      const bytes = readFileSync(path.join(dir, 'out1', f.path));
+      expect(createHash('sha256').update(bytes).digest('hex')).toBe(f.sha256);
+      expect(bytes.equals(readFileSync(path.join(dir, 'out2', f.path)))).toBe(true);
+    }
+    expect(readFileSync(path.join(dir, 'out1', 'manifest.json')).equals(readFileSync(path.join(dir, 'out2', 'manifest.json')))).toBe(true);
+  });
+
+  it('compile: policy errors exit 1 and write nothing; usage errors exit 2', () => {
+    const dir = tmp({ 'bad.mxc': BAD, 'good.mxc': GOOD });
+    const r = mxcc(['compile', 'bad.mxc', '-o', 'out'], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(existsSync(path.join(dir, 'out'))).toBe(false);
+    expect(mxcc(['compile', 'good.mxc', '-t', 'nope'], { cwd: dir }).code).toBe(2);
+    expect(mxcc(['compile', 'good.mxc', '--param', 'novalue'], { cwd: dir }).code).toBe(2);
+    const p = mxcc(['compile', 'good.mxc', '-t', 'ir', '--param', 'workspace=relative/dir'], { cwd: dir });
+    expect(p.code).toBe(1);
+    expect(p.stderr).toContain('MXC1203');
+  });
+
+  it('fmt --check reports unformatted files; fmt fixes them', () => {
+    const dir = tmp({ 'messy.mxc': 'policy   demo {fs{allow read "/usr/**"}}' });
+    const check1 = mxcc(['fmt', '--check', 'messy.mxc'], { cwd: dir });
+    expect(check1.code).toBe(1);
+    expect(check1.stdout).toBe('messy.mxc\n');
+    expect(mxcc(['fmt', 'messy.mxc'], { cwd: dir }).code).toBe(0);
+    expect(readFileSync(path.join(dir, 'messy.mxc'), 'utf8')).toBe('policy demo {\n  fs {\n    allow read "/usr/**"\n  }\n}\n');
+    expect(mxcc(['fmt', '--check', 'messy.mxc'], { cwd: dir }).code).toBe(0);
+  });
+
+  it('fmt leaves a file with syntax errors untouched and exits 1', () => {
+    const broken = 'policy p { fs { allow read } }';
+    const dir = tmp({ 'broken.mxc': broken });
+    const r = mxcc(['fmt', 'broken.mxc'], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('MXC1001');
+    expect(readFileSync(path.join(dir, 'broken.mxc'), 'utf8')).toBe(broken);
+  });
+
+  it('explain shows the decision and the deciding rules', () => {
+    const dir = tmp({ 'good.mxc': GOOD });
+    const allowed = mxcc(['explain', 'good.mxc', 'write /tmp/ws/src/main.c'], { cwd: dir });
+    expect(allowed.code).toBe(0);
+    expect(allowed.stdout).toContain('ALLOW write /tmp/ws/src/main.c');
+    expect(allowed.stdout).toContain('fs.0  good.mxc:5:5  allow readwrite "${workspace}/**"');
+    const denied = mxcc(['explain', 'good.mxc', 'write /tmp/ws/.git/hooks/pre-commit'], { cwd: dir });
+    expect(denied.code).toBe(1);
+    expect(denied.stdout).toContain('DENY write /tmp/ws/.git/hooks/pre-commit');
+    expect(denied.stdout).toContain('fs.1  good.mxc:6:5  deny write "${workspace}/.git/hooks/**"');
+    const byParam = mxcc(['explain', 'good.mxc', 'read /srv/x/a', '--param', 'workspace=/srv/x'], { cwd: dir });
+    expect(byParam.code).toBe(0);
+    const sys = mxcc(['explain', 'good.mxc', 'syscall x86_64 ptrace'], { cwd: dir });
+    expect(sys.code).toBe(1);
+    expect(sys.stdout).toContain('errno(1)');
+    const bad = mxcc(['explain', 'good.mxc', 'frobnicate /x'], { cwd: dir });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('MXC1501');
+  });
+
+  it('targets lists the backends', () => {
+    const r = mxcc(['targets']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^ir\s+/m);
+  });
+});
