@@ -168,6 +168,9 @@ const parsedPatterns = new Map<string, ParsedGlob>();
 function parsedPattern(pattern: string): ParsedGlob {
   let g = parsedPatterns.get(pattern);
   if (!g) {
+    const root = PATTERN_ROOT_RE.exec(pattern);
+    const body = root ? pattern.slice(root[0].length) : pattern;
+    if (!(body.startsWith('/') || (root && body === ''))) throw new Error(`malformed IR: path pattern "${pattern}" is not absolute`);
     g = parseGlob(pattern);
     if (parsedPatterns.size > 10_000) parsedPatterns.clear();
     parsedPatterns.set(pattern, g);

@@ -62,6 +62,8 @@ describe('globMatches', () => {
     expect(globMatches('/**/.env', '/x/y/.env')).toBe(true);
     expect(globMatches('/a/**/b', '/a/b')).toBe(true);
     expect(globMatches('/a.b', '/axb')).toBe(false);
+    expect(globMatches('/usr/lib/x86_64-linux-gnu/**', '/usr/lib/x86_64-linux-gnu/libc.so.6')).toBe(true);
+    expect(globMatches('/a/(x)+$^', '/a/(x)+$^')).toBe(true);
   });
   it('substitutes param roots literally', () => {
     expect(globMatches('${ws}/**', '/w/x', { ws: '/w' })).toBe(true);
@@ -69,6 +71,7 @@ describe('globMatches', () => {
     expect(globMatches('${ws}/**', '/wx', { ws: '/w' })).toBe(false);
     expect(globMatches('${ws}/a', '/w.x/a', { ws: '/w.x' })).toBe(true);
     expect(globMatches('${ws}/a', '/wzx/a', { ws: '/w.x' })).toBe(false);
+    expect(globMatches('${ws}/a', '/home/x-y/a', { ws: '/home/x-y' })).toBe(true);
     expect(globMatches('${ws}/**', '/anything', { ws: '/' })).toBe(true);
     expect(() => globMatches('${ws}/**', '/w')).toThrow(/unbound/);
   });

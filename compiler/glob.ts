@@ -245,7 +245,7 @@ export function literalPrefix(g: ParsedGlob): string {
 const regexCache = new Map<string, RegExp>();
 
 function escapeRegex(s: string): string {
-  return s.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&');
+  return s.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&');
 }
 
 function predicateRegex(p: CharPredicate): string {

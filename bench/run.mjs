@@ -1,0 +1,69 @@
+#!/usr/bin/env node
+// Benchmarks with their peer measured in the same run. Usage: npm run bench [-- --runs N]
+// Each benchmark alternates the command and its peer so drift affects both equally, then reports
+// medians, the difference and the ratio.
+import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const runsArg = process.argv.indexOf('--runs');
+const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 30;
+
+function timeOnce(cmd, args) {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(cmd, args, { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+  return ms;
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+function compare(name, subject, peer, goal) {
+  // Warm the file cache once for both.
+  timeOnce(...subject);
+  timeOnce(...peer);
+  const a = [];
+  const b = [];
+  for (let i = 0; i < RUNS; i++) {
+    a.push(timeOnce(...subject));
+    b.push(timeOnce(...peer));
+  }
+  const ma = median(a);
+  const mb = median(b);
+  const row = { benchmark: name, runs: RUNS, subjectMs: +ma.toFixed(1), peerMs: +mb.toFixed(1), diffMs: +(ma - mb).toFixed(1), ratio: +(ma / mb).toFixed(2) };
+  row.goal = goal.text;
+  row.met = goal.check(row);
+  return row;
+}
+
+const corpus = [
+  ...readdirSync(path.join(root, 'corpus')).filter((f) => f.endsWith('.mxc')).map((f) => `corpus/${f}`),
+  ...readdirSync(path.join(root, 'corpus', 'std')).filter((f) => f.endsWith('.mxc')).map((f) => `corpus/std/${f}`),
+].sort();
+
+const results = [
+  compare(
+    `mxcc check on the whole corpus (${corpus.length} files) vs node -e 0`,
+    [process.execPath, ['bin/mxcc.js', 'check', ...corpus]],
+    [process.execPath, ['-e', '0']],
+    { text: 'within 250 ms of node -e 0', check: (r) => r.diffMs <= 250 },
+  ),
+  compare(
+    'mxcc compile corpus/coding-agent.mxc -t ir vs node -e 0',
+    [process.execPath, ['bin/mxcc.js', 'compile', 'corpus/coding-agent.mxc', '-t', 'ir']],
+    [process.execPath, ['-e', '0']],
+    { text: 'compile without verification < 300 ms cold start', check: (r) => r.subjectMs < 300 },
+  ),
+];
+
+console.log(`node ${process.version}, ${RUNS} alternating runs each, medians in ms`);
+for (const r of results) {
+  console.log(`${r.benchmark}\n  mxcc ${r.subjectMs} ms, peer ${r.peerMs} ms, difference ${r.diffMs} ms, ratio ${r.ratio}x; goal: ${r.goal}: ${r.met ? 'met' : 'NOT MET'}`);
+}
+if (process.argv.includes('--json')) console.log(JSON.stringify(results, null, 2));
