@@ -7,6 +7,7 @@ import type { Diagnostic } from '../compiler/diagnostics/diagnostic.js';
 import type { PolicyIR } from '../compiler/ir.js';
 import { canonicalJson } from '../compiler/json.js';
 import { irTarget } from './ir/index.js';
+import { seccompTarget } from './linux/seccomp/target.js';
 import { MXCC_VERSION } from '../compiler/version.js';
 
 export type Fidelity = 'exact' | 'stricter' | 'weaker';
@@ -34,7 +35,7 @@ export interface Target {
   compile(ir: PolicyIR): TargetOutput;
 }
 
-export const TARGETS: readonly Target[] = [irTarget];
+export const TARGETS: readonly Target[] = [irTarget, seccompTarget];
 
 export function sha256(content: string | Uint8Array): string {
   return createHash('sha256').update(content).digest('hex');

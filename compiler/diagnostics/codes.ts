@@ -70,6 +70,8 @@ export const CODES = {
   MXC1404: { title: 'action not allowed here', severity: 'error' },
 
   MXC1501: { title: 'invalid request', severity: 'error' },
+
+  MXC3101: { title: 'seccomp program too large', severity: 'error' },
 } as const satisfies Record<string, CodeInfo>;
 
 export type Code = keyof typeof CODES;

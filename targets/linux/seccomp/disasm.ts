@@ -68,7 +68,9 @@ export function disassemble(program: readonly Insn[], names?: (nr: number) => st
       else {
         const name = lastLoad === 0 && names ? names(insn.k) : undefined;
         const operand = (insn.code & 0x08) === BPF_X ? 'x' : '#' + describeConstant(insn.k);
-        text = `${JMP_NAMES[insn.code & 0xf0] ?? 'j?'} ${operand}  true:${pc + 1 + insn.jt} false:${pc + 1 + insn.jf}${name ? `  ; ${name}` : ''}`;
+        const mnemonic = JMP_NAMES[insn.code & 0xf0] ?? 'j?';
+        const comment = name ? `  ; ${mnemonic === 'jge' ? 'nr >= ' : mnemonic === 'jgt' ? 'nr > ' : ''}${name}` : '';
+        text = `${mnemonic} ${operand}  true:${pc + 1 + insn.jt} false:${pc + 1 + insn.jf}${comment}`;
       }
     } else if (cls === BPF_RET) text = (insn.code & 0x18) === BPF_A ? 'ret a' : `ret ${describeRet(insn.k)}`;
     else if (cls === BPF_MISC) text = (insn.code & 0xf8) === 0 ? 'tax' : 'txa';

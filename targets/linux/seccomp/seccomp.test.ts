@@ -220,3 +220,43 @@ describe('program shape', () => {
     expect(validateProgram(new Array(4097).fill({ code: 6, jt: 0, jf: 0, k: 0 }))).toMatch(/at most 4096/);
   });
 });
+
+describe('the seccomp target and the kernel size limit', () => {
+  /** A policy whose x86_64 program grows by about one instruction per value of fd. */
+  function sized(values: number): PolicyIR {
+    const ir = compilePolicy('policy p { syscalls { allow read }  target linux { arch x86_64 } }');
+    ir.syscalls.rules.x86_64[0]!.when = [...Array(values).keys()].map((v) => [{ arg: 0, name: 'fd', bits: 32, op: 'eq' as const, value: String(v * 2) }]);
+    return ir;
+  }
+
+  it('accepts a program of exactly 4096 instructions and refuses one over, with MXC3101', async () => {
+    const { buildSeccompArtifacts } = await import('./target.js');
+    let exact: PolicyIR | undefined;
+    let over: PolicyIR | undefined;
+    for (let n = 4090; n > 4040 && !(exact && over); n--) {
+      const len = compileSeccomp(sized(n), 'x86_64').program.length;
+      if (len === 4096) exact ??= sized(n);
+      if (len === 4097 || (len > 4096 && len < 4100)) over ??= sized(n);
+    }
+    expect(exact, 'some size compiles to exactly 4096 instructions').toBeDefined();
+    expect(over).toBeDefined();
+    const ok = buildSeccompArtifacts(exact!);
+    expect(ok.diagnostics).toEqual([]);
+    const bpf = ok.files.find((f) => f.path === 'seccomp.x86_64.bpf')!;
+    expect((bpf.content as Uint8Array).length).toBe(4096 * 8);
+    expect(validateProgram(decodeProgram(bpf.content as Uint8Array))).toBeUndefined();
+    const bad = buildSeccompArtifacts(over!);
+    expect(bad.diagnostics.map((d) => d.code)).toEqual(['MXC3101']);
+    expect(bad.files.some((f) => f.path === 'seccomp.x86_64.bpf')).toBe(false);
+  });
+
+  it('writes raw programs, disassembly and stats for both architectures by default', async () => {
+    const { seccompTarget } = await import('./target.js');
+    const out = seccompTarget.compile(compilePolicy('policy p { syscalls { allow read } }'));
+    expect(out.files.map((f) => f.path).sort()).toEqual(['seccomp.aarch64.bpf', 'seccomp.aarch64.txt', 'seccomp.stats.json', 'seccomp.x86_64.bpf', 'seccomp.x86_64.txt']);
+    expect(out.fidelity.filter((f) => f.fidelity === 'exact').map((f) => f.rule)).toEqual(['sys.0.read']);
+    const listing = out.files.find((f) => f.path === 'seccomp.x86_64.txt')!.content as string;
+    expect(listing).toContain('jge #1  true:4 false:5  ; nr >= write');
+    expect(listing).toContain('ret ALLOW');
+  });
+});
