@@ -62,7 +62,21 @@ export class Assembler {
       this.bind(label);
       this.emit({ code: BPF_RET | BPF_K, jt: 0, jf: 0, k });
     }
-    const nodes = this.nodes.slice();
+    // A `ja` to the very next instruction does nothing: drop it (its label moves to the target).
+    const nodes: Node[] = [];
+    const dropped = new Map<number, number>();
+    this.nodes.forEach((n, i) => {
+      if (n.ja !== undefined && this.labelAt.get(n.ja) === i + 1) dropped.set(i, nodes.length);
+      else nodes.push(n);
+    });
+    if (dropped.size > 0) {
+      const shift = (index: number): number => {
+        let removedBefore = 0;
+        for (const d of dropped.keys()) if (d < index) removedBefore++;
+        return index - removedBefore;
+      };
+      for (const [label, index] of [...this.labelAt]) this.labelAt.set(label, shift(index));
+    }
     // Resolve labels to node objects so insertions do not invalidate them.
     const target = new Map<Label, Node>();
     for (const [label, index] of this.labelAt) {

@@ -124,7 +124,8 @@ export function compileSeccomp(ir: PolicyIR, arch: Arch, options: SeccompOptions
   asm.bind(loadNr);
   asm.emit(stmt(BPF_LD | BPF_W | BPF_ABS, OFFSET_NR));
 
-  // Leaves: constant behaviors are just their RET label; conditional ones get a block.
+  // Leaves: constant behaviors are just their RET label; conditional ones get a block,
+  // weighted by the exact length of its longest allowing path.
   const weights = ranges.map((r) => leafAllowedCost(r.behavior));
   const tree = buildTree(weights);
   const blocks: { label: Label; behavior: Behavior }[] = [];
@@ -150,24 +151,13 @@ export function compileSeccomp(ir: PolicyIR, arch: Arch, options: SeccompOptions
 
 type Tree = { leaf: number } | { split: number; left: Tree; right: Tree };
 
-/** The most instructions a leaf's block runs on a path that allows (−∞ when it never allows). */
+/** The most instructions a leaf runs on a path that allows (−∞ when it never allows), measured on its code. */
 function leafAllowedCost(b: Behavior): number {
   if (b.checks.length === 0) return isAllowing(b.final) ? 1 : -Infinity;
-  // Upper bound: every condition of every check up to the last allowing exit, plus the RET.
-  let cost = 0;
-  let best = -Infinity;
-  for (const c of b.checks) {
-    cost += c.dnf.reduce((n, conj) => n + conj.reduce((m, cond) => m + conditionCost(cond), 0), 0);
-    if (isAllowing(c.ret)) best = cost + 1;
-  }
-  if (isAllowing(b.final)) best = cost + 1;
-  return best;
-}
-
-function conditionCost(c: IrArgCondition): number {
-  const masked = c.op === 'masked_eq' || c.op === 'masked_ne';
-  if (c.bits === 32) return 2 + (masked ? 1 : 0);
-  return masked ? 6 : c.op === 'eq' || c.op === 'ne' ? 4 : 5;
+  const asm = new Assembler();
+  emitBehavior(asm, asm.newLabel(), b);
+  const allowed = pathLengths(asm.finish()).allowed;
+  return allowed > 0 ? allowed : -Infinity;
 }
 
 const DP_LIMIT = 200;
@@ -262,7 +252,13 @@ function emitDnf(asm: Assembler, dnf: IrArgCondition[][], onTrue: Label, onFalse
     }
     const isLastGroup = j >= conjs.length;
     const next = isLastGroup ? onFalse : asm.newLabel();
-    if (single) {
+    const run = conjs.slice(i, j).map((c) => c[0]!);
+    if (single && run.length >= 4 && run.every((c) => c.op === 'eq')) {
+      // Membership in a set of four or more values: binary search instead of a linear scan.
+      asm.emit(stmt(BPF_LD | BPF_W | BPF_ABS, argLowOffset(single.arg)));
+      const values = [...new Set(run.map((c) => Number(BigInt(c.value))))].sort((a, b) => a - b);
+      emitEqSearch(asm, values, onTrue, next);
+    } else if (single) {
       asm.emit(stmt(BPF_LD | BPF_W | BPF_ABS, argLowOffset(single.arg)));
       for (let k = i; k < j; k++) {
         const c = conjs[k]![0]!;
@@ -277,6 +273,26 @@ function emitDnf(asm: Assembler, dnf: IrArgCondition[][], onTrue: Label, onFalse
     i = j;
   }
   if (conjs.length === 0) asm.jumpTo(onFalse);
+}
+
+/** A sorted set of 32-bit values tested against A: split on the middle value until three remain. */
+function emitEqSearch(asm: Assembler, values: number[], t: Label, f: Label): void {
+  if (values.length <= 3) {
+    values.forEach((v, k) => {
+      const fail = k === values.length - 1 ? f : asm.newLabel();
+      asm.branch(jump(BPF_JMP | BPF_JEQ | BPF_K, v, 0, 0), t, fail);
+      if (k < values.length - 1) asm.bind(fail);
+    });
+    return;
+  }
+  const mid = values.length >> 1;
+  const left = asm.newLabel();
+  const right = asm.newLabel();
+  asm.branch(jump(BPF_JMP | BPF_JGE | BPF_K, values[mid]!, 0, 0), right, left);
+  asm.bind(left);
+  emitEqSearch(asm, values.slice(0, mid), t, f);
+  asm.bind(right);
+  emitEqSearch(asm, values.slice(mid), t, f);
 }
 
 function groupKey(conj: IrArgCondition[]): string {
