@@ -2,7 +2,7 @@
 import { checkProgram, type CheckOptions } from './check.js';
 import { DiagnosticBag, diagnostic, type Diagnostic } from './diagnostics/diagnostic.js';
 import type { PolicyIR } from './ir.js';
-import { loadProgram, type LoadOptions, type Program } from './load.js';
+import { loadProgram, type LoadOptions, type ParseCache, type Program } from './load.js';
 
 export type { PolicyIR } from './ir.js';
 export type { Diagnostic } from './diagnostics/diagnostic.js';
@@ -56,8 +56,10 @@ export function checkFiles(paths: readonly string[], options: CompileOptions = {
   const seen = new Set<string>();
   const sources = new Map<string, string>();
   let policies = 0;
+  // Files imported by several of the checked files are parsed once.
+  const parseCache: ParseCache = new Map();
   for (const p of paths) {
-    const program = loadProgram(p, options);
+    const program = loadProgram(p, { ...options, parseCache });
     const checked = checkProgram(program, options);
     policies += checked.entryPolicies.length;
     for (const d of [...program.diagnostics, ...checked.diagnostics]) {

@@ -55,8 +55,12 @@ export interface Program {
   sources: Map<string, string>;
 }
 
+/** Parsed files shared between loads (checking many files that import the same bases). */
+export type ParseCache = Map<string, { text?: string; document?: Document; diagnostics: Diagnostic[] } | 'missing'>;
+
 export interface LoadOptions {
   host?: SourceHost;
+  parseCache?: ParseCache;
   cwd?: string;
   stdDir?: string;
 }
@@ -89,6 +93,22 @@ export function loadProgram(entryPath: string, options: LoadOptions = {}): Progr
     if (program.files.has(abs)) return;
     const file: LoadedFile = { absPath: abs, display: display(abs), irName: irName(abs), imports: [] };
     program.files.set(abs, file);
+    const cached = options.parseCache?.get(abs);
+    if (cached !== undefined && cached !== 'missing') {
+      if (cached.text !== undefined) {
+        file.text = cached.text;
+        program.sources.set(file.display, cached.text);
+      }
+      program.diagnostics.push(...cached.diagnostics);
+      if (!cached.document) return;
+      file.document = cached.document;
+      for (const imp of cached.document.imports) {
+        const target = resolveImport(abs, imp.path.value, host, stdDir);
+        file.imports.push(target);
+        visit(target, [...stack, abs], { file, span: imp.path.span });
+      }
+      return;
+    }
     let bytes: Uint8Array | undefined;
     try {
       bytes = host.readFile(abs);
@@ -121,6 +141,7 @@ export function loadProgram(entryPath: string, options: LoadOptions = {}): Progr
     program.sources.set(file.display, decoded.text);
     const parsed = parse(decoded.text, file.display);
     program.diagnostics.push(...parsed.diagnostics);
+    options.parseCache?.set(abs, { text: decoded.text, ...(parsed.document ? { document: parsed.document } : {}), diagnostics: parsed.diagnostics });
     if (!parsed.document) return;
     file.document = parsed.document;
     for (const imp of parsed.document.imports) {

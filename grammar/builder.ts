@@ -2,7 +2,7 @@
  * CST → AST. Runs only on CSTs without syntax errors, so every mandatory child is present;
  * string escapes are decoded here (MXC1006 for bad ones).
  */
-import type { CstElement, CstNode, IToken } from 'chevrotain';
+import type { CstElement, CstNode, IToken } from './chevrotain.js';
 import type * as A from './ast.js';
 import { joinSpans, type LineMap, type Span } from './location.js';
 import { diagnostic, type Diagnostic } from '../compiler/diagnostics/diagnostic.js';

@@ -1,4 +1,4 @@
-import { CstParser, EOF, type CstNode, type IParserErrorMessageProvider, type IToken, type TokenType } from 'chevrotain';
+import { CstParser, EOF, type CstNode, type IParserErrorMessageProvider, type IToken, type TokenType } from './chevrotain.js';
 import * as T from './tokens.js';
 
 const describe = (t: IToken): string => (t.tokenType === EOF ? 'end of file' : `'${t.image.length > 30 ? t.image.slice(0, 30) + '…' : t.image}'`);

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { compileFile } from '../../compiler/index.js';
+import type { PolicyIR } from '../../compiler/ir.js';
 import { hasErrors } from '../../compiler/diagnostics/diagnostic.js';
 import { buildArtifacts, TARGETS } from '../../targets/index.js';
 import { collectParam, EXIT_FINDINGS, EXIT_OK, parseFormat, printDiagnostics, UsageError, type CommandContext } from '../context.js';
@@ -12,7 +13,7 @@ export function registerCompile(program: Command, ctx: CommandContext): void {
     .command('compile')
     .description('compile a policy to backend artifacts with a manifest and fidelity report')
     .argument('<file>', 'policy file (.mxc)')
-    .option('-t, --target <name>', `target to build, repeatable (${names.join(', ')}); default: all`, (v: string, prev: string[] = []) => [...prev, v])
+    .option('-t, --target <name>', `target to build, repeatable (${names.join(', ')}); default: ir, seccomp and every target the policy declares a block for`, (v: string, prev: string[] = []) => [...prev, v])
     .option('-o, --out <dir>', 'write artifacts and manifest.json into this directory (default: print a single target to stdout)')
     .option('--param <name=value>', 'set a policy parameter, repeatable', collectParam)
     .option('--policy <name>', 'which policy to compile when the file declares several')
@@ -27,8 +28,7 @@ Output is byte-identical for the same policy and flags.
 Exit status: 0 compiled, 1 errors in the policy, 2 usage or I/O error.`)
     .action((file: string, opts: { target?: string[]; out?: string; param?: Record<string, string>; policy?: string; format: string }) => {
       const format = parseFormat(opts.format);
-      const targets = opts.target ?? names;
-      for (const t of targets) {
+      for (const t of opts.target ?? []) {
         if (!names.includes(t)) throw new UsageError(`unknown target "${t}"; targets: ${names.join(', ')}`);
       }
       const result = compileFile(file, { cwd: ctx.io.cwd, params: opts.param ?? {}, ...(opts.policy ? { policy: opts.policy } : {}) });
@@ -37,6 +37,7 @@ Exit status: 0 compiled, 1 errors in the policy, 2 usage or I/O error.`)
         ctx.exit(result.diagnostics.some((d) => d.code === 'MXC0001') ? 2 : EXIT_FINDINGS);
         return;
       }
+      const targets = opts.target ?? defaultTargets(result.ir, names);
       const built = buildArtifacts(result.ir, targets);
       printDiagnostics(ctx.io, [...result.diagnostics, ...built.diagnostics], result.sources, format);
       if (hasErrors(built.diagnostics)) {
@@ -63,4 +64,10 @@ Exit status: 0 compiled, 1 errors in the policy, 2 usage or I/O error.`)
       }
       ctx.exit(EXIT_OK);
     });
+}
+
+/** Without -t: the IR, the seccomp programs, and every implemented target the policy declares. */
+export function defaultTargets(ir: PolicyIR, implemented: readonly string[]): string[] {
+  const declared = Object.keys(ir.targets).map((t) => (t === 'linux' ? 'seccomp' : t));
+  return [...new Set(['ir', 'seccomp', ...declared])].filter((t) => implemented.includes(t));
 }
