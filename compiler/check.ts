@@ -15,6 +15,7 @@ import {
   type ParamType, type PolicyIR, type PortRange, type Protocol, type TargetSettingValue,
 } from './ir.js';
 import type { Program } from './load.js';
+import { CAPABILITIES } from './capabilities.js';
 import { lowerCondition } from './conditions.js';
 import { didYouMeanHelp } from './suggest.js';
 import { ERRNO_NAMES, GROUP_NAMES, expandGroup, isSyscallGroup, syscallNames, syscallNumber } from './syscalls/index.js';
@@ -35,11 +36,13 @@ interface SettingSpec {
   kind: SettingKind;
   modifier?: readonly string[];
   help: string;
+  /** Lists that may be written over several lines; the values accumulate. */
+  repeatable?: boolean;
 }
 
 const PROCESS_SETTINGS: Record<string, SettingSpec> = {
   max_processes: { kind: 'count', help: 'max_processes 256' },
-  env: { kind: 'strings', modifier: ['allow'], help: 'env allow "PATH", "HOME"' },
+  env: { kind: 'strings', modifier: ['allow'], help: 'env allow "PATH", "HOME"', repeatable: true },
   capabilities: { kind: 'words', help: 'capabilities none, or capabilities CAP_NET_BIND_SERVICE' },
 };
 const LIMIT_SETTINGS: Record<string, SettingSpec> = {
@@ -57,7 +60,7 @@ const DESKTOP_SETTINGS: Record<string, SettingSpec> = {
   input_injection: { kind: 'bool', help: 'input_injection false' },
   screen_capture: { kind: 'bool', help: 'screen_capture false' },
 };
-const ACCEPT: SettingSpec = { kind: 'strings', modifier: ['weaker'], help: 'accept weaker "**/.env"' };
+const ACCEPT: SettingSpec = { kind: 'strings', modifier: ['weaker'], help: 'accept weaker "**/.env"', repeatable: true };
 const TARGET_SETTINGS: Record<(typeof TARGET_NAMES)[number], Record<string, SettingSpec>> = {
   linux: {
     accept: ACCEPT,
@@ -707,13 +710,14 @@ class Checker {
         continue;
       }
       const prev = spans.get(s.key.name);
-      if (prev) {
+      if (prev && !spec.repeatable) {
         this.report('MXC1106', `${s.key.name} is set twice`, s.key.span, 'keep one', [{ span: prev, message: 'first set here' }]);
         continue;
       }
       spans.set(s.key.name, s.span);
       const v = this.settingValue(s, spec, context);
-      if (v !== undefined) out.set(s.key.name, v);
+      const before = out.get(s.key.name);
+      if (v !== undefined) out.set(s.key.name, Array.isArray(before) && Array.isArray(v) ? [...before, ...v] : v);
     }
     return out;
   }
@@ -726,8 +730,8 @@ class Checker {
       if (t.has('capabilities')) {
         const caps = t.get('capabilities') as string[];
         const list = caps.filter((c) => c !== 'none');
-        const bad = list.find((c) => !/^CAP_[A-Z_]+$/.test(c));
-        if (bad) this.report('MXC1118', `"${bad}" is not a capability name`, m.span, 'write capabilities none, or names like CAP_NET_BIND_SERVICE');
+        const bad = list.find((c) => !(c in CAPABILITIES));
+        if (bad) this.report('MXC1118', `"${bad}" is not a Linux capability`, m.span, didYouMeanHelp(bad, Object.keys(CAPABILITIES)) ?? 'write capabilities none, or names like CAP_NET_BIND_SERVICE');
         own.process.capabilities = list;
       }
     } else if (m.section === 'limits') {

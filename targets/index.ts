@@ -8,6 +8,7 @@ import type { PolicyIR } from '../compiler/ir.js';
 import { canonicalJson } from '../compiler/json.js';
 import { irTarget } from './ir/index.js';
 import { seccompTarget } from './linux/seccomp/target.js';
+import { linuxTarget } from './linux/index.js';
 import { MXCC_VERSION } from '../compiler/version.js';
 
 export type Fidelity = 'exact' | 'stricter' | 'weaker';
@@ -35,7 +36,7 @@ export interface Target {
   compile(ir: PolicyIR): TargetOutput;
 }
 
-export const TARGETS: readonly Target[] = [irTarget, seccompTarget];
+export const TARGETS: readonly Target[] = [irTarget, linuxTarget, seccompTarget];
 
 export function sha256(content: string | Uint8Array): string {
   return createHash('sha256').update(content).digest('hex');
@@ -45,7 +46,11 @@ export function buildArtifacts(ir: PolicyIR, targetNames: readonly string[]): { 
   const files: ArtifactFile[] = [];
   const diagnostics: Diagnostic[] = [];
   const fidelity: Record<string, FidelityEntry[]> = {};
-  for (const name of [...new Set(targetNames)].sort()) {
+  // The linux bundle already contains the seccomp programs (with the network additions its
+  // mode needs), so asking for both builds the bundle's.
+  const names = new Set(targetNames);
+  if (names.has('linux')) names.delete('seccomp');
+  for (const name of [...names].sort()) {
     const target = TARGETS.find((t) => t.name === name);
     if (!target) continue;
     const out = target.compile(ir);

@@ -13,7 +13,7 @@ export function registerCompile(program: Command, ctx: CommandContext): void {
     .command('compile')
     .description('compile a policy to backend artifacts with a manifest and fidelity report')
     .argument('<file>', 'policy file (.mxc)')
-    .option('-t, --target <name>', `target to build, repeatable (${names.join(', ')}); default: ir, seccomp and every target the policy declares a block for`, (v: string, prev: string[] = []) => [...prev, v])
+    .option('-t, --target <name>', `target to build, repeatable (${names.join(', ')}); default: ir, linux and every target the policy declares a block for`, (v: string, prev: string[] = []) => [...prev, v])
     .option('-o, --out <dir>', 'write artifacts and manifest.json into this directory (default: print a single target to stdout)')
     .option('--param <name=value>', 'set a policy parameter, repeatable', collectParam)
     .option('--policy <name>', 'which policy to compile when the file declares several')
@@ -66,8 +66,7 @@ Exit status: 0 compiled, 1 errors in the policy, 2 usage or I/O error.`)
     });
 }
 
-/** Without -t: the IR, the seccomp programs, and every implemented target the policy declares. */
+/** Without -t: the IR, the linux bundle, and every implemented target the policy declares. */
 export function defaultTargets(ir: PolicyIR, implemented: readonly string[]): string[] {
-  const declared = Object.keys(ir.targets).map((t) => (t === 'linux' ? 'seccomp' : t));
-  return [...new Set(['ir', 'seccomp', ...declared])].filter((t) => implemented.includes(t));
+  return [...new Set(['ir', 'linux', ...Object.keys(ir.targets)])].filter((t) => implemented.includes(t));
 }

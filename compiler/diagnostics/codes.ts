@@ -74,6 +74,7 @@ export const CODES = {
   MXC3101: { title: 'seccomp program too large', severity: 'error' },
   MXC3102: { title: 'Landlock cannot enforce a deny exactly', severity: 'error' },
   MXC3103: { title: 'unknown best-effort feature', severity: 'error' },
+  MXC3104: { title: 'isolation level not provided by the target', severity: 'error' },
 } as const satisfies Record<string, CodeInfo>;
 
 export type Code = keyof typeof CODES;

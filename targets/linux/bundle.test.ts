@@ -1,0 +1,137 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { createHash } from 'node:crypto';
+import * as path from 'node:path';
+import { compileFile } from '../../compiler/index.js';
+import { BundleError, decodeBundle, encodeBundle, MAX_STRING, SECTION } from './bundle.js';
+import { buildLinuxBundle, linuxTarget } from './index.js';
+import { runFilter } from './seccomp/interpret.js';
+import { AUDIT_ARCH_X86_64 } from './seccomp/bpf.js';
+
+const ROOT = path.resolve(import.meta.dirname, '..', '..');
+
+function corpusIr(name: string) {
+  const r = compileFile(path.join(ROOT, 'corpus', name), { cwd: ROOT });
+  if (!r.ir) throw new Error(r.diagnostics.map((d) => d.message).join('\n'));
+  return r.ir;
+}
+
+function bundleBytes(name = 'coding-agent.mxc'): Uint8Array {
+  const out = linuxTarget.compile(corpusIr(name));
+  expect(out.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+  return out.files.find((f) => f.path === 'bundle.mxcb')!.content as Uint8Array;
+}
+
+describe('bundle encoding', () => {
+  it('round-trips every corpus policy and is byte-identical across builds', () => {
+    for (const name of ['coding-agent.mxc', 'browser-agent.mxc', 'ci-build-job.mxc', 'docker-default.mxc', 'package-install.mxc']) {
+      const a = bundleBytes(name);
+      const b = bundleBytes(name);
+      expect(Buffer.from(a).equals(Buffer.from(b))).toBe(true);
+      const decoded = decodeBundle(a);
+      expect(Buffer.from(encodeBundle(decoded)).equals(Buffer.from(a))).toBe(true);
+      expect(decoded.seccomp.map((s) => s.arch)).toEqual(['x86_64', 'aarch64']);
+    }
+  });
+
+  it('carries what the policy says', () => {
+    const ir = corpusIr('coding-agent.mxc');
+    const { bundle, plan } = buildLinuxBundle(ir);
+    expect(bundle!.policy.name).toBe('coding_agent');
+    expect(bundle!.net.mode).toBe('proxy');
+    expect(plan.minAbi).toBe(6);
+    expect(bundle!.env).toContain('PATH');
+    expect(bundle!.params.map((p) => [p.name, p.default])).toEqual([['home', '/home/agent'], ['workspace', '/tmp/mxcc-workspace']]);
+    expect(bundle!.rlimits.map((r) => r.resource)).toEqual([6, 7, 9]); // NPROC, NOFILE, AS
+    expect(bundle!.masks).toContain('/**/.env');
+    expect(bundle!.landlock.grants.find((g) => g.pattern === '${workspace}/**')).toBeDefined();
+    // The seccomp program in the bundle is the compiled one: ptrace is refused.
+    const x86 = bundle!.seccomp.find((s) => s.arch === 'x86_64')!.program;
+    expect(runFilter(x86, { nr: 101, arch: AUDIT_ARCH_X86_64, args: [] }).ret).toBe(0x00050001);
+    expect(runFilter(x86, { nr: 0, arch: AUDIT_ARCH_X86_64, args: [] }).ret).toBe(0x7fff0000);
+  });
+
+  it('in ports mode the seccomp filter refuses non-TCP IP sockets', () => {
+    const files = new Map([['/v/p.mxc', Buffer.from('policy p { syscalls { allow socket } net { allow connect tcp any:443 } }')]]);
+    const r = compileFile('/v/p.mxc', { host: { readFile: (p) => files.get(p) }, cwd: '/v', stdDir: '/nostd' });
+    const { bundle } = buildLinuxBundle(r.ir!);
+    expect(bundle!.net.mode).toBe('ports');
+    const prog = bundle!.seccomp.find((s) => s.arch === 'x86_64')!.program;
+    const sock = (domain: bigint, type: bigint) => runFilter(prog, { nr: 41, arch: AUDIT_ARCH_X86_64, args: [domain, type, 0n] }).ret;
+    expect(sock(2n, 1n)).toBe(0x7fff0000); // AF_INET, SOCK_STREAM
+    expect(sock(2n, 1n | 0x80000n)).toBe(0x7fff0000); // with SOCK_CLOEXEC
+    expect(sock(2n, 2n)).toBe(0x0005000d); // SOCK_DGRAM → EACCES
+    expect(sock(10n, 3n)).toBe(0x0005000d); // AF_INET6 raw
+    expect(sock(1n, 2n)).toBe(0x7fff0000); // AF_UNIX datagrams are local
+  });
+
+  it('records sha256 of the binary bundle in its JSON mirror', () => {
+    const out = linuxTarget.compile(corpusIr('coding-agent.mxc'));
+    const bin = out.files.find((f) => f.path === 'bundle.mxcb')!.content as Uint8Array;
+    const mirror = JSON.parse(out.files.find((f) => f.path === 'bundle.json')!.content as string) as { bundleSha256: string };
+    expect(mirror.bundleSha256).toBe(createHash('sha256').update(bin).digest('hex'));
+  });
+});
+
+describe('the decoder refuses corrupt bundles', () => {
+  const good = bundleBytes();
+  const refuse = (bytes: Uint8Array, message: RegExp) => expect(() => decodeBundle(bytes)).toThrow(message);
+
+  it('truncated at any point', () => {
+    for (const cut of [0, 3, 8, 15, 16, 20, 100, good.length - 1]) refuse(good.subarray(0, cut), /truncated|missing/);
+  });
+  it('wrong magic, version, reserved field', () => {
+    const b = Uint8Array.from(good);
+    b[0] = 0x58;
+    refuse(b, /bad magic/);
+    const v = Uint8Array.from(good);
+    v[4] = 2;
+    refuse(v, /version 2/);
+    const r = Uint8Array.from(good);
+    r[12] = 1;
+    refuse(r, /reserved/);
+  });
+  it('oversized lengths and counts', () => {
+    const b = Uint8Array.from(good);
+    new DataView(b.buffer).setUint32(20, 0x7fffffff, true); // first section's length
+    refuse(b, /too large|truncated/);
+    const c = Uint8Array.from(good);
+    new DataView(c.buffer).setUint32(8, 1000, true); // section count
+    refuse(c, /exceeds/);
+  });
+  it('a wrong architecture in a seccomp section', () => {
+    const b = Uint8Array.from(good);
+    // Find the first seccomp section and change its audit arch.
+    let o = 16;
+    const view = new DataView(b.buffer);
+    while (view.getUint32(o, true) !== SECTION.seccomp) o += 8 + Math.ceil(view.getUint32(o + 4, true) / 8) * 8;
+    view.setUint32(o + 8, 0x40000003, true); // AUDIT_ARCH_I386
+    refuse(b, /unknown architecture/);
+  });
+  it('trailing bytes and unknown sections', () => {
+    refuse(Uint8Array.from([...good, 0, 0, 0, 0, 0, 0, 0, 0]), /trailing/);
+    const extra = Uint8Array.from(good);
+    new DataView(extra.buffer).setUint32(16, 99, true); // first section's type
+    refuse(extra, /unknown section type 99/);
+  });
+  it('strings longer than the limit are refused when encoding', () => {
+    const ir = corpusIr('coding-agent.mxc');
+    const { bundle } = buildLinuxBundle(ir);
+    expect(() => encodeBundle({ ...bundle!, env: ['x'.repeat(MAX_STRING + 1)] })).toThrow(/not encodable/);
+  });
+  it('never fails with anything but BundleError on random corruption', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat(good.length - 1), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 8 }), fc.option(fc.nat(good.length)), (flips, cut) => {
+        const b = Uint8Array.from(good);
+        for (const [i, v] of flips) b[i] = v;
+        const input = cut === null ? b : b.subarray(0, cut);
+        try {
+          decodeBundle(input);
+        } catch (e) {
+          expect(e).toBeInstanceOf(BundleError);
+        }
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});

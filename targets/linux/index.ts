@@ -1,0 +1,149 @@
+/**
+ * The `linux` target: the bundle mxc-enforce loads (bundle.mxcb), its readable mirror
+ * (bundle.json), and the seccomp programs as raw files. See docs/linux-target.md.
+ */
+import { createHash } from 'node:crypto';
+import { CAPABILITIES } from '../../compiler/capabilities.js';
+import { diagnostic, type Diagnostic } from '../../compiler/diagnostics/diagnostic.js';
+import type { IrArgCondition, IrSyscallRule, PolicyIR } from '../../compiler/ir.js';
+import { canonicalJson } from '../../compiler/json.js';
+import { lookupConstant, syscallNumber } from '../../compiler/syscalls/index.js';
+import type { FidelityEntry, Target } from '../index.js';
+import { encodeBundle, RLIMIT, type Bundle } from './bundle.js';
+import { decodeProgram } from './seccomp/bpf.js';
+import { LANDLOCK_FS, LANDLOCK_NET, LANDLOCK_SCOPE, BEST_EFFORT_FEATURES, planLandlock, type LandlockPlan } from './landlock.js';
+import { buildSeccompArtifacts, seccompArches } from './seccomp/target.js';
+
+const bits = <K extends string>(table: Record<K, { bit: bigint }>, names: readonly K[]): bigint => names.reduce((m, n) => m | table[n].bit, 0n);
+
+/**
+ * In `ports` network mode the host network is shared and Landlock (ABI ≤ 7) governs TCP only,
+ * so IP sockets other than TCP streams are refused by seccomp. The rule is added to the IR the
+ * seccomp compiler sees, with an origin naming the net section.
+ */
+function withUdpBlock(ir: PolicyIR): PolicyIR {
+  const out: PolicyIR = { ...ir, syscalls: { ...ir.syscalls, rules: { x86_64: [...ir.syscalls.rules.x86_64], aarch64: [...ir.syscalls.rules.aarch64] } } };
+  for (const arch of seccompArches(ir)) {
+    const nr = syscallNumber('socket', arch);
+    const inet = lookupConstant('AF_INET', arch);
+    const inet6 = lookupConstant('AF_INET6', arch);
+    const stream = lookupConstant('SOCK_STREAM', arch);
+    if (nr === undefined || inet === undefined || inet6 === undefined || stream === undefined) throw new Error(`internal: socket constants missing on ${arch}`);
+    const notStream: IrArgCondition = { arg: 1, name: 'type', bits: 32, op: 'masked_ne', mask: '15', value: String(stream) };
+    const rule: IrSyscallRule = {
+      id: `sys.net.${arch}`,
+      effect: 'deny',
+      syscall: 'socket',
+      nr,
+      when: [[{ arg: 0, name: 'domain', bits: 32, op: 'eq', value: String(inet) }, notStream], [{ arg: 0, name: 'domain', bits: 32, op: 'eq', value: String(inet6) }, notStream]],
+      action: { kind: 'errno', errno: 13 },
+      origin: { file: '<linux target>', line: 1, column: 1, endLine: 1, endColumn: 1, policy: ir.name },
+    };
+    out.syscalls.rules[arch].push(rule);
+  }
+  return out;
+}
+
+export function buildLinuxBundle(ir: PolicyIR): { bundle?: Bundle; plan: LandlockPlan; files: { path: string; content: string | Uint8Array }[]; fidelity: FidelityEntry[]; diagnostics: Diagnostic[] } {
+  const diagnostics: Diagnostic[] = [];
+  const fidelity: FidelityEntry[] = [];
+  const landlock = planLandlock(ir);
+  diagnostics.push(...landlock.diagnostics);
+  fidelity.push(...landlock.fidelity);
+  const plan = landlock.plan;
+
+  const seccompIr = plan.netMode === 'ports' ? withUdpBlock(ir) : ir;
+  const seccomp = buildSeccompArtifacts(seccompIr);
+  diagnostics.push(...seccomp.diagnostics);
+  fidelity.push(...seccomp.fidelity.filter((f) => !f.rule.startsWith('sys.net.')));
+
+  if (ir.isolation === 'microvm') {
+    const accepted = (ir.targets.linux?.acceptWeaker ?? []).includes('isolation');
+    fidelity.push({ rule: 'isolation', fidelity: 'weaker', note: `the linux bundle isolates with namespaces, Landlock and seccomp, not a virtual machine${accepted ? ' (accepted by the policy)' : ''}` });
+    if (!accepted) diagnostics.push(diagnostic('MXC3104', 'isolation microvm cannot be provided by the linux bundle', { help: 'compile with -t microvm, or accept it: target linux { accept weaker "isolation" }' }));
+  } else {
+    fidelity.push({ rule: 'isolation', fidelity: 'exact', note: ir.isolation === 'process' ? 'Landlock and seccomp on the process tree' : 'user, mount, PID and network namespaces with Landlock and seccomp' });
+  }
+
+  const rlimits: Bundle['rlimits'] = [];
+  const limitNotes: string[] = [];
+  const L = ir.limits;
+  if (L.memoryBytes !== null) {
+    rlimits.push({ resource: RLIMIT.as, value: BigInt(L.memoryBytes) });
+    limitNotes.push('memory is enforced as the address-space limit (RLIMIT_AS), which also counts reserved but unused mappings');
+  }
+  if (L.openFiles !== null) rlimits.push({ resource: RLIMIT.nofile, value: BigInt(L.openFiles) });
+  if (L.cpuSeconds !== null) rlimits.push({ resource: RLIMIT.cpu, value: BigInt(Math.ceil(L.cpuSeconds)) });
+  if (L.fileSizeBytes !== null) rlimits.push({ resource: RLIMIT.fsize, value: BigInt(L.fileSizeBytes) });
+  if (L.stackBytes !== null) rlimits.push({ resource: RLIMIT.stack, value: BigInt(L.stackBytes) });
+  if (ir.process.maxProcesses !== null) {
+    rlimits.push({ resource: RLIMIT.nproc, value: BigInt(ir.process.maxProcesses) });
+    limitNotes.push('max_processes is RLIMIT_NPROC, which counts every process of the user the command runs as');
+  }
+  rlimits.sort((a, b) => a.resource - b.resource);
+  fidelity.push(limitNotes.length ? { rule: 'limits', fidelity: 'stricter', note: limitNotes.join('; ') } : { rule: 'limits', fidelity: 'exact' });
+  const d = ir.desktop;
+  const desktopGrants = d.clipboard !== 'none' || d.windows || d.inputInjection || d.screenCapture;
+  fidelity.push(desktopGrants ? { rule: 'desktop', fidelity: 'stricter', note: 'the linux bundle gives no access to a desktop session' } : { rule: 'desktop', fidelity: 'exact' });
+
+  if (diagnostics.some((x) => x.severity === 'error')) return { plan, files: [], fidelity, diagnostics };
+
+  const irSha256 = createHash('sha256').update(canonicalJson(ir)).digest('hex');
+  const programs = seccompArches(ir).map((arch) => ({ arch, file: seccomp.files.find((f) => f.path === `seccomp.${arch}.bpf`)! }));
+  const bundle: Bundle = {
+    policy: { name: ir.name, irSha256 },
+    seccomp: programs.map(({ arch, file }) => ({ arch, program: decodeProgram(file.content as Uint8Array) })),
+    landlock: {
+      minAbi: plan.minAbi,
+      bestEffortAbis: plan.bestEffort.map((f) => BEST_EFFORT_FEATURES[f]!).filter((a) => a !== undefined).sort((a, b) => a - b),
+      handledFs: bits(LANDLOCK_FS, plan.handledFs),
+      grants: plan.grants.map((g) => ({ mode: g.mode, rights: bits(LANDLOCK_FS, g.rights), pattern: g.pattern, carve: g.carve, exclude: g.exclude })),
+    },
+    masks: plan.masks.map((m) => m.pattern),
+    net: {
+      mode: plan.netMode,
+      handled: plan.net ? bits(LANDLOCK_NET, plan.net.handled) : 0n,
+      ports: plan.net ? plan.net.ports.map((p) => ({ port: p.port, rights: bits(LANDLOCK_NET, p.rights) })) : [],
+    },
+    scopes: bits(LANDLOCK_SCOPE, plan.scopes),
+    rlimits,
+    env: [...ir.process.envAllow],
+    params: ir.params.map((p) => {
+      const constraints = p.constraints.map((c) => ({ kind: c.kind, values: c.kind === 'under' || c.kind === 'not_under' ? c.paths : c.kind === 'one_of' ? c.values : [String(c.value)] }));
+      const value = p.value ?? p.default;
+      return value !== undefined ? { name: p.name, type: p.type, default: value, constraints } : { name: p.name, type: p.type, constraints };
+    }),
+    process: {
+      capabilities: ir.process.capabilities.reduce((m, c) => m | (1n << BigInt(CAPABILITIES[c] ?? 0)), 0n),
+      cpus: L.cpus ?? 0,
+      wallMillis: L.wallSeconds === null ? 0n : BigInt(Math.round(L.wallSeconds * 1000)),
+    },
+  };
+  const encoded = encodeBundle(bundle);
+  const mirror = {
+    format: 'mxcc linux bundle, version 1 (this file mirrors bundle.mxcb; docs/bundle-format.md)',
+    bundleSha256: createHash('sha256').update(encoded).digest('hex'),
+    policy: bundle.policy,
+    seccomp: seccomp.stats,
+    landlock: plan,
+    rlimits: bundle.rlimits.map((r) => ({ resource: Object.keys(RLIMIT).find((k) => RLIMIT[k as keyof typeof RLIMIT] === r.resource), value: r.value.toString() })),
+    env: bundle.env,
+    params: bundle.params,
+    process: { capabilities: ir.process.capabilities, cpus: bundle.process.cpus, wallMillis: bundle.process.wallMillis.toString() },
+  };
+  const files = [
+    ...seccomp.files,
+    { path: 'bundle.mxcb', content: encoded },
+    { path: 'bundle.json', content: canonicalJson(mirror) },
+  ];
+  return { bundle, plan, files, fidelity, diagnostics };
+}
+
+export const linuxTarget: Target = {
+  name: 'linux',
+  description: 'the bundle for mxc-enforce: seccomp for x86_64/aarch64, a Landlock plan (fs, TCP ports, scopes), rlimits, environment and params',
+  compile(ir) {
+    const out = buildLinuxBundle(ir);
+    return { files: out.files, fidelity: out.fidelity, diagnostics: out.diagnostics };
+  },
+};
