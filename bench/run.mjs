@@ -67,3 +67,14 @@ for (const r of results) {
   console.log(`${r.benchmark}\n  mxcc ${r.subjectMs} ms, peer ${r.peerMs} ms, difference ${r.diffMs} ms, ratio ${r.ratio}x; goal: ${r.goal}: ${r.met ? 'met' : 'NOT MET'}`);
 }
 if (process.argv.includes('--json')) console.log(JSON.stringify(results, null, 2));
+
+// seccomp programs vs libseccomp's (bench/seccomp.mjs). Needs cc and libseccomp-dev; without them
+// the other benchmarks still run and this one says why it did not.
+try {
+  const { runSeccompBench, formatSeccompBench } = await import('./seccomp.mjs');
+  const seccomp = await runSeccompBench();
+  console.log(formatSeccompBench(seccomp));
+  if (process.argv.includes('--json')) console.log(JSON.stringify(seccomp, null, 2));
+} catch (e) {
+  console.log(`seccomp benchmark not run: ${e instanceof Error ? e.message : String(e)}`);
+}
