@@ -6,6 +6,7 @@ import { registerCompile } from './commands/compile.js';
 import { registerExplain } from './commands/explain.js';
 import { registerFmt } from './commands/fmt.js';
 import { registerTargets } from './commands/targets.js';
+import { registerVerify } from './commands/verify.js';
 import { EXIT_USAGE, processIo, UsageError, type CommandContext, type Io } from './context.js';
 
 export function buildProgram(ctx: CommandContext): Command {
@@ -27,6 +28,7 @@ Documentation: README.md, docs/language.md, docs/error-codes.md`);
   registerCheck(program, ctx);
   registerFmt(program, ctx);
   registerCompile(program, ctx);
+  registerVerify(program, ctx);
   registerExplain(program, ctx);
   registerTargets(program, ctx);
   for (const sub of program.commands) {

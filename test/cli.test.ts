@@ -214,3 +214,29 @@ describe('mxcc CLI', () => {
     expect(r.stdout).toMatch(/^ir\s+/m);
   });
 });
+
+describe('mxcc verify', () => {
+  it('exit 0 when every assertion holds, 1 with a re-checked counterexample when one does not', () => {
+    const dir = tmp({
+      'ok.mxc': 'policy p {\n  fs { allow read "/srv/**"  deny read "/srv/secret/**" }\n  assert never read "/srv/secret/key"\n}\n',
+      'bad.mxc': 'policy p {\n  fs { allow read "/srv/**" }\n  assert never read "/srv/secret/key"\n}\n',
+    });
+    const ok = mxcc(['verify', 'ok.mxc'], { cwd: dir });
+    expect(ok.stderr).toContain('1 of 1 assertion hold');
+    expect(ok.code).toBe(0);
+    const bad = mxcc(['verify', 'bad.mxc'], { cwd: dir });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('error[MXC2001]: assertion does not hold: read /srv/secret/key is allowed');
+    expect(bad.stderr).toContain('--> bad.mxc:2:8: allowed by fs.0');
+    expect(bad.stderr).toContain('= counterexample: read /srv/secret/key');
+    const json = mxcc(['verify', '--format', 'json', 'bad.mxc'], { cwd: dir });
+    expect(JSON.parse(json.stdout)).toEqual([expect.objectContaining({ code: 'MXC2001', counterexample: 'read /srv/secret/key' })]);
+  });
+
+  it('every assertion of the corpus holds', () => {
+    for (const f of ['coding-agent.mxc', 'browser-agent.mxc', 'mcp-server.mxc', 'docker-default.mxc']) {
+      const r = mxcc(['verify', `corpus/${f}`]);
+      expect(r.code, `${f}: ${r.stderr}`).toBe(0);
+    }
+  });
+});

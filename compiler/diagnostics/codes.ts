@@ -71,6 +71,8 @@ export const CODES = {
 
   MXC1501: { title: 'invalid request', severity: 'error' },
 
+  MXC2001: { title: 'assertion does not hold', severity: 'error' },
+
   MXC3101: { title: 'seccomp program too large', severity: 'error' },
   MXC3102: { title: 'Landlock cannot enforce a deny exactly', severity: 'error' },
   MXC3103: { title: 'unknown best-effort feature', severity: 'error' },

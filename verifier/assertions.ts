@@ -1,0 +1,304 @@
+/**
+ * Proving `assert never|always` with z3. Contract (as in Cedar's symbolic compiler): each query
+ * asks for a request that violates the assertion, so **unsat means the assertion holds**; a sat
+ * model is decoded into a concrete request and re-checked with the reference evaluator
+ * (`decide`) before it is reported. A model that does not reproduce is a verifier bug and is
+ * raised as an internal error, never shown as a finding.
+ *
+ * Encodings: fs requests range over path atoms (verifier/atoms.ts) × access rights; net
+ * requests over host-name atoms, IPv4/IPv6 bit-vectors, 16-bit ports, protocols and operations;
+ * syscall requests over six 64-bit argument bit-vectors per architecture, with the language's
+ * 32-bit semantics for int arguments.
+ */
+import type { Bool, BitVec, BitVecNum, Context, Model } from 'z3-solver';
+import { decide, type Request } from '../compiler/evaluate.js';
+import { FS_RIGHTS, IR_ARCHES, type Arch, type IrArgCondition, type IrAssertion, type IrHost, type IrNetTarget, type IrSyscallRule, type PolicyIR } from '../compiler/ir.js';
+import { formatIpv4, formatIpv6, parseIpv4, parseIpv6 } from '../compiler/values.js';
+import { syscallNumber } from '../compiler/syscalls/index.js';
+import { computeAtoms, displayPath } from './atoms.js';
+import { z3 } from './z3.js';
+
+type Z = Context<'mxcc'>;
+
+export interface AssertionResult {
+  assertion: IrAssertion;
+  holds: boolean;
+  /** A concrete request that violates the assertion, re-checked with decide(). */
+  counterexample?: { request: Request; display: string; deciding: string[] };
+}
+
+export class VerifierError extends Error {}
+
+export async function proveAssertions(ir: PolicyIR): Promise<AssertionResult[]> {
+  if (ir.assertions.length === 0) return [];
+  const Z = await z3();
+  const out: AssertionResult[] = [];
+  const net = ir.assertions.some((a) => a.request.kind === 'net') ? netModel(Z, ir) : undefined;
+  for (const a of ir.assertions) {
+    let result: AssertionResult;
+    // Each fs assertion gets atoms of its own region only: far fewer than the whole path space.
+    if (a.request.kind === 'fs') result = await proveFs(Z, ir, a, fsModel(Z, ir, a.request.paths));
+    else if (a.request.kind === 'net') result = await proveNet(Z, ir, a, net!);
+    else result = await proveSyscall(Z, ir, a);
+    out.push(result);
+  }
+  return out;
+}
+
+/** Re-check a counterexample with the reference evaluator; it must violate the assertion. */
+function confirm(ir: PolicyIR, a: IrAssertion, request: Request, params: Record<string, string>, display: string): AssertionResult {
+  const d = decide(ir, request, params);
+  const violates = a.quantifier === 'never' ? d.allowed : !d.allowed;
+  if (!violates) {
+    throw new VerifierError(`internal error: the solver's counterexample for ${a.id} (${display}) does not reproduce with the reference evaluator (allowed=${d.allowed}); this is a bug in mxcc's verifier`);
+  }
+  return { assertion: a, holds: false, counterexample: { request, display, deciding: d.deciding } };
+}
+
+/** The value a model gives a bit-vector (completed with defaults where unconstrained). */
+function bvValue(model: Model<'mxcc'>, x: BitVec<number, 'mxcc'>): bigint {
+  return (model.eval(x, true) as BitVecNum<number, 'mxcc'>).value();
+}
+
+// ---------------------------------------------------------------------------
+// Filesystem
+
+interface FsModel {
+  atom: ReturnType<Z['Int']['const']>;
+  right: ReturnType<Z['Int']['const']>;
+  inPattern: (p: string) => Bool<'mxcc'>;
+  allowed: Bool<'mxcc'>;
+  witness: (i: number) => string;
+  roots: Record<string, string>;
+}
+
+function fsModel(Z: Z, ir: PolicyIR, region: readonly string[]): FsModel {
+  const patterns = new Set<string>(region);
+  for (const r of ir.fs.rules) [...r.paths, ...r.except].forEach((p) => patterns.add(p));
+  const list = [...patterns];
+  const set = computeAtoms(list, ir.params, region.map((p) => list.indexOf(p)));
+  const index = new Map(set.patterns.map((p, i) => [p, i]));
+  const atom = Z.Int.const('atom');
+  const right = Z.Int.const('right');
+  const memo = new Map<string, Bool<'mxcc'>>();
+  const inPattern = (p: string): Bool<'mxcc'> => {
+    const hit = memo.get(p);
+    if (hit) return hit;
+    const i = index.get(p)!;
+    const atoms = set.atoms.flatMap((a, k) => (a.matches.includes(i) ? [k] : []));
+    const e = atoms.length === 0 ? Z.Bool.val(false) : Z.Or(...atoms.map((k) => atom.eq(k)));
+    memo.set(p, e);
+    return e;
+  };
+  const rightIn = (rights: readonly string[]): Bool<'mxcc'> => Z.Or(...rights.map((r) => right.eq(FS_RIGHTS.indexOf(r as (typeof FS_RIGHTS)[number]))));
+  const ruleMatches = (r: PolicyIR['fs']['rules'][number]): Bool<'mxcc'> =>
+    Z.And(rightIn(r.access), Z.Or(...r.paths.map(inPattern)), Z.Not(Z.Or(Z.Bool.val(false), ...r.except.map(inPattern))));
+  const allows = ir.fs.rules.filter((r) => r.effect === 'allow').map(ruleMatches);
+  const denies = ir.fs.rules.filter((r) => r.effect === 'deny').map(ruleMatches);
+  const allowed = Z.And(Z.Or(Z.Bool.val(false), ...allows), Z.Not(Z.Or(Z.Bool.val(false), ...denies)));
+  return {
+    atom,
+    right,
+    inPattern,
+    allowed,
+    witness: (i) => set.atoms[i]!.witness,
+    roots: set.paramRoots,
+  };
+}
+
+async function proveFs(Z: Z, ir: PolicyIR, a: IrAssertion, m: FsModel): Promise<AssertionResult> {
+  if (a.request.kind !== 'fs') throw new Error('internal');
+  const s = new Z.Solver();
+  s.add(Z.Or(...a.request.paths.map(m.inPattern)));
+  s.add(Z.Or(...a.request.access.map((r) => m.right.eq(FS_RIGHTS.indexOf(r)))));
+  s.add(a.quantifier === 'never' ? m.allowed : Z.Not(m.allowed));
+  const verdict = await s.check();
+  if (verdict === 'unsat') return { assertion: a, holds: true };
+  if (verdict !== 'sat') throw new VerifierError(`the solver gave up on ${a.id} (${verdict})`);
+  const model = s.model();
+  const atomIndex = Number(model.eval(m.atom, true).toString());
+  const rightIndex = Number(model.eval(m.right, true).toString());
+  const path = m.witness(atomIndex);
+  const access = FS_RIGHTS[rightIndex]!;
+  // Path params take their symbolic directories, so the re-check decides the same atom.
+  const params: Record<string, string> = { ...m.roots };
+  return confirm(ir, a, { kind: 'fs', access, path }, params, `${access} ${displayPath(path, m.roots)}`);
+}
+
+// ---------------------------------------------------------------------------
+// Network
+
+interface NetModel {
+  op: ReturnType<Z['Int']['const']>;
+  proto: ReturnType<Z['Int']['const']>;
+  kind: ReturnType<Z['Int']['const']>; // 0 name, 1 ipv4, 2 ipv6
+  name: ReturnType<Z['Int']['const']>;
+  ip4: BitVec<32, 'mxcc'>;
+  ip6: BitVec<128, 'mxcc'>;
+  port: BitVec<16, 'mxcc'>;
+  names: string[];
+  targetsMatch: (targets: readonly IrNetTarget[], withPorts: boolean) => Bool<'mxcc'>;
+  allowed: Bool<'mxcc'>;
+}
+
+const OPS = ['connect', 'bind', 'resolve'] as const;
+const PROTOS = ['tcp', 'udp'] as const;
+const MAPPED_PREFIX = 0xffffn << 32n;
+
+/** Candidate host names: each exact name, one name under each wildcard suffix, one unlisted name. */
+function nameWitnesses(hosts: IrHost[]): string[] {
+  const exact = new Set(hosts.flatMap((h) => (h.kind === 'name' ? [h.name] : [])));
+  const suffixes = new Set(hosts.flatMap((h) => (h.kind === 'wildcard' ? [h.suffix] : [])));
+  let label = 'zz';
+  const clash = (l: string): boolean => [...exact].some((n) => n.startsWith(l + '.'));
+  while (clash(label)) label += 'z';
+  return [...exact, ...[...suffixes].map((s) => `${label}.${s}`), `${label}.mxcc-unlisted.test`].filter((v, i, a) => a.indexOf(v) === i);
+}
+
+function nameMatches(h: IrHost, name: string): boolean {
+  if (h.kind === 'any') return true;
+  if (h.kind === 'name') return h.name === name;
+  if (h.kind === 'wildcard') return name.endsWith('.' + h.suffix) && name.length > h.suffix.length + 1;
+  return false;
+}
+
+function netModel(Z: Z, ir: PolicyIR): NetModel {
+  const hosts: IrHost[] = [];
+  for (const r of ir.net.rules) [...r.targets, ...r.except].forEach((t) => hosts.push(t.host));
+  for (const a of ir.assertions) if (a.request.kind === 'net') a.request.targets.forEach((t) => hosts.push(t.host));
+  const names = nameWitnesses(hosts);
+  const op = Z.Int.const('op');
+  const proto = Z.Int.const('proto');
+  const kind = Z.Int.const('hostKind');
+  const name = Z.Int.const('name');
+  const ip4 = Z.BitVec.const('ip4', 32);
+  const ip6 = Z.BitVec.const('ip6', 128);
+  const port = Z.BitVec.const('port', 16);
+
+  const hostMatch = (h: IrHost): Bool<'mxcc'> => {
+    if (h.kind === 'any') return Z.Bool.val(true);
+    if (h.kind === 'name' || h.kind === 'wildcard') {
+      const idx = names.flatMap((n, i) => (nameMatches(h, n) ? [i] : []));
+      return Z.And(kind.eq(0), Z.Or(Z.Bool.val(false), ...idx.map((i) => name.eq(i))));
+    }
+    // CIDR: prefix comparison; an IPv4-mapped IPv6 address is the IPv4 address (as decide() does).
+    if (h.family === 4) {
+      const net = parseIpv4(h.address)!;
+      const v4in = (x: BitVec<32, 'mxcc'>): Bool<'mxcc'> => (h.prefix === 0 ? Z.Bool.val(true) : x.extract(31, 32 - h.prefix).eq(Z.BitVec.val(net >> BigInt(32 - h.prefix), h.prefix)));
+      const mapped = Z.And(kind.eq(2), ip6.extract(127, 32).eq(Z.BitVec.val(MAPPED_PREFIX >> 32n, 96)), v4in(ip6.extract(31, 0) as BitVec<32, 'mxcc'>));
+      return Z.Or(Z.And(kind.eq(1), v4in(ip4)), mapped);
+    }
+    const net = parseIpv6(h.address)!;
+    const v6in = (x: BitVec<128, 'mxcc'>): Bool<'mxcc'> => (h.prefix === 0 ? Z.Bool.val(true) : x.extract(127, 128 - h.prefix).eq(Z.BitVec.val(net >> BigInt(128 - h.prefix), h.prefix)));
+    const asMapped = Z.Concat(Z.BitVec.val(MAPPED_PREFIX >> 32n, 96), ip4) as BitVec<128, 'mxcc'>;
+    return Z.Or(Z.And(kind.eq(2), v6in(ip6)), Z.And(kind.eq(1), v6in(asMapped)));
+  };
+  const portIn = (t: IrNetTarget): Bool<'mxcc'> => Z.Or(Z.Bool.val(false), ...t.ports.map((r) => Z.And(port.uge(r.from), port.ule(r.to))));
+  const targetsMatch = (targets: readonly IrNetTarget[], withPorts: boolean): Bool<'mxcc'> =>
+    Z.Or(Z.Bool.val(false), ...targets.map((t) => (withPorts ? Z.And(hostMatch(t.host), portIn(t)) : hostMatch(t.host))));
+  const ruleMatches = (r: PolicyIR['net']['rules'][number]): Bool<'mxcc'> => {
+    const isResolve = r.operation === 'resolve';
+    return Z.And(
+      op.eq(OPS.indexOf(r.operation)),
+      isResolve ? Z.Bool.val(true) : Z.Or(Z.Bool.val(false), ...r.protocols.map((p) => proto.eq(PROTOS.indexOf(p)))),
+      targetsMatch(r.targets, !isResolve),
+      Z.Not(targetsMatch(r.except, !isResolve)),
+    );
+  };
+  const allows = ir.net.rules.filter((r) => r.effect === 'allow').map(ruleMatches);
+  const denies = ir.net.rules.filter((r) => r.effect === 'deny').map(ruleMatches);
+  const allowed = Z.And(Z.Or(Z.Bool.val(false), ...allows), Z.Not(Z.Or(Z.Bool.val(false), ...denies)));
+  return { op, proto, kind, name, ip4, ip6, port, names, targetsMatch, allowed };
+}
+
+async function proveNet(Z: Z, ir: PolicyIR, a: IrAssertion, m: NetModel): Promise<AssertionResult> {
+  if (a.request.kind !== 'net') throw new Error('internal');
+  const isResolve = a.request.operation === 'resolve';
+  const s = new Z.Solver();
+  s.add(m.op.eq(OPS.indexOf(a.request.operation)));
+  s.add(m.kind.ge(0), m.kind.le(isResolve ? 0 : 2), m.name.ge(0), m.name.lt(m.names.length), m.proto.ge(0), m.proto.le(1));
+  if (!isResolve) s.add(Z.Or(...a.request.protocols.map((p) => m.proto.eq(PROTOS.indexOf(p)))));
+  s.add(m.targetsMatch(a.request.targets, !isResolve));
+  s.add(a.quantifier === 'never' ? m.allowed : Z.Not(m.allowed));
+  const verdict = await s.check();
+  if (verdict === 'unsat') return { assertion: a, holds: true };
+  if (verdict !== 'sat') throw new VerifierError(`the solver gave up on ${a.id} (${verdict})`);
+  const model = s.model();
+  const kind = Number(model.eval(m.kind, true).toString());
+  const host =
+    kind === 0
+      ? m.names[Number(model.eval(m.name, true).toString())]!
+      : kind === 1
+        ? formatIpv4(bvValue(model, m.ip4))
+        : formatIpv6(bvValue(model, m.ip6));
+  if (isResolve) return confirm(ir, a, { kind: 'net', operation: 'resolve', host }, {}, `resolve ${host}`);
+  const protocol = PROTOS[Number(model.eval(m.proto, true).toString())]!;
+  const port = Number(bvValue(model, m.port));
+  const operation = a.request.operation as 'connect' | 'bind';
+  const shown = host.includes(':') ? `[${host}]` : host;
+  return confirm(ir, a, { kind: 'net', operation, protocol, host, port }, {}, `${operation} ${protocol} ${shown}:${port}`);
+}
+
+// ---------------------------------------------------------------------------
+// Syscalls
+
+function conditionExpr(Z: Z, args: BitVec<64, 'mxcc'>[], c: IrArgCondition): Bool<'mxcc'> {
+  const width = c.bits;
+  const a = (width === 32 ? args[c.arg]!.extract(31, 0) : args[c.arg]!) as BitVec<number, 'mxcc'>;
+  const v = Z.BitVec.val(BigInt(c.value), width);
+  const masked = c.mask !== undefined ? a.and(Z.BitVec.val(BigInt(c.mask), width)) : a;
+  switch (c.op) {
+    case 'eq': return a.eq(v);
+    case 'ne': return a.neq(v);
+    case 'lt': return a.ult(v);
+    case 'le': return a.ule(v);
+    case 'gt': return a.ugt(v);
+    case 'ge': return a.uge(v);
+    case 'masked_eq': return masked.eq(v);
+    case 'masked_ne': return masked.neq(v);
+  }
+}
+
+function ruleMatchesExpr(Z: Z, args: BitVec<64, 'mxcc'>[], r: IrSyscallRule): Bool<'mxcc'> {
+  if (r.when === null) return Z.Bool.val(true);
+  return Z.Or(Z.Bool.val(false), ...r.when.map((conj) => Z.And(Z.Bool.val(true), ...conj.map((c) => conditionExpr(Z, args, c)))));
+}
+
+const proceeds = (kind: string): boolean => kind === 'allow' || kind === 'log';
+
+/**
+ * allowed ⇔ no matching deny blocks the call ∧ (some deny matches ∨ some allow matches ∨ the
+ * default lets calls proceed). The most severe matching deny decides, and it lets the call
+ * proceed exactly when every matching deny does (log and allow are the least severe actions).
+ */
+export function syscallAllowedExpr(Z: Z, ir: PolicyIR, arch: Arch, name: string, args: BitVec<64, 'mxcc'>[]): Bool<'mxcc'> {
+  const rules = ir.syscalls.rules[arch].filter((r) => r.syscall === name);
+  const def = ir.syscalls.defaultAction;
+  const denies = rules.filter((r) => r.effect === 'deny');
+  const blocking = denies.filter((r) => !proceeds((r.action ?? def).kind)).map((r) => ruleMatchesExpr(Z, args, r));
+  const anyDeny = denies.map((r) => ruleMatchesExpr(Z, args, r));
+  const anyAllow = rules.filter((r) => r.effect === 'allow').map((r) => ruleMatchesExpr(Z, args, r));
+  return Z.And(Z.Not(Z.Or(Z.Bool.val(false), ...blocking)), Z.Or(Z.Bool.val(proceeds(def.kind)), ...anyDeny, ...anyAllow));
+}
+
+async function proveSyscall(Z: Z, ir: PolicyIR, a: IrAssertion): Promise<AssertionResult> {
+  if (a.request.kind !== 'syscall') throw new Error('internal');
+  for (const arch of IR_ARCHES) {
+    for (const name of a.request.syscalls) {
+      const nr = syscallNumber(name, arch);
+      if (nr === undefined) continue;
+      const args = [...Array(6).keys()].map((i) => Z.BitVec.const(`arg${i}`, 64));
+      const s = new Z.Solver();
+      const allowed = syscallAllowedExpr(Z, ir, arch, name, args);
+      s.add(a.quantifier === 'never' ? allowed : Z.Not(allowed));
+      const verdict = await s.check();
+      if (verdict === 'unsat') continue;
+      if (verdict !== 'sat') throw new VerifierError(`the solver gave up on ${a.id} (${verdict})`);
+      const model = s.model();
+      const values = args.map((x) => bvValue(model, x));
+      const display = `syscall ${arch} ${name}(${values.map((v) => '0x' + v.toString(16)).join(', ')})`;
+      return confirm(ir, a, { kind: 'syscall', arch, syscall: name, nr, args: values }, {}, display);
+    }
+  }
+  return { assertion: a, holds: true };
+}

@@ -1,0 +1,40 @@
+/** The verifier's entry points: prove a policy's assertions and report findings as diagnostics. */
+import { diagnostic, type Diagnostic } from '../compiler/diagnostics/diagnostic.js';
+import { originSpan } from '../compiler/index.js';
+import type { PolicyIR } from '../compiler/ir.js';
+import type { Program } from '../compiler/load.js';
+import { proveAssertions, type AssertionResult } from './assertions.js';
+
+export { VerifierError } from './assertions.js';
+
+export interface VerifyResult {
+  results: AssertionResult[];
+  diagnostics: Diagnostic[];
+}
+
+export async function verifyPolicy(ir: PolicyIR, program: Program): Promise<VerifyResult> {
+  const results = await proveAssertions(ir);
+  const rules = new Map<string, PolicyIR['fs']['rules'][number]['origin']>();
+  for (const r of [...ir.fs.rules, ...ir.net.rules, ...ir.syscalls.rules.x86_64, ...ir.syscalls.rules.aarch64]) rules.set(r.id, r.origin);
+  const diagnostics: Diagnostic[] = [];
+  for (const r of results) {
+    if (r.holds || !r.counterexample) continue;
+    const a = r.assertion;
+    const ce = r.counterexample;
+    const related = ce.deciding.flatMap((id) => {
+      const o = rules.get(id);
+      return o ? [{ span: originSpan(o, program), message: a.quantifier === 'never' ? `allowed by ${id}` : `denied by ${id}` }] : [];
+    });
+    const d = diagnostic('MXC2001', `assertion does not hold: ${ce.display} is ${a.quantifier === 'never' ? 'allowed' : 'denied'}`, {
+      span: originSpan(a.origin, program),
+      related,
+      help:
+        a.quantifier === 'never'
+          ? related.length ? 'narrow the allow rule(s) shown, or add a deny for this request' : 'add a deny for this request'
+          : related.length ? 'the deny rule(s) shown decide it; narrow them with except, or widen an allow' : 'no allow rule matches this request; add one',
+    });
+    d.counterexample = ce.display;
+    diagnostics.push(d);
+  }
+  return { results, diagnostics };
+}
