@@ -7,6 +7,7 @@ import { registerExplain } from './commands/explain.js';
 import { registerFmt } from './commands/fmt.js';
 import { registerTargets } from './commands/targets.js';
 import { registerVerify } from './commands/verify.js';
+import { registerLint } from './commands/lint.js';
 import { EXIT_USAGE, processIo, UsageError, type CommandContext, type Io } from './context.js';
 
 export function buildProgram(ctx: CommandContext): Command {
@@ -29,6 +30,7 @@ Documentation: README.md, docs/language.md, docs/error-codes.md`);
   registerFmt(program, ctx);
   registerCompile(program, ctx);
   registerVerify(program, ctx);
+  registerLint(program, ctx);
   registerExplain(program, ctx);
   registerTargets(program, ctx);
   for (const sub of program.commands) {

@@ -240,3 +240,34 @@ describe('mxcc verify', () => {
     }
   });
 });
+
+describe('mxcc lint', () => {
+  it('reports lints with --fail-on, as text, json and SARIF 2.1.0', () => {
+    const dir = tmp({
+      'open.mxc': 'policy p {\n  net { allow connect tcp any:443 }\n}\n',
+      'tight.mxc': 'policy p {\n  net { allow connect tcp "registry.npmjs.org":443 }\n}\n',
+    });
+    // egress-any is a warning: exit 0 by default, 1 with --fail-on warning.
+    const open = mxcc(['lint', 'open.mxc'], { cwd: dir });
+    expect(open.code).toBe(0);
+    expect(open.stderr).toContain('warning[MXC2106]: egress-any: connections to arbitrary hosts are allowed');
+    expect(mxcc(['lint', '--fail-on', 'warning', 'open.mxc'], { cwd: dir }).code).toBe(1);
+    const tight = mxcc(['lint', '--fail-on', 'note', 'tight.mxc'], { cwd: dir });
+    expect(tight.code).toBe(0);
+    expect(tight.stderr).toContain('no findings');
+
+    const sarif = JSON.parse(mxcc(['lint', '--format', 'sarif', 'open.mxc'], { cwd: dir }).stdout) as {
+      version: string;
+      runs: { tool: { driver: { name: string; rules: { id: string }[] } }; results: { ruleId: string; level: string; locations: { physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number } } }[]; partialFingerprints: Record<string, string> }[] }[];
+    };
+    expect(sarif.version).toBe('2.1.0');
+    const run = sarif.runs[0]!;
+    expect(run.tool.driver.name).toBe('mxcc');
+    expect(run.tool.driver.rules.map((r) => r.id)).toContain('MXC2106');
+    const result = run.results.find((r) => r.ruleId === 'MXC2106')!;
+    expect(result.level).toBe('warning');
+    expect(result.locations[0]!.physicalLocation).toEqual(expect.objectContaining({ artifactLocation: { uri: 'open.mxc' }, region: expect.objectContaining({ startLine: 2 }) }));
+    expect(Object.values(result.partialFingerprints)[0]).toMatch(/^[0-9a-f]{32}$/);
+    expect(mxcc(['lint', '--format', 'xml', 'open.mxc'], { cwd: dir }).code).toBe(2);
+  });
+});

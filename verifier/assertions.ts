@@ -34,10 +34,12 @@ export async function proveAssertions(ir: PolicyIR): Promise<AssertionResult[]> 
   const Z = await z3();
   const out: AssertionResult[] = [];
   const net = ir.assertions.some((a) => a.request.kind === 'net') ? netModel(Z, ir) : undefined;
+  // One path partition serves every fs assertion: atoms of the regions they are about only.
+  const region = [...new Set(ir.assertions.flatMap((a) => (a.request.kind === 'fs' ? a.request.paths : [])))];
+  const fs = region.length > 0 ? fsModel(Z, ir, region) : undefined;
   for (const a of ir.assertions) {
     let result: AssertionResult;
-    // Each fs assertion gets atoms of its own region only: far fewer than the whole path space.
-    if (a.request.kind === 'fs') result = await proveFs(Z, ir, a, fsModel(Z, ir, a.request.paths));
+    if (a.request.kind === 'fs') result = await proveFs(Z, ir, a, fs!);
     else if (a.request.kind === 'net') result = await proveNet(Z, ir, a, net!);
     else result = await proveSyscall(Z, ir, a);
     out.push(result);
@@ -64,10 +66,16 @@ function bvValue(model: Model<'mxcc'>, x: BitVec<number, 'mxcc'>): bigint {
 // Filesystem
 
 interface FsModel {
-  atom: ReturnType<Z['Int']['const']>;
-  right: ReturnType<Z['Int']['const']>;
+  /** Atom index and right index as bit-vectors: the solver bit-blasts them (much faster than integers here). */
+  atom: BitVec<number, 'mxcc'>;
+  right: BitVec<number, 'mxcc'>;
   inPattern: (p: string) => Bool<'mxcc'>;
   allowed: Bool<'mxcc'>;
+  /** Allowed for one fixed right (for questions about several rights on the same path). */
+  allowedFor: (right: (typeof FS_RIGHTS)[number]) => Bool<'mxcc'>;
+  /** One incremental solver: the model is asserted once, each question runs between push and pop. */
+  solver: InstanceType<Z['Solver']>;
+  allowedVar: Bool<'mxcc'>;
   witness: (i: number) => string;
   roots: Record<string, string>;
 }
@@ -78,29 +86,44 @@ function fsModel(Z: Z, ir: PolicyIR, region: readonly string[]): FsModel {
   const list = [...patterns];
   const set = computeAtoms(list, ir.params, region.map((p) => list.indexOf(p)));
   const index = new Map(set.patterns.map((p, i) => [p, i]));
-  const atom = Z.Int.const('atom');
-  const right = Z.Int.const('right');
+  const atomBits = Math.max(1, Math.ceil(Math.log2(set.atoms.length + 1)));
+  const atom = Z.BitVec.const('atom', atomBits);
+  const right = Z.BitVec.const('right', 4);
   const memo = new Map<string, Bool<'mxcc'>>();
+  // One `atom = k` term per atom, shared by every pattern that contains it.
+  const atomTerms = set.atoms.map((_, k) => atom.eq(Z.BitVec.val(k, atomBits)));
+  const atomIs = (k: number): Bool<'mxcc'> => atomTerms[k]!;
   const inPattern = (p: string): Bool<'mxcc'> => {
     const hit = memo.get(p);
     if (hit) return hit;
     const i = index.get(p)!;
     const atoms = set.atoms.flatMap((a, k) => (a.matches.includes(i) ? [k] : []));
-    const e = atoms.length === 0 ? Z.Bool.val(false) : Z.Or(...atoms.map((k) => atom.eq(k)));
+    const e = atoms.length === 0 ? Z.Bool.val(false) : Z.Or(...atoms.map(atomIs));
     memo.set(p, e);
     return e;
   };
-  const rightIn = (rights: readonly string[]): Bool<'mxcc'> => Z.Or(...rights.map((r) => right.eq(FS_RIGHTS.indexOf(r as (typeof FS_RIGHTS)[number]))));
-  const ruleMatches = (r: PolicyIR['fs']['rules'][number]): Bool<'mxcc'> =>
-    Z.And(rightIn(r.access), Z.Or(...r.paths.map(inPattern)), Z.Not(Z.Or(Z.Bool.val(false), ...r.except.map(inPattern))));
+  const rightIn = (rights: readonly string[]): Bool<'mxcc'> => Z.Or(...rights.map((r) => right.eq(Z.BitVec.val(FS_RIGHTS.indexOf(r as (typeof FS_RIGHTS)[number]), 4))));
+  const pathMatches = (r: PolicyIR['fs']['rules'][number]): Bool<'mxcc'> => Z.And(Z.Or(...r.paths.map(inPattern)), Z.Not(Z.Or(Z.Bool.val(false), ...r.except.map(inPattern))));
+  const ruleMatches = (r: PolicyIR['fs']['rules'][number]): Bool<'mxcc'> => Z.And(rightIn(r.access), pathMatches(r));
   const allows = ir.fs.rules.filter((r) => r.effect === 'allow').map(ruleMatches);
   const denies = ir.fs.rules.filter((r) => r.effect === 'deny').map(ruleMatches);
   const allowed = Z.And(Z.Or(Z.Bool.val(false), ...allows), Z.Not(Z.Or(Z.Bool.val(false), ...denies)));
+  const allowedFor = (fixed: (typeof FS_RIGHTS)[number]): Bool<'mxcc'> => {
+    const withRight = (effect: 'allow' | 'deny') => ir.fs.rules.filter((r) => r.effect === effect && r.access.includes(fixed)).map(pathMatches);
+    return Z.And(Z.Or(Z.Bool.val(false), ...withRight('allow')), Z.Not(Z.Or(Z.Bool.val(false), ...withRight('deny'))));
+  };
+  const solver = new Z.Solver();
+  const allowedVar = Z.Bool.const('allowed');
+  solver.add(allowedVar.eq(allowed));
+  solver.add(atom.ult(set.atoms.length), right.ult(FS_RIGHTS.length));
   return {
     atom,
     right,
     inPattern,
     allowed,
+    allowedFor,
+    solver,
+    allowedVar,
     witness: (i) => set.atoms[i]!.witness,
     roots: set.paramRoots,
   };
@@ -108,21 +131,73 @@ function fsModel(Z: Z, ir: PolicyIR, region: readonly string[]): FsModel {
 
 async function proveFs(Z: Z, ir: PolicyIR, a: IrAssertion, m: FsModel): Promise<AssertionResult> {
   if (a.request.kind !== 'fs') throw new Error('internal');
-  const s = new Z.Solver();
-  s.add(Z.Or(...a.request.paths.map(m.inPattern)));
-  s.add(Z.Or(...a.request.access.map((r) => m.right.eq(FS_RIGHTS.indexOf(r)))));
-  s.add(a.quantifier === 'never' ? m.allowed : Z.Not(m.allowed));
-  const verdict = await s.check();
-  if (verdict === 'unsat') return { assertion: a, holds: true };
-  if (verdict !== 'sat') throw new VerifierError(`the solver gave up on ${a.id} (${verdict})`);
-  const model = s.model();
-  const atomIndex = Number(model.eval(m.atom, true).toString());
-  const rightIndex = Number(model.eval(m.right, true).toString());
-  const path = m.witness(atomIndex);
-  const access = FS_RIGHTS[rightIndex]!;
-  // Path params take their symbolic directories, so the re-check decides the same atom.
-  const params: Record<string, string> = { ...m.roots };
-  return confirm(ir, a, { kind: 'fs', access, path }, params, `${access} ${displayPath(path, m.roots)}`);
+  const s = m.solver;
+  s.push();
+  try {
+    s.add(Z.Or(...a.request.paths.map(m.inPattern)));
+    s.add(Z.Or(...a.request.access.map((r) => m.right.eq(Z.BitVec.val(FS_RIGHTS.indexOf(r), 4)))));
+    s.add(a.quantifier === 'never' ? m.allowedVar : Z.Not(m.allowedVar));
+    const verdict = await s.check();
+    if (verdict === 'unsat') return { assertion: a, holds: true };
+    if (verdict !== 'sat') throw new VerifierError(`the solver gave up on ${a.id} (${verdict})`);
+    const model = s.model();
+    const path = m.witness(Number(bvValue(model, m.atom)));
+    const access = FS_RIGHTS[Number(bvValue(model, m.right))]!;
+    // Path params take their symbolic directories, so the re-check decides the same atom.
+    return confirm(ir, a, { kind: 'fs', access, path }, { ...m.roots }, `${access} ${displayPath(path, m.roots)}`);
+  } finally {
+    s.pop();
+  }
+}
+
+/**
+ * Is there one path on which every right in `access` is allowed? Returns a re-checked witness:
+ * decide() must allow each right on it.
+ */
+export async function findJointFsAccess(ir: PolicyIR, access: readonly (typeof FS_RIGHTS)[number][]): Promise<{ path: string; display: string; deciding: string[] } | undefined> {
+  const Z = await z3();
+  const m = fsModel(Z, ir, ['/**']);
+  const s = m.solver;
+  s.push();
+  try {
+    s.add(m.inPattern('/**'));
+    for (const r of access) s.add(m.allowedFor(r));
+    const verdict = await s.check();
+    if (verdict === 'unsat') return undefined;
+    if (verdict !== 'sat') throw new VerifierError(`the solver gave up (${verdict})`);
+    const path = m.witness(Number(bvValue(s.model(), m.atom)));
+    const deciding: string[] = [];
+    for (const r of access) {
+      const d = decide(ir, { kind: 'fs', access: r, path }, { ...m.roots });
+      if (!d.allowed) throw new VerifierError(`internal error: ${r} ${path} is not allowed by the reference evaluator; this is a bug in mxcc's verifier`);
+      deciding.push(...d.deciding.filter((x) => !deciding.includes(x)));
+    }
+    return { path, display: `${access.join(' and ')} ${displayPath(path, m.roots)}`, deciding };
+  } finally {
+    s.pop();
+  }
+}
+
+/** Is the syscall allowed, on some architecture, with arguments meeting `when`? Re-checked witness. */
+export async function findSyscallWith(ir: PolicyIR, syscall: string, when: readonly IrArgCondition[]): Promise<{ request: Request; display: string; deciding: string[] } | undefined> {
+  const Z = await z3();
+  for (const arch of IR_ARCHES) {
+    const nr = syscallNumber(syscall, arch);
+    if (nr === undefined) continue;
+    const args = [...Array(6).keys()].map((i) => Z.BitVec.const(`arg${i}`, 64));
+    const s = new Z.Solver();
+    s.add(syscallAllowedExpr(Z, ir, arch, syscall, args));
+    for (const c of when) s.add(conditionExpr(Z, args, c));
+    const verdict = await s.check();
+    if (verdict === 'unsat') continue;
+    if (verdict !== 'sat') throw new VerifierError(`the solver gave up (${verdict})`);
+    const values = args.map((x) => bvValue(s.model(), x));
+    const request: Request = { kind: 'syscall', arch, syscall, nr, args: values };
+    const d = decide(ir, request);
+    if (!d.allowed) throw new VerifierError(`internal error: the solver's ${syscall} call is not allowed by the reference evaluator; this is a bug in mxcc's verifier`);
+    return { request, display: `syscall ${arch} ${syscall}(${values.map((v) => '0x' + v.toString(16)).join(', ')})`, deciding: d.deciding };
+  }
+  return undefined;
 }
 
 // ---------------------------------------------------------------------------

@@ -72,6 +72,18 @@ export const CODES = {
   MXC1501: { title: 'invalid request', severity: 'error' },
 
   MXC2001: { title: 'assertion does not hold', severity: 'error' },
+  MXC2101: { title: 'credentials are readable', severity: 'error' },
+  MXC2102: { title: 'files that run later outside the sandbox are writable', severity: 'error' },
+  MXC2103: { title: 'a path is both writable and executable', severity: 'warning' },
+  MXC2104: { title: 'write access to system or home directories', severity: 'error' },
+  MXC2105: { title: 'the cloud metadata endpoint is reachable', severity: 'error' },
+  MXC2106: { title: 'connections to any host are allowed', severity: 'warning' },
+  MXC2107: { title: 'DNS or UDP can carry data out', severity: 'warning' },
+  MXC2108: { title: 'host service sockets are reachable', severity: 'error' },
+  MXC2109: { title: 'dangerous system calls are allowed', severity: 'error' },
+  MXC2110: { title: 'terminal input can be injected', severity: 'error' },
+  MXC2111: { title: 'raw, packet or netlink sockets can be created', severity: 'warning' },
+  MXC2112: { title: 'secrets are readable and can be sent anywhere', severity: 'error' },
 
   MXC3101: { title: 'seccomp program too large', severity: 'error' },
   MXC3102: { title: 'Landlock cannot enforce a deny exactly', severity: 'error' },

@@ -1,0 +1,45 @@
+import type { Command } from 'commander';
+import { compileFile } from '../../compiler/index.js';
+import { severityAtLeast, type Diagnostic } from '../../compiler/diagnostics/diagnostic.js';
+import { renderSarif } from '../../compiler/diagnostics/sarif.js';
+import type { Severity } from '../../compiler/diagnostics/codes.js';
+import { MXCC_VERSION } from '../../compiler/version.js';
+import { EXIT_FINDINGS, EXIT_OK, printDiagnostics, UsageError, type CommandContext } from '../context.js';
+
+export function registerLint(program: Command, ctx: CommandContext): void {
+  program
+    .command('lint')
+    .description('the CI entry point: type-check, prove assertions and run the over-permission lints')
+    .argument('<files...>', 'policy files (.mxc)')
+    .option('--format <format>', 'text, json or sarif (SARIF 2.1.0 for code scanning)', 'text')
+    .option('--fail-on <severity>', 'exit 1 when a finding is at least this severe: error, warning or note', 'error')
+    .addHelpText('after', `
+Lints are listed in docs/lints.md. Every finding carries a concrete request, re-checked by the
+reference evaluator, and points at the rule that allows it.
+Exit status: 0 no finding at or above --fail-on, 1 findings or policy errors, 2 usage or I/O error.`)
+    .action(async (files: string[], opts: { format: string; failOn: string }) => {
+      const format = opts.format;
+      if (format !== 'text' && format !== 'json' && format !== 'sarif') throw new UsageError(`--format must be text, json or sarif (got "${format}")`);
+      const failOn = opts.failOn as Severity;
+      if (!['error', 'warning', 'note'].includes(failOn)) throw new UsageError(`--fail-on must be error, warning or note (got "${opts.failOn}")`);
+      const { verifyPolicy } = await import('../../verifier/index.js');
+      const { lintPolicy } = await import('../../verifier/lint.js');
+      const all: Diagnostic[] = [];
+      const sources = new Map<string, string>();
+      let ioError = false;
+      for (const file of files) {
+        const result = compileFile(file, { cwd: ctx.io.cwd });
+        for (const [k, v] of result.sources) sources.set(k, v);
+        all.push(...result.diagnostics);
+        if (result.diagnostics.some((d) => d.code === 'MXC0001')) ioError = true;
+        if (!result.ir) continue;
+        if (format === 'text') ctx.io.stderr(`linting ${file}…\n`);
+        all.push(...(await verifyPolicy(result.ir, result.program)).diagnostics);
+        all.push(...(await lintPolicy(result.ir, result.program)));
+      }
+      if (format === 'sarif') ctx.io.stdout(renderSarif(all, { version: MXCC_VERSION }));
+      else printDiagnostics(ctx.io, all, sources, format);
+      if (format === 'text' && all.length === 0) ctx.io.stderr(`${files.length} file${files.length === 1 ? '' : 's'}: no findings\n`);
+      ctx.exit(ioError ? 2 : all.some((d) => severityAtLeast(d.severity, failOn)) ? EXIT_FINDINGS : EXIT_OK);
+    });
+}

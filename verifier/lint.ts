@@ -1,0 +1,85 @@
+/** Runs the lints of verifier/lints over a policy; findings are diagnostics blamed on rules. */
+import { diagnostic, type Diagnostic, type RelatedSpan } from '../compiler/diagnostics/diagnostic.js';
+import { originSpan } from '../compiler/index.js';
+import type { IrAssertion, Origin, PolicyIR } from '../compiler/ir.js';
+import type { Program } from '../compiler/load.js';
+import { findJointFsAccess, findSyscallWith, proveAssertions } from './assertions.js';
+import { LINTS, type Lint } from './lints/index.js';
+import { probeAssertion, type LintProbe } from './lints/lint.js';
+
+export interface LintFinding {
+  lint: Lint;
+  probe: LintProbe;
+  display: string;
+  deciding: string[];
+}
+
+export async function findLintViolations(ir: PolicyIR, lints: readonly Lint[] = LINTS): Promise<LintFinding[]> {
+  // Probes that are plain requests are proved together, as synthetic `assert never`s sharing
+  // one path partition and one network model; the rest are solver queries of their own.
+  const plain: { lint: Lint; probe: LintProbe; assertion: IrAssertion }[] = [];
+  const special: { lint: Lint; probe: LintProbe }[] = [];
+  for (const lint of lints) {
+    lint.probes(ir).forEach((probe, i) => {
+      const r = probe.request;
+      if (r.kind === 'fs-joint' || r.kind === 'syscall-when') special.push({ lint, probe });
+      else plain.push({ lint, probe, assertion: probeAssertion(lint, { ...probe, request: r }, i, ir) });
+    });
+  }
+  const hits = new Map<LintProbe, { display: string; deciding: string[] }>();
+  const results = await proveAssertions({ ...ir, assertions: plain.map((p) => p.assertion) });
+  results.forEach((res, i) => {
+    if (!res.holds && res.counterexample) hits.set(plain[i]!.probe, { display: res.counterexample.display, deciding: res.counterexample.deciding });
+  });
+  for (const { probe } of special) {
+    const r = probe.request;
+    const hit = r.kind === 'fs-joint' ? await findJointFsAccess(ir, r.access) : r.kind === 'syscall-when' ? await findSyscallWith(ir, r.syscall, r.when) : undefined;
+    if (hit) hits.set(probe, { display: hit.display, deciding: hit.deciding });
+  }
+  const findings: LintFinding[] = [];
+  for (const lint of lints) {
+    const seen = new Set<string>();
+    for (const { probe } of [...plain, ...special].filter((x) => x.lint === lint)) {
+      const hit = hits.get(probe);
+      if (!hit || seen.has(probe.message)) continue;
+      seen.add(probe.message);
+      findings.push({ lint, probe, ...hit });
+    }
+  }
+  // A readable secret plus egress to anywhere is a complete exfiltration path.
+  const exfil = lints.find((l) => l.id === 'exfiltration');
+  const secret = findings.find((f) => f.lint.id === 'secrets-readable');
+  const egress = findings.find((f) => f.lint.id === 'egress-any');
+  if (exfil && secret && egress) {
+    findings.push({
+      lint: exfil,
+      probe: { message: `${secret.display} and ${egress.display} are both allowed`, request: { kind: 'syscall', syscalls: [] }, help: 'deny the secret, or restrict egress to the hosts the agent needs' },
+      display: `${secret.display}; ${egress.display}`,
+      deciding: [...secret.deciding, ...egress.deciding],
+    });
+  }
+  return findings;
+}
+
+export async function lintPolicy(ir: PolicyIR, program: Program, lints: readonly Lint[] = LINTS): Promise<Diagnostic[]> {
+  const origins = new Map<string, Origin>();
+  for (const r of [...ir.fs.rules, ...ir.net.rules, ...ir.syscalls.rules.x86_64, ...ir.syscalls.rules.aarch64]) origins.set(r.id, r.origin);
+  const out: Diagnostic[] = [];
+  for (const f of await findLintViolations(ir, lints)) {
+    const spans = f.deciding.flatMap((id) => {
+      const o = origins.get(id);
+      return o ? [{ id, span: originSpan(o, program) }] : [];
+    });
+    const [blame, ...rest] = spans;
+    const related: RelatedSpan[] = rest.map((s) => ({ span: s.span, message: `also decided by ${s.id}` }));
+    const d = diagnostic(f.lint.code, `${f.lint.id}: ${f.probe.message}`, {
+      span: blame?.span,
+      related,
+      help: f.probe.help + (blame ? '' : ' (no rule allows it explicitly: the syscall default action lets it through)'),
+      severity: f.lint.severity,
+    });
+    d.counterexample = f.display;
+    out.push(d);
+  }
+  return out;
+}

@@ -1,0 +1,31 @@
+/** Every lint, in report order. Each lint is its own file with its rationale and fixtures. */
+import type { Lint } from './lint.js';
+import { broadWrite } from './broad-write.js';
+import { dangerousSyscalls } from './dangerous-syscalls.js';
+import { dnsUdpEgress } from './dns-udp-egress.js';
+import { egressAny } from './egress-any.js';
+import { exfiltration } from './exfiltration.js';
+import { hostSockets } from './host-sockets.js';
+import { metadataEndpoint } from './metadata-endpoint.js';
+import { persistenceWritable } from './persistence-writable.js';
+import { rawSockets } from './raw-sockets.js';
+import { secretsReadable } from './secrets-readable.js';
+import { terminalInjection } from './terminal-injection.js';
+import { writeExec } from './write-exec.js';
+
+export type { Lint } from './lint.js';
+
+export const LINTS: readonly Lint[] = [
+  secretsReadable,
+  exfiltration,
+  persistenceWritable,
+  broadWrite,
+  writeExec,
+  hostSockets,
+  metadataEndpoint,
+  egressAny,
+  dnsUdpEgress,
+  dangerousSyscalls,
+  terminalInjection,
+  rawSockets,
+];

@@ -1,0 +1,52 @@
+/**
+ * The lint contract. Each lint is one file in this folder: an id, a title, a severity, a
+ * rationale, and a check that states the property it looks for as requests the policy must not
+ * allow (`never`) and/or custom queries. Findings carry a counterexample re-checked by the
+ * reference evaluator, blamed on the rules that decide it.
+ */
+import type { Severity } from '../../compiler/diagnostics/codes.js';
+import type { Code } from '../../compiler/diagnostics/codes.js';
+import type { FsRight, IrArgCondition, IrAssertion, IrNetTarget, PolicyIR, Protocol } from '../../compiler/ir.js';
+
+export interface LintProbe {
+  /** What the finding says, e.g. `SSH keys are readable`. */
+  message: string;
+  request:
+    | { kind: 'fs'; access: FsRight[]; paths: string[] }
+    | { kind: 'net'; operation: 'connect' | 'bind' | 'resolve'; protocols: Protocol[]; targets: IrNetTarget[] }
+    | { kind: 'syscall'; syscalls: string[] }
+    /** Every one of these rights allowed on one and the same path, anywhere. */
+    | { kind: 'fs-joint'; access: FsRight[] }
+    /** The syscall allowed with arguments meeting all of these conditions. */
+    | { kind: 'syscall-when'; syscall: string; when: IrArgCondition[] };
+  /** Suggested fix, shown as help. */
+  help: string;
+}
+
+export interface Lint {
+  id: string;
+  /** The stable diagnostic code of this lint's findings. */
+  code: Code;
+  title: string;
+  severity: Severity;
+  rationale: string;
+  /** Requests the policy should not allow; a probe that the verifier finds allowed is a finding. */
+  probes(ir: PolicyIR): LintProbe[];
+}
+
+/** A probe as a synthetic `assert never`, so the verifier's proof machinery answers it. */
+export function probeAssertion(lint: Lint, probe: LintProbe & { request: IrAssertion['request'] }, index: number, ir: PolicyIR): IrAssertion {
+  return {
+    id: `lint.${lint.id}.${index}`,
+    quantifier: 'never',
+    request: probe.request,
+    origin: { file: '<lint>', line: 1, column: 1, endLine: 1, endColumn: 1, policy: ir.name },
+  };
+}
+
+/** The home directory pattern: the policy's `home` param if it has one, else every home. */
+export function home(ir: PolicyIR): string {
+  return ir.params.some((p) => p.name === 'home' && p.type === 'path') ? '${home}' : '/home/*';
+}
+
+export const ANY_PORT = [{ from: 0, to: 65535 }];
