@@ -78,3 +78,23 @@ try {
 } catch (e) {
   console.log(`seccomp benchmark not run: ${e instanceof Error ? e.message : String(e)}`);
 }
+
+// Full lint of each corpus policy (check, every assertion, every lint; z3 initialised in each
+// process), against `node -e 0` started the same way. Goal: under 1 s per policy.
+{
+  const LINT_RUNS = Math.max(3, Math.round(RUNS / 5));
+  const policies = corpus.filter((f) => !f.startsWith('corpus/std/'));
+  console.log(`\nmxcc lint per corpus policy, ${LINT_RUNS} alternating runs each, medians in ms (goal: < 1000 ms including z3 init)`);
+  for (const f of policies) {
+    const lint = [];
+    const peer = [];
+    for (let i = 0; i < LINT_RUNS; i++) {
+      const t0 = process.hrtime.bigint();
+      spawnSync(process.execPath, ['bin/mxcc.js', 'lint', f], { cwd: root, stdio: 'ignore' });
+      lint.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      peer.push(timeOnce(process.execPath, ['-e', '0']));
+    }
+    const m = median(lint);
+    console.log(`  ${f.padEnd(36)} ${m.toFixed(0).padStart(6)} ms  (node -e 0: ${median(peer).toFixed(0)} ms, ratio ${(m / median(peer)).toFixed(1)}x)  ${m < 1000 ? 'met' : 'NOT MET'}`);
+  }
+}
