@@ -17,6 +17,7 @@ import {
 import type { Program } from './load.js';
 import { CAPABILITIES } from './capabilities.js';
 import { lowerCondition } from './conditions.js';
+import { originSpan } from './origin.js';
 import { didYouMeanHelp } from './suggest.js';
 import { ERRNO_NAMES, GROUP_NAMES, expandGroup, isSyscallGroup, syscallNames, syscallNumber } from './syscalls/index.js';
 import { countOf, durationOf, integerOf, parseHost, parseIpv4, parseIpv6, sizeOf } from './values.js';
@@ -1017,11 +1018,7 @@ class Checker {
   }
 
   private spanOfOrigin(o: Origin): Span {
-    const display = [...this.irNames].find(([, ir]) => ir === o.file)?.[0] ?? o.file;
-    const text = this.program.sources.get(display);
-    const offset = text === undefined ? 0 : offsetOf(text, o.line, o.column);
-    const endOffset = text === undefined ? 0 : offsetOf(text, o.endLine, o.endColumn);
-    return { file: display, offset, length: Math.max(0, endOffset - offset), line: o.line, column: o.column, endLine: o.endLine, endColumn: o.endColumn };
+    return originSpan(o, this.program);
   }
 
   private sourceText(span: Span): string | undefined {
@@ -1140,14 +1137,4 @@ function subSpanOf(lit: A.StringLiteral, at: number, length: number): Span {
   if (lit.span.length !== lit.value.length + 2 || lit.span.line !== lit.span.endLine) return lit.span;
   const offset = lit.span.offset + 1 + at;
   return { file: lit.span.file, offset, length: Math.max(1, length), line: lit.span.line, column: lit.span.column + 1 + at, endLine: lit.span.line, endColumn: lit.span.column + 1 + at + Math.max(1, length) };
-}
-
-function offsetOf(text: string, line: number, column: number): number {
-  let offset = 0;
-  for (let l = 1; l < line; l++) {
-    const nl = text.indexOf('\n', offset);
-    if (nl < 0) return text.length;
-    offset = nl + 1;
-  }
-  return offset + column - 1;
 }

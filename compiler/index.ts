@@ -1,8 +1,7 @@
 /** The compiler's public API: files → IR with diagnostics. Commands and tests call these. */
 import { checkProgram, type CheckOptions } from './check.js';
 import { DiagnosticBag, diagnostic, type Diagnostic } from './diagnostics/diagnostic.js';
-import type { Origin, PolicyIR } from './ir.js';
-import { LineMap, type Span } from '../grammar/location.js';
+import type { PolicyIR } from './ir.js';
 import { loadProgram, type LoadOptions, type ParseCache, type Program } from './load.js';
 
 export type { PolicyIR } from './ir.js';
@@ -74,24 +73,5 @@ export function checkFiles(paths: readonly string[], options: CompileOptions = {
   return { diagnostics: bag.sorted(), sources, policies };
 }
 
-/** The source span of an IR origin (file names in the IR are relative to the entry file). */
-export function originSpan(origin: Origin, program: Program): Span {
-  const file = [...program.files.values()].find((f) => f.irName === origin.file);
-  const display = file?.display ?? origin.file;
-  const text = program.sources.get(display);
-  if (text === undefined) return { file: display, offset: 0, length: 0, line: origin.line, column: origin.column, endLine: origin.endLine, endColumn: origin.endColumn };
-  const map = new LineMap(text);
-  const start = lineColumnOffset(text, origin.line, origin.column);
-  const end = lineColumnOffset(text, origin.endLine, origin.endColumn);
-  return map.span(display, start, Math.max(0, end - start));
-}
 
-function lineColumnOffset(text: string, line: number, column: number): number {
-  let offset = 0;
-  for (let l = 1; l < line; l++) {
-    const nl = text.indexOf('\n', offset);
-    if (nl < 0) return text.length;
-    offset = nl + 1;
-  }
-  return Math.min(text.length, offset + column - 1);
-}
+export { originSpan } from './origin.js';

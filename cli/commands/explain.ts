@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { compileFile } from '../../compiler/index.js';
+import { compileFile, originSpan } from '../../compiler/index.js';
+import type { Program } from '../../compiler/load.js';
 import { diagnostic } from '../../compiler/diagnostics/diagnostic.js';
 import { decide } from '../../compiler/evaluate.js';
 import type { PolicyIR } from '../../compiler/ir.js';
@@ -66,13 +67,12 @@ Exit status: 0 the request is allowed, 1 it is denied, 2 usage or policy error.`
     });
 }
 
-function describeRule(ir: PolicyIR, id: string, sources: Map<string, string>, program: { files: Map<string, { display: string; irName: string }> }): { id: string; location: string; source: string } {
+function describeRule(ir: PolicyIR, id: string, sources: Map<string, string>, program: Program): { id: string; location: string; source: string } {
   const all = [...ir.fs.rules, ...ir.net.rules, ...ir.syscalls.rules.x86_64, ...ir.syscalls.rules.aarch64];
   const rule = all.find((r) => r.id === id);
   if (!rule) return { id, location: '?', source: '' };
-  const o = rule.origin;
-  const display = [...program.files.values()].find((f) => f.irName === o.file)?.display ?? o.file;
-  const text = sources.get(display);
-  const line = text === undefined ? '' : new LineMap(text).lineText(o.line).trim();
-  return { id, location: `${display}:${o.line}:${o.column}`, source: line };
+  const span = originSpan(rule.origin, program);
+  const text = sources.get(span.file);
+  const line = text === undefined ? '' : new LineMap(text).lineText(span.line).trim();
+  return { id, location: `${span.file}:${span.line}:${span.column}`, source: line };
 }
