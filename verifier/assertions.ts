@@ -30,21 +30,18 @@ export interface AssertionResult {
 export class VerifierError extends Error {}
 
 export async function proveAssertions(ir: PolicyIR): Promise<AssertionResult[]> {
-  if (ir.assertions.length === 0) return [];
   const Z = await z3();
-  const out: AssertionResult[] = [];
+  const results: AssertionResult[] = [];
   const net = ir.assertions.some((a) => a.request.kind === 'net') ? netModel(Z, ir) : undefined;
   // One path partition serves every fs assertion: atoms of the regions they are about only.
   const region = [...new Set(ir.assertions.flatMap((a) => (a.request.kind === 'fs' ? a.request.paths : [])))];
   const fs = region.length > 0 ? fsModel(Z, ir, region) : undefined;
   for (const a of ir.assertions) {
-    let result: AssertionResult;
-    if (a.request.kind === 'fs') result = await proveFs(Z, ir, a, fs!);
-    else if (a.request.kind === 'net') result = await proveNet(Z, ir, a, net!);
-    else result = await proveSyscall(Z, ir, a);
-    out.push(result);
+    if (a.request.kind === 'fs') results.push(await proveFs(Z, ir, a, fs!));
+    else if (a.request.kind === 'net') results.push(await proveNet(Z, ir, a, net!));
+    else results.push(await proveSyscall(Z, ir, a));
   }
-  return out;
+  return results;
 }
 
 /** Re-check a counterexample with the reference evaluator; it must violate the assertion. */

@@ -14,6 +14,11 @@ export interface VerifyResult {
 
 export async function verifyPolicy(ir: PolicyIR, program: Program): Promise<VerifyResult> {
   const results = await proveAssertions(ir);
+  return { results, diagnostics: assertionDiagnostics(ir, program, results) };
+}
+
+/** A diagnostic for each violated assertion: the counterexample, blamed on the deciding rules. */
+export function assertionDiagnostics(ir: PolicyIR, program: Program, results: readonly AssertionResult[]): Diagnostic[] {
   const rules = new Map<string, PolicyIR['fs']['rules'][number]['origin']>();
   for (const r of [...ir.fs.rules, ...ir.net.rules, ...ir.syscalls.rules.x86_64, ...ir.syscalls.rules.aarch64]) rules.set(r.id, r.origin);
   const diagnostics: Diagnostic[] = [];
@@ -36,5 +41,5 @@ export async function verifyPolicy(ir: PolicyIR, program: Program): Promise<Veri
     d.counterexample = ce.display;
     diagnostics.push(d);
   }
-  return { results, diagnostics };
+  return diagnostics;
 }

@@ -3,7 +3,8 @@ import { diagnostic, type Diagnostic, type RelatedSpan } from '../compiler/diagn
 import { originSpan } from '../compiler/index.js';
 import type { IrAssertion, Origin, PolicyIR } from '../compiler/ir.js';
 import type { Program } from '../compiler/load.js';
-import { findJointFsAccess, findSyscallWith, proveAssertions } from './assertions.js';
+import { findJointFsAccess, findSyscallWith, proveAssertions, type AssertionResult } from './assertions.js';
+import { assertionDiagnostics } from './index.js';
 import { LINTS, type Lint } from './lints/index.js';
 import { probeAssertion, type LintProbe } from './lints/lint.js';
 
@@ -15,8 +16,15 @@ export interface LintFinding {
 }
 
 export async function findLintViolations(ir: PolicyIR, lints: readonly Lint[] = LINTS): Promise<LintFinding[]> {
-  // Probes that are plain requests are proved together, as synthetic `assert never`s sharing
-  // one path partition and one network model; the rest are solver queries of their own.
+  return (await lintAndProve(ir, lints)).findings;
+}
+
+/**
+ * The lints and the policy's own assertions in one pass: probes that are plain requests become
+ * synthetic `assert never`s proved together with the policy's assertions over one path
+ * partition (which also answers the write+exec question); the rest are solver queries of their own.
+ */
+export async function lintAndProve(ir: PolicyIR, lints: readonly Lint[] = LINTS): Promise<{ findings: LintFinding[]; assertions: AssertionResult[] }> {
   const plain: { lint: Lint; probe: LintProbe; assertion: IrAssertion }[] = [];
   const special: { lint: Lint; probe: LintProbe }[] = [];
   for (const lint of lints) {
@@ -27,8 +35,12 @@ export async function findLintViolations(ir: PolicyIR, lints: readonly Lint[] = 
     });
   }
   const hits = new Map<LintProbe, { display: string; deciding: string[] }>();
-  const results = await proveAssertions({ ...ir, assertions: plain.map((p) => p.assertion) });
-  results.forEach((res, i) => {
+  // Separate partitions for the policy's assertions, the probes and (inside findJointFsAccess)
+  // the write+exec question: measured faster than one partition of all their globs together,
+  // whose product automaton is much larger.
+  const own = await proveAssertions(ir);
+  const probed = await proveAssertions({ ...ir, assertions: plain.map((p) => p.assertion) });
+  probed.forEach((res, i) => {
     if (!res.holds && res.counterexample) hits.set(plain[i]!.probe, { display: res.counterexample.display, deciding: res.counterexample.deciding });
   });
   for (const { probe } of special) {
@@ -58,14 +70,20 @@ export async function findLintViolations(ir: PolicyIR, lints: readonly Lint[] = 
       deciding: [...secret.deciding, ...egress.deciding],
     });
   }
-  return findings;
+  return { findings, assertions: own };
 }
 
 export async function lintPolicy(ir: PolicyIR, program: Program, lints: readonly Lint[] = LINTS): Promise<Diagnostic[]> {
+  return (await lintAndVerify(ir, program, lints)).lints;
+}
+
+/** Diagnostics for the lints and for the policy's own assertions, from one pass. */
+export async function lintAndVerify(ir: PolicyIR, program: Program, lints: readonly Lint[] = LINTS): Promise<{ lints: Diagnostic[]; assertions: Diagnostic[] }> {
   const origins = new Map<string, Origin>();
   for (const r of [...ir.fs.rules, ...ir.net.rules, ...ir.syscalls.rules.x86_64, ...ir.syscalls.rules.aarch64]) origins.set(r.id, r.origin);
   const out: Diagnostic[] = [];
-  for (const f of await findLintViolations(ir, lints)) {
+  const pass = await lintAndProve(ir, lints);
+  for (const f of pass.findings) {
     const spans = f.deciding.flatMap((id) => {
       const o = origins.get(id);
       return o ? [{ id, span: originSpan(o, program) }] : [];
@@ -81,5 +99,5 @@ export async function lintPolicy(ir: PolicyIR, program: Program, lints: readonly
     d.counterexample = f.display;
     out.push(d);
   }
-  return out;
+  return { lints: out, assertions: assertionDiagnostics(ir, program, pass.assertions) };
 }

@@ -22,8 +22,7 @@ Exit status: 0 no finding at or above --fail-on, 1 findings or policy errors, 2 
       if (format !== 'text' && format !== 'json' && format !== 'sarif') throw new UsageError(`--format must be text, json or sarif (got "${format}")`);
       const failOn = opts.failOn as Severity;
       if (!['error', 'warning', 'note'].includes(failOn)) throw new UsageError(`--fail-on must be error, warning or note (got "${opts.failOn}")`);
-      const { verifyPolicy } = await import('../../verifier/index.js');
-      const { lintPolicy } = await import('../../verifier/lint.js');
+      const { lintAndVerify } = await import('../../verifier/lint.js');
       const all: Diagnostic[] = [];
       const sources = new Map<string, string>();
       let ioError = false;
@@ -34,8 +33,8 @@ Exit status: 0 no finding at or above --fail-on, 1 findings or policy errors, 2 
         if (result.diagnostics.some((d) => d.code === 'MXC0001')) ioError = true;
         if (!result.ir) continue;
         if (format === 'text') ctx.io.stderr(`linting ${file}…\n`);
-        all.push(...(await verifyPolicy(result.ir, result.program)).diagnostics);
-        all.push(...(await lintPolicy(result.ir, result.program)));
+        const pass = await lintAndVerify(result.ir, result.program);
+        all.push(...pass.assertions, ...pass.lints);
       }
       if (format === 'sarif') ctx.io.stdout(renderSarif(all, { version: MXCC_VERSION }));
       else printDiagnostics(ctx.io, all, sources, format);
