@@ -8,6 +8,7 @@ import { registerFmt } from './commands/fmt.js';
 import { registerTargets } from './commands/targets.js';
 import { registerVerify } from './commands/verify.js';
 import { registerLint } from './commands/lint.js';
+import { registerDiff } from './commands/diff.js';
 import { EXIT_USAGE, processIo, UsageError, type CommandContext, type Io } from './context.js';
 
 export function buildProgram(ctx: CommandContext): Command {
@@ -31,6 +32,7 @@ Documentation: README.md, docs/language.md, docs/error-codes.md`);
   registerCompile(program, ctx);
   registerVerify(program, ctx);
   registerLint(program, ctx);
+  registerDiff(program, ctx);
   registerExplain(program, ctx);
   registerTargets(program, ctx);
   for (const sub of program.commands) {

@@ -271,3 +271,20 @@ describe('mxcc lint', () => {
     expect(mxcc(['lint', '--format', 'xml', 'open.mxc'], { cwd: dir }).code).toBe(2);
   });
 });
+
+describe('mxcc diff and verify --baseline', () => {
+  it('reports per-section comparisons and new access against a baseline', () => {
+    const dir = tmp({
+      'old.mxc': 'policy p {\n  fs { allow read "/srv/**" }\n}\n',
+      'new.mxc': 'policy p {\n  fs { allow read "/srv/**", "/opt/**" }\n}\n',
+    });
+    const d = mxcc(['diff', 'old.mxc', 'new.mxc'], { cwd: dir });
+    expect(d.code).toBe(0);
+    expect(d.stdout).toMatch(/^fs {8}more permissive\n {2}\+ newly allowed: read \/opt/m);
+    expect(d.stdout).toContain('net       equivalent');
+    const v = mxcc(['verify', 'new.mxc', '--baseline', 'old.mxc'], { cwd: dir });
+    expect(v.code).toBe(1);
+    expect(v.stderr).toContain('error[MXC2002]: new access compared with old.mxc: read /opt');
+    expect(mxcc(['verify', 'old.mxc', '--baseline', 'new.mxc'], { cwd: dir }).code).toBe(0);
+  });
+});

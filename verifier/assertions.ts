@@ -55,14 +55,14 @@ function confirm(ir: PolicyIR, a: IrAssertion, request: Request, params: Record<
 }
 
 /** The value a model gives a bit-vector (completed with defaults where unconstrained). */
-function bvValue(model: Model<'mxcc'>, x: BitVec<number, 'mxcc'>): bigint {
+export function bvValue(model: Model<'mxcc'>, x: BitVec<number, 'mxcc'>): bigint {
   return (model.eval(x, true) as BitVecNum<number, 'mxcc'>).value();
 }
 
 // ---------------------------------------------------------------------------
 // Filesystem
 
-interface FsModel {
+export interface FsModel {
   /** Atom index and right index as bit-vectors: the solver bit-blasts them (much faster than integers here). */
   atom: BitVec<number, 'mxcc'>;
   right: BitVec<number, 'mxcc'>;
@@ -70,6 +70,8 @@ interface FsModel {
   allowed: Bool<'mxcc'>;
   /** Allowed for one fixed right (for questions about several rights on the same path). */
   allowedFor: (right: (typeof FS_RIGHTS)[number]) => Bool<'mxcc'>;
+  /** Allowed under another rule set over the same atoms (a second policy, for diffs). */
+  allowedBy: (rules: PolicyIR['fs']['rules']) => Bool<'mxcc'>;
   /** One incremental solver: the model is asserted once, each question runs between push and pop. */
   solver: InstanceType<Z['Solver']>;
   allowedVar: Bool<'mxcc'>;
@@ -77,11 +79,12 @@ interface FsModel {
   roots: Record<string, string>;
 }
 
-function fsModel(Z: Z, ir: PolicyIR, region: readonly string[]): FsModel {
+export function fsModel(Z: Z, ir: PolicyIR, region: readonly string[], other?: PolicyIR): FsModel {
   const patterns = new Set<string>(region);
-  for (const r of ir.fs.rules) [...r.paths, ...r.except].forEach((p) => patterns.add(p));
+  for (const r of [...ir.fs.rules, ...(other?.fs.rules ?? [])]) [...r.paths, ...r.except].forEach((p) => patterns.add(p));
   const list = [...patterns];
-  const set = computeAtoms(list, ir.params, region.map((p) => list.indexOf(p)));
+  const params = [...ir.params, ...(other?.params ?? []).filter((p) => !ir.params.some((q) => q.name === p.name))];
+  const set = computeAtoms(list, params, region.map((p) => list.indexOf(p)));
   const index = new Map(set.patterns.map((p, i) => [p, i]));
   const atomBits = Math.max(1, Math.ceil(Math.log2(set.atoms.length + 1)));
   const atom = Z.BitVec.const('atom', atomBits);
@@ -102,9 +105,9 @@ function fsModel(Z: Z, ir: PolicyIR, region: readonly string[]): FsModel {
   const rightIn = (rights: readonly string[]): Bool<'mxcc'> => Z.Or(...rights.map((r) => right.eq(Z.BitVec.val(FS_RIGHTS.indexOf(r as (typeof FS_RIGHTS)[number]), 4))));
   const pathMatches = (r: PolicyIR['fs']['rules'][number]): Bool<'mxcc'> => Z.And(Z.Or(...r.paths.map(inPattern)), Z.Not(Z.Or(Z.Bool.val(false), ...r.except.map(inPattern))));
   const ruleMatches = (r: PolicyIR['fs']['rules'][number]): Bool<'mxcc'> => Z.And(rightIn(r.access), pathMatches(r));
-  const allows = ir.fs.rules.filter((r) => r.effect === 'allow').map(ruleMatches);
-  const denies = ir.fs.rules.filter((r) => r.effect === 'deny').map(ruleMatches);
-  const allowed = Z.And(Z.Or(Z.Bool.val(false), ...allows), Z.Not(Z.Or(Z.Bool.val(false), ...denies)));
+  const allowedBy = (rules: PolicyIR['fs']['rules']): Bool<'mxcc'> =>
+    Z.And(Z.Or(Z.Bool.val(false), ...rules.filter((r) => r.effect === 'allow').map(ruleMatches)), Z.Not(Z.Or(Z.Bool.val(false), ...rules.filter((r) => r.effect === 'deny').map(ruleMatches))));
+  const allowed = allowedBy(ir.fs.rules);
   const allowedFor = (fixed: (typeof FS_RIGHTS)[number]): Bool<'mxcc'> => {
     const withRight = (effect: 'allow' | 'deny') => ir.fs.rules.filter((r) => r.effect === effect && r.access.includes(fixed)).map(pathMatches);
     return Z.And(Z.Or(Z.Bool.val(false), ...withRight('allow')), Z.Not(Z.Or(Z.Bool.val(false), ...withRight('deny'))));
@@ -119,6 +122,7 @@ function fsModel(Z: Z, ir: PolicyIR, region: readonly string[]): FsModel {
     inPattern,
     allowed,
     allowedFor,
+    allowedBy,
     solver,
     allowedVar,
     witness: (i) => set.atoms[i]!.witness,
@@ -200,7 +204,7 @@ export async function findSyscallWith(ir: PolicyIR, syscall: string, when: reado
 // ---------------------------------------------------------------------------
 // Network
 
-interface NetModel {
+export interface NetModel {
   op: ReturnType<Z['Int']['const']>;
   proto: ReturnType<Z['Int']['const']>;
   kind: ReturnType<Z['Int']['const']>; // 0 name, 1 ipv4, 2 ipv6
@@ -211,6 +215,7 @@ interface NetModel {
   names: string[];
   targetsMatch: (targets: readonly IrNetTarget[], withPorts: boolean) => Bool<'mxcc'>;
   allowed: Bool<'mxcc'>;
+  allowedBy: (rules: PolicyIR['net']['rules']) => Bool<'mxcc'>;
 }
 
 const OPS = ['connect', 'bind', 'resolve'] as const;
@@ -234,9 +239,9 @@ function nameMatches(h: IrHost, name: string): boolean {
   return false;
 }
 
-function netModel(Z: Z, ir: PolicyIR): NetModel {
+export function netModel(Z: Z, ir: PolicyIR, other?: PolicyIR): NetModel {
   const hosts: IrHost[] = [];
-  for (const r of ir.net.rules) [...r.targets, ...r.except].forEach((t) => hosts.push(t.host));
+  for (const r of [...ir.net.rules, ...(other?.net.rules ?? [])]) [...r.targets, ...r.except].forEach((t) => hosts.push(t.host));
   for (const a of ir.assertions) if (a.request.kind === 'net') a.request.targets.forEach((t) => hosts.push(t.host));
   const names = nameWitnesses(hosts);
   const op = Z.Int.const('op');
@@ -277,10 +282,9 @@ function netModel(Z: Z, ir: PolicyIR): NetModel {
       Z.Not(targetsMatch(r.except, !isResolve)),
     );
   };
-  const allows = ir.net.rules.filter((r) => r.effect === 'allow').map(ruleMatches);
-  const denies = ir.net.rules.filter((r) => r.effect === 'deny').map(ruleMatches);
-  const allowed = Z.And(Z.Or(Z.Bool.val(false), ...allows), Z.Not(Z.Or(Z.Bool.val(false), ...denies)));
-  return { op, proto, kind, name, ip4, ip6, port, names, targetsMatch, allowed };
+  const allowedBy = (rules: PolicyIR['net']['rules']): Bool<'mxcc'> =>
+    Z.And(Z.Or(Z.Bool.val(false), ...rules.filter((r) => r.effect === 'allow').map(ruleMatches)), Z.Not(Z.Or(Z.Bool.val(false), ...rules.filter((r) => r.effect === 'deny').map(ruleMatches))));
+  return { op, proto, kind, name, ip4, ip6, port, names, targetsMatch, allowed: allowedBy(ir.net.rules), allowedBy };
 }
 
 async function proveNet(Z: Z, ir: PolicyIR, a: IrAssertion, m: NetModel): Promise<AssertionResult> {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { compileFile } from '../../compiler/index.js';
-import { hasErrors } from '../../compiler/diagnostics/diagnostic.js';
+import { diagnostic, hasErrors } from '../../compiler/diagnostics/diagnostic.js';
 import { collectParam, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, parseFormat, printDiagnostics, type CommandContext } from '../context.js';
 
 export function registerVerify(program: Command, ctx: CommandContext): void {
@@ -10,12 +10,13 @@ export function registerVerify(program: Command, ctx: CommandContext): void {
     .argument('<file>', 'policy file (.mxc)')
     .option('--param <name=value>', 'set a policy parameter, repeatable (path params are otherwise verified symbolically)', collectParam)
     .option('--policy <name>', 'which policy to verify when the file declares several')
+    .option('--baseline <old.mxc>', 'also prove the policy allows nothing the baseline policy denies')
     .option('--format <format>', 'diagnostics as text or json', 'text')
     .addHelpText('after', `
 Each assert is checked for every request it covers (unsat means it holds). A counterexample is
 re-checked with the reference evaluator before it is shown.
 Exit status: 0 every assertion holds, 1 a violated assertion or a policy error, 2 usage or I/O error.`)
-    .action(async (file: string, opts: { param?: Record<string, string>; policy?: string; format: string }) => {
+    .action(async (file: string, opts: { param?: Record<string, string>; policy?: string; baseline?: string; format: string }) => {
       const format = parseFormat(opts.format);
       const result = compileFile(file, { cwd: ctx.io.cwd, params: opts.param ?? {}, ...(opts.policy ? { policy: opts.policy } : {}) });
       if (!result.ir || hasErrors(result.diagnostics)) {
@@ -26,6 +27,23 @@ Exit status: 0 every assertion holds, 1 a violated assertion or a policy error, 
       // The solver is loaded only here.
       const { verifyPolicy } = await import('../../verifier/index.js');
       const verified = await verifyPolicy(result.ir, result.program);
+      if (opts.baseline !== undefined) {
+        const base = compileFile(opts.baseline, { cwd: ctx.io.cwd, params: opts.param ?? {} });
+        if (!base.ir || hasErrors(base.diagnostics)) {
+          printDiagnostics(ctx.io, base.diagnostics, base.sources, format);
+          ctx.exit(base.diagnostics.some((d) => d.code === 'MXC0001') ? EXIT_USAGE : EXIT_FINDINGS);
+          return;
+        }
+        const { diffPolicies } = await import('../../verifier/diff.js');
+        for (const s of await diffPolicies(base.ir, result.ir)) {
+          if (!s.newlyAllowed) continue;
+          const d = diagnostic('MXC2002', `new access compared with ${opts.baseline}: ${s.newlyAllowed.display} is allowed (${s.section})`, {
+            help: 'the baseline denies this request; deny it here too, or update the baseline after review',
+          });
+          d.counterexample = s.newlyAllowed.display;
+          verified.diagnostics.push(d);
+        }
+      }
       printDiagnostics(ctx.io, [...result.diagnostics, ...verified.diagnostics], result.sources, format);
       if (format === 'text') {
         const held = verified.results.filter((r) => r.holds).length;

@@ -1,0 +1,43 @@
+import type { Command } from 'commander';
+import { compileFile } from '../../compiler/index.js';
+import { hasErrors } from '../../compiler/diagnostics/diagnostic.js';
+import { collectParam, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, parseFormat, printDiagnostics, type CommandContext } from '../context.js';
+
+export function registerDiff(program: Command, ctx: CommandContext): void {
+  program
+    .command('diff')
+    .description('semantic difference of two policies: per section, a request newly allowed and one newly denied')
+    .argument('<old>', 'the policy before (.mxc)')
+    .argument('<new>', 'the policy after (.mxc)')
+    .option('--param <name=value>', 'set a parameter in both policies, repeatable', collectParam)
+    .option('--format <format>', 'text or json', 'text')
+    .addHelpText('after', `
+Each section (fs, net, syscalls) is equivalent, less permissive, more permissive or incomparable,
+with a concrete witness request for each direction, checked against both policies.
+Exit status: 0 the comparison ran, 1 a policy has errors, 2 usage or I/O error.`)
+    .action(async (oldFile: string, newFile: string, opts: { param?: Record<string, string>; format: string }) => {
+      const format = parseFormat(opts.format);
+      const before = compileFile(oldFile, { cwd: ctx.io.cwd, params: opts.param ?? {} });
+      const after = compileFile(newFile, { cwd: ctx.io.cwd, params: opts.param ?? {} });
+      const problems = [...before.diagnostics, ...after.diagnostics];
+      if (!before.ir || !after.ir || hasErrors(problems)) {
+        printDiagnostics(ctx.io, problems, new Map([...before.sources, ...after.sources]), format);
+        ctx.exit(problems.some((d) => d.code === 'MXC0001') ? EXIT_USAGE : EXIT_FINDINGS);
+        return;
+      }
+      const { diffPolicies } = await import('../../verifier/diff.js');
+      const sections = await diffPolicies(before.ir, after.ir);
+      if (format === 'json') {
+        ctx.io.stdout(JSON.stringify(sections.map((s) => ({ section: s.section, comparison: s.comparison, newlyAllowed: s.newlyAllowed?.display, newlyDenied: s.newlyDenied?.display })), null, 2) + '\n');
+      } else {
+        let out = '';
+        for (const s of sections) {
+          out += `${s.section.padEnd(9)} ${s.comparison}\n`;
+          if (s.newlyAllowed) out += `  + newly allowed: ${s.newlyAllowed.display}\n`;
+          if (s.newlyDenied) out += `  - newly denied:  ${s.newlyDenied.display}\n`;
+        }
+        ctx.io.stdout(out);
+      }
+      ctx.exit(EXIT_OK);
+    });
+}

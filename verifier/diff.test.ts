@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { compileFile } from '../compiler/index.js';
+import { decide } from '../compiler/evaluate.js';
+import { diffPolicies } from './diff.js';
+
+function ir(text: string) {
+  const files = new Map([['/v/p.mxc', Buffer.from(text)]]);
+  const r = compileFile('/v/p.mxc', { host: { readFile: (p) => files.get(p) }, cwd: '/v', stdDir: '/nostd' });
+  if (!r.ir) throw new Error(r.diagnostics.map((d) => d.message).join('\n'));
+  return r.ir;
+}
+
+describe('semantic diff', () => {
+  const base = ir(`policy p {
+    fs { allow read, write "/srv/**"  deny write "/srv/ro/**" }
+    net { allow connect tcp "a.example.com":443 }
+    syscalls { allow read, write, socket(domain == AF_UNIX) }
+  }`);
+
+  it('identical policies are equivalent in every section', async () => {
+    expect((await diffPolicies(base, base)).map((s) => [s.section, s.comparison])).toEqual([['fs', 'equivalent'], ['net', 'equivalent'], ['syscalls', 'equivalent']]);
+  });
+
+  it('classifies each section and gives witnesses that reproduce against both policies', async () => {
+    const next = ir(`policy p {
+      fs { allow read, write "/srv/**"  deny write "/srv/ro/**", "/srv/logs/**"  allow read "/opt/**" }
+      net { allow connect tcp "*.example.com":443  deny connect any "a.example.com" }
+      syscalls { allow read, write, socket(domain in [AF_UNIX, AF_INET]) }
+    }`);
+    const d = await diffPolicies(base, next);
+    expect(d.map((s) => [s.section, s.comparison])).toEqual([['fs', 'incomparable'], ['net', 'incomparable'], ['syscalls', 'more permissive']]);
+    for (const s of d) {
+      if (s.newlyAllowed) {
+        expect(decide(next, s.newlyAllowed.request).allowed).toBe(true);
+        expect(decide(base, s.newlyAllowed.request).allowed).toBe(false);
+      }
+      if (s.newlyDenied) {
+        expect(decide(base, s.newlyDenied.request).allowed).toBe(true);
+        expect(decide(next, s.newlyDenied.request).allowed).toBe(false);
+      }
+    }
+    expect(d[2]!.newlyAllowed!.display).toMatch(/socket\(0x2,/);
+  });
+
+  it('a changed default action shows up on a syscall no rule names', async () => {
+    const open = ir('policy p { syscalls { default allow  allow read, write, socket(domain == AF_UNIX) } }');
+    const d = await diffPolicies(base, open);
+    expect(d[2]!.comparison).toBe('more permissive');
+  });
+});
