@@ -23,6 +23,7 @@ Exit status: 0 no finding at or above --fail-on, 1 findings or policy errors, 2 
       const failOn = opts.failOn as Severity;
       if (!['error', 'warning', 'note'].includes(failOn)) throw new UsageError(`--fail-on must be error, warning or note (got "${opts.failOn}")`);
       const { lintAndVerify } = await import('../../verifier/lint.js');
+      const { validateCompiledSeccomp } = await import('../../verifier/translation.js');
       const all: Diagnostic[] = [];
       const sources = new Map<string, string>();
       let ioError = false;
@@ -34,7 +35,7 @@ Exit status: 0 no finding at or above --fail-on, 1 findings or policy errors, 2 
         if (!result.ir) continue;
         if (format === 'text') ctx.io.stderr(`linting ${file}…\n`);
         const pass = await lintAndVerify(result.ir, result.program);
-        all.push(...pass.assertions, ...pass.lints);
+        all.push(...pass.assertions, ...pass.lints, ...(await validateCompiledSeccomp(result.ir)));
       }
       if (format === 'sarif') ctx.io.stdout(renderSarif(all, { version: MXCC_VERSION }));
       else printDiagnostics(ctx.io, all, sources, format);
