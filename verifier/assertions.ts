@@ -179,6 +179,28 @@ export async function findJointFsAccess(ir: PolicyIR, access: readonly (typeof F
   }
 }
 
+/**
+ * The fs allow rules that allow nothing: every request they match is denied by some deny.
+ * (Unsat of "matches this rule and is allowed" over the rule's own region.)
+ */
+export async function findDeadFsAllows(ir: PolicyIR): Promise<string[]> {
+  const allows = ir.fs.rules.filter((r) => r.effect === 'allow');
+  if (allows.length === 0) return [];
+  const Z = await z3();
+  const m = fsModel(Z, ir, [...new Set(allows.flatMap((r) => r.paths))]);
+  const dead: string[] = [];
+  for (const r of allows) {
+    const s = m.solver;
+    s.push();
+    s.add(Z.Or(...r.paths.map(m.inPattern)), Z.Not(Z.Or(Z.Bool.val(false), ...r.except.map(m.inPattern))));
+    s.add(Z.Or(...r.access.map((x) => m.right.eq(Z.BitVec.val(FS_RIGHTS.indexOf(x), 4)))), m.allowedVar);
+    const verdict = await s.check();
+    s.pop();
+    if (verdict === 'unsat') dead.push(r.id);
+  }
+  return dead;
+}
+
 /** Is the syscall allowed, on some architecture, with arguments meeting `when`? Re-checked witness. */
 export async function findSyscallWith(ir: PolicyIR, syscall: string, when: readonly IrArgCondition[]): Promise<{ request: Request; display: string; deciding: string[] } | undefined> {
   const Z = await z3();

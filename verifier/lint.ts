@@ -3,7 +3,7 @@ import { diagnostic, type Diagnostic, type RelatedSpan } from '../compiler/diagn
 import { originSpan } from '../compiler/index.js';
 import type { IrAssertion, Origin, PolicyIR } from '../compiler/ir.js';
 import type { Program } from '../compiler/load.js';
-import { findJointFsAccess, findSyscallWith, proveAssertions, type AssertionResult } from './assertions.js';
+import { findDeadFsAllows, findJointFsAccess, findSyscallWith, proveAssertions, type AssertionResult } from './assertions.js';
 import { assertionDiagnostics } from './index.js';
 import { LINTS, type Lint } from './lints/index.js';
 import { probeAssertion, type LintProbe } from './lints/lint.js';
@@ -30,7 +30,7 @@ export async function lintAndProve(ir: PolicyIR, lints: readonly Lint[] = LINTS)
   for (const lint of lints) {
     lint.probes(ir).forEach((probe, i) => {
       const r = probe.request;
-      if (r.kind === 'fs-joint' || r.kind === 'syscall-when') special.push({ lint, probe });
+      if (r.kind !== 'fs' && r.kind !== 'net' && r.kind !== 'syscall') special.push({ lint, probe });
       else plain.push({ lint, probe, assertion: probeAssertion(lint, { ...probe, request: r }, i, ir) });
     });
   }
@@ -45,7 +45,7 @@ export async function lintAndProve(ir: PolicyIR, lints: readonly Lint[] = LINTS)
   });
   for (const { probe } of special) {
     const r = probe.request;
-    const hit = r.kind === 'fs-joint' ? await findJointFsAccess(ir, r.access) : r.kind === 'syscall-when' ? await findSyscallWith(ir, r.syscall, r.when) : undefined;
+    const hit = await answerSpecial(ir, r);
     if (hit) hits.set(probe, { display: hit.display, deciding: hit.deciding });
   }
   const findings: LintFinding[] = [];
@@ -71,6 +71,33 @@ export async function lintAndProve(ir: PolicyIR, lints: readonly Lint[] = LINTS)
     });
   }
   return { findings, assertions: own };
+}
+
+async function answerSpecial(ir: PolicyIR, r: LintProbe['request']): Promise<{ display: string; deciding: string[] } | undefined> {
+  switch (r.kind) {
+    case 'fs-joint':
+      return findJointFsAccess(ir, r.access);
+    case 'syscall-when':
+      return findSyscallWith(ir, r.syscall, r.when);
+    case 'bypass': {
+      if (await findSyscallWith(ir, r.denied, [])) return undefined; // not refused: nothing to bypass
+      for (const alt of r.alternatives) {
+        const hit = await findSyscallWith(ir, alt, []);
+        if (hit) return { display: `${r.denied} is refused but ${hit.display} is allowed`, deciding: hit.deciding };
+      }
+      return undefined;
+    }
+    case 'default-proceeds': {
+      const a = ir.syscalls.defaultAction.kind;
+      return a === 'allow' || a === 'log' ? { display: `default ${a}: any syscall no rule names`, deciding: [] } : undefined;
+    }
+    case 'dead-allow': {
+      const dead = await findDeadFsAllows(ir);
+      return dead.length ? { display: `${dead.join(', ')} allow${dead.length === 1 ? 's' : ''} nothing`, deciding: dead } : undefined;
+    }
+    default:
+      return undefined;
+  }
 }
 
 export async function lintPolicy(ir: PolicyIR, program: Program, lints: readonly Lint[] = LINTS): Promise<Diagnostic[]> {

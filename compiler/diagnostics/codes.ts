@@ -4,7 +4,7 @@
  *
  * Ranges: MXC00xx input and I/O, MXC10xx syntax, MXC11xx names and values,
  * MXC12xx params, MXC13xx imports and inheritance, MXC14xx syscall conditions,
- * MXC15xx command-line requests, MXC2xxx verifier, MXC3xxx targets.
+ * MXC15xx command-line requests, MXC16xx imports from other formats, MXC2xxx verifier, MXC3xxx targets.
  */
 export type Severity = 'error' | 'warning' | 'note';
 
@@ -71,6 +71,13 @@ export const CODES = {
 
   MXC1501: { title: 'invalid request', severity: 'error' },
 
+  MXC1601: { title: 'invalid seccomp profile', severity: 'error' },
+  MXC1602: { title: 'unsupported seccomp action', severity: 'error' },
+  MXC1603: { title: 'invalid seccomp argument comparison', severity: 'error' },
+  MXC1604: { title: 'conflicting seccomp rules', severity: 'warning' },
+  MXC1605: { title: 'invalid JSON', severity: 'error' },
+  MXC1606: { title: 'seccomp rule depends on the architecture', severity: 'warning' },
+
   MXC2001: { title: 'assertion does not hold', severity: 'error' },
   MXC2002: { title: 'new access compared with the baseline', severity: 'error' },
   MXC2003: { title: 'compiled program disagrees with the policy', severity: 'error' },
@@ -86,11 +93,22 @@ export const CODES = {
   MXC2110: { title: 'terminal input can be injected', severity: 'error' },
   MXC2111: { title: 'raw, packet or netlink sockets can be created', severity: 'warning' },
   MXC2112: { title: 'secrets are readable and can be sent anywhere', severity: 'error' },
+  MXC2113: { title: 'a refused syscall has an allowed equivalent', severity: 'error' },
+  MXC2114: { title: 'syscalls no rule names are allowed', severity: 'error' },
+  MXC2115: { title: 'an allow rule allows nothing', severity: 'warning' },
+  MXC2116: { title: 'a write-protected directory can be deleted or renamed', severity: 'error' },
+  MXC2117: { title: 'process memory is writable through /proc', severity: 'error' },
+  MXC2118: { title: 'new user namespaces can be created', severity: 'warning' },
+  MXC2119: { title: 'personality can disable memory protections', severity: 'warning' },
+  MXC2120: { title: 'raw devices or kernel memory are reachable', severity: 'error' },
 
   MXC3101: { title: 'seccomp program too large', severity: 'error' },
   MXC3102: { title: 'Landlock cannot enforce a deny exactly', severity: 'error' },
   MXC3103: { title: 'unknown best-effort feature', severity: 'error' },
   MXC3104: { title: 'isolation level not provided by the target', severity: 'error' },
+  MXC3201: { title: 'OCI seccomp translation is weaker than the policy', severity: 'error' },
+  MXC3202: { title: 'syscall rules differ between architectures', severity: 'warning' },
+  MXC3203: { title: 'syscall conditions need too many OCI rules', severity: 'warning' },
 } as const satisfies Record<string, CodeInfo>;
 
 export type Code = keyof typeof CODES;

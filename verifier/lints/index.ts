@@ -12,6 +12,14 @@ import { rawSockets } from './raw-sockets.js';
 import { secretsReadable } from './secrets-readable.js';
 import { terminalInjection } from './terminal-injection.js';
 import { writeExec } from './write-exec.js';
+import { execBypass } from './exec-bypass.js';
+import { defaultAllow } from './default-allow.js';
+import { deadAllow } from './dead-allow.js';
+import { protectedDeletable } from './protected-deletable.js';
+import { procMem } from './proc-mem.js';
+import { namespaceCreation } from './namespace-creation.js';
+import { personalityExec } from './personality-exec.js';
+import { sensitiveDevices } from './sensitive-devices.js';
 
 export type { Lint } from './lint.js';
 
@@ -28,4 +36,12 @@ export const LINTS: readonly Lint[] = [
   dangerousSyscalls,
   terminalInjection,
   rawSockets,
+  execBypass,
+  defaultAllow,
+  deadAllow,
+  protectedDeletable,
+  procMem,
+  namespaceCreation,
+  personalityExec,
+  sensitiveDevices,
 ];

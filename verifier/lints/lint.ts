@@ -18,7 +18,13 @@ export interface LintProbe {
     /** Every one of these rights allowed on one and the same path, anywhere. */
     | { kind: 'fs-joint'; access: FsRight[] }
     /** The syscall allowed with arguments meeting all of these conditions. */
-    | { kind: 'syscall-when'; syscall: string; when: IrArgCondition[] };
+    | { kind: 'syscall-when'; syscall: string; when: IrArgCondition[] }
+    /** `denied` is refused outright, yet one of `alternatives` (which does the same) is allowed. */
+    | { kind: 'bypass'; denied: string; alternatives: string[] }
+    /** Syscalls no rule names are let through (default allow or log). */
+    | { kind: 'default-proceeds' }
+    /** An fs allow rule that the denies cover entirely (it allows nothing). */
+    | { kind: 'dead-allow' };
   /** Suggested fix, shown as help. */
   help: string;
 }
