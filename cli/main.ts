@@ -9,6 +9,7 @@ import { registerTargets } from './commands/targets.js';
 import { registerVerify } from './commands/verify.js';
 import { registerLint } from './commands/lint.js';
 import { registerDiff } from './commands/diff.js';
+import { registerImport } from './commands/import.js';
 import { EXIT_USAGE, processIo, UsageError, type CommandContext, type Io } from './context.js';
 
 export function buildProgram(ctx: CommandContext): Command {
@@ -34,6 +35,7 @@ Documentation: README.md, docs/language.md, docs/error-codes.md`);
   registerLint(program, ctx);
   registerDiff(program, ctx);
   registerExplain(program, ctx);
+  registerImport(program, ctx);
   registerTargets(program, ctx);
   for (const sub of program.commands) {
     sub.exitOverride().configureOutput({

@@ -9,6 +9,7 @@ import { canonicalJson } from '../compiler/json.js';
 import { irTarget } from './ir/index.js';
 import { seccompTarget } from './linux/seccomp/target.js';
 import { linuxTarget } from './linux/index.js';
+import { ociTarget } from './oci/index.js';
 import { MXCC_VERSION } from '../compiler/version.js';
 
 export type Fidelity = 'exact' | 'stricter' | 'weaker';
@@ -36,7 +37,7 @@ export interface Target {
   compile(ir: PolicyIR): TargetOutput;
 }
 
-export const TARGETS: readonly Target[] = [irTarget, linuxTarget, seccompTarget];
+export const TARGETS: readonly Target[] = [irTarget, linuxTarget, seccompTarget, ociTarget];
 
 export function sha256(content: string | Uint8Array): string {
   return createHash('sha256').update(content).digest('hex');
