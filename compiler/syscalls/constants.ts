@@ -16,7 +16,6 @@
 
 import type { Arch } from './index.js';
 
-/** Values identical on x86_64 and aarch64. */
 /** errno names and numbers (asm-generic numbering, used by both x86_64 and aarch64). */
 export const ERRNO_NAMES: Readonly<Record<string, number>> = Object.freeze({
   E2BIG: 7,
@@ -157,6 +156,7 @@ export const ERRNO_NAMES: Readonly<Record<string, number>> = Object.freeze({
   EXFULL: 54,
 });
 
+/** Values identical on x86_64 and aarch64. */
 const COMMON: Readonly<Record<string, number>> = {
   ...ERRNO_NAMES,
   ADDR_COMPAT_LAYOUT: 2097152,
