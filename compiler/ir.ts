@@ -206,3 +206,17 @@ export interface PolicyIR {
   assertions: IrAssertion[];
   targets: Record<string, IrTarget>;
 }
+
+/** Each syscall rule once (the IR repeats a rule per architecture under one id), with the first architecture it is on. */
+export function uniqueSyscallRules(ir: PolicyIR): { arch: Arch; rule: IrSyscallRule }[] {
+  const seen = new Set<string>();
+  const out: { arch: Arch; rule: IrSyscallRule }[] = [];
+  for (const arch of IR_ARCHES) {
+    for (const rule of ir.syscalls.rules[arch]) {
+      if (seen.has(rule.id)) continue;
+      seen.add(rule.id);
+      out.push({ arch, rule });
+    }
+  }
+  return out;
+}

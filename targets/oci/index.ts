@@ -29,7 +29,7 @@
  */
 import { diagnostic, type Diagnostic } from '../../compiler/diagnostics/diagnostic.js';
 import type { Span } from '../../grammar/location.js';
-import { IR_ARCHES, type Arch, type IrAction, type IrArgCondition, type IrSyscallRule, type Origin, type PolicyIR } from '../../compiler/ir.js';
+import { IR_ARCHES, uniqueSyscallRules, type Arch, type IrAction, type IrArgCondition, type IrSyscallRule, type Origin, type PolicyIR } from '../../compiler/ir.js';
 import { canonicalJson } from '../../compiler/json.js';
 import { syscallNumber } from '../../compiler/syscalls/index.js';
 import type { FidelityEntry, Target } from '../index.js';
@@ -461,18 +461,13 @@ export function compileOciSeccomp(ir: PolicyIR): OciCompilation {
   if (def.errnoRet !== undefined) profile.defaultErrnoRet = def.errnoRet;
 
   const fidelity: FidelityEntry[] = [];
-  const seen = new Set<string>();
-  for (const arch of IR_ARCHES) {
-    for (const r of ir.syscalls.rules[arch]) {
-      if (seen.has(r.id)) continue;
-      seen.add(r.id);
-      if (!arches.includes(arch) && !arches.some((a) => ir.syscalls.rules[a].some((x) => x.id === r.id))) {
-        fidelity.push({ rule: r.id, fidelity: 'stricter', note: `${arch} is not among the target's architectures: its calls get the bad-architecture action (kill)` });
-        continue;
-      }
-      const note = notes.get(r.syscall);
-      fidelity.push(note ? { rule: r.id, fidelity: 'stricter', note } : { rule: r.id, fidelity: 'exact' });
+  for (const { arch, rule: r } of uniqueSyscallRules(ir)) {
+    if (!arches.includes(arch) && !arches.some((a) => ir.syscalls.rules[a].some((x) => x.id === r.id))) {
+      fidelity.push({ rule: r.id, fidelity: 'stricter', note: `${arch} is not among the target's architectures: its calls get the bad-architecture action (kill)` });
+      continue;
     }
+    const note = notes.get(r.syscall);
+    fidelity.push(note ? { rule: r.id, fidelity: 'stricter', note } : { rule: r.id, fidelity: 'exact' });
   }
   fidelity.push({ rule: 'syscalls.foreign-abis', fidelity: 'stricter', note: 'i386 and x32 are left out of architectures: libseccomp gives their calls the bad-architecture action (kill)' });
   diagnostics.push(...weakerDiagnostics(ir, fidelity));

@@ -4,7 +4,7 @@
  * or prctl), a disassembly beside it, and stats. It covers the policy's syscalls section only.
  */
 import { diagnostic, type Diagnostic } from '../../../compiler/diagnostics/diagnostic.js';
-import { IR_ARCHES, type Arch, type PolicyIR } from '../../../compiler/ir.js';
+import { IR_ARCHES, uniqueSyscallRules, type Arch, type PolicyIR } from '../../../compiler/ir.js';
 import { canonicalJson } from '../../../compiler/json.js';
 import { syscallName } from '../../../compiler/syscalls/index.js';
 import type { ArtifactFile, FidelityEntry, Target } from '../../index.js';
@@ -35,15 +35,7 @@ export function buildSeccompArtifacts(ir: PolicyIR): { files: ArtifactFile[]; st
     files.push({ path: `seccomp.${arch}.txt`, content: `# ${ir.name}: seccomp filter for ${arch}, ${s.instructions} instructions, longest allowed path ${s.longestAllowedPath}\n` + disassemble(program, (nr) => syscallName(nr, arch)) });
   }
   // Every syscall rule is compiled exactly: the program is checked against the reference evaluator in tests.
-  const fidelity: FidelityEntry[] = [];
-  const seen = new Set<string>();
-  for (const arch of IR_ARCHES) {
-    for (const r of ir.syscalls.rules[arch]) {
-      if (seen.has(r.id)) continue;
-      seen.add(r.id);
-      fidelity.push({ rule: r.id, fidelity: 'exact' });
-    }
-  }
+  const fidelity: FidelityEntry[] = uniqueSyscallRules(ir).map(({ rule }) => ({ rule: rule.id, fidelity: 'exact' as const }));
   fidelity.push({ rule: 'syscalls.foreign-abis', fidelity: 'stricter', note: 'i386 (int 0x80) and x32 system calls are refused: foreign architectures kill the process, x32 numbers get the default action' });
   files.push({ path: 'seccomp.stats.json', content: canonicalJson(stats) });
   return { files, stats, fidelity, diagnostics };
