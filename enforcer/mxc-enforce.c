@@ -1,0 +1,1251 @@
+/*
+ * mxc-enforce: load an mxcc linux bundle (docs/linux-target.md), apply it to this process and
+ * run a command under it.
+ *
+ *   mxc-enforce [--sha256 HEX] [--param NAME=VALUE]... [--dry-run] BUNDLE -- COMMAND [ARGS...]
+ *   mxc-enforce --digest FILE          print the SHA-256 of FILE (used to test the digest)
+ *   mxc-enforce --check BUNDLE         only load the bundle: exit 0 if it is well formed, else 125
+ *
+ * Order: load and validate everything first, then rlimits → namespaces and mask mounts →
+ * capabilities → no_new_privs → Landlock → seccomp (last) → exec. Any failure before exec
+ * prints "mxc-enforce: <step>: <errno text> (<hint>)" and exits 125 without running anything.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/audit.h>
+#include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <linux/securebits.h>
+#include <net/if.h>
+#include <poll.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define EXIT_REFUSED 125
+#define MAX_BUNDLE (16u * 1024 * 1024)
+#define MAX_STRING 4096u
+#define MAX_LIST 65536u
+#define MAX_MATCHES 10000u
+#define MAX_DEPTH 32
+#define MAX_VISITS 2000000ul
+#define MAX_RULES 200000u
+
+/* Landlock UAPI, defined here because distro headers lag the kernel. */
+struct ll_ruleset_attr { uint64_t handled_fs, handled_net, scoped; };
+struct ll_path_beneath { uint64_t allowed; int32_t parent_fd; } __attribute__((packed));
+struct ll_net_port { uint64_t allowed, port; };
+#define LL_CREATE_RULESET_VERSION 1u
+#define LL_RULE_PATH_BENEATH 1
+#define LL_RULE_NET_PORT 2
+/* execute, write_file, read_file, truncate, ioctl_dev: the rights a rule on a file may carry. */
+#define LL_FILE_RIGHTS ((1ull << 0) | (1ull << 1) | (1ull << 2) | (1ull << 14) | (1ull << 15))
+#define LL_KNOWN_FS ((1ull << 16) - 1)
+#define LL_KNOWN_NET 3ull
+#define LL_KNOWN_SCOPES 3ull
+
+/* New mount API (linux/mount.h clashes with sys/mount.h on some libcs). */
+#define M_FSCONFIG_SET_STRING 1
+#define M_FSCONFIG_CMD_CREATE 6
+#define M_OPEN_TREE_CLONE 1u
+#define M_MOVE_MOUNT_F_EMPTY_PATH 0x4u
+#define M_MOVE_MOUNT_T_SYMLINKS 0x10u
+#define M_ATTR_RDONLY 0x1ull
+#define M_ATTR_NOSUID 0x2ull
+#define M_ATTR_NODEV 0x4ull
+#define M_ATTR_NOEXEC 0x8ull
+struct m_mount_attr { uint64_t attr_set, attr_clr, propagation, userns_fd; };
+
+#if defined(__x86_64__)
+#define HOST_AUDIT_ARCH AUDIT_ARCH_X86_64
+#define HOST_ARCH_NAME "x86_64"
+#elif defined(__aarch64__)
+#define HOST_AUDIT_ARCH AUDIT_ARCH_AARCH64
+#define HOST_ARCH_NAME "aarch64"
+#else
+#error "mxc-enforce supports x86_64 and aarch64"
+#endif
+
+/* ---------------------------------------------------------------------------------------- */
+/* Failing closed */
+
+static void die(const char *step, int err, const char *fmt, ...) __attribute__((noreturn, format(printf, 3, 4)));
+static void die(const char *step, int err, const char *fmt, ...) {
+	char hint[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(hint, sizeof hint, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "mxc-enforce: %s: %s (%s)\n", step, strerror(err), hint);
+	exit(EXIT_REFUSED);
+}
+
+static void *xcalloc(size_t n, size_t size) {
+	void *p = calloc(n ? n : 1, size ? size : 1);
+	if (p == NULL) die("memory", ENOMEM, "allocation failed");
+	return p;
+}
+
+static char *xstrdup(const char *s) {
+	char *p = strdup(s);
+	if (p == NULL) die("memory", ENOMEM, "allocation failed");
+	return p;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* SHA-256 (FIPS 180-4) */
+
+struct sha256 { uint32_t h[8]; uint64_t len; uint8_t buf[64]; size_t used; };
+
+static const uint32_t SHA_K[64] = {
+	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+	0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+	0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+	0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+	0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+	0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+	0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+	0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+};
+
+#define ROR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
+
+static void sha256_block(struct sha256 *c, const uint8_t *p) {
+	uint32_t w[64], v[8];
+	for (int i = 0; i < 16; i++) w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 | (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
+	for (int i = 16; i < 64; i++) {
+		uint32_t s0 = ROR(w[i - 15], 7) ^ ROR(w[i - 15], 18) ^ (w[i - 15] >> 3);
+		uint32_t s1 = ROR(w[i - 2], 17) ^ ROR(w[i - 2], 19) ^ (w[i - 2] >> 10);
+		w[i] = w[i - 16] + s0 + w[i - 7] + s1;
+	}
+	memcpy(v, c->h, sizeof v);
+	for (int i = 0; i < 64; i++) {
+		uint32_t t1 = v[7] + (ROR(v[4], 6) ^ ROR(v[4], 11) ^ ROR(v[4], 25)) + ((v[4] & v[5]) ^ (~v[4] & v[6])) + SHA_K[i] + w[i];
+		uint32_t t2 = (ROR(v[0], 2) ^ ROR(v[0], 13) ^ ROR(v[0], 22)) + ((v[0] & v[1]) ^ (v[0] & v[2]) ^ (v[1] & v[2]));
+		memmove(v + 1, v, 7 * sizeof v[0]);
+		v[4] += t1;
+		v[0] = t1 + t2;
+	}
+	for (int i = 0; i < 8; i++) c->h[i] += v[i];
+}
+
+static void sha256_hex(const uint8_t *data, size_t n, char out[65]) {
+	struct sha256 c = { { 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19 }, 0, { 0 }, 0 };
+	size_t i = 0;
+	for (; i + 64 <= n; i += 64) sha256_block(&c, data + i);
+	uint8_t tail[128] = { 0 };
+	size_t rest = n - i;
+	memcpy(tail, data + i, rest);
+	tail[rest] = 0x80;
+	size_t total = rest + 1 + 8 <= 64 ? 64 : 128;
+	uint64_t bits = (uint64_t)n * 8;
+	for (int k = 0; k < 8; k++) tail[total - 1 - k] = (uint8_t)(bits >> (8 * k));
+	for (size_t k = 0; k < total; k += 64) sha256_block(&c, tail + k);
+	for (int k = 0; k < 8; k++) snprintf(out + 8 * k, 9, "%08x", c.h[k]);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* The bundle: a strict loader mirroring decodeBundle in targets/linux/bundle.ts */
+
+enum { SEC_POLICY = 1, SEC_SECCOMP, SEC_LANDLOCK_FS, SEC_MASKS, SEC_NET, SEC_SCOPES, SEC_RLIMITS, SEC_ENV, SEC_PARAMS, SEC_PROCESS };
+enum { MODE_BENEATH = 1, MODE_EXACT = 2, MODE_EXPAND = 3 };
+enum { NET_NONE = 0, NET_PORTS = 1, NET_PROXY = 2 };
+enum { P_PATH = 1, P_STRING, P_INT, P_BOOL, P_HOST, P_PORT };
+enum { C_UNDER = 1, C_NOT_UNDER, C_ONE_OF, C_MIN, C_MAX };
+static const char *const PARAM_TYPES[] = { "?", "path", "string", "int", "bool", "host", "port" };
+
+struct strlist { uint32_t n; char **v; };
+struct grant { uint8_t mode; uint64_t rights; char *pattern; struct strlist carve, exclude; };
+struct constraint { uint8_t kind; struct strlist values; };
+struct param { char *name; uint8_t type, has_default; char *value; uint32_t nc; struct constraint *c; };
+struct program { uint32_t arch, count; struct sock_filter *insns; };
+
+struct bundle {
+	char *name, *ir_sha256;
+	struct program seccomp[2];
+	uint32_t nseccomp;
+	uint32_t min_abi, best_effort;
+	uint64_t handled_fs;
+	uint32_t ngrants;
+	struct grant *grants;
+	struct strlist masks;
+	uint32_t net_mode;
+	uint64_t net_handled;
+	uint32_t nports;
+	struct { uint16_t port; uint64_t rights; } *ports;
+	uint64_t scopes;
+	uint32_t nrlimits;
+	struct { uint32_t resource; uint64_t value; } rlimits[16];
+	struct strlist env;
+	uint32_t nparams;
+	struct param *params;
+	uint64_t caps;
+	uint32_t cpus;
+	uint64_t wall_ms;
+};
+
+struct reader { const uint8_t *p; size_t n, o; int section; jmp_buf *fail; char *err; };
+
+static void bad(struct reader *r, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
+static void bad(struct reader *r, const char *fmt, ...) {
+	va_list ap;
+	int k = r->section < 0 ? snprintf(r->err, 256, "header: ") : snprintf(r->err, 256, "section %d: ", r->section);
+	va_start(ap, fmt);
+	vsnprintf(r->err + k, 256 - (size_t)k, fmt, ap);
+	va_end(ap);
+	longjmp(*r->fail, 1);
+}
+
+static const uint8_t *take(struct reader *r, size_t n) {
+	if (n > r->n - r->o) bad(r, "truncated at byte %zu", r->o);
+	const uint8_t *p = r->p + r->o;
+	r->o += n;
+	return p;
+}
+static uint8_t rd_u8(struct reader *r) { return *take(r, 1); }
+static uint16_t rd_u16(struct reader *r) { const uint8_t *p = take(r, 2); return (uint16_t)(p[0] | p[1] << 8); }
+static uint32_t rd_u32(struct reader *r) { const uint8_t *p = take(r, 4); return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
+static uint64_t rd_u64(struct reader *r) { uint64_t lo = rd_u32(r); return lo | (uint64_t)rd_u32(r) << 32; }
+
+/* A count, bounded by `limit` and by the bytes left (each item takes at least `min_item` bytes). */
+static uint32_t rd_count(struct reader *r, uint32_t limit, size_t min_item) {
+	uint32_t n = rd_u32(r);
+	if (n > limit) bad(r, "count %u exceeds %u", n, limit);
+	if ((size_t)n * min_item > r->n - r->o) bad(r, "truncated at byte %zu", r->o);
+	return n;
+}
+
+/* Strict UTF-8 as the WHATWG decoder in fatal mode: no overlongs, surrogates or > U+10FFFF. */
+static int utf8_valid(const uint8_t *s, size_t n) {
+	for (size_t i = 0; i < n;) {
+		uint8_t c = s[i];
+		size_t len;
+		uint8_t lo = 0x80, hi = 0xbf;
+		if (c < 0x80) { i++; continue; }
+		else if (c >= 0xc2 && c <= 0xdf) len = 2;
+		else if (c >= 0xe0 && c <= 0xef) { len = 3; if (c == 0xe0) lo = 0xa0; if (c == 0xed) hi = 0x9f; }
+		else if (c >= 0xf0 && c <= 0xf4) { len = 4; if (c == 0xf0) lo = 0x90; if (c == 0xf4) hi = 0x8f; }
+		else return 0;
+		if (n - i < len) return 0;
+		if (s[i + 1] < lo || s[i + 1] > hi) return 0;
+		for (size_t k = 2; k < len; k++) if (s[i + k] < 0x80 || s[i + k] > 0xbf) return 0;
+		i += len;
+	}
+	return 1;
+}
+
+static char *rd_str(struct reader *r) {
+	uint32_t n = rd_u32(r);
+	if (n > MAX_STRING) bad(r, "string of %u bytes exceeds %u", n, MAX_STRING);
+	const uint8_t *p = take(r, n);
+	if (memchr(p, 0, n) != NULL) bad(r, "NUL in string");
+	if (!utf8_valid(p, n)) bad(r, "string is not UTF-8");
+	/* The reference decoder (TextDecoder) drops a leading byte order mark. */
+	if (n >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf) { p += 3; n -= 3; }
+	char *s = xcalloc(n + 1, 1);
+	memcpy(s, p, n);
+	return s;
+}
+
+static struct strlist rd_strs(struct reader *r) {
+	struct strlist l;
+	l.n = rd_count(r, MAX_LIST, 4);
+	l.v = xcalloc(l.n, sizeof *l.v);
+	for (uint32_t i = 0; i < l.n; i++) l.v[i] = rd_str(r);
+	return l;
+}
+
+static void rd_zero(struct reader *r, size_t n, const char *what) {
+	const uint8_t *p = take(r, n);
+	for (size_t i = 0; i < n; i++) if (p[i]) bad(r, "%s: reserved bytes are not zero", what);
+}
+
+static void parse_section(struct bundle *b, struct reader *s, uint32_t type) {
+	switch (type) {
+	case SEC_POLICY:
+		b->name = rd_str(s);
+		b->ir_sha256 = rd_str(s);
+		break;
+	case SEC_SECCOMP: {
+		uint32_t arch = rd_u32(s);
+		if (arch != AUDIT_ARCH_X86_64 && arch != AUDIT_ARCH_AARCH64) bad(s, "seccomp section for unknown architecture 0x%x", arch);
+		for (uint32_t i = 0; i < b->nseccomp; i++) if (b->seccomp[i].arch == arch) bad(s, "two seccomp programs for one architecture");
+		uint32_t count = rd_count(s, 4096, 8);
+		if (count == 0) bad(s, "empty seccomp program");
+		struct program *p = &b->seccomp[b->nseccomp++];
+		p->arch = arch;
+		p->count = count;
+		p->insns = xcalloc(count, sizeof *p->insns);
+		for (uint32_t i = 0; i < count; i++) {
+			p->insns[i].code = rd_u16(s);
+			p->insns[i].jt = rd_u8(s);
+			p->insns[i].jf = rd_u8(s);
+			p->insns[i].k = rd_u32(s);
+		}
+		break;
+	}
+	case SEC_LANDLOCK_FS:
+		b->min_abi = rd_u32(s);
+		b->best_effort = rd_u32(s);
+		b->handled_fs = rd_u64(s);
+		b->ngrants = rd_count(s, MAX_LIST, 24);
+		b->grants = xcalloc(b->ngrants, sizeof *b->grants);
+		for (uint32_t i = 0; i < b->ngrants; i++) {
+			struct grant *g = &b->grants[i];
+			g->mode = rd_u8(s);
+			if (g->mode < MODE_BENEATH || g->mode > MODE_EXPAND) bad(s, "grant mode: unknown value %u", g->mode);
+			rd_zero(s, 3, "grant");
+			g->rights = rd_u64(s);
+			g->pattern = rd_str(s);
+			g->carve = rd_strs(s);
+			g->exclude = rd_strs(s);
+		}
+		break;
+	case SEC_MASKS:
+		b->masks = rd_strs(s);
+		break;
+	case SEC_NET:
+		b->net_mode = rd_u32(s);
+		if (b->net_mode > NET_PROXY) bad(s, "net mode: unknown value %u", b->net_mode);
+		b->net_handled = rd_u64(s);
+		b->nports = rd_count(s, MAX_LIST, 16);
+		b->ports = xcalloc(b->nports, sizeof *b->ports);
+		for (uint32_t i = 0; i < b->nports; i++) {
+			b->ports[i].port = rd_u16(s);
+			rd_zero(s, 6, "port rule");
+			b->ports[i].rights = rd_u64(s);
+		}
+		break;
+	case SEC_SCOPES:
+		b->scopes = rd_u64(s);
+		break;
+	case SEC_RLIMITS:
+		b->nrlimits = rd_count(s, 16, 16);
+		for (uint32_t i = 0; i < b->nrlimits; i++) {
+			b->rlimits[i].resource = rd_u32(s);
+			rd_zero(s, 4, "rlimit");
+			b->rlimits[i].value = rd_u64(s);
+		}
+		break;
+	case SEC_ENV:
+		b->env = rd_strs(s);
+		break;
+	case SEC_PARAMS:
+		b->nparams = rd_count(s, 256, 16);
+		b->params = xcalloc(b->nparams, sizeof *b->params);
+		for (uint32_t i = 0; i < b->nparams; i++) {
+			struct param *p = &b->params[i];
+			p->name = rd_str(s);
+			p->type = rd_u8(s);
+			if (p->type < P_PATH || p->type > P_PORT) bad(s, "param type: unknown value %u", p->type);
+			p->has_default = rd_u8(s);
+			if (rd_u16(s) != 0 || p->has_default > 1) bad(s, "param: bad flags");
+			p->value = rd_str(s);
+			if (!p->has_default) p->value = NULL;
+			p->nc = rd_count(s, 64, 8);
+			p->c = xcalloc(p->nc, sizeof *p->c);
+			for (uint32_t k = 0; k < p->nc; k++) {
+				p->c[k].kind = rd_u8(s);
+				if (p->c[k].kind < C_UNDER || p->c[k].kind > C_MAX) bad(s, "constraint kind: unknown value %u", p->c[k].kind);
+				rd_zero(s, 3, "constraint");
+				p->c[k].values = rd_strs(s);
+			}
+		}
+		break;
+	case SEC_PROCESS:
+		b->caps = rd_u64(s);
+		b->cpus = rd_u32(s);
+		rd_zero(s, 4, "process");
+		b->wall_ms = rd_u64(s);
+		break;
+	default:
+		bad(s, "unknown section type %u", type);
+	}
+	if (s->o != s->n) bad(s, "%zu unexpected trailing bytes", s->n - s->o);
+}
+
+/* Returns 0, or -1 with a message in err[256]. */
+static int load_bundle(const uint8_t *data, size_t n, struct bundle *b, char *err) {
+	jmp_buf fail;
+	struct reader r = { data, n, 0, -1, &fail, err };
+	memset(b, 0, sizeof *b);
+	if (setjmp(fail)) return -1;
+	if (n > MAX_BUNDLE) bad(&r, "bundle is larger than %u bytes", MAX_BUNDLE);
+	if (memcmp(take(&r, 4), "MXCB", 4) != 0) bad(&r, "not an mxcc bundle (bad magic)");
+	uint32_t version = rd_u32(&r);
+	if (version != 1) bad(&r, "unsupported bundle version %u", version);
+	uint32_t count = rd_count(&r, 64, 8);
+	if (rd_u32(&r) != 0) bad(&r, "reserved field is not zero");
+	uint32_t seen = 0;
+	for (uint32_t i = 0; i < count; i++) {
+		r.section = -1;
+		uint32_t type = rd_u32(&r), len = rd_u32(&r);
+		if (len > MAX_BUNDLE) bad(&r, "section %u: length %u too large", i, len);
+		const uint8_t *payload = take(&r, len);
+		rd_zero(&r, (8 - len % 8) % 8, "section padding");
+		if (type != SEC_SECCOMP && type < 32 && (seen & (1u << type))) bad(&r, "section type %u appears twice", type);
+		if (type < 32) seen |= 1u << type;
+		struct reader s = { payload, len, 0, (int)i, &fail, err };
+		parse_section(b, &s, type);
+	}
+	r.section = -1;
+	if (r.o != n) bad(&r, "%zu unexpected trailing bytes", n - r.o);
+	for (uint32_t t = SEC_POLICY; t <= SEC_PROCESS; t++)
+		if (t != SEC_SECCOMP && !(seen & (1u << t))) bad(&r, "missing section type %u", t);
+	if (b->nseccomp == 0) bad(&r, "missing seccomp section");
+	return 0;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Globs: the IR's syntax. `**` whole segments; `*`, `?`, `[a-z]`, `[!a-z]` within one. */
+
+/* Decode one UTF-8 code point (input already validated or a real file name: be lenient). */
+static uint32_t next_cp(const char **s) {
+	const uint8_t *p = (const uint8_t *)*s;
+	uint32_t c = p[0];
+	int len = c < 0x80 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+	if (len > 1) c &= 0x3fu >> (len - 1);
+	for (int i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80) { len = i; break; }
+		c = c << 6 | (p[i] & 0x3f);
+	}
+	*s += len;
+	return c;
+}
+
+/* Is a pattern segment well formed (classes closed, non-empty and not reversed)? */
+static int seg_valid(const char *pat) {
+	if (strstr(pat, "**") && strcmp(pat, "**") != 0) return 0;
+	while (*pat) {
+		if (*pat == ']') return 0;
+		if (*pat != '[') { next_cp(&pat); continue; }
+		const char *close = pat[1] && pat[2] ? strchr(pat + 2, ']') : NULL, *body = pat + 1;
+		if (close == NULL) return 0;
+		if (*body == '!' || *body == '^') body++;
+		if (body == close) return 0;
+		while (body < close) {
+			uint32_t lo = next_cp(&body), hi = lo;
+			if (*body == '-' && body + 1 < close) { body++; hi = next_cp(&body); }
+			if (hi < lo) return 0;
+		}
+		pat = close + 1;
+	}
+	return 1;
+}
+
+/* Does one (valid) pattern segment match one name? */
+static int seg_match(const char *pat, const char *name) {
+	while (*pat) {
+		if (*pat == '*') {
+			while (*pat == '*') pat++;
+			for (const char *n = name;; next_cp(&n)) {
+				if (seg_match(pat, n)) return 1;
+				if (!*n) return 0;
+			}
+		}
+		if (!*name) return 0;
+		uint32_t c = next_cp(&name);
+		if (*pat == '[') {
+			const char *close = strchr(pat + 2, ']'), *body = pat + 1;
+			int negated = *body == '!' || *body == '^', in = 0;
+			if (negated) body++;
+			while (body < close) {
+				uint32_t lo = next_cp(&body), hi = lo;
+				if (*body == '-' && body + 1 < close) { body++; hi = next_cp(&body); }
+				if (c >= lo && c <= hi) in = 1;
+			}
+			if (in == negated) return 0;
+			pat = close + 1;
+		} else if (*pat == '?') {
+			pat++;
+		} else if (next_cp(&pat) != c) {
+			return 0;
+		}
+	}
+	return *name == 0;
+}
+
+static int is_literal_seg(const char *s) { return strpbrk(s, "*?[]") == NULL; }
+
+struct glob { uint32_t n; char **seg; };
+
+/* Split a path into its segments (no validation). */
+static void split_path(const char *path, struct glob *g) {
+	g->n = 0;
+	g->seg = xcalloc(strlen(path) / 2 + 2, sizeof *g->seg);
+	char *copy = xstrdup(path);
+	for (char *save = NULL, *t = strtok_r(copy, "/", &save); t; t = strtok_r(NULL, "/", &save)) g->seg[g->n++] = t;
+}
+
+static int glob_parse(const char *pattern, struct glob *g) {
+	split_path(pattern, g);
+	for (uint32_t i = 0; i < g->n; i++)
+		if (strcmp(g->seg[i], ".") == 0 || strcmp(g->seg[i], "..") == 0 || !seg_valid(g->seg[i])) return -1;
+	return 0;
+}
+
+/* Path matching with `**` spanning zero or more segments; memo[i][j] caches (pattern i, path j). */
+static int glob_match_at(const struct glob *g, uint32_t i, char **segs, uint32_t n, uint32_t j, signed char *memo) {
+	signed char *m = &memo[i * (n + 1) + j];
+	if (*m >= 0) return *m;
+	int r;
+	if (i == g->n) r = j == n;
+	else if (strcmp(g->seg[i], "**") == 0) r = glob_match_at(g, i + 1, segs, n, j, memo) || (j < n && glob_match_at(g, i, segs, n, j + 1, memo));
+	else r = j < n && seg_match(g->seg[i], segs[j]) && glob_match_at(g, i + 1, segs, n, j + 1, memo);
+	return *m = (signed char)r;
+}
+
+static int glob_matches(const struct glob *g, const char *path) {
+	struct glob p;
+	split_path(path, &p);
+	size_t cells = (size_t)(g->n + 1) * (p.n + 1);
+	signed char *memo = xcalloc(cells, 1);
+	memset(memo, -1, cells);
+	int r = glob_match_at(g, 0, p.seg, p.n, 0, memo);
+	free(memo);
+	free(p.seg);
+	return r;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Params */
+
+static struct bundle B;
+
+static int path_under(const char *path, const char *dir) {
+	size_t n = strlen(dir);
+	return strcmp(dir, "/") == 0 || strcmp(path, dir) == 0 || (strncmp(path, dir, n) == 0 && path[n] == '/');
+}
+
+static struct param *find_param(const char *name, size_t len) {
+	for (uint32_t i = 0; i < B.nparams; i++)
+		if (strlen(B.params[i].name) == len && strncmp(B.params[i].name, name, len) == 0) return &B.params[i];
+	return NULL;
+}
+
+/* "/a//b/" → "/a/b"; refuses relative paths, glob characters and . or .. segments. */
+static const char *normalize_path_value(const char *v, char *out) {
+	if (v[0] != '/') return "is not an absolute path";
+	if (strpbrk(v, "*?[]{}")) return "contains glob characters";
+	size_t o = 0;
+	for (const char *p = v; *p;) {
+		while (*p == '/') p++;
+		const char *e = strchrnul(p, '/');
+		size_t len = (size_t)(e - p);
+		if (len == 0) break;
+		if ((len == 1 && p[0] == '.') || (len == 2 && p[0] == '.' && p[1] == '.')) return "is not normalized (no . or .. segments)";
+		if (o + len + 2 >= PATH_MAX) return "is too long";
+		out[o++] = '/';
+		memcpy(out + o, p, len);
+		o += len;
+		p = e;
+	}
+	if (o == 0) out[o++] = '/';
+	out[o] = 0;
+	return NULL;
+}
+
+static const char *violated(const struct param *p, const char *v, int canonical_dirs) {
+	static char what[64];
+	for (uint32_t k = 0; k < p->nc; k++) {
+		const struct constraint *c = &p->c[k];
+		int any = 0;
+		for (uint32_t i = 0; i < c->values.n; i++) {
+			const char *d = c->values.v[i];
+			char real[PATH_MAX];
+			if (canonical_dirs && (c->kind == C_UNDER || c->kind == C_NOT_UNDER) && realpath(d, real)) d = real;
+			switch (c->kind) {
+			case C_UNDER: any |= path_under(v, d); break;
+			case C_NOT_UNDER: any |= path_under(v, d) || path_under(d, v); break;
+			case C_ONE_OF: any |= strcmp(v, d) == 0; break;
+			case C_MIN: any |= strtod(v, NULL) < strtod(d, NULL); break;
+			case C_MAX: any |= strtod(v, NULL) > strtod(d, NULL); break;
+			}
+		}
+		int ok = c->kind == C_UNDER || c->kind == C_ONE_OF ? any : !any;
+		static const char *const names[] = { "", "under", "not under", "one_of", "min", "max" };
+		if (!ok) return snprintf(what, sizeof what, "%s", names[c->kind]), what;
+	}
+	return NULL;
+}
+
+static void check_param(struct param *p) {
+	const char *v = p->value, *bad_type = NULL, *err;
+	char norm[PATH_MAX], real[PATH_MAX], buf[32];
+	switch (p->type) {
+	case P_PATH:
+		if ((bad_type = normalize_path_value(v, norm)) != NULL) break;
+		if ((err = violated(p, norm, 0)) != NULL) die("params", EPERM, "%s=%s violates the constraint %s", p->name, v, err);
+		if (realpath(norm, real) == NULL) die("params", errno, "%s=%s: the path must exist", p->name, v);
+		if ((err = violated(p, real, 0)) != NULL || (err = violated(p, real, 1)) != NULL)
+			die("params", EPERM, "%s=%s resolves to %s, which violates the constraint %s", p->name, v, real, err);
+		p->value = xstrdup(real);
+		return;
+	case P_STRING: break;
+	case P_BOOL:
+		if (strcmp(v, "true") != 0 && strcmp(v, "false") != 0) bad_type = "is not true or false";
+		break;
+	case P_INT:
+	case P_PORT: {
+		size_t n = strlen(v), neg = p->type == P_INT && v[0] == '-', maxd = p->type == P_INT ? 15 : 5;
+		long long x = strtoll(v, NULL, 10);
+		if (n == neg || n - neg > maxd || strspn(v + neg, "0123456789") != n - neg || (p->type == P_PORT && x > 65535)) {
+			bad_type = p->type == P_INT ? "is not an integer" : "is not a port (0-65535)";
+			break;
+		}
+		snprintf(buf, sizeof buf, "%lld", x);
+		p->value = xstrdup(buf);
+		break;
+	}
+	case P_HOST:
+		if (!*v || strlen(v) > 253 || strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:") != strlen(v)) bad_type = "is not a host name or address";
+		break;
+	}
+	if (bad_type) die("params", EINVAL, "%s=%s %s", p->name, v, bad_type);
+	if ((err = violated(p, p->value, 0)) != NULL) die("params", EPERM, "%s=%s violates the constraint %s", p->name, v, err);
+}
+
+/* Substitute a leading ${param}; returns a normalized absolute path pattern or dies. */
+static char *resolve_pattern(const char *pattern) {
+	char out[PATH_MAX + 8];
+	const char *rest = pattern;
+	out[0] = 0;
+	if (strncmp(pattern, "${", 2) == 0) {
+		const char *end = strchr(pattern, '}');
+		struct param *p = end ? find_param(pattern + 2, (size_t)(end - pattern - 2)) : NULL;
+		if (p == NULL || p->type != P_PATH) die("plan", EINVAL, "pattern \"%s\" is rooted at an undeclared path param", pattern);
+		if (p->value == NULL) die("params", EINVAL, "%s has no value; pass --param %s=...", p->name, p->name);
+		rest = end + 1;
+		if (strcmp(p->value, "/") != 0) snprintf(out, sizeof out, "%s", p->value);
+	}
+	if (*rest != '/' && !(*rest == 0 && out[0])) die("plan", EINVAL, "pattern \"%s\" is not absolute", pattern);
+	if (strlen(out) + strlen(rest) >= PATH_MAX) die("plan", ENAMETOOLONG, "pattern \"%s\"", pattern);
+	strcat(out, rest);
+	if (!out[0]) strcpy(out, "/");
+	if (strstr(out, "${")) die("plan", EINVAL, "a param can only start a pattern: \"%s\"", pattern);
+	return xstrdup(out);
+}
+
+static struct glob parsed_pattern(const char *pattern, char **resolved) {
+	struct glob g;
+	*resolved = resolve_pattern(pattern);
+	if (glob_parse(*resolved, &g) != 0) die("plan", EINVAL, "malformed pattern \"%s\"", pattern);
+	return g;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* The Landlock plan, resolved to concrete paths */
+
+struct rule { char *path; uint64_t rights; int exact, nofollow; };
+static struct rule *rules;
+static uint32_t nrules, cap_rules;
+static struct strlist roots; /* directories granted as hierarchies: where masks are looked for */
+static struct strlist mask_hits;
+
+static void add_str(struct strlist *l, const char *s) {
+	if ((l->n & (l->n - 1)) == 0) {
+		char **v = realloc(l->v, (l->n ? 2 * (size_t)l->n : 1) * sizeof *v);
+		if (v == NULL) die("memory", ENOMEM, "allocation failed");
+		l->v = v;
+	}
+	l->v[l->n++] = xstrdup(s);
+}
+
+static void add_rule(const char *path, uint64_t rights, int exact, int nofollow) {
+	if (nrules == MAX_RULES) die("plan", E2BIG, "more than %u Landlock rules", MAX_RULES);
+	if (nrules == cap_rules) {
+		cap_rules = cap_rules ? 2 * cap_rules : 64;
+		rules = realloc(rules, cap_rules * sizeof *rules);
+		if (rules == NULL) die("memory", ENOMEM, "allocation failed");
+	}
+	rules[nrules++] = (struct rule){ xstrdup(path), rights, exact, nofollow };
+}
+
+static void join(char *out, const char *dir, const char *name) {
+	if (snprintf(out, PATH_MAX, "%s%s%s", dir, strcmp(dir, "/") ? "/" : "", name) >= PATH_MAX) die("plan", ENAMETOOLONG, "%s/%s", dir, name);
+}
+
+struct walk { const struct glob *g; struct strlist *out; const struct strlist *only_near; unsigned long visits; const char *what; };
+
+static int near_roots(const struct strlist *l, const char *path) {
+	for (uint32_t i = 0; i < l->n; i++) if (path_under(path, l->v[i]) || path_under(l->v[i], path)) return 1;
+	return 0;
+}
+
+/* Enumerate existing paths matching w->g from `path` at segment i (bounded). */
+static void walk(struct walk *w, const char *path, uint32_t i, int depth) {
+	if (depth > MAX_DEPTH) die("plan", ELOOP, "%s: matches deeper than %d directories", w->what, MAX_DEPTH);
+	if (++w->visits > MAX_VISITS) die("plan", E2BIG, "%s: more than %lu entries to look at", w->what, MAX_VISITS);
+	if (w->only_near && !near_roots(w->only_near, path)) return;
+	if (i == w->g->n) {
+		if (w->out->n >= MAX_MATCHES) die("plan", E2BIG, "%s: more than %u matches", w->what, MAX_MATCHES);
+		add_str(w->out, path);
+		return;
+	}
+	const char *seg = w->g->seg[i];
+	int globstar = strcmp(seg, "**") == 0;
+	char child[PATH_MAX];
+	struct stat st;
+	if (globstar) walk(w, path, i + 1, depth);
+	if (!globstar && is_literal_seg(seg)) {
+		join(child, path, seg);
+		if (lstat(child, &st) == 0) walk(w, child, i + 1, depth + 1);
+		return;
+	}
+	DIR *d = opendir(path);
+	if (d == NULL) return; /* not a directory, or not readable: nothing below it to grant or hide */
+	for (struct dirent *e; (e = readdir(d)) != NULL;) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+		join(child, path, e->d_name);
+		if (globstar) {
+			/* Recurse into real directories only: a symlink loop must not make the walk endless. */
+			int dir = e->d_type == DT_DIR || (e->d_type == DT_UNKNOWN && lstat(child, &st) == 0 && S_ISDIR(st.st_mode));
+			if (dir) walk(w, child, i, depth + 1);
+		} else if (seg_match(seg, e->d_name) == 1) {
+			walk(w, child, i + 1, depth + 1);
+		}
+	}
+	closedir(d);
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+static void enumerate(const struct glob *g, struct strlist *out, const struct strlist *only_near, const char *what) {
+	struct walk w = { g, out, only_near, 0, what };
+	out->n = 0;
+	out->v = NULL;
+	walk(&w, "/", 0, 0);
+	if (out->n > 1) qsort(out->v, out->n, sizeof *out->v, cmp_str);
+	uint32_t k = 0;
+	for (uint32_t i = 0; i < out->n; i++) if (k == 0 || strcmp(out->v[k - 1], out->v[i]) != 0) out->v[k++] = out->v[i];
+	out->n = k;
+}
+
+static int excluded(const struct grant *g, const char *path) {
+	char real[PATH_MAX];
+	int have_real = realpath(path, real) != NULL;
+	for (uint32_t i = 0; i < g->exclude.n; i++) {
+		char *resolved;
+		struct glob x = parsed_pattern(g->exclude.v[i], &resolved);
+		if (glob_matches(&x, path) || (have_real && glob_matches(&x, real))) return 1;
+	}
+	return 0;
+}
+
+/* Canonical form of a path that may not exist: its deepest existing ancestor resolved, plus the rest. */
+static int canonical_maybe_missing(const char *path, char *out) {
+	char head[PATH_MAX];
+	if (snprintf(head, sizeof head, "%s", path) >= (int)sizeof head) return -1;
+	size_t cut = strlen(head);
+	while (realpath(cut ? head : "/", out) == NULL) {
+		if (errno != ENOENT && errno != ENOTDIR) return -1;
+		char *slash = strrchr(head, '/');
+		if (slash == NULL) return -1;
+		*slash = 0;
+		cut = (size_t)(slash - head);
+	}
+	if (path[cut]) {
+		if (strcmp(out, "/") == 0) out[0] = 0;
+		size_t n = strlen(out);
+		if (snprintf(out + n, PATH_MAX - n, "%s", path + cut) >= (int)(PATH_MAX - n)) return -1;
+	}
+	return 0;
+}
+
+/* Grant `dir` as a hierarchy, minus carved paths inside it (siblings along the way are granted). */
+static void carve_walk(const char *dir, uint64_t rights, char **carved, uint32_t ncarved) {
+	DIR *d = opendir(dir);
+	if (d == NULL) die("plan", errno, "cannot list %s to carve a deny out of it", dir);
+	char child[PATH_MAX];
+	for (struct dirent *e; (e = readdir(d)) != NULL;) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+		join(child, dir, e->d_name);
+		int is_carved = 0, on_the_way = 0;
+		for (uint32_t i = 0; i < ncarved; i++) {
+			if (strcmp(carved[i], child) == 0) is_carved = 1;
+			else if (path_under(carved[i], child)) on_the_way = 1;
+		}
+		struct stat st;
+		if (is_carved || lstat(child, &st) != 0 || S_ISLNK(st.st_mode)) continue; /* a symlink could lead into the carve */
+		if (on_the_way && S_ISDIR(st.st_mode)) carve_walk(child, rights, carved, ncarved);
+		else if (!on_the_way) add_rule(child, rights, 0, 1);
+	}
+	closedir(d);
+}
+
+static void grant_beneath(const struct grant *g, const char *dir) {
+	char root[PATH_MAX];
+	if (realpath(dir, root) == NULL) return; /* absent at launch: nothing to grant */
+	char **carved = xcalloc(g->carve.n, sizeof *carved);
+	uint32_t ncarved = 0;
+	for (uint32_t i = 0; i < g->carve.n; i++) {
+		char *c = resolve_pattern(g->carve.v[i]), canon[PATH_MAX];
+		size_t n = strlen(c);
+		if (n >= 3 && strcmp(c + n - 3, "/**") == 0) c[n == 3 ? 1 : n - 3] = 0;
+		if (!is_literal_seg(c) || strstr(c, "/**")) die("plan", EINVAL, "carve \"%s\" is not a literal path or subtree", g->carve.v[i]);
+		if (canonical_maybe_missing(c, canon) != 0) die("plan", errno, "cannot resolve carve %s", c);
+		if (strcmp(canon, root) == 0) return; /* the deny covers the whole grant */
+		if (path_under(canon, root)) carved[ncarved++] = xstrdup(canon);
+	}
+	add_str(&roots, root);
+	if (ncarved == 0) add_rule(root, g->rights, 0, 0);
+	else carve_walk(root, g->rights, carved, ncarved);
+}
+
+static void resolve_grant(const struct grant *g) {
+	char *path;
+	struct glob pg = parsed_pattern(g->pattern, &path);
+	int ends_globstar = pg.n > 0 && strcmp(pg.seg[pg.n - 1], "**") == 0;
+	if (g->mode == MODE_BENEATH) {
+		if (!ends_globstar) die("plan", EINVAL, "beneath grant \"%s\" does not end in /**", g->pattern);
+		if (g->exclude.n) die("plan", EINVAL, "beneath grant \"%s\" has excludes, which only single files can honour", g->pattern);
+		size_t n = strlen(path);
+		path[n == 3 ? 1 : n - 3] = 0;
+		if (!is_literal_seg(path) || strstr(path, "/**")) die("plan", EINVAL, "beneath grant \"%s\" has wildcards", g->pattern);
+		grant_beneath(g, path);
+	} else if (g->mode == MODE_EXACT) {
+		struct stat st;
+		if (!is_literal_seg(path) || strstr(path, "/**")) die("plan", EINVAL, "exact grant \"%s\" has wildcards", g->pattern);
+		if (stat(path, &st) == 0 && !S_ISDIR(st.st_mode) && !excluded(g, path)) add_rule(path, g->rights & LL_FILE_RIGHTS, 1, 0);
+	} else {
+		struct strlist hits;
+		if (ends_globstar) pg.n--; /* enumerate the head; each match is a hierarchy */
+		enumerate(&pg, &hits, NULL, g->pattern);
+		for (uint32_t i = 0; i < hits.n; i++) {
+			struct stat st;
+			if (excluded(g, hits.v[i])) continue;
+			if (ends_globstar) grant_beneath(g, hits.v[i]);
+			else if (stat(hits.v[i], &st) == 0 && !S_ISDIR(st.st_mode)) add_rule(hits.v[i], g->rights & LL_FILE_RIGHTS, 1, 0);
+		}
+	}
+}
+
+static void resolve_masks(void) {
+	for (uint32_t i = 0; i < B.masks.n; i++) {
+		char *path;
+		struct glob g = parsed_pattern(B.masks.v[i], &path);
+		struct strlist hits;
+		enumerate(&g, &hits, &roots, B.masks.v[i]);
+		for (uint32_t k = 0; k < hits.n; k++) add_str(&mask_hits, hits.v[k]);
+	}
+	if (mask_hits.n > 1) qsort(mask_hits.v, mask_hits.n, sizeof *mask_hits.v, cmp_str);
+	/* Hiding a directory hides what is under it: drop nested and repeated matches. */
+	uint32_t k = 0;
+	for (uint32_t i = 0; i < mask_hits.n; i++) if (k == 0 || !path_under(mask_hits.v[i], mask_hits.v[k - 1])) mask_hits.v[k++] = mask_hits.v[i];
+	mask_hits.n = k;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Landlock ABI negotiation */
+
+static int ll_abi;
+static struct ll_ruleset_attr ll_attr;
+
+static int feature_abi_of_fs_bit(int bit) { return bit <= 12 ? 1 : bit == 13 ? 2 : bit == 14 ? 3 : bit == 15 ? 5 : 99; }
+
+static uint64_t ll_fs_supported(int abi) {
+	uint64_t m = abi >= 1 ? (1ull << 13) - 1 : 0;
+	if (abi >= 2) m |= 1ull << 13;
+	if (abi >= 3) m |= 1ull << 14;
+	if (abi >= 5) m |= 1ull << 15;
+	return m;
+}
+
+static void negotiate_landlock(void) {
+	long abi = syscall(SYS_landlock_create_ruleset, NULL, 0, LL_CREATE_RULESET_VERSION);
+	ll_abi = abi < 0 ? 0 : (int)abi;
+	if (ll_abi < (int)B.min_abi)
+		die("landlock", abi < 0 ? errno : EOPNOTSUPP, "the policy requires Landlock ABI %u; this kernel has %d%s", B.min_abi, ll_abi,
+		    ll_abi == 0 ? " (Landlock disabled: boot with lsm=...,landlock)" : ": use a newer kernel or mark features best_effort");
+	if (B.handled_fs & ~LL_KNOWN_FS) die("landlock", EINVAL, "the bundle handles filesystem rights 0x%llx this enforcer does not know", (unsigned long long)(B.handled_fs & ~LL_KNOWN_FS));
+	if (B.net_handled & ~LL_KNOWN_NET || B.scopes & ~LL_KNOWN_SCOPES) die("landlock", EINVAL, "the bundle handles network rights or scopes this enforcer does not know");
+	uint64_t fs = B.handled_fs & ll_fs_supported(ll_abi);
+	for (int bit = 0; bit < 16; bit++) {
+		int need = feature_abi_of_fs_bit(bit);
+		if ((B.handled_fs & ~fs & (1ull << bit)) && !(B.best_effort & (1u << need)))
+			die("landlock", EOPNOTSUPP, "filesystem right bit %d needs Landlock ABI %d and is not best-effort; this kernel has %d", bit, need, ll_abi);
+	}
+	uint64_t net = B.net_mode == NET_PORTS ? B.net_handled : 0;
+	if (net && ll_abi < 4) {
+		if (!(B.best_effort & (1u << 4))) die("landlock", EOPNOTSUPP, "TCP port rules need Landlock ABI 4; this kernel has %d", ll_abi);
+		net = 0;
+	}
+	uint64_t scopes = B.scopes;
+	if (scopes && ll_abi < 6) {
+		if (!(B.best_effort & (1u << 6))) die("landlock", EOPNOTSUPP, "scopes need Landlock ABI 6; this kernel has %d", ll_abi);
+		scopes = 0;
+	}
+	ll_attr = (struct ll_ruleset_attr){ fs, net, scopes };
+}
+
+static void describe_rights(char *out, size_t n, uint64_t r) {
+	static const char *const names[] = { "execute", "write_file", "read_file", "read_dir", "remove_dir", "remove_file", "make_char", "make_dir",
+					      "make_reg", "make_sock", "make_fifo", "make_block", "make_sym", "refer", "truncate", "ioctl_dev" };
+	size_t o = 0;
+	out[0] = 0;
+	for (int i = 0; i < 16 && o < n; i++) if (r & (1ull << i)) o += (size_t)snprintf(out + o, n - o, "%s%s", o ? "," : "", names[i]);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Applying, in order */
+
+static void apply_rlimits(void) {
+	for (uint32_t i = 0; i < B.nrlimits; i++) {
+		struct rlimit cur, want;
+		if (getrlimit((int)B.rlimits[i].resource, &cur) != 0) die("rlimits", errno, "resource %u", B.rlimits[i].resource);
+		rlim_t v = (rlim_t)B.rlimits[i].value;
+		/* A limit only ever lowers what the caller already has. */
+		want.rlim_max = v < cur.rlim_max ? v : cur.rlim_max;
+		want.rlim_cur = want.rlim_max;
+		if (setrlimit((int)B.rlimits[i].resource, &want) != 0) die("rlimits", errno, "setrlimit(%u, %llu)", B.rlimits[i].resource, (unsigned long long)v);
+	}
+}
+
+static void write_file(const char *path, const char *text) {
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0) die("namespaces", errno, "open %s", path);
+	ssize_t n = write(fd, text, strlen(text));
+	if (n != (ssize_t)strlen(text)) die("namespaces", n < 0 ? errno : EIO, "write %s", path);
+	close(fd);
+}
+
+static void hide(const char *target, int tmpfs_fd) {
+	struct stat st;
+	if (stat(target, &st) != 0) return; /* dangling or vanished: nothing to hide */
+	int tree = (int)syscall(SYS_open_tree, tmpfs_fd, S_ISDIR(st.st_mode) ? "d" : "f", M_OPEN_TREE_CLONE | O_CLOEXEC);
+	if (tree < 0) die("masks", errno, "open_tree of the empty %s", S_ISDIR(st.st_mode) ? "directory" : "file");
+	struct m_mount_attr attr = { M_ATTR_RDONLY | M_ATTR_NOSUID | M_ATTR_NODEV | M_ATTR_NOEXEC, 0, 0, 0 };
+	if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH, &attr, sizeof attr) != 0) die("masks", errno, "read-only mask mount");
+	if (syscall(SYS_move_mount, tree, "", AT_FDCWD, target, M_MOVE_MOUNT_F_EMPTY_PATH | M_MOVE_MOUNT_T_SYMLINKS) != 0) die("masks", errno, "mount over %s", target);
+	close(tree);
+}
+
+static void apply_namespaces(void) {
+	int need_net = B.net_mode == NET_NONE || B.net_mode == NET_PROXY;
+	if (B.masks.n == 0 && !need_net) return;
+	uid_t uid = geteuid();
+	gid_t gid = getegid();
+	if (unshare(CLONE_NEWUSER | CLONE_NEWNS | (need_net ? CLONE_NEWNET : 0)) != 0)
+		die("namespaces", errno, "unshare(user, mount%s); are user namespaces enabled?", need_net ? ", net" : "");
+	char map[64];
+	write_file("/proc/self/setgroups", "deny");
+	snprintf(map, sizeof map, "%u %u 1\n", (unsigned)uid, (unsigned)uid);
+	write_file("/proc/self/uid_map", map);
+	snprintf(map, sizeof map, "%u %u 1\n", (unsigned)gid, (unsigned)gid);
+	write_file("/proc/self/gid_map", map);
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) die("namespaces", errno, "make mounts private");
+	if (mask_hits.n) {
+		int fs = (int)syscall(SYS_fsopen, "tmpfs", 1 /* FSOPEN_CLOEXEC */);
+		if (fs < 0) die("masks", errno, "fsopen tmpfs");
+		if (syscall(SYS_fsconfig, fs, M_FSCONFIG_SET_STRING, "size", "64k", 0) != 0 || syscall(SYS_fsconfig, fs, M_FSCONFIG_SET_STRING, "mode", "0755", 0) != 0 ||
+		    syscall(SYS_fsconfig, fs, M_FSCONFIG_CMD_CREATE, NULL, NULL, 0) != 0)
+			die("masks", errno, "create tmpfs");
+		int mnt = (int)syscall(SYS_fsmount, fs, 1 /* FSMOUNT_CLOEXEC */, 0);
+		if (mnt < 0) die("masks", errno, "fsmount tmpfs");
+		if (mkdirat(mnt, "d", 0555) != 0) die("masks", errno, "create the empty directory");
+		int f = openat(mnt, "f", O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0444);
+		if (f < 0) die("masks", errno, "create the empty file");
+		close(f);
+		for (uint32_t i = 0; i < mask_hits.n; i++) hide(mask_hits.v[i], mnt);
+		close(mnt);
+		close(fs);
+	}
+	if (need_net) {
+		int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		struct ifreq ifr;
+		memset(&ifr, 0, sizeof ifr);
+		strcpy(ifr.ifr_name, "lo");
+		if (s < 0 || ioctl(s, SIOCGIFFLAGS, &ifr) != 0) die("namespaces", errno, "read loopback flags");
+		ifr.ifr_flags |= IFF_UP;
+		if (ioctl(s, SIOCSIFFLAGS, &ifr) != 0) die("namespaces", errno, "bring up loopback");
+		close(s);
+	}
+}
+
+static int last_cap(void) {
+	int last = 0;
+	while (last < 63 && prctl(PR_CAPBSET_READ, last + 1, 0, 0, 0) >= 0) last++;
+	return last;
+}
+
+static void apply_capabilities(void) {
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2];
+	if (syscall(SYS_capget, &h, d) != 0) die("capabilities", errno, "capget");
+	uint64_t have = (uint64_t)d[1].permitted << 32 | d[0].permitted;
+	uint64_t keep = B.caps & have;
+	if (B.caps & ~have) die("capabilities", EPERM, "the policy keeps capabilities 0x%llx this process does not have", (unsigned long long)(B.caps & ~have));
+	int top = last_cap();
+	int can_setpcap = (have >> CAP_SETPCAP) & 1;
+	if (can_setpcap) {
+		for (int c = 0; c <= top; c++)
+			if (!(keep & (1ull << c)) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) != 0) die("capabilities", errno, "drop capability %d from the bounding set", c);
+		unsigned long bits = SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_NO_SETUID_FIXUP | SECBIT_NO_SETUID_FIXUP_LOCKED | SECBIT_KEEP_CAPS_LOCKED;
+		if (!keep) bits |= SECBIT_NO_CAP_AMBIENT_RAISE | SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED;
+		if (prctl(PR_SET_SECUREBITS, bits, 0, 0, 0) != 0) die("capabilities", errno, "lock securebits");
+	} else if (have != 0) {
+		die("capabilities", EPERM, "this process holds capabilities but not CAP_SETPCAP, so it cannot drop them from its bounding set");
+	} /* else: no capabilities to lose, and no_new_privs keeps exec from granting any */
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0) die("capabilities", errno, "clear ambient capabilities");
+	d[0].effective = d[0].permitted = d[0].inheritable = (uint32_t)keep;
+	d[1].effective = d[1].permitted = d[1].inheritable = (uint32_t)(keep >> 32);
+	if (syscall(SYS_capset, &h, d) != 0) die("capabilities", errno, "capset");
+	/* Kept capabilities must survive exec of a program without file capabilities: ambient. */
+	for (int c = 0; c <= top; c++)
+		if ((keep & (1ull << c)) && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) != 0) die("capabilities", errno, "keep capability %d", c);
+}
+
+static void apply_landlock(void) {
+	int rs = (int)syscall(SYS_landlock_create_ruleset, &ll_attr, sizeof ll_attr, 0);
+	if (rs < 0) die("landlock", errno, "create the ruleset");
+	for (uint32_t i = 0; i < nrules; i++) {
+		int fd = open(rules[i].path, O_PATH | O_CLOEXEC | (rules[i].nofollow ? O_NOFOLLOW : 0));
+		if (fd < 0) {
+			if (errno == ENOENT || errno == EACCES || errno == ELOOP) continue; /* gone since planning: grant nothing */
+			die("landlock", errno, "open %s", rules[i].path);
+		}
+		struct stat st;
+		if (fstat(fd, &st) != 0) die("landlock", errno, "stat %s", rules[i].path);
+		uint64_t rights = rules[i].rights & ll_attr.handled_fs;
+		if (!S_ISDIR(st.st_mode)) rights &= LL_FILE_RIGHTS;
+		if ((rules[i].exact && S_ISDIR(st.st_mode)) || S_ISLNK(st.st_mode) || rights == 0) {
+			close(fd);
+			continue;
+		}
+		struct ll_path_beneath pb = { rights, fd };
+		if (syscall(SYS_landlock_add_rule, rs, LL_RULE_PATH_BENEATH, &pb, 0) != 0) die("landlock", errno, "add a rule for %s", rules[i].path);
+		close(fd);
+	}
+	if (ll_attr.handled_net) {
+		for (uint32_t i = 0; i < B.nports; i++) {
+			struct ll_net_port np = { B.ports[i].rights & ll_attr.handled_net, B.ports[i].port };
+			if (np.allowed && syscall(SYS_landlock_add_rule, rs, LL_RULE_NET_PORT, &np, 0) != 0) die("landlock", errno, "add a rule for port %u", B.ports[i].port);
+		}
+	}
+	if (syscall(SYS_landlock_restrict_self, rs, 0) != 0) die("landlock", errno, "restrict_self");
+	close(rs);
+}
+
+static const struct program *host_program(void) {
+	for (uint32_t i = 0; i < B.nseccomp; i++) if (B.seccomp[i].arch == HOST_AUDIT_ARCH) return &B.seccomp[i];
+	return NULL;
+}
+
+static void apply_cpus(void) {
+	if (B.cpus == 0) return;
+	cpu_set_t have, want;
+	if (sched_getaffinity(0, sizeof have, &have) != 0) die("cpus", errno, "sched_getaffinity");
+	CPU_ZERO(&want);
+	uint32_t n = 0;
+	for (int c = 0; c < CPU_SETSIZE && n < B.cpus; c++) if (CPU_ISSET(c, &have)) { CPU_SET(c, &want); n++; }
+	if (sched_setaffinity(0, sizeof want, &want) != 0) die("cpus", errno, "sched_setaffinity to %u CPUs", B.cpus);
+}
+
+/* rlimits → namespaces → capabilities → no_new_privs → Landlock → seccomp → exec. */
+static void apply_and_exec(char **argv) {
+	apply_rlimits();
+	apply_cpus();
+	apply_namespaces();
+	apply_capabilities();
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) die("no_new_privs", errno, "prctl(PR_SET_NO_NEW_PRIVS)");
+	apply_landlock();
+	char **envp = xcalloc(B.env.n + 1, sizeof *envp);
+	uint32_t ne = 0;
+	for (uint32_t i = 0; i < B.env.n; i++) {
+		const char *v = getenv(B.env.v[i]);
+		if (v == NULL || strchr(B.env.v[i], '=')) continue;
+		envp[ne] = xcalloc(strlen(B.env.v[i]) + strlen(v) + 2, 1);
+		sprintf(envp[ne++], "%s=%s", B.env.v[i], v);
+	}
+	const struct program *p = host_program();
+	struct sock_fprog prog = { (unsigned short)p->count, p->insns };
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, &prog) != 0) die("seccomp", errno, "load the %s filter", HOST_ARCH_NAME);
+	execvpe(argv[0], argv, envp);
+	int err = errno;
+	fprintf(stderr, "mxc-enforce: exec %s: %s\n", argv[0], strerror(err));
+	exit(err == ENOENT ? 127 : 126);
+}
+
+static volatile sig_atomic_t child_group;
+static void forward_signal(int sig) {
+	if (child_group > 0) kill(-child_group, sig);
+}
+
+/* The wall-clock limit: the command runs in a child (its own process group) the parent kills. */
+static int supervise(char **argv) {
+	pid_t pid = fork();
+	if (pid < 0) die("wall", errno, "fork");
+	if (pid == 0) {
+		if (setpgid(0, 0) != 0) die("wall", errno, "setpgid");
+		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+		apply_and_exec(argv);
+	}
+	setpgid(pid, pid);
+	child_group = pid;
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = forward_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (pidfd < 0) {
+		kill(-pid, SIGKILL);
+		die("wall", errno, "pidfd_open");
+	}
+	struct pollfd pfd = { pidfd, POLLIN, 0 };
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	uint64_t deadline = (uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_nsec / 1000000 + B.wall_ms;
+	int r;
+	for (;;) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		uint64_t at = (uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_nsec / 1000000;
+		if (at >= deadline) { r = 0; break; }
+		uint64_t left = deadline - at;
+		r = poll(&pfd, 1, left > INT_MAX ? INT_MAX : (int)left);
+		if (r > 0 || (r < 0 && errno != EINTR)) break;
+	}
+	if (r == 0) {
+		kill(-pid, SIGKILL);
+		kill(pid, SIGKILL);
+		fprintf(stderr, "mxc-enforce: wall-clock limit of %llu ms reached; killed the command\n", (unsigned long long)B.wall_ms);
+	}
+	int status;
+	while (waitpid(pid, &status, 0) < 0) if (errno != EINTR) die("wall", errno, "waitpid");
+	if (r == 0) kill(-pid, SIGKILL); /* whatever the command left in its group */
+	return WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : EXIT_REFUSED;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+
+static void dry_run(char **argv, const char *digest) {
+	char rights[256];
+	printf("bundle: policy %s, ir sha256 %s, bundle sha256 %s\n", B.name, B.ir_sha256, digest);
+	for (uint32_t i = 0; i < B.nparams; i++) printf("param: %s (%s) = %s\n", B.params[i].name, PARAM_TYPES[B.params[i].type], B.params[i].value ? B.params[i].value : "(unset)");
+	printf("rlimits:");
+	for (uint32_t i = 0; i < B.nrlimits; i++) printf(" %u=%llu", B.rlimits[i].resource, (unsigned long long)B.rlimits[i].value);
+	printf("%s\n", B.nrlimits ? "" : " none");
+	int net = B.net_mode != NET_PORTS;
+	printf("namespaces: %s\n", B.masks.n || net ? (net ? "user, mount, net (loopback up)" : "user, mount") : "none");
+	for (uint32_t i = 0; i < mask_hits.n; i++) printf("mask: %s\n", mask_hits.v[i]);
+	printf("capabilities: drop all, keep 0x%llx; securebits locked\n", (unsigned long long)B.caps);
+	printf("no_new_privs: set\n");
+	printf("landlock: kernel ABI %d (policy minimum %u), handled fs 0x%llx, net 0x%llx, scopes 0x%llx\n", ll_abi, B.min_abi, (unsigned long long)ll_attr.handled_fs,
+	       (unsigned long long)ll_attr.handled_net, (unsigned long long)ll_attr.scoped);
+	for (uint32_t i = 0; i < nrules; i++) {
+		describe_rights(rights, sizeof rights, rules[i].rights & ll_attr.handled_fs);
+		printf("landlock rule: %s %s %s\n", rules[i].exact ? "file" : "beneath", rules[i].path, rights);
+	}
+	if (ll_attr.handled_net)
+		for (uint32_t i = 0; i < B.nports; i++) printf("landlock port: %u %s%s\n", B.ports[i].port, B.ports[i].rights & 1 ? "bind_tcp " : "", B.ports[i].rights & 2 ? "connect_tcp" : "");
+	printf("seccomp: %s program, %u instructions (loaded last)\n", HOST_ARCH_NAME, host_program()->count);
+	printf("env: pass");
+	for (uint32_t i = 0; i < B.env.n; i++) printf(" %s", B.env.v[i]);
+	printf("%s\n", B.env.n ? "" : " nothing");
+	printf("exec: %s (cpus %u, wall %llu ms)\n", argv[0], B.cpus, (unsigned long long)B.wall_ms);
+}
+
+static uint8_t *read_file(const char *path, size_t *n) {
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) die("load", errno, "open %s", path);
+	struct stat st;
+	if (fstat(fd, &st) != 0) die("load", errno, "stat %s", path);
+	if (!S_ISREG(st.st_mode) || st.st_size > (off_t)MAX_BUNDLE) die("load", EFBIG, "%s is not a regular file of at most %u bytes", path, MAX_BUNDLE);
+	uint8_t *buf = xcalloc((size_t)st.st_size + 1, 1);
+	size_t got = 0;
+	for (;;) {
+		ssize_t r = read(fd, buf + got, (size_t)st.st_size + 1 - got);
+		if (r < 0 && errno == EINTR) continue;
+		if (r < 0) die("load", errno, "read %s", path);
+		if (r == 0) break;
+		got += (size_t)r;
+		if (got > (size_t)st.st_size) die("load", EFBIG, "%s changed while being read", path);
+	}
+	close(fd);
+	*n = got;
+	return buf;
+}
+
+static void usage(void) {
+	fprintf(stderr, "usage: mxc-enforce [--sha256 HEX] [--param NAME=VALUE]... [--dry-run] BUNDLE -- COMMAND [ARGS...]\n"
+			"       mxc-enforce --digest FILE | --check BUNDLE\n");
+	exit(EXIT_REFUSED);
+}
+
+int main(int argc, char **argv) {
+	const char *pin = NULL, *bundle_path = NULL;
+	int dry = 0, i = 1;
+	char **params = xcalloc((size_t)argc, sizeof *params);
+	int nparams = 0;
+	char digest[65];
+	size_t n;
+	if (argc == 3 && strcmp(argv[1], "--digest") == 0) {
+		uint8_t *data = read_file(argv[2], &n);
+		sha256_hex(data, n, digest);
+		printf("%s\n", digest);
+		return 0;
+	}
+	if (argc == 3 && strcmp(argv[1], "--check") == 0) {
+		uint8_t *data = read_file(argv[2], &n);
+		char err[256];
+		if (load_bundle(data, n, &B, err) != 0) die("load", EINVAL, "%s: %s", argv[2], err);
+		printf("ok\n");
+		return 0;
+	}
+	for (; i < argc && strcmp(argv[i], "--") != 0; i++) {
+		if (strcmp(argv[i], "--sha256") == 0 && i + 1 < argc) pin = argv[++i];
+		else if (strcmp(argv[i], "--param") == 0 && i + 1 < argc) params[nparams++] = argv[++i];
+		else if (strcmp(argv[i], "--dry-run") == 0) dry = 1;
+		else if (argv[i][0] != '-' && bundle_path == NULL) bundle_path = argv[i];
+		else usage();
+	}
+	if (bundle_path == NULL || i + 1 >= argc) usage();
+	char **command = argv + i + 1;
+
+	uint8_t *data = read_file(bundle_path, &n);
+	sha256_hex(data, n, digest);
+	if (pin != NULL && (strlen(pin) != 64 || strcasecmp(pin, digest) != 0)) die("load", EBADMSG, "bundle sha256 is %s, not the pinned %s", digest, pin);
+	char err[256];
+	if (load_bundle(data, n, &B, err) != 0) die("load", EINVAL, "%s: %s", bundle_path, err);
+	if (host_program() == NULL) die("load", ENOEXEC, "the bundle has no seccomp program for %s", HOST_ARCH_NAME);
+
+	for (int k = 0; k < nparams; k++) {
+		const char *eq = strchr(params[k], '=');
+		struct param *p = eq ? find_param(params[k], (size_t)(eq - params[k])) : NULL;
+		if (p == NULL) die("params", EINVAL, "--param %s: the policy declares no such param", params[k]);
+		p->value = xstrdup(eq + 1);
+	}
+	for (uint32_t k = 0; k < B.nparams; k++) if (B.params[k].value) check_param(&B.params[k]);
+
+	negotiate_landlock();
+	for (uint32_t k = 0; k < B.ngrants; k++) resolve_grant(&B.grants[k]);
+	resolve_masks();
+
+	if (dry) {
+		dry_run(command, digest);
+		return 0;
+	}
+	fflush(stdout);
+	if (B.wall_ms > 0) return supervise(command);
+	apply_and_exec(command);
+	return EXIT_REFUSED;
+}
