@@ -6,7 +6,7 @@
  *
  * Strings are u32 length + UTF-8 bytes (no NUL, at most MAX_STRING bytes). Every count and
  * length is bounded (see the limits below); unknown section types, versions or trailing bytes
- * make the loader refuse the bundle. docs/bundle-format.md describes each section.
+ * make the loader refuse the bundle. docs/linux-target.md describes each section.
  */
 import type { Arch } from '../../compiler/ir.js';
 import { AUDIT_ARCH } from './seccomp/compile.js';
