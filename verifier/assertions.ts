@@ -16,7 +16,7 @@ import { FS_RIGHTS, IR_ARCHES, type Arch, type IrArgCondition, type IrAssertion,
 import { formatIpv4, formatIpv6, parseIpv4, parseIpv6 } from '../compiler/values.js';
 import { syscallNumber } from '../compiler/syscalls/index.js';
 import { computeAtoms, displayPath } from './atoms.js';
-import { z3 } from './z3.js';
+import { check, z3 } from './z3.js';
 
 type Z = Context<'mxcc'>;
 
@@ -138,7 +138,7 @@ async function proveFs(Z: Z, ir: PolicyIR, a: IrAssertion, m: FsModel): Promise<
     s.add(Z.Or(...a.request.paths.map(m.inPattern)));
     s.add(Z.Or(...a.request.access.map((r) => m.right.eq(Z.BitVec.val(FS_RIGHTS.indexOf(r), 4)))));
     s.add(a.quantifier === 'never' ? m.allowedVar : Z.Not(m.allowedVar));
-    const verdict = await s.check();
+    const verdict = await check(s);
     if (verdict === 'unsat') return { assertion: a, holds: true };
     if (verdict !== 'sat') throw new VerifierError(`the solver gave up on ${a.id} (${verdict})`);
     const model = s.model();
@@ -163,7 +163,7 @@ export async function findJointFsAccess(ir: PolicyIR, access: readonly (typeof F
   try {
     s.add(m.inPattern('/**'));
     for (const r of access) s.add(m.allowedFor(r));
-    const verdict = await s.check();
+    const verdict = await check(s);
     if (verdict === 'unsat') return undefined;
     if (verdict !== 'sat') throw new VerifierError(`the solver gave up (${verdict})`);
     const path = m.witness(Number(bvValue(s.model(), m.atom)));
@@ -194,7 +194,7 @@ export async function findDeadFsAllows(ir: PolicyIR): Promise<string[]> {
     s.push();
     s.add(Z.Or(...r.paths.map(m.inPattern)), Z.Not(Z.Or(Z.Bool.val(false), ...r.except.map(m.inPattern))));
     s.add(Z.Or(...r.access.map((x) => m.right.eq(Z.BitVec.val(FS_RIGHTS.indexOf(x), 4)))), m.allowedVar);
-    const verdict = await s.check();
+    const verdict = await check(s);
     s.pop();
     if (verdict === 'unsat') dead.push(r.id);
   }
@@ -211,7 +211,7 @@ export async function findSyscallWith(ir: PolicyIR, syscall: string, when: reado
     const s = new Z.Solver();
     s.add(syscallAllowedExpr(Z, ir, arch, syscall, args));
     for (const c of when) s.add(conditionExpr(Z, args, c));
-    const verdict = await s.check();
+    const verdict = await check(s);
     if (verdict === 'unsat') continue;
     if (verdict !== 'sat') throw new VerifierError(`the solver gave up (${verdict})`);
     const values = args.map((x) => bvValue(s.model(), x));
@@ -318,7 +318,7 @@ async function proveNet(Z: Z, ir: PolicyIR, a: IrAssertion, m: NetModel): Promis
   if (!isResolve) s.add(Z.Or(...a.request.protocols.map((p) => m.proto.eq(PROTOS.indexOf(p)))));
   s.add(m.targetsMatch(a.request.targets, !isResolve));
   s.add(a.quantifier === 'never' ? m.allowed : Z.Not(m.allowed));
-  const verdict = await s.check();
+  const verdict = await check(s);
   if (verdict === 'unsat') return { assertion: a, holds: true };
   if (verdict !== 'sat') throw new VerifierError(`the solver gave up on ${a.id} (${verdict})`);
   const model = s.model();
@@ -389,7 +389,7 @@ async function proveSyscall(Z: Z, ir: PolicyIR, a: IrAssertion): Promise<Asserti
       const s = new Z.Solver();
       const allowed = syscallAllowedExpr(Z, ir, arch, name, args);
       s.add(a.quantifier === 'never' ? allowed : Z.Not(allowed));
-      const verdict = await s.check();
+      const verdict = await check(s);
       if (verdict === 'unsat') continue;
       if (verdict !== 'sat') throw new VerifierError(`the solver gave up on ${a.id} (${verdict})`);
       const model = s.model();

@@ -10,7 +10,7 @@ import { syscallNumber, syscallNames } from '../compiler/syscalls/index.js';
 import { formatIpv4, formatIpv6 } from '../compiler/values.js';
 import { displayPath, paramRoots } from './atoms.js';
 import { bvValue, fsModel, netModel, syscallAllowedExpr, VerifierError } from './assertions.js';
-import { z3 } from './z3.js';
+import { check, z3 } from './z3.js';
 
 export type Comparison = 'equivalent' | 'less permissive' | 'more permissive' | 'incomparable';
 
@@ -54,7 +54,7 @@ export async function diffPolicies(oldIr: PolicyIR, newIr: PolicyIR): Promise<Se
         const s = m.solver;
         s.push();
         s.add(inRegion, m.allowedBy(yes.fs.rules), Z.Not(m.allowedBy(no.fs.rules)));
-        const verdict = await s.check();
+        const verdict = await check(s);
         if (verdict === 'sat') {
           const model = s.model();
           const path = m.witness(Number(bvValue(model, m.atom)));
@@ -76,7 +76,7 @@ export async function diffPolicies(oldIr: PolicyIR, newIr: PolicyIR): Promise<Se
       s.add(m.op.ge(0), m.op.le(2), m.proto.ge(0), m.proto.le(1), m.kind.ge(0), m.kind.le(2), m.name.ge(0), m.name.lt(m.names.length));
       s.add(Z.Implies(m.op.eq(2), m.kind.eq(0)));
       s.add(m.allowedBy(yes.net.rules), Z.Not(m.allowedBy(no.net.rules)));
-      if ((await s.check()) !== 'sat') {
+      if ((await check(s)) !== 'sat') {
         witnesses.push(undefined);
         continue;
       }
@@ -111,7 +111,7 @@ export async function diffPolicies(oldIr: PolicyIR, newIr: PolicyIR): Promise<Se
           const args = [...Array(6).keys()].map((i) => Z.BitVec.const(`arg${i}`, 64));
           const s = new Z.Solver();
           s.add(syscallAllowedExpr(Z, yes, arch as Arch, name, args), Z.Not(syscallAllowedExpr(Z, no, arch as Arch, name, args)));
-          if ((await s.check()) !== 'sat') continue;
+          if ((await check(s)) !== 'sat') continue;
           const values = args.map((x) => bvValue(s.model(), x));
           witnesses[k] = confirm(yes, no, { kind: 'syscall', arch, syscall: name, nr, args: values }, {}, `syscall ${arch} ${name}(${values.map((v) => '0x' + v.toString(16)).join(', ')})`);
           break;

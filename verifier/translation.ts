@@ -17,7 +17,7 @@ import { seccompArches } from '../targets/linux/seccomp/target.js';
 import { diagnostic, type Diagnostic } from '../compiler/diagnostics/diagnostic.js';
 import { runFilter } from '../targets/linux/seccomp/interpret.js';
 import { bvValue, syscallAllowedExpr, VerifierError } from './assertions.js';
-import { z3 } from './z3.js';
+import { check, z3 } from './z3.js';
 
 type Z = Context<'mxcc'>;
 type BV32 = BitVec<32, 'mxcc'>;
@@ -94,7 +94,7 @@ export async function validateSeccomp(ir: PolicyIR, arch: Arch, program: readonl
   ] as const) {
     const s = new Z.Solver();
     s.add(q);
-    const verdict = await s.check();
+    const verdict = await check(s);
     if (verdict === 'unsat') continue;
     if (verdict !== 'sat') throw new VerifierError(`the solver gave up validating the ${arch} program (${verdict})`);
     const model = s.model();

@@ -3,13 +3,57 @@ import type { Context } from 'z3-solver';
 
 let shared: Promise<Context<'mxcc'>> | undefined;
 
+/**
+ * z3-solver frees native objects from a FinalizationRegistry callback (`Z3_dec_ref`). A check runs
+ * on a worker thread against the same context, so a garbage collection during a check freed AST
+ * nodes under the solver's feet ("memory access out of bounds" in `ast_manager::delete_node`, or
+ * worse, a silently wrong model). The registry is created inside `init()`, so while it runs the
+ * global constructor is swapped for one whose callbacks wait while a check is in flight; `check`
+ * below runs them once the solver is idle again.
+ */
+let checking = 0;
+const deferred: Array<() => void> = [];
+
+function runDeferred(): void {
+  while (checking === 0 && deferred.length > 0) deferred.pop()!();
+}
+
+class DeferringRegistry<T> extends FinalizationRegistry<T> {
+  constructor(callback: (held: T) => void) {
+    super((held: T) => {
+      if (checking > 0) deferred.push(() => callback(held));
+      else callback(held);
+    });
+  }
+}
+
 export function z3(): Promise<Context<'mxcc'>> {
   shared ??= (async () => {
     const { init } = await import('z3-solver');
-    const { Context } = await init();
-    return Context('mxcc');
+    const original = globalThis.FinalizationRegistry;
+    globalThis.FinalizationRegistry = DeferringRegistry;
+    try {
+      const { Context } = await init();
+      return Context('mxcc');
+    } finally {
+      globalThis.FinalizationRegistry = original;
+    }
   })();
   return shared;
+}
+
+/**
+ * Every solver check goes through here, one at a time: nothing may free or build z3 objects while
+ * the worker thread is solving.
+ */
+export async function check(solver: { check(): Promise<'sat' | 'unsat' | 'unknown'> }): Promise<'sat' | 'unsat' | 'unknown'> {
+  checking++;
+  try {
+    return await solver.check();
+  } finally {
+    checking--;
+    runDeferred();
+  }
 }
 
 /** z3-solver keeps worker threads alive; commands that used it end the process explicitly. */
