@@ -440,7 +440,8 @@ describe('mxc-enforce', () => {
       const status = run(['/bin/sh', '-c', 'grep -E "^CapEff" /proc/self/status']).stdout;
       expect(status, 'the test runs as root with capabilities').not.toMatch(/:\s+0{16}$/);
       const b = bundleFor(agentPolicy('', 'allow read "/proc/**"'));
-      const caps = enforce(b, ['/bin/sh', '-c', 'grep -E "^Cap(Inh|Prm|Eff|Bnd|Amb)" /proc/self/status'], { args: homeArg });
+      // grep is exec'd by the enforcer itself, so /proc/self is the process the plan was resolved for.
+      const caps = enforce(b, ['grep', '-E', '^Cap(Inh|Prm|Eff|Bnd|Amb)', '/proc/self/status'], { args: homeArg });
       expect(caps.status, caps.stderr).toBe(0);
       for (const line of caps.stdout.trim().split('\n')) expect(line).toMatch(/:\s+0{16}$/);
     });
