@@ -29,19 +29,103 @@ export interface AssertionResult {
 
 export class VerifierError extends Error {}
 
-export async function proveAssertions(ir: PolicyIR): Promise<AssertionResult[]> {
+/**
+ * Proves every assertion of `ir`. Questions of one kind share one solver and are asked together
+ * (see `violations`), so a policy whose assertions hold costs one check per kind. `fs` may be a
+ * prebuilt model whose atoms cover every assertion's paths (e.g. the whole path space).
+ */
+export async function proveAssertions(ir: PolicyIR, fs?: FsModel): Promise<AssertionResult[]> {
   const Z = await z3();
-  const results: AssertionResult[] = [];
-  const net = ir.assertions.some((a) => a.request.kind === 'net') ? netModel(Z, ir) : undefined;
-  // One path partition serves every fs assertion: atoms of the regions they are about only.
-  const region = [...new Set(ir.assertions.flatMap((a) => (a.request.kind === 'fs' ? a.request.paths : [])))];
-  const fs = region.length > 0 ? fsModel(Z, ir, region) : undefined;
-  for (const a of ir.assertions) {
-    if (a.request.kind === 'fs') results.push(await proveFs(Z, ir, a, fs!));
-    else if (a.request.kind === 'net') results.push(await proveNet(Z, ir, a, net!));
-    else results.push(await proveSyscall(Z, ir, a));
+  const results: (AssertionResult | undefined)[] = ir.assertions.map(() => undefined);
+  const of = (kind: string) => ir.assertions.flatMap((a, i) => (a.request.kind === kind ? [i] : []));
+  const fsIdx = of('fs');
+  if (fsIdx.length > 0) {
+    // One path partition serves every fs assertion: atoms of the regions they are about only.
+    const m = fs ?? fsModel(Z, ir, [...new Set(fsIdx.flatMap((i) => (ir.assertions[i]!.request as { paths: string[] }).paths))]);
+    await violations(Z, m.solver, fsIdx.map((i) => fsViolation(Z, ir.assertions[i]!, m)), (model, hits) => {
+      const path = m.witness(Number(bvValue(model, m.atom)));
+      const access = FS_RIGHTS[Number(bvValue(model, m.right))]!;
+      // Path params take their symbolic directories, so the re-check decides the same atom.
+      for (const h of hits) results[fsIdx[h]!] = confirm(ir, ir.assertions[fsIdx[h]!]!, { kind: 'fs', access, path }, { ...m.roots }, `${access} ${displayPath(path, m.roots)}`);
+    });
   }
-  return results;
+  const netIdx = of('net');
+  if (netIdx.length > 0) {
+    const m = netModel(Z, ir);
+    const s = new Z.Solver('QF_BV');
+    s.add(m.kind.ule(2), m.name.ult(m.names.length), m.proto.ule(1));
+    await violations(Z, s, netIdx.map((i) => netViolation(Z, ir.assertions[i]!, m)), (model, hits) => {
+      for (const h of hits) results[netIdx[h]!] = decodeNet(ir, ir.assertions[netIdx[h]!]!, m, model);
+    });
+  }
+  const sysIdx = of('syscall');
+  if (sysIdx.length > 0) {
+    // One question per (assertion, architecture, syscall), over shared argument variables.
+    const args = [...Array(6).keys()].map((i) => Z.BitVec.const(`arg${i}`, 64));
+    const asked: { a: number; arch: Arch; name: string; nr: number }[] = [];
+    const questions: Bool<'mxcc'>[] = [];
+    for (const i of sysIdx) {
+      const a = ir.assertions[i]!;
+      if (a.request.kind !== 'syscall') continue;
+      for (const arch of IR_ARCHES) {
+        for (const name of a.request.syscalls) {
+          const nr = syscallNumber(name, arch);
+          if (nr === undefined) continue;
+          const allowed = syscallAllowedExpr(Z, ir, arch, name, args);
+          asked.push({ a: i, arch, name, nr });
+          questions.push(a.quantifier === 'never' ? allowed : Z.Not(allowed));
+        }
+      }
+    }
+    await violations(Z, new Z.Solver('QF_BV'), questions, (model, hits) => {
+      const values = args.map((x) => bvValue(model, x));
+      for (const h of hits) {
+        const q = asked[h]!;
+        if (results[q.a]) continue; // already refuted on another architecture or syscall
+        const display = `syscall ${q.arch} ${q.name}(${values.map((v) => '0x' + v.toString(16)).join(', ')})`;
+        results[q.a] = confirm(ir, ir.assertions[q.a]!, { kind: 'syscall', arch: q.arch, syscall: q.name, nr: q.nr, args: values }, {}, display);
+      }
+    });
+  }
+  return ir.assertions.map((a, i) => results[i] ?? { assertion: a, holds: true });
+}
+
+/**
+ * Asks many questions ("is there a request violating property i?") on one solver, each under
+ * an indicator: while some are open, check "some open question is violated"; unsat settles all
+ * of them at once (the common case: assertions hold), sat yields a model and every open question
+ * it violates, which `found` decodes (returning true ends the search). At most one check more
+ * than there are distinct witnesses.
+ */
+export async function violations(Z: Z, s: InstanceType<Z['Solver']>, questions: readonly Bool<'mxcc'>[], found: (model: Model<'mxcc'>, hits: number[]) => boolean | void): Promise<void> {
+  if (questions.length === 0) return;
+  s.push();
+  try {
+    const flags = questions.map((q, i) => {
+      const f = Z.Bool.const(`question${i}`);
+      s.add(f.eq(q));
+      return f;
+    });
+    const open = new Set(questions.keys());
+    while (open.size > 0) {
+      s.push();
+      try {
+        s.add(Z.Or(...[...open].map((i) => flags[i]!)));
+        const verdict = await check(s);
+        if (verdict === 'unsat') return;
+        if (verdict !== 'sat') throw new VerifierError(`the solver gave up (${verdict})`);
+        const model = s.model();
+        const hits = [...open].filter((i) => Z.isTrue(model.eval(flags[i]!, true)));
+        if (hits.length === 0) throw new VerifierError('internal error: a model violates none of the open questions; this is a bug in mxcc\'s verifier');
+        if (found(model, hits) === true) return; // the caller has what it needs
+        for (const h of hits) open.delete(h);
+      } finally {
+        s.pop();
+      }
+    }
+  } finally {
+    s.pop();
+  }
 }
 
 /** Re-check a counterexample with the reference evaluator; it must violate the assertion. */
@@ -63,101 +147,149 @@ export function bvValue(model: Model<'mxcc'>, x: BitVec<number, 'mxcc'>): bigint
 // Filesystem
 
 export interface FsModel {
-  /** Atom index and right index as bit-vectors: the solver bit-blasts them (much faster than integers here). */
+  /**
+   * The path, as the index of a class of atoms: atoms that every rule (of both policies, for
+   * diffs) and every region pattern treat alike are one class, so the solver sees a few hundred
+   * values instead of thousands. A bit-vector: the solver bit-blasts it (much faster than integers).
+   */
   atom: BitVec<number, 'mxcc'>;
   right: BitVec<number, 'mxcc'>;
+  /** Membership in one of the region patterns the model was built for. */
   inPattern: (p: string) => Bool<'mxcc'>;
+  /** The path is matched by the rule (one of its paths, none of its excepts); rights aside. */
+  inRule: (r: FsRule) => Bool<'mxcc'>;
   allowed: Bool<'mxcc'>;
   /** Allowed for one fixed right (for questions about several rights on the same path). */
   allowedFor: (right: (typeof FS_RIGHTS)[number]) => Bool<'mxcc'>;
   /** Allowed under another rule set over the same atoms (a second policy, for diffs). */
-  allowedBy: (rules: PolicyIR['fs']['rules']) => Bool<'mxcc'>;
+  allowedBy: (rules: readonly FsRule[]) => Bool<'mxcc'>;
   /** One incremental solver: the model is asserted once, each question runs between push and pop. */
   solver: InstanceType<Z['Solver']>;
   allowedVar: Bool<'mxcc'>;
+  /** A shortest path of class i. */
   witness: (i: number) => string;
+  /** Witness paths of the atoms inside some of `paths` and none of `except` (patterns of the policy's rules). */
+  atomWitnesses: (paths: readonly string[], except: readonly string[]) => string[];
   roots: Record<string, string>;
 }
 
+type FsRule = PolicyIR['fs']['rules'][number];
+
 export function fsModel(Z: Z, ir: PolicyIR, region: readonly string[], other?: PolicyIR): FsModel {
+  const rules = [...ir.fs.rules, ...(other?.fs.rules ?? [])];
   const patterns = new Set<string>(region);
-  for (const r of [...ir.fs.rules, ...(other?.fs.rules ?? [])]) [...r.paths, ...r.except].forEach((p) => patterns.add(p));
+  for (const r of rules) [...r.paths, ...r.except].forEach((p) => patterns.add(p));
   const list = [...patterns];
   const params = [...ir.params, ...(other?.params ?? []).filter((p) => !ir.params.some((q) => q.name === p.name))];
   const set = computeAtoms(list, params, region.map((p) => list.indexOf(p)));
   const index = new Map(set.patterns.map((p, i) => [p, i]));
-  const atomBits = Math.max(1, Math.ceil(Math.log2(set.atoms.length + 1)));
+  // Classes of atoms: same rules matching, same region patterns matching. Atoms are sorted by
+  // witness length, so a class's first atom has its shortest witness.
+  const ruleIndex = new Map(rules.map((r, i) => [r, i]));
+  const regionIndex = new Map(region.map((p, i) => [p, i]));
+  const classOf = new Map<string, number>();
+  const classes: { witness: string; rules: Uint8Array; region: Uint8Array }[] = [];
+  for (const a of set.atoms) {
+    const hit = new Uint8Array(list.length);
+    for (const i of a.matches) hit[i] = 1;
+    const inRules = new Uint8Array(rules.length);
+    rules.forEach((r, i) => {
+      inRules[i] = r.paths.some((p) => hit[index.get(p)!]) && !r.except.some((p) => hit[index.get(p)!]) ? 1 : 0;
+    });
+    const inRegion = new Uint8Array(region.map((p) => hit[index.get(p)!]!));
+    const key = inRules.join('') + '|' + inRegion.join('');
+    if (!classOf.has(key)) {
+      classOf.set(key, classes.length);
+      classes.push({ witness: a.witness, rules: inRules, region: inRegion });
+    }
+  }
+  // Sorted by their signature, the classes a rule or pattern contains form a few runs of
+  // consecutive indices, so membership is a few range comparisons instead of one equality per class.
+  const order = classes.map((c, k) => ({ c, key: [...c.rules, ...c.region].join('') + String(k).padStart(8, '0') }));
+  order.sort((a, b) => (a.key < b.key ? 1 : a.key > b.key ? -1 : 0));
+  classes.splice(0, classes.length, ...order.map((o) => o.c));
+  const atomBits = Math.max(1, Math.ceil(Math.log2(classes.length + 1)));
   const atom = Z.BitVec.const('atom', atomBits);
   const right = Z.BitVec.const('right', 4);
-  const memo = new Map<string, Bool<'mxcc'>>();
-  // One `atom = k` term per atom, shared by every pattern that contains it.
-  const atomTerms = set.atoms.map((_, k) => atom.eq(Z.BitVec.val(k, atomBits)));
-  const atomIs = (k: number): Bool<'mxcc'> => atomTerms[k]!;
+  const anyOf = (pick: (c: (typeof classes)[number]) => boolean): Bool<'mxcc'> => {
+    const runs: Bool<'mxcc'>[] = [];
+    for (let k = 0; k < classes.length; k++) {
+      if (!pick(classes[k]!)) continue;
+      let end = k;
+      while (end + 1 < classes.length && pick(classes[end + 1]!)) end++;
+      runs.push(end === k ? atom.eq(Z.BitVec.val(k, atomBits)) : Z.And(atom.uge(Z.BitVec.val(k, atomBits)), atom.ule(Z.BitVec.val(end, atomBits))));
+      k = end;
+    }
+    return runs.length === 0 ? Z.Bool.val(false) : Z.Or(...runs);
+  };
+  const patternMemo = new Map<string, Bool<'mxcc'>>();
   const inPattern = (p: string): Bool<'mxcc'> => {
-    const hit = memo.get(p);
-    if (hit) return hit;
-    const i = index.get(p)!;
-    const atoms = set.atoms.flatMap((a, k) => (a.matches.includes(i) ? [k] : []));
-    const e = atoms.length === 0 ? Z.Bool.val(false) : Z.Or(...atoms.map(atomIs));
-    memo.set(p, e);
+    const i = regionIndex.get(p);
+    if (i === undefined) throw new Error(`internal: ${p} is not a region pattern of this fs model`);
+    let e = patternMemo.get(p);
+    if (!e) patternMemo.set(p, (e = anyOf((c) => c.region[i] === 1)));
+    return e;
+  };
+  const ruleMemo = new Map<FsRule, Bool<'mxcc'>>();
+  const inRule = (r: FsRule): Bool<'mxcc'> => {
+    const i = ruleIndex.get(r);
+    if (i === undefined) throw new Error(`internal: rule ${r.id} is not part of this fs model`);
+    let e = ruleMemo.get(r);
+    if (!e) ruleMemo.set(r, (e = anyOf((c) => c.rules[i] === 1)));
     return e;
   };
   const rightIn = (rights: readonly string[]): Bool<'mxcc'> => Z.Or(...rights.map((r) => right.eq(Z.BitVec.val(FS_RIGHTS.indexOf(r as (typeof FS_RIGHTS)[number]), 4))));
-  const pathMatches = (r: PolicyIR['fs']['rules'][number]): Bool<'mxcc'> => Z.And(Z.Or(...r.paths.map(inPattern)), Z.Not(Z.Or(Z.Bool.val(false), ...r.except.map(inPattern))));
-  const ruleMatches = (r: PolicyIR['fs']['rules'][number]): Bool<'mxcc'> => Z.And(rightIn(r.access), pathMatches(r));
-  const allowedBy = (rules: PolicyIR['fs']['rules']): Bool<'mxcc'> =>
-    Z.And(Z.Or(Z.Bool.val(false), ...rules.filter((r) => r.effect === 'allow').map(ruleMatches)), Z.Not(Z.Or(Z.Bool.val(false), ...rules.filter((r) => r.effect === 'deny').map(ruleMatches))));
+  const ruleMatches = (r: FsRule): Bool<'mxcc'> => Z.And(rightIn(r.access), inRule(r));
+  const allowedBy = (rs: readonly FsRule[]): Bool<'mxcc'> =>
+    Z.And(Z.Or(Z.Bool.val(false), ...rs.filter((r) => r.effect === 'allow').map(ruleMatches)), Z.Not(Z.Or(Z.Bool.val(false), ...rs.filter((r) => r.effect === 'deny').map(ruleMatches))));
   const allowed = allowedBy(ir.fs.rules);
   const allowedFor = (fixed: (typeof FS_RIGHTS)[number]): Bool<'mxcc'> => {
-    const withRight = (effect: 'allow' | 'deny') => ir.fs.rules.filter((r) => r.effect === effect && r.access.includes(fixed)).map(pathMatches);
+    const withRight = (effect: 'allow' | 'deny') => ir.fs.rules.filter((r) => r.effect === effect && r.access.includes(fixed)).map(inRule);
     return Z.And(Z.Or(Z.Bool.val(false), ...withRight('allow')), Z.Not(Z.Or(Z.Bool.val(false), ...withRight('deny'))));
   };
-  const solver = new Z.Solver();
+  // The QF_BV solver bit-blasts into the incremental SAT solver: measured 10× faster here than
+  // the default incremental SMT core, which expands every bit-vector disequality lazily.
+  const solver = new Z.Solver('QF_BV');
   const allowedVar = Z.Bool.const('allowed');
   solver.add(allowedVar.eq(allowed));
-  solver.add(atom.ult(set.atoms.length), right.ult(FS_RIGHTS.length));
+  solver.add(atom.ult(classes.length), right.ult(FS_RIGHTS.length));
   return {
     atom,
     right,
     inPattern,
+    inRule,
     allowed,
     allowedFor,
     allowedBy,
     solver,
     allowedVar,
-    witness: (i) => set.atoms[i]!.witness,
+    witness: (i) => classes[i]!.witness,
+    atomWitnesses: (paths, except) => {
+      const inside = paths.map((p) => index.get(p)!);
+      const outside = except.map((p) => index.get(p)!);
+      return set.atoms.filter((a) => inside.some((i) => a.matches.includes(i)) && !outside.some((i) => a.matches.includes(i))).map((a) => a.witness);
+    },
     roots: set.paramRoots,
   };
 }
 
-async function proveFs(Z: Z, ir: PolicyIR, a: IrAssertion, m: FsModel): Promise<AssertionResult> {
+/** The requests that violate an fs assertion. */
+function fsViolation(Z: Z, a: IrAssertion, m: FsModel): Bool<'mxcc'> {
   if (a.request.kind !== 'fs') throw new Error('internal');
-  const s = m.solver;
-  s.push();
-  try {
-    s.add(Z.Or(...a.request.paths.map(m.inPattern)));
-    s.add(Z.Or(...a.request.access.map((r) => m.right.eq(Z.BitVec.val(FS_RIGHTS.indexOf(r), 4)))));
-    s.add(a.quantifier === 'never' ? m.allowedVar : Z.Not(m.allowedVar));
-    const verdict = await check(s);
-    if (verdict === 'unsat') return { assertion: a, holds: true };
-    if (verdict !== 'sat') throw new VerifierError(`the solver gave up on ${a.id} (${verdict})`);
-    const model = s.model();
-    const path = m.witness(Number(bvValue(model, m.atom)));
-    const access = FS_RIGHTS[Number(bvValue(model, m.right))]!;
-    // Path params take their symbolic directories, so the re-check decides the same atom.
-    return confirm(ir, a, { kind: 'fs', access, path }, { ...m.roots }, `${access} ${displayPath(path, m.roots)}`);
-  } finally {
-    s.pop();
-  }
+  return Z.And(
+    Z.Or(...a.request.paths.map(m.inPattern)),
+    Z.Or(...a.request.access.map((r) => m.right.eq(Z.BitVec.val(FS_RIGHTS.indexOf(r), 4)))),
+    a.quantifier === 'never' ? m.allowedVar : Z.Not(m.allowedVar),
+  );
 }
 
 /**
  * Is there one path on which every right in `access` is allowed? Returns a re-checked witness:
  * decide() must allow each right on it.
  */
-export async function findJointFsAccess(ir: PolicyIR, access: readonly (typeof FS_RIGHTS)[number][]): Promise<{ path: string; display: string; deciding: string[] } | undefined> {
+export async function findJointFsAccess(ir: PolicyIR, access: readonly (typeof FS_RIGHTS)[number][], whole?: FsModel): Promise<{ path: string; display: string; deciding: string[] } | undefined> {
   const Z = await z3();
-  const m = fsModel(Z, ir, ['/**']);
+  const m = whole ?? fsModel(Z, ir, ['/**']);
   const s = m.solver;
   s.push();
   try {
@@ -181,24 +313,25 @@ export async function findJointFsAccess(ir: PolicyIR, access: readonly (typeof F
 
 /**
  * The fs allow rules that allow nothing: every request they match is denied by some deny.
- * (Unsat of "matches this rule and is allowed" over the rule's own region.)
+ * Aliveness needs only a witness: the witness paths of the rule's atoms are tried with the
+ * reference evaluator first (a rule with an allowed witness is alive, concretely). The rules
+ * left are proved dead by the solver: "matches this rule and is allowed" must be unsat, asked
+ * for all of them together; a sat model makes a rule alive after all.
  */
-export async function findDeadFsAllows(ir: PolicyIR): Promise<string[]> {
+export async function findDeadFsAllows(ir: PolicyIR, whole?: FsModel): Promise<string[]> {
   const allows = ir.fs.rules.filter((r) => r.effect === 'allow');
   if (allows.length === 0) return [];
   const Z = await z3();
-  const m = fsModel(Z, ir, [...new Set(allows.flatMap((r) => r.paths))]);
-  const dead: string[] = [];
-  for (const r of allows) {
-    const s = m.solver;
-    s.push();
-    s.add(Z.Or(...r.paths.map(m.inPattern)), Z.Not(Z.Or(Z.Bool.val(false), ...r.except.map(m.inPattern))));
-    s.add(Z.Or(...r.access.map((x) => m.right.eq(Z.BitVec.val(FS_RIGHTS.indexOf(x), 4)))), m.allowedVar);
-    const verdict = await check(s);
-    s.pop();
-    if (verdict === 'unsat') dead.push(r.id);
-  }
-  return dead;
+  const m = whole ?? fsModel(Z, ir, [...new Set(allows.flatMap((r) => r.paths))]);
+  const suspects = allows.filter((r) => !m.atomWitnesses(r.paths, r.except).some((path) => r.access.some((access) => decide(ir, { kind: 'fs', access, path }, { ...m.roots }).allowed)));
+  const alive = new Set<string>();
+  await violations(
+    Z,
+    m.solver,
+    suspects.map((r) => Z.And(m.inRule(r), Z.Or(...r.access.map((x) => m.right.eq(Z.BitVec.val(FS_RIGHTS.indexOf(x), 4)))), m.allowedVar)),
+    (_model, hits) => hits.forEach((h) => alive.add(suspects[h]!.id)),
+  );
+  return suspects.filter((r) => !alive.has(r.id)).map((r) => r.id);
 }
 
 /** Is the syscall allowed, on some architecture, with arguments meeting `when`? Re-checked witness. */
@@ -208,7 +341,7 @@ export async function findSyscallWith(ir: PolicyIR, syscall: string, when: reado
     const nr = syscallNumber(syscall, arch);
     if (nr === undefined) continue;
     const args = [...Array(6).keys()].map((i) => Z.BitVec.const(`arg${i}`, 64));
-    const s = new Z.Solver();
+    const s = new Z.Solver('QF_BV');
     s.add(syscallAllowedExpr(Z, ir, arch, syscall, args));
     for (const c of when) s.add(conditionExpr(Z, args, c));
     const verdict = await check(s);
@@ -227,10 +360,11 @@ export async function findSyscallWith(ir: PolicyIR, syscall: string, when: reado
 // Network
 
 export interface NetModel {
-  op: ReturnType<Z['Int']['const']>;
-  proto: ReturnType<Z['Int']['const']>;
-  kind: ReturnType<Z['Int']['const']>; // 0 name, 1 ipv4, 2 ipv6
-  name: ReturnType<Z['Int']['const']>;
+  /** Small enumerations as bit-vectors, so every net question is pure QF_BV. */
+  op: BitVec<16, 'mxcc'>;
+  proto: BitVec<16, 'mxcc'>;
+  kind: BitVec<16, 'mxcc'>; // 0 name, 1 ipv4, 2 ipv6
+  name: BitVec<16, 'mxcc'>;
   ip4: BitVec<32, 'mxcc'>;
   ip6: BitVec<128, 'mxcc'>;
   port: BitVec<16, 'mxcc'>;
@@ -266,10 +400,10 @@ export function netModel(Z: Z, ir: PolicyIR, other?: PolicyIR): NetModel {
   for (const r of [...ir.net.rules, ...(other?.net.rules ?? [])]) [...r.targets, ...r.except].forEach((t) => hosts.push(t.host));
   for (const a of ir.assertions) if (a.request.kind === 'net') a.request.targets.forEach((t) => hosts.push(t.host));
   const names = nameWitnesses(hosts);
-  const op = Z.Int.const('op');
-  const proto = Z.Int.const('proto');
-  const kind = Z.Int.const('hostKind');
-  const name = Z.Int.const('name');
+  const op = Z.BitVec.const('op', 16);
+  const proto = Z.BitVec.const('proto', 16);
+  const kind = Z.BitVec.const('hostKind', 16);
+  const name = Z.BitVec.const('name', 16);
   const ip4 = Z.BitVec.const('ip4', 32);
   const ip6 = Z.BitVec.const('ip6', 128);
   const port = Z.BitVec.const('port', 16);
@@ -278,19 +412,19 @@ export function netModel(Z: Z, ir: PolicyIR, other?: PolicyIR): NetModel {
     if (h.kind === 'any') return Z.Bool.val(true);
     if (h.kind === 'name' || h.kind === 'wildcard') {
       const idx = names.flatMap((n, i) => (nameMatches(h, n) ? [i] : []));
-      return Z.And(kind.eq(0), Z.Or(Z.Bool.val(false), ...idx.map((i) => name.eq(i))));
+      return Z.And(kind.eq(Z.BitVec.val(0, 16)), Z.Or(Z.Bool.val(false), ...idx.map((i) => name.eq(Z.BitVec.val(i, 16)))));
     }
     // CIDR: prefix comparison; an IPv4-mapped IPv6 address is the IPv4 address (as decide() does).
     if (h.family === 4) {
       const net = parseIpv4(h.address)!;
       const v4in = (x: BitVec<32, 'mxcc'>): Bool<'mxcc'> => (h.prefix === 0 ? Z.Bool.val(true) : x.extract(31, 32 - h.prefix).eq(Z.BitVec.val(net >> BigInt(32 - h.prefix), h.prefix)));
-      const mapped = Z.And(kind.eq(2), ip6.extract(127, 32).eq(Z.BitVec.val(MAPPED_PREFIX >> 32n, 96)), v4in(ip6.extract(31, 0) as BitVec<32, 'mxcc'>));
-      return Z.Or(Z.And(kind.eq(1), v4in(ip4)), mapped);
+      const mapped = Z.And(kind.eq(Z.BitVec.val(2, 16)), ip6.extract(127, 32).eq(Z.BitVec.val(MAPPED_PREFIX >> 32n, 96)), v4in(ip6.extract(31, 0) as BitVec<32, 'mxcc'>));
+      return Z.Or(Z.And(kind.eq(Z.BitVec.val(1, 16)), v4in(ip4)), mapped);
     }
     const net = parseIpv6(h.address)!;
     const v6in = (x: BitVec<128, 'mxcc'>): Bool<'mxcc'> => (h.prefix === 0 ? Z.Bool.val(true) : x.extract(127, 128 - h.prefix).eq(Z.BitVec.val(net >> BigInt(128 - h.prefix), h.prefix)));
     const asMapped = Z.Concat(Z.BitVec.val(MAPPED_PREFIX >> 32n, 96), ip4) as BitVec<128, 'mxcc'>;
-    return Z.Or(Z.And(kind.eq(2), v6in(ip6)), Z.And(kind.eq(1), v6in(asMapped)));
+    return Z.Or(Z.And(kind.eq(Z.BitVec.val(2, 16)), v6in(ip6)), Z.And(kind.eq(Z.BitVec.val(1, 16)), v6in(asMapped)));
   };
   const portIn = (t: IrNetTarget): Bool<'mxcc'> => Z.Or(Z.Bool.val(false), ...t.ports.map((r) => Z.And(port.uge(r.from), port.ule(r.to))));
   const targetsMatch = (targets: readonly IrNetTarget[], withPorts: boolean): Bool<'mxcc'> =>
@@ -298,8 +432,8 @@ export function netModel(Z: Z, ir: PolicyIR, other?: PolicyIR): NetModel {
   const ruleMatches = (r: PolicyIR['net']['rules'][number]): Bool<'mxcc'> => {
     const isResolve = r.operation === 'resolve';
     return Z.And(
-      op.eq(OPS.indexOf(r.operation)),
-      isResolve ? Z.Bool.val(true) : Z.Or(Z.Bool.val(false), ...r.protocols.map((p) => proto.eq(PROTOS.indexOf(p)))),
+      op.eq(Z.BitVec.val(OPS.indexOf(r.operation), 16)),
+      isResolve ? Z.Bool.val(true) : Z.Or(Z.Bool.val(false), ...r.protocols.map((p) => proto.eq(Z.BitVec.val(PROTOS.indexOf(p), 16)))),
       targetsMatch(r.targets, !isResolve),
       Z.Not(targetsMatch(r.except, !isResolve)),
     );
@@ -309,30 +443,31 @@ export function netModel(Z: Z, ir: PolicyIR, other?: PolicyIR): NetModel {
   return { op, proto, kind, name, ip4, ip6, port, names, targetsMatch, allowed: allowedBy(ir.net.rules), allowedBy };
 }
 
-async function proveNet(Z: Z, ir: PolicyIR, a: IrAssertion, m: NetModel): Promise<AssertionResult> {
+/** The requests that violate a net assertion (the domain constraints are on the solver). */
+function netViolation(Z: Z, a: IrAssertion, m: NetModel): Bool<'mxcc'> {
   if (a.request.kind !== 'net') throw new Error('internal');
   const isResolve = a.request.operation === 'resolve';
-  const s = new Z.Solver();
-  s.add(m.op.eq(OPS.indexOf(a.request.operation)));
-  s.add(m.kind.ge(0), m.kind.le(isResolve ? 0 : 2), m.name.ge(0), m.name.lt(m.names.length), m.proto.ge(0), m.proto.le(1));
-  if (!isResolve) s.add(Z.Or(...a.request.protocols.map((p) => m.proto.eq(PROTOS.indexOf(p)))));
-  s.add(m.targetsMatch(a.request.targets, !isResolve));
-  s.add(a.quantifier === 'never' ? m.allowed : Z.Not(m.allowed));
-  const verdict = await check(s);
-  if (verdict === 'unsat') return { assertion: a, holds: true };
-  if (verdict !== 'sat') throw new VerifierError(`the solver gave up on ${a.id} (${verdict})`);
-  const model = s.model();
-  const kind = Number(model.eval(m.kind, true).toString());
+  return Z.And(
+    m.op.eq(Z.BitVec.val(OPS.indexOf(a.request.operation), 16)),
+    isResolve ? m.kind.eq(Z.BitVec.val(0, 16)) : Z.Or(...a.request.protocols.map((p) => m.proto.eq(Z.BitVec.val(PROTOS.indexOf(p), 16)))),
+    m.targetsMatch(a.request.targets, !isResolve),
+    a.quantifier === 'never' ? m.allowed : Z.Not(m.allowed),
+  );
+}
+
+function decodeNet(ir: PolicyIR, a: IrAssertion, m: NetModel, model: Model<'mxcc'>): AssertionResult {
+  if (a.request.kind !== 'net') throw new Error('internal');
+  const kind = Number(bvValue(model, m.kind));
   const host =
     kind === 0
-      ? m.names[Number(model.eval(m.name, true).toString())]!
+      ? m.names[Number(bvValue(model, m.name))]!
       : kind === 1
         ? formatIpv4(bvValue(model, m.ip4))
         : formatIpv6(bvValue(model, m.ip6));
-  if (isResolve) return confirm(ir, a, { kind: 'net', operation: 'resolve', host }, {}, `resolve ${host}`);
-  const protocol = PROTOS[Number(model.eval(m.proto, true).toString())]!;
+  if (a.request.operation === 'resolve') return confirm(ir, a, { kind: 'net', operation: 'resolve', host }, {}, `resolve ${host}`);
+  const protocol = PROTOS[Number(bvValue(model, m.proto))]!;
   const port = Number(bvValue(model, m.port));
-  const operation = a.request.operation as 'connect' | 'bind';
+  const operation = a.request.operation;
   const shown = host.includes(':') ? `[${host}]` : host;
   return confirm(ir, a, { kind: 'net', operation, protocol, host, port }, {}, `${operation} ${protocol} ${shown}:${port}`);
 }
@@ -377,26 +512,4 @@ export function syscallAllowedExpr(Z: Z, ir: PolicyIR, arch: Arch, name: string,
   const anyDeny = denies.map((r) => ruleMatchesExpr(Z, args, r));
   const anyAllow = rules.filter((r) => r.effect === 'allow').map((r) => ruleMatchesExpr(Z, args, r));
   return Z.And(Z.Not(Z.Or(Z.Bool.val(false), ...blocking)), Z.Or(Z.Bool.val(proceeds(def.kind)), ...anyDeny, ...anyAllow));
-}
-
-async function proveSyscall(Z: Z, ir: PolicyIR, a: IrAssertion): Promise<AssertionResult> {
-  if (a.request.kind !== 'syscall') throw new Error('internal');
-  for (const arch of IR_ARCHES) {
-    for (const name of a.request.syscalls) {
-      const nr = syscallNumber(name, arch);
-      if (nr === undefined) continue;
-      const args = [...Array(6).keys()].map((i) => Z.BitVec.const(`arg${i}`, 64));
-      const s = new Z.Solver();
-      const allowed = syscallAllowedExpr(Z, ir, arch, name, args);
-      s.add(a.quantifier === 'never' ? allowed : Z.Not(allowed));
-      const verdict = await check(s);
-      if (verdict === 'unsat') continue;
-      if (verdict !== 'sat') throw new VerifierError(`the solver gave up on ${a.id} (${verdict})`);
-      const model = s.model();
-      const values = args.map((x) => bvValue(model, x));
-      const display = `syscall ${arch} ${name}(${values.map((v) => '0x' + v.toString(16)).join(', ')})`;
-      return confirm(ir, a, { kind: 'syscall', arch, syscall: name, nr, args: values }, {}, display);
-    }
-  }
-  return { assertion: a, holds: true };
 }

@@ -1,9 +1,18 @@
 /**
  * Path atoms: the regions of the path space that a set of globs induces. Two paths are in the
- * same atom iff every glob matches both or neither; each atom has a shortest witness path.
- * Computed by exploring the product of the globs' automata over a finite alphabet of
- * representative characters (one per class of characters the globs cannot tell apart), so the
- * solver later works over a small finite domain instead of string theory.
+ * same atom iff every glob matches both or neither; each atom has a witness path with the
+ * fewest segments. Computed in two levels so the solver later works over a small finite domain
+ * instead of string theory:
+ *
+ * 1. Segment classes. Every distinct segment pattern of the globs (`usr`, `*.pth`, `id_*`, …) is
+ *    a small automaton over characters; exploring their product over a finite alphabet of
+ *    representative characters (one per class of characters no pattern can tell apart) yields
+ *    the classes of segment names that no segment pattern can tell apart, each with a shortest
+ *    name.
+ * 2. Paths. Each glob is an automaton over segment classes (`**` loops on any class); exploring
+ *    the product of the globs' automata from the root, a directory level at a time, yields the
+ *    atoms. Working per segment instead of per character keeps the product to one state per
+ *    distinct directory context (measured: 30,000 character-level states → a few hundred).
  *
  * Path params are symbolic: `${p}` stands for a directory whose name is a character no glob
  * mentions, placed at the root, or under the first `under` constraint's directory. That models
@@ -48,16 +57,9 @@ export function displayPath(path: string, roots: Readonly<Record<string, string>
 }
 
 // ---------------------------------------------------------------------------
-// A glob as an NFA over characters. States are positions; `/` separates segments.
+// Level 1: segment patterns as automata over characters.
 
-interface Nfa {
-  /** Transitions on a character from a state; epsilon moves are folded in by `close`. */
-  step(states: ReadonlySet<number>, ch: string): Set<number>;
-  start: Set<number>;
-  accepting(states: ReadonlySet<number>): boolean;
-}
-
-type Item = { kind: 'slash' } | { kind: 'globstar' } | { kind: 'char'; pred: CharPredicate } | { kind: 'star' };
+type CharItem = { kind: 'char'; pred: CharPredicate } | { kind: 'star' };
 
 function predicateHolds(p: CharPredicate, ch: string): boolean {
   if (ch === '/') return false;
@@ -68,93 +70,86 @@ function predicateHolds(p: CharPredicate, ch: string): boolean {
   return p.negated ? !inRanges : inRanges;
 }
 
-/**
- * Items of a normalized glob rooted at `prefix` (a literal path for the param root, or '').
- * Matching is on the path text with the root written as '' (so `/**` matches `/` as '').
- */
-function itemsOf(pattern: string, roots: Readonly<Record<string, string>>): Item[] {
-  const g = parseGlob(pattern);
-  const items: Item[] = [];
-  if (g.root !== undefined) {
-    const root = roots[g.root];
-    if (root === undefined) throw new Error(`internal: no symbolic root for \${${g.root}}`);
-    for (const ch of root) items.push(ch === '/' ? { kind: 'slash' } : { kind: 'char', pred: { kind: 'lit', ch } });
+/** A deterministic automaton built on demand; states are small integers, symbols integers too. */
+class LazyDfa {
+  private readonly ids = new Map<string, number>();
+  private readonly sets: number[][] = [];
+  private readonly next: Int32Array[] = [];
+  readonly accepting: boolean[] = [];
+  readonly dead: number;
+  readonly start: number;
+
+  constructor(
+    private readonly symbols: number,
+    private readonly close: (set: Set<number>) => Set<number>,
+    private readonly move: (set: readonly number[], symbol: number) => Set<number>,
+    private readonly accepts: (set: ReadonlySet<number>) => boolean,
+    start: Set<number>,
+  ) {
+    this.dead = this.id(new Set());
+    this.start = this.id(close(start));
   }
-  for (const s of g.segments as Segment[]) {
-    if (s.kind === 'globstar') {
-      items.push({ kind: 'globstar' });
-      continue;
+
+  private id(set: Set<number>): number {
+    const sorted = [...set].sort((a, b) => a - b);
+    const key = sorted.join(',');
+    let id = this.ids.get(key);
+    if (id === undefined) {
+      id = this.sets.length;
+      this.ids.set(key, id);
+      this.sets.push(sorted);
+      this.next.push(new Int32Array(this.symbols).fill(-1));
+      this.accepting.push(this.accepts(set));
     }
-    items.push({ kind: 'slash' });
-    for (const a of s.atoms) items.push(a.kind === 'star' ? { kind: 'star' } : { kind: 'char', pred: a });
+    return id;
   }
-  return items;
+
+  /** The automaton positions a state stands for. */
+  positions(state: number): readonly number[] {
+    return this.sets[state]!;
+  }
+
+  step(state: number, symbol: number): number {
+    if (state === this.dead) return state;
+    const row = this.next[state]!;
+    let to = row[symbol]!;
+    if (to < 0) {
+      to = this.id(this.close(this.move(this.sets[state]!, symbol)));
+      row[symbol] = to;
+    }
+    return to;
+  }
 }
 
-/**
- * NFA for the item list. Position i means "items[0..i) consumed". A globstar at i matches
- * `(/[^/]+)*`: states (i, 'gs-start') loop through (i, 'gs-in'). Encoded as numbers:
- * position*3 + sub, sub 0 = at item boundary, 1 = inside a globstar segment (after '/', ≥0 chars),
- * 2 = inside a globstar segment with ≥ 1 char.
- */
-function buildNfa(items: Item[]): Nfa {
+/** A segment pattern over the alphabet `sigma`: position i = atoms[0..i) consumed. */
+function segmentDfa(items: readonly CharItem[], sigma: readonly string[]): LazyDfa {
   const n = items.length;
   const close = (states: Set<number>): Set<number> => {
     const out = new Set(states);
-    const stack = [...states];
-    while (stack.length) {
-      const s = stack.pop()!;
-      const pos = Math.floor(s / 3);
-      const sub = s % 3;
-      const it = items[pos];
-      const add = (x: number): void => {
-        if (!out.has(x)) {
-          out.add(x);
-          stack.push(x);
-        }
-      };
-      if (sub === 0 && it?.kind === 'globstar') add((pos + 1) * 3); // zero segments
-      if (sub === 2) {
-        // a finished globstar segment may end here
-        add((pos + 1) * 3);
-        add(pos * 3); // or start another segment
-      }
-      if (sub === 0 && it?.kind === 'star') add((pos + 1) * 3); // empty run
-    }
+    // `*` may match the empty run: skip over consecutive stars.
+    for (const s of states) for (let i = s; i < n && items[i]!.kind === 'star'; i++) out.add(i + 1);
     return out;
   };
-  const start = close(new Set([0]));
-  return {
-    start,
-    accepting: (states) => states.has(n * 3),
-    step(states, ch) {
-      const next = new Set<number>();
-      for (const s of states) {
-        const pos = Math.floor(s / 3);
-        const sub = s % 3;
-        const it = items[pos];
-        if (!it) continue;
-        if (it.kind === 'globstar') {
-          if (sub === 0 && ch === '/') next.add(pos * 3 + 1);
-          else if ((sub === 1 || sub === 2) && ch !== '/') next.add(pos * 3 + 2);
-          continue;
-        }
-        if (sub !== 0) continue;
-        if (it.kind === 'slash' && ch === '/') next.add((pos + 1) * 3);
-        else if (it.kind === 'char' && predicateHolds(it.pred, ch)) next.add((pos + 1) * 3);
-        else if (it.kind === 'star' && ch !== '/') next.add(pos * 3); // stay in the run
-      }
-      return close(next);
-    },
+  const move = (states: readonly number[], symbol: number): Set<number> => {
+    const ch = sigma[symbol]!;
+    const next = new Set<number>();
+    for (const s of states) {
+      const it = items[s];
+      if (!it) continue;
+      if (it.kind === 'star') next.add(s); // stay in the run
+      else if (predicateHolds(it.pred, ch)) next.add(s + 1);
+    }
+    return next;
   };
+  return new LazyDfa(sigma.length, close, move, (set) => set.has(n), new Set([0]));
 }
 
-/** One representative character per class of characters that no predicate of the globs distinguishes. */
-function alphabet(patterns: readonly string[], roots: Readonly<Record<string, string>>): string[] {
-  const points = new Set<number>([0x2f]);
+/** One representative character per class of characters that no predicate of the patterns distinguishes. */
+function alphabet(segments: readonly (readonly CharItem[])[]): string[] {
+  const points = new Set<number>();
   const cuts = new Set<number>();
-  for (const p of patterns) {
-    for (const it of itemsOf(p, roots)) {
+  for (const items of segments) {
+    for (const it of items) {
       if (it.kind !== 'char') continue;
       const pr = it.pred;
       if (pr.kind === 'lit') points.add(pr.ch.codePointAt(0)!);
@@ -164,6 +159,7 @@ function alphabet(patterns: readonly string[], roots: Readonly<Record<string, st
       }
     }
   }
+  points.delete(0x2f);
   const reps = new Set<number>(points);
   // Class boundaries split the code point line into intervals; one representative each.
   const bounds = [...cuts, 0x21, 0x110000].filter((c) => c >= 0x21 && c <= 0x110000).sort((a, b) => a - b);
@@ -174,7 +170,7 @@ function alphabet(patterns: readonly string[], roots: Readonly<Record<string, st
       break;
     }
   }
-  // A plain letter no glob names, so witnesses stay readable.
+  // A plain letter no pattern names, so witnesses stay readable.
   for (const c of 'xyzqwjk') if (!points.has(c.codePointAt(0)!)) {
     reps.add(c.codePointAt(0)!);
     break;
@@ -184,88 +180,209 @@ function alphabet(patterns: readonly string[], roots: Readonly<Record<string, st
 
 export const MAX_PRODUCT_STATES = 200_000;
 
-/** A glob's automaton made deterministic on the fly: subset states get small integer ids. */
-class LazyDfa {
-  private readonly ids = new Map<string, number>();
-  private readonly sets: Set<number>[] = [];
-  private readonly next: Map<string, number>[] = [];
-  readonly accepting: boolean[] = [];
-  readonly dead: number;
-  readonly start: number;
+function tooComplex(): never {
+  throw new Error(`path space too complex: more than ${MAX_PRODUCT_STATES} automaton states`);
+}
 
-  constructor(private readonly nfa: Nfa) {
-    this.dead = this.id(new Set());
-    this.start = this.id(nfa.start);
-  }
+interface SegmentClasses {
+  /** A shortest segment name of each class. */
+  witness: string[];
+  /** For each class, the segment patterns (by index) its names match. */
+  matches: Uint8Array[];
+}
 
-  private id(set: Set<number>): number {
-    const key = [...set].sort((a, b) => a - b).join(',');
-    let id = this.ids.get(key);
-    if (id === undefined) {
-      id = this.sets.length;
-      this.ids.set(key, id);
-      this.sets.push(set);
-      this.next.push(new Map());
-      this.accepting.push(this.nfa.accepting(set));
+/**
+ * The classes of segment names: names are in the same class iff every segment pattern matches
+ * both or neither. Found by breadth-first search of the patterns' product automaton from the
+ * empty name; `.` and `..` are not names (a normalized path has no such segment).
+ */
+function segmentClasses(patterns: readonly (readonly CharItem[])[]): SegmentClasses {
+  const sigma = alphabet(patterns);
+  const dfas = patterns.map((items) => segmentDfa(items, sigma));
+  type State = { live: number[]; name: string }; // live: pattern index, DFA state, pairwise
+  // The empty name, `.` and `..` are kept apart from names with the same future, so every class
+  // still gets a proper name as witness.
+  const keyOf = (live: readonly number[], name: string): string => (name === '' || name === '.' || name === '..' ? name + '|' : '') + live.join(',');
+  const start: State = { live: dfas.flatMap((d, i) => (d.start === d.dead ? [] : [i, d.start])), name: '' };
+  const seen = new Set<string>([keyOf(start.live, '')]);
+  const queue: State[] = [start];
+  const bySignature = new Map<string, number>();
+  const out: SegmentClasses = { witness: [], matches: [] };
+  for (let head = 0; head < queue.length; head++) {
+    const s = queue[head]!;
+    if (s.name !== '' && s.name !== '.' && s.name !== '..') {
+      const sig: number[] = [];
+      for (let k = 0; k < s.live.length; k += 2) if (dfas[s.live[k]!]!.accepting[s.live[k + 1]!]) sig.push(s.live[k]!);
+      const key = sig.join(',');
+      if (!bySignature.has(key)) {
+        bySignature.set(key, out.witness.length);
+        const m = new Uint8Array(patterns.length);
+        for (const i of sig) m[i] = 1;
+        out.witness.push(s.name);
+        out.matches.push(m);
+      }
     }
-    return id;
-  }
-
-  step(state: number, ch: string): number {
-    if (state === this.dead) return state;
-    const memo = this.next[state]!;
-    let to = memo.get(ch);
-    if (to === undefined) {
-      to = this.id(this.nfa.step(this.sets[state]!, ch));
-      memo.set(ch, to);
+    for (let c = 0; c < sigma.length; c++) {
+      const live: number[] = [];
+      for (let k = 0; k < s.live.length; k += 2) {
+        const d = dfas[s.live[k]!]!;
+        const to = d.step(s.live[k + 1]!, c);
+        if (to !== d.dead) live.push(s.live[k]!, to);
+      }
+      const name = s.name + sigma[c]!;
+      const key = keyOf(live, name);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      if (seen.size > MAX_PRODUCT_STATES) tooComplex();
+      queue.push({ live, name });
     }
-    return to;
   }
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// Level 2: globs as automata over segment classes.
+
+type PathItem = { kind: 'seg'; pattern: number } | { kind: 'globstar' };
+
+function globDfa(items: readonly PathItem[], classes: SegmentClasses): LazyDfa {
+  const n = items.length;
+  const close = (states: Set<number>): Set<number> => {
+    const out = new Set(states);
+    // `**` may match no segment at all.
+    for (const s of states) for (let i = s; i < n && items[i]!.kind === 'globstar'; i++) out.add(i + 1);
+    return out;
+  };
+  const move = (states: readonly number[], cls: number): Set<number> => {
+    const m = classes.matches[cls]!;
+    const next = new Set<number>();
+    for (const s of states) {
+      const it = items[s];
+      if (!it) continue;
+      if (it.kind === 'globstar') next.add(s); // one more segment
+      else if (m[it.pattern]) next.add(s + 1);
+    }
+    return next;
+  };
+  return new LazyDfa(classes.witness.length, close, move, (set) => set.has(n), new Set([0]));
 }
 
 /**
  * The atoms of a set of normalized globs (param-rooted ones included), by breadth-first search
- * of the product automaton from the root. Paths are explored as '' (the root) then '/seg…';
- * only normalized paths (no empty segment, no trailing '/') are atoms. Shortest witnesses first.
- * With `focus`, only paths that one of those globs can still match are explored, so the atoms
- * cover exactly the region of those globs (what one assertion is about).
+ * of the product automaton from the root, a segment at a time. Witnesses have the fewest
+ * segments. With `focus`, only paths that one of those globs can still match are explored, so
+ * the atoms cover exactly the region of those globs (what one assertion is about).
  */
 export function computeAtoms(patterns: readonly string[], params: readonly IrParam[], focus?: readonly number[]): AtomSet {
   const roots = paramRoots(params);
-  const dfas = patterns.map((p) => new LazyDfa(buildNfa(itemsOf(p, roots))));
-  const sigma = alphabet(patterns, roots);
-  // A state lists only the live automata (index, DFA state): most globs are dead on most paths.
-  type State = { live: [number, number][]; path: string; afterSlash: boolean };
-  const keyOf = (s: State): string => (s.afterSlash ? '/' : '') + s.live.map(([i, id]) => `${i}:${id}`).join(';');
-  const start: State = { live: dfas.flatMap((d, i): [number, number][] => (d.start === d.dead ? [] : [[i, d.start]])), path: '', afterSlash: false };
-  const seen = new Set<string>([keyOf(start)]);
+  // Every distinct segment pattern, once.
+  const segIndex = new Map<string, number>();
+  const segItems: CharItem[][] = [];
+  const segmentOf = (items: CharItem[]): number => {
+    const key = JSON.stringify(items);
+    let i = segIndex.get(key);
+    if (i === undefined) {
+      i = segItems.length;
+      segIndex.set(key, i);
+      segItems.push(items);
+    }
+    return i;
+  };
+  const globs: PathItem[][] = patterns.map((p) => {
+    const g = parseGlob(p);
+    const items: PathItem[] = [];
+    if (g.root !== undefined) {
+      const root = roots[g.root];
+      if (root === undefined) throw new Error(`internal: no symbolic root for \${${g.root}}`);
+      for (const name of root.split('/').filter((x) => x !== '')) {
+        items.push({ kind: 'seg', pattern: segmentOf([...name].map((ch): CharItem => ({ kind: 'char', pred: { kind: 'lit', ch } }))) });
+      }
+    }
+    for (const s of g.segments as Segment[]) {
+      if (s.kind === 'globstar') items.push({ kind: 'globstar' });
+      else items.push({ kind: 'seg', pattern: segmentOf(s.atoms.map((a): CharItem => (a.kind === 'star' ? { kind: 'star' } : { kind: 'char', pred: a }))) });
+    }
+    return items;
+  });
+  const classes = segmentClasses(segItems);
+  const dfas = globs.map((items) => globDfa(items, classes));
+  const focusSet = focus ? new Uint8Array(patterns.length) : undefined;
+  for (const i of focus ?? []) focusSet![i] = 1;
+
+  // A state lists only the live automata (glob index, DFA state, pairwise): most globs are dead
+  // on most paths. `parent`/`cls` rebuild the witness path.
+  type State = { live: number[]; parent: number; cls: number };
+  const keyOf = (live: readonly number[]): string => live.join(',');
+  const start: State = { live: dfas.flatMap((d, i) => (d.start === d.dead ? [] : [i, d.start])), parent: -1, cls: -1 };
+  const seen = new Set<string>([keyOf(start.live)]);
   const queue: State[] = [start];
-  const atoms = new Map<string, Atom>();
+  const atoms = new Map<string, number>(); // signature → queue index of its first state
+  const pathOf = (q: number): string => {
+    const names: string[] = [];
+    for (let s = queue[q]!; s.parent >= 0; s = queue[s.parent]!) names.push(classes.witness[s.cls]!);
+    return '/' + names.reverse().join('/');
+  };
+  // Which classes each segment pattern matches, and for each (glob, DFA state) the segment
+  // patterns its positions expect next: in a product state, classes that agree on those
+  // patterns lead to the same successor, so one representative (the first, with the shortest
+  // name) stands for all of them.
+  const classesOf: number[][] = segItems.map(() => []);
+  classes.matches.forEach((m, c) => m.forEach((hit, p) => hit && classesOf[p]!.push(c)));
+  const expected = dfas.map(() => new Map<number, number[]>());
+  const expectedAt = (i: number, state: number): number[] => {
+    let out = expected[i]!.get(state);
+    if (!out) {
+      const items = globs[i]!;
+      out = [...new Set(dfas[i]!.positions(state).flatMap((pos) => (items[pos]?.kind === 'seg' ? [(items[pos] as { pattern: number }).pattern] : [])))];
+      expected[i]!.set(state, out);
+    }
+    return out;
+  };
+  const nClasses = classes.witness.length;
+  const projection: string[] = new Array<string>(nClasses).fill('');
   for (let head = 0; head < queue.length; head++) {
     const s = queue[head]!;
-    const inFocus = !focus || s.live.some(([i, id]) => focus.includes(i) && dfas[i]!.accepting[id]);
-    if (!s.afterSlash && inFocus) {
-      const matches = s.live.flatMap(([i, id]) => (dfas[i]!.accepting[id] ? [i] : []));
-      const sig = matches.join(',');
-      if (!atoms.has(sig)) atoms.set(sig, { matches, witness: s.path === '' ? '/' : s.path });
-    }
-    for (const ch of sigma) {
-      if (ch === '/' && s.afterSlash) continue; // no empty segments
-      if (s.path === '' && ch !== '/') continue; // absolute paths start with '/'
-      const live: [number, number][] = [];
-      for (const [i, id] of s.live) {
-        const to = dfas[i]!.step(id, ch);
-        if (to !== dfas[i]!.dead) live.push([i, to]);
+    const matches: number[] = [];
+    let inFocus = !focusSet;
+    const relevant = new Set<number>();
+    for (let k = 0; k < s.live.length; k += 2) {
+      const i = s.live[k]!;
+      if (dfas[i]!.accepting[s.live[k + 1]!]) {
+        matches.push(i);
+        if (focusSet?.[i]) inFocus = true;
       }
-      if (focus && !live.some(([i]) => focus.includes(i))) continue;
-      const next: State = { live, path: s.path + ch, afterSlash: ch === '/' };
-      const k = keyOf(next);
-      if (seen.has(k)) continue;
-      seen.add(k);
-      if (seen.size > MAX_PRODUCT_STATES) throw new Error(`path space too complex: more than ${MAX_PRODUCT_STATES} automaton states`);
-      queue.push(next);
+      for (const p of expectedAt(i, s.live[k + 1]!)) relevant.add(p);
+    }
+    if (inFocus) {
+      const sig = matches.join(',');
+      if (!atoms.has(sig)) atoms.set(sig, head);
+    }
+    projection.fill('');
+    for (const p of relevant) for (const c of classesOf[p]!) projection[c] += p + ',';
+    const representatives = new Set<string>();
+    for (let c = 0; c < nClasses; c++) {
+      if (representatives.has(projection[c]!)) continue;
+      representatives.add(projection[c]!);
+      const live: number[] = [];
+      let focusLive = !focusSet;
+      for (let k = 0; k < s.live.length; k += 2) {
+        const i = s.live[k]!;
+        const d = dfas[i]!;
+        const to = d.step(s.live[k + 1]!, c);
+        if (to !== d.dead) {
+          live.push(i, to);
+          if (focusSet?.[i]) focusLive = true;
+        }
+      }
+      if (!focusLive) continue;
+      const key = keyOf(live);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      if (seen.size > MAX_PRODUCT_STATES) tooComplex();
+      queue.push({ live, parent: head, cls: c });
     }
   }
-  const list = [...atoms.values()].sort((a, b) => a.witness.length - b.witness.length || (a.witness < b.witness ? -1 : a.witness > b.witness ? 1 : 0));
+  const list: Atom[] = [...atoms].map(([sig, q]) => ({ matches: sig === '' ? [] : sig.split(',').map(Number), witness: pathOf(q) }));
+  list.sort((a, b) => a.witness.length - b.witness.length || (a.witness < b.witness ? -1 : a.witness > b.witness ? 1 : 0));
   return { patterns: [...patterns], atoms: list, paramRoots: roots };
 }

@@ -9,7 +9,7 @@ import { FS_RIGHTS, IR_ARCHES, type Arch, type PolicyIR } from '../compiler/ir.j
 import { syscallNumber, syscallNames } from '../compiler/syscalls/index.js';
 import { formatIpv4, formatIpv6 } from '../compiler/values.js';
 import { displayPath, paramRoots } from './atoms.js';
-import { bvValue, fsModel, netModel, syscallAllowedExpr, VerifierError } from './assertions.js';
+import { bvValue, fsModel, netModel, syscallAllowedExpr, VerifierError, violations } from './assertions.js';
 import { check, z3 } from './z3.js';
 
 export type Comparison = 'equivalent' | 'less permissive' | 'more permissive' | 'incomparable';
@@ -72,24 +72,24 @@ export async function diffPolicies(oldIr: PolicyIR, newIr: PolicyIR): Promise<Se
     const m = netModel(Z, newIr, oldIr);
     const witnesses: (DiffWitness | undefined)[] = [];
     for (const [yes, no] of [[newIr, oldIr], [oldIr, newIr]] as const) {
-      const s = new Z.Solver();
-      s.add(m.op.ge(0), m.op.le(2), m.proto.ge(0), m.proto.le(1), m.kind.ge(0), m.kind.le(2), m.name.ge(0), m.name.lt(m.names.length));
-      s.add(Z.Implies(m.op.eq(2), m.kind.eq(0)));
+      const s = new Z.Solver('QF_BV');
+      s.add(m.op.ule(2), m.proto.ule(1), m.kind.ule(2), m.name.ult(m.names.length));
+      s.add(Z.Implies(m.op.eq(Z.BitVec.val(2, 16)), m.kind.eq(Z.BitVec.val(0, 16))));
       s.add(m.allowedBy(yes.net.rules), Z.Not(m.allowedBy(no.net.rules)));
       if ((await check(s)) !== 'sat') {
         witnesses.push(undefined);
         continue;
       }
       const model = s.model();
-      const kind = Number(model.eval(m.kind, true).toString());
-      const host = kind === 0 ? m.names[Number(model.eval(m.name, true).toString())]! : kind === 1 ? formatIpv4(bvValue(model, m.ip4)) : formatIpv6(bvValue(model, m.ip6));
-      const op = Number(model.eval(m.op, true).toString());
+      const kind = Number(bvValue(model, m.kind));
+      const host = kind === 0 ? m.names[Number(bvValue(model, m.name))]! : kind === 1 ? formatIpv4(bvValue(model, m.ip4)) : formatIpv6(bvValue(model, m.ip6));
+      const op = Number(bvValue(model, m.op));
       if (op === 2) {
         witnesses.push(confirm(yes, no, { kind: 'net', operation: 'resolve', host }, {}, `resolve ${host}`));
         continue;
       }
       const operation = op === 0 ? 'connect' : 'bind';
-      const protocol = Number(model.eval(m.proto, true).toString()) === 0 ? 'tcp' : 'udp';
+      const protocol = Number(bvValue(model, m.proto)) === 0 ? 'tcp' : 'udp';
       const port = Number(bvValue(model, m.port));
       witnesses.push(confirm(yes, no, { kind: 'net', operation, protocol, host, port }, {}, `${operation} ${protocol} ${host.includes(':') ? `[${host}]` : host}:${port}`));
     }
@@ -105,17 +105,23 @@ export async function diffPolicies(oldIr: PolicyIR, newIr: PolicyIR): Promise<Se
       const names = [...named, ...(unnamed ? [unnamed] : [])].sort();
       for (const [k, yes, no] of [[0, newIr, oldIr], [1, oldIr, newIr]] as const) {
         if (witnesses[k]) continue;
-        for (const name of names) {
+        // Every name asked at once: the first witness found answers this direction.
+        const args = [...Array(6).keys()].map((i) => Z.BitVec.const(`arg${i}`, 64));
+        const asked = names.flatMap((name) => {
           const nr = syscallNumber(name, arch);
-          if (nr === undefined) continue;
-          const args = [...Array(6).keys()].map((i) => Z.BitVec.const(`arg${i}`, 64));
-          const s = new Z.Solver();
-          s.add(syscallAllowedExpr(Z, yes, arch as Arch, name, args), Z.Not(syscallAllowedExpr(Z, no, arch as Arch, name, args)));
-          if ((await check(s)) !== 'sat') continue;
-          const values = args.map((x) => bvValue(s.model(), x));
-          witnesses[k] = confirm(yes, no, { kind: 'syscall', arch, syscall: name, nr, args: values }, {}, `syscall ${arch} ${name}(${values.map((v) => '0x' + v.toString(16)).join(', ')})`);
-          break;
-        }
+          return nr === undefined ? [] : [{ name, nr }];
+        });
+        await violations(
+          Z,
+          new Z.Solver('QF_BV'),
+          asked.map(({ name }) => Z.And(syscallAllowedExpr(Z, yes, arch as Arch, name, args), Z.Not(syscallAllowedExpr(Z, no, arch as Arch, name, args)))),
+          (model, hits) => {
+            const { name, nr } = asked[hits[0]!]!;
+            const values = args.map((x) => bvValue(model, x));
+            witnesses[k] = confirm(yes, no, { kind: 'syscall', arch, syscall: name, nr, args: values }, {}, `syscall ${arch} ${name}(${values.map((v) => '0x' + v.toString(16)).join(', ')})`);
+            return true;
+          },
+        );
       }
     }
     out.push(section('syscalls', witnesses[0], witnesses[1]));

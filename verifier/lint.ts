@@ -3,7 +3,8 @@ import { diagnostic, type Diagnostic, type RelatedSpan } from '../compiler/diagn
 import { originSpan } from '../compiler/index.js';
 import type { IrAssertion, Origin, PolicyIR } from '../compiler/ir.js';
 import type { Program } from '../compiler/load.js';
-import { findDeadFsAllows, findJointFsAccess, findSyscallWith, proveAssertions, type AssertionResult } from './assertions.js';
+import { findDeadFsAllows, findJointFsAccess, findSyscallWith, fsModel, proveAssertions, type AssertionResult, type FsModel } from './assertions.js';
+import { z3 } from './z3.js';
 import { assertionDiagnostics } from './index.js';
 import { LINTS, type Lint } from './lints/index.js';
 import { probeAssertion, type LintProbe } from './lints/lint.js';
@@ -35,17 +36,20 @@ export async function lintAndProve(ir: PolicyIR, lints: readonly Lint[] = LINTS)
     });
   }
   const hits = new Map<LintProbe, { display: string; deciding: string[] }>();
-  // Separate partitions for the policy's assertions, the probes and (inside findJointFsAccess)
-  // the write+exec question: measured faster than one partition of all their globs together,
-  // whose product automaton is much larger.
-  const own = await proveAssertions(ir);
-  const probed = await proveAssertions({ ...ir, assertions: plain.map((p) => p.assertion) });
-  probed.forEach((res, i) => {
+  // One partition of the whole path space and one solver serve every fs question: the policy's
+  // assertions, the probes, the write+exec question and the dead-allow check.
+  const Z = await z3();
+  const questions = [...ir.assertions, ...plain.map((p) => p.assertion)];
+  const regions = questions.flatMap((a) => (a.request.kind === 'fs' ? a.request.paths : []));
+  const whole = ir.fs.rules.length > 0 || regions.length > 0 ? fsModel(Z, ir, [...new Set(['/**', ...regions])]) : undefined;
+  const all = await proveAssertions({ ...ir, assertions: questions }, whole);
+  const own = all.slice(0, ir.assertions.length);
+  all.slice(ir.assertions.length).forEach((res, i) => {
     if (!res.holds && res.counterexample) hits.set(plain[i]!.probe, { display: res.counterexample.display, deciding: res.counterexample.deciding });
   });
   for (const { probe } of special) {
     const r = probe.request;
-    const hit = await answerSpecial(ir, r);
+    const hit = await answerSpecial(ir, r, whole);
     if (hit) hits.set(probe, { display: hit.display, deciding: hit.deciding });
   }
   const findings: LintFinding[] = [];
@@ -73,10 +77,10 @@ export async function lintAndProve(ir: PolicyIR, lints: readonly Lint[] = LINTS)
   return { findings, assertions: own };
 }
 
-async function answerSpecial(ir: PolicyIR, r: LintProbe['request']): Promise<{ display: string; deciding: string[] } | undefined> {
+async function answerSpecial(ir: PolicyIR, r: LintProbe['request'], whole: FsModel | undefined): Promise<{ display: string; deciding: string[] } | undefined> {
   switch (r.kind) {
     case 'fs-joint':
-      return findJointFsAccess(ir, r.access);
+      return findJointFsAccess(ir, r.access, whole);
     case 'syscall-when':
       return findSyscallWith(ir, r.syscall, r.when);
     case 'bypass': {
@@ -92,7 +96,7 @@ async function answerSpecial(ir: PolicyIR, r: LintProbe['request']): Promise<{ d
       return a === 'allow' || a === 'log' ? { display: `default ${a}: any syscall no rule names`, deciding: [] } : undefined;
     }
     case 'dead-allow': {
-      const dead = await findDeadFsAllows(ir);
+      const dead = await findDeadFsAllows(ir, whole);
       return dead.length ? { display: `${dead.join(', ')} allow${dead.length === 1 ? 's' : ''} nothing`, deciding: dead } : undefined;
     }
     default:

@@ -92,7 +92,7 @@ export async function validateSeccomp(ir: PolicyIR, arch: Arch, program: readonl
     ['program allows what the policy denies', Z.And(proceeds(ret, Z), Z.Not(policy))],
     ['program denies what the policy allows', Z.And(Z.Not(proceeds(ret, Z)), policy)],
   ] as const) {
-    const s = new Z.Solver();
+    const s = new Z.Solver('QF_BV');
     s.add(q);
     const verdict = await check(s);
     if (verdict === 'unsat') continue;

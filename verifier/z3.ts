@@ -43,6 +43,14 @@ export function z3(): Promise<Context<'mxcc'>> {
 }
 
 /**
+ * Starts loading z3 (the WebAssembly compile runs off the main thread) while the caller parses
+ * and checks policies. A failure surfaces at the first `z3()` that awaits it.
+ */
+export function preloadZ3(): void {
+  z3().catch(() => undefined);
+}
+
+/**
  * Every solver check goes through here, one at a time: nothing may free or build z3 objects while
  * the worker thread is solving.
  */

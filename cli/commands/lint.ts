@@ -22,6 +22,7 @@ Exit status: 0 no finding at or above --fail-on, 1 findings or policy errors, 2 
       if (format !== 'text' && format !== 'json' && format !== 'sarif') throw new UsageError(`--format must be text, json or sarif (got "${format}")`);
       const failOn = opts.failOn as Severity;
       if (!['error', 'warning', 'note'].includes(failOn)) throw new UsageError(`--fail-on must be error, warning or note (got "${opts.failOn}")`);
+      (await import('../../verifier/z3.js')).preloadZ3();
       const { lintAndVerify } = await import('../../verifier/lint.js');
       const { validateCompiledSeccomp } = await import('../../verifier/translation.js');
       const all: Diagnostic[] = [];
