@@ -16,8 +16,8 @@ import { AUDIT_ARCH, compileSeccomp } from '../targets/linux/seccomp/compile.js'
 import { seccompArches } from '../targets/linux/seccomp/target.js';
 import { diagnostic, type Diagnostic } from '../compiler/diagnostics/diagnostic.js';
 import { runFilter } from '../targets/linux/seccomp/interpret.js';
-import { bvValue, syscallAllowedExpr, VerifierError } from './assertions.js';
-import { check, z3 } from './z3.js';
+import { bvValue, syscallAllowedExpr, VerifierError, violations } from './assertions.js';
+import { z3 } from './z3.js';
 
 type Z = Context<'mxcc'>;
 type BV32 = BitVec<32, 'mxcc'>;
@@ -82,46 +82,58 @@ function irAllowed(Z: Z, ir: PolicyIR, arch: Arch, nr: BV32, args: BitVec<64, 'm
 }
 
 export async function validateSeccomp(ir: PolicyIR, arch: Arch, program: readonly Insn[]): Promise<TranslationFinding[]> {
+  return validatePrograms(ir, [{ arch, program }]);
+}
+
+const DIRECTIONS = ['program allows what the policy denies', 'program denies what the policy allows'] as const;
+
+/**
+ * Every program and both directions are asked on one solver (see `violations`): when they all
+ * agree with the policy, which is the expected case, one unsat check proves it.
+ */
+async function validatePrograms(ir: PolicyIR, programs: readonly { arch: Arch; program: readonly Insn[] }[]): Promise<TranslationFinding[]> {
   const Z = await z3();
-  const nr = Z.BitVec.const('nr', 32) as BV32;
-  const args = [...Array(6).keys()].map((i) => Z.BitVec.const(`a${i}`, 64));
-  const ret = symbolicReturn(Z, program, AUDIT_ARCH[arch], nr, args);
-  const policy = irAllowed(Z, ir, arch, nr, args);
-  const findings: TranslationFinding[] = [];
-  for (const [direction, q] of [
-    ['program allows what the policy denies', Z.And(proceeds(ret, Z), Z.Not(policy))],
-    ['program denies what the policy allows', Z.And(Z.Not(proceeds(ret, Z)), policy)],
-  ] as const) {
-    const s = new Z.Solver('QF_BV');
-    s.add(q);
-    const verdict = await check(s);
-    if (verdict === 'unsat') continue;
-    if (verdict !== 'sat') throw new VerifierError(`the solver gave up validating the ${arch} program (${verdict})`);
-    const model = s.model();
-    const n = Number(bvValue(model, nr));
-    const values = args.map((a) => bvValue(model, a));
-    // Re-check with the interpreter and the reference evaluator before reporting.
-    const filterLets = [SECCOMP_RET_ALLOW, SECCOMP_RET_LOG].includes((runFilter(program, { nr: n, arch: AUDIT_ARCH[arch], args: values }).ret & SECCOMP_RET_ACTION_FULL) >>> 0);
-    const name = syscallName(n, arch) ?? '';
-    const policyLets = decide(ir, { kind: 'syscall', arch, syscall: name && ir.syscalls.rules[arch].some((r) => r.syscall === name) ? name : '', nr: n, args: values }).allowed;
-    const reproduced = direction === 'program allows what the policy denies' ? filterLets && !policyLets : !filterLets && policyLets;
-    if (!reproduced) throw new VerifierError(`internal error: translation-validation witness for ${arch} nr ${n} does not reproduce; this is a bug in mxcc's verifier`);
-    findings.push({ arch, direction, nr: n, args: values, display: `${arch} ${name || `nr ${n}`}(${values.map((v) => '0x' + v.toString(16)).join(', ')})` });
+  const asked: { arch: Arch; program: readonly Insn[]; direction: (typeof DIRECTIONS)[number]; nr: BV32; args: BitVec<64, 'mxcc'>[] }[] = [];
+  const questions: Bool<'mxcc'>[] = [];
+  for (const { arch, program } of programs) {
+    const nr = Z.BitVec.const(`nr_${arch}`, 32) as BV32;
+    const args = [...Array(6).keys()].map((i) => Z.BitVec.const(`a${i}_${arch}`, 64));
+    const ret = symbolicReturn(Z, program, AUDIT_ARCH[arch], nr, args);
+    const policy = irAllowed(Z, ir, arch, nr, args);
+    for (const direction of DIRECTIONS) {
+      asked.push({ arch, program, direction, nr, args });
+      questions.push(direction === DIRECTIONS[0] ? Z.And(proceeds(ret, Z), Z.Not(policy)) : Z.And(Z.Not(proceeds(ret, Z)), policy));
+    }
   }
-  return findings;
+  const findings: TranslationFinding[] = [];
+  await violations(Z, new Z.Solver('QF_BV'), questions, (model, hits) => {
+    for (const h of hits) {
+      const { arch, program, direction, nr, args } = asked[h]!;
+      const n = Number(bvValue(model, nr));
+      const values = args.map((a) => bvValue(model, a));
+      // Re-check with the interpreter and the reference evaluator before reporting.
+      const filterLets = [SECCOMP_RET_ALLOW, SECCOMP_RET_LOG].includes((runFilter(program, { nr: n, arch: AUDIT_ARCH[arch], args: values }).ret & SECCOMP_RET_ACTION_FULL) >>> 0);
+      const name = syscallName(n, arch) ?? '';
+      const policyLets = decide(ir, { kind: 'syscall', arch, syscall: name && ir.syscalls.rules[arch].some((r) => r.syscall === name) ? name : '', nr: n, args: values }).allowed;
+      const reproduced = direction === DIRECTIONS[0] ? filterLets && !policyLets : !filterLets && policyLets;
+      if (!reproduced) throw new VerifierError(`internal error: translation-validation witness for ${arch} nr ${n} does not reproduce; this is a bug in mxcc's verifier`);
+      findings.push({ arch, direction, nr: n, args: values, display: `${arch} ${name || `nr ${n}`}(${values.map((v) => '0x' + v.toString(16)).join(', ')})` });
+    }
+  });
+  // The order of the programs and directions asked, whatever order the models came in.
+  return findings.sort((a, b) => programs.findIndex((p) => p.arch === a.arch) - programs.findIndex((p) => p.arch === b.arch) || DIRECTIONS.indexOf(a.direction) - DIRECTIONS.indexOf(b.direction));
 }
 
 /** Compile the policy's seccomp programs and validate each; a disagreement is a compiler bug (MXC2003). */
 export async function validateCompiledSeccomp(ir: PolicyIR): Promise<Diagnostic[]> {
   const out: Diagnostic[] = [];
-  for (const arch of seccompArches(ir)) {
-    for (const f of await validateSeccomp(ir, arch, compileSeccomp(ir, arch).program)) {
-      const d = diagnostic('MXC2003', `the compiled ${arch} seccomp program disagrees with the policy: ${f.direction}`, {
-        help: 'this is a bug in mxcc\'s seccomp compiler; please report it with the policy',
-      });
-      d.counterexample = f.display;
-      out.push(d);
-    }
+  const programs = seccompArches(ir).map((arch) => ({ arch, program: compileSeccomp(ir, arch).program }));
+  for (const f of await validatePrograms(ir, programs)) {
+    const d = diagnostic('MXC2003', `the compiled ${f.arch} seccomp program disagrees with the policy: ${f.direction}`, {
+      help: 'this is a bug in mxcc\'s seccomp compiler; please report it with the policy',
+    });
+    d.counterexample = f.display;
+    out.push(d);
   }
   return out;
 }
