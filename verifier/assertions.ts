@@ -175,13 +175,18 @@ export interface FsModel {
 
 type FsRule = PolicyIR['fs']['rules'][number];
 
-export function fsModel(Z: Z, ir: PolicyIR, region: readonly string[], other?: PolicyIR): FsModel {
+/**
+ * The fs model over atoms of `region` (the paths questions are about) and the rules of `ir` (and
+ * `other`). Below a match of an `absorbing` region pattern (`X/**`) nothing is distinguished: for
+ * questions that can have no witness there.
+ */
+export function fsModel(Z: Z, ir: PolicyIR, region: readonly string[], other?: PolicyIR, absorbing: readonly string[] = []): FsModel {
   const rules = [...ir.fs.rules, ...(other?.fs.rules ?? [])];
   const patterns = new Set<string>(region);
   for (const r of rules) [...r.paths, ...r.except].forEach((p) => patterns.add(p));
   const list = [...patterns];
   const params = [...ir.params, ...(other?.params ?? []).filter((p) => !ir.params.some((q) => q.name === p.name))];
-  const set = computeAtoms(list, params, region.map((p) => list.indexOf(p)));
+  const set = computeAtoms(list, params, region.map((p) => list.indexOf(p)), absorbing.map((p) => list.indexOf(p)));
   const index = new Map(set.patterns.map((p, i) => [p, i]));
   // Classes of atoms: same rules matching, same region patterns matching. Atoms are sorted by
   // witness length, so a class's first atom has its shortest witness.

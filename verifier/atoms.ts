@@ -271,9 +271,12 @@ function globDfa(items: readonly PathItem[], classes: SegmentClasses): LazyDfa {
  * The atoms of a set of normalized globs (param-rooted ones included), by breadth-first search
  * of the product automaton from the root, a segment at a time. Witnesses have the fewest
  * segments. With `focus`, only paths that one of those globs can still match are explored, so
- * the atoms cover exactly the region of those globs (what one assertion is about).
+ * the atoms cover exactly the region of those globs (what one assertion is about). With
+ * `absorbing`, paths below a match of one of those `X/**` globs are not explored: the caller
+ * knows nothing there can matter (e.g. a region hidden for every right), and the atoms cover
+ * the rest exactly.
  */
-export function computeAtoms(patterns: readonly string[], params: readonly IrParam[], focus?: readonly number[]): AtomSet {
+export function computeAtoms(patterns: readonly string[], params: readonly IrParam[], focus?: readonly number[], absorbing?: readonly number[]): AtomSet {
   const roots = paramRoots(params);
   // Every distinct segment pattern, once.
   const segIndex = new Map<string, number>();
@@ -339,6 +342,17 @@ export function computeAtoms(patterns: readonly string[], params: readonly IrPar
     return out;
   };
   const nClasses = classes.witness.length;
+  // An absorbing glob whose state is inside its trailing `**` matches everything below.
+  const absorbingSet = new Set(absorbing ?? []);
+  const absorbed = (live: readonly number[]): boolean => {
+    for (let k = 0; k < live.length; k += 2) {
+      const i = live[k]!;
+      if (!absorbingSet.has(i)) continue;
+      const items = globs[i]!;
+      if (items[items.length - 1]?.kind === 'globstar' && dfas[i]!.positions(live[k + 1]!).includes(items.length - 1)) return true;
+    }
+    return false;
+  };
   const projection: string[] = new Array<string>(nClasses).fill('');
   for (let head = 0; head < queue.length; head++) {
     const s = queue[head]!;
@@ -357,6 +371,7 @@ export function computeAtoms(patterns: readonly string[], params: readonly IrPar
       const sig = matches.join(',');
       if (!atoms.has(sig)) atoms.set(sig, head);
     }
+    if (absorbed(s.live)) continue;
     projection.fill('');
     for (const p of relevant) for (const c of classesOf[p]!) projection[c] += p + ',';
     const representatives = new Set<string>();

@@ -15,7 +15,9 @@ export function registerLint(program: Command, ctx: CommandContext): void {
     .option('--fail-on <severity>', 'exit 1 when a finding is at least this severe: error, warning or note', 'error')
     .addHelpText('after', `
 Lints are listed in docs/lints.md. Every finding carries a concrete request, re-checked by the
-reference evaluator, and points at the rule that allows it.
+reference evaluator, and points at the rule that allows it. The compiled Linux artifacts are
+validated too: each seccomp program (MXC2003) and the Landlock plan (MXC2004) must allow nothing
+the policy denies.
 Exit status: 0 no finding at or above --fail-on, 1 findings or policy errors, 2 usage or I/O error.`)
     .action(async (files: string[], opts: { format: string; failOn: string }) => {
       const format = opts.format;
@@ -25,6 +27,7 @@ Exit status: 0 no finding at or above --fail-on, 1 findings or policy errors, 2 
       (await import('../../verifier/z3.js')).preloadZ3();
       const { lintAndVerify } = await import('../../verifier/lint.js');
       const { validateCompiledSeccomp } = await import('../../verifier/translation.js');
+      const { validateCompiledLandlock } = await import('../../verifier/landlock-validation.js');
       const all: Diagnostic[] = [];
       const sources = new Map<string, string>();
       let ioError = false;
@@ -36,7 +39,7 @@ Exit status: 0 no finding at or above --fail-on, 1 findings or policy errors, 2 
         if (!result.ir) continue;
         if (format === 'text') ctx.io.stderr(`linting ${file}…\n`);
         const pass = await lintAndVerify(result.ir, result.program);
-        all.push(...pass.assertions, ...pass.lints, ...(await validateCompiledSeccomp(result.ir)));
+        all.push(...pass.assertions, ...pass.lints, ...(await validateCompiledSeccomp(result.ir)), ...(await validateCompiledLandlock(result.ir)));
       }
       if (format === 'sarif') ctx.io.stdout(renderSarif(all, { version: MXCC_VERSION }));
       else printDiagnostics(ctx.io, all, sources, format);
