@@ -43,7 +43,7 @@ export async function proveAssertions(ir: PolicyIR, fs?: FsModel): Promise<Asser
     // One path partition serves every fs assertion: atoms of the regions they are about only.
     const m = fs ?? fsModel(Z, ir, [...new Set(fsIdx.flatMap((i) => (ir.assertions[i]!.request as { paths: string[] }).paths))]);
     await violations(Z, m.solver, fsIdx.map((i) => fsViolation(Z, ir.assertions[i]!, m)), (model, hits) => {
-      const path = m.witness(Number(bvValue(model, m.atom)));
+      const path = m.pathOf(model);
       const access = FS_RIGHTS[Number(bvValue(model, m.right))]!;
       // Path params take their symbolic directories, so the re-check decides the same atom.
       for (const h of hits) results[fsIdx[h]!] = confirm(ir, ir.assertions[fsIdx[h]!]!, { kind: 'fs', access, path }, { ...m.roots }, `${access} ${displayPath(path, m.roots)}`);
@@ -148,11 +148,11 @@ export function bvValue(model: Model<'mxcc'>, x: BitVec<number, 'mxcc'>): bigint
 
 export interface FsModel {
   /**
-   * The path, as the index of a class of atoms: atoms that every rule (of both policies, for
-   * diffs) and every region pattern treat alike are one class, so the solver sees a few hundred
-   * values instead of thousands. A bit-vector: the solver bit-blasts it (much faster than integers).
+   * The path a model picks, as the shortest witness of its class of atoms: atoms that every rule
+   * (of both policies, for diffs) and every region pattern treat alike are one class, so the
+   * solver sees a few hundred values instead of thousands.
    */
-  atom: BitVec<number, 'mxcc'>;
+  pathOf: (model: Model<'mxcc'>) => string;
   right: BitVec<number, 'mxcc'>;
   /** Membership in one of the region patterns the model was built for. */
   inPattern: (p: string) => Bool<'mxcc'>;
@@ -208,24 +208,14 @@ export function fsModel(Z: Z, ir: PolicyIR, region: readonly string[], other?: P
       classes.push({ witness: a.witness, rules: inRules, region: inRegion });
     }
   }
-  // Sorted by their signature, the classes a rule or pattern contains form a few runs of
-  // consecutive indices, so membership is a few range comparisons instead of one equality per class.
-  const order = classes.map((c, k) => ({ c, key: [...c.rules, ...c.region].join('') + String(k).padStart(8, '0') }));
-  order.sort((a, b) => (a.key < b.key ? 1 : a.key > b.key ? -1 : 0));
-  classes.splice(0, classes.length, ...order.map((o) => o.c));
-  const atomBits = Math.max(1, Math.ceil(Math.log2(classes.length + 1)));
-  const atom = Z.BitVec.const('atom', atomBits);
+  // One Boolean per class, exactly one of them true: membership in a rule or pattern is a
+  // plain disjunction, so the solver gets clauses and a cardinality constraint and nothing to
+  // bit-blast (measured: the range-over-a-bit-vector encoding spent seconds bit-blasting at push).
+  const classVars = classes.map((_, k) => Z.Bool.const(`class${k}`));
   const right = Z.BitVec.const('right', 4);
   const anyOf = (pick: (c: (typeof classes)[number]) => boolean): Bool<'mxcc'> => {
-    const runs: Bool<'mxcc'>[] = [];
-    for (let k = 0; k < classes.length; k++) {
-      if (!pick(classes[k]!)) continue;
-      let end = k;
-      while (end + 1 < classes.length && pick(classes[end + 1]!)) end++;
-      runs.push(end === k ? atom.eq(Z.BitVec.val(k, atomBits)) : Z.And(atom.uge(Z.BitVec.val(k, atomBits)), atom.ule(Z.BitVec.val(end, atomBits))));
-      k = end;
-    }
-    return runs.length === 0 ? Z.Bool.val(false) : Z.Or(...runs);
+    const ks = classes.flatMap((c, k) => (pick(c) ? [classVars[k]!] : []));
+    return ks.length === 0 ? Z.Bool.val(false) : Z.Or(...ks);
   };
   const patternMemo = new Map<string, Bool<'mxcc'>>();
   const inPattern = (p: string): Bool<'mxcc'> => {
@@ -257,9 +247,14 @@ export function fsModel(Z: Z, ir: PolicyIR, region: readonly string[], other?: P
   const solver = new Z.Solver('QF_BV');
   const allowedVar = Z.Bool.const('allowed');
   solver.add(allowedVar.eq(allowed));
-  solver.add(atom.ult(classes.length), right.ult(FS_RIGHTS.length));
+  if (classVars.length > 0) solver.add(Z.Or(...classVars), Z.AtMost(classVars as [Bool<'mxcc'>, ...Bool<'mxcc'>[]], 1));
+  solver.add(right.ult(FS_RIGHTS.length));
   return {
-    atom,
+    pathOf: (model) => {
+      const k = classVars.findIndex((v) => Z.isTrue(model.eval(v, true)));
+      if (k < 0) throw new VerifierError('internal error: a model of the fs question picks no path class; this is a bug in mxcc\'s verifier');
+      return classes[k]!.witness;
+    },
     right,
     inPattern,
     inRule,
@@ -303,7 +298,7 @@ export async function findJointFsAccess(ir: PolicyIR, access: readonly (typeof F
     const verdict = await check(s);
     if (verdict === 'unsat') return undefined;
     if (verdict !== 'sat') throw new VerifierError(`the solver gave up (${verdict})`);
-    const path = m.witness(Number(bvValue(s.model(), m.atom)));
+    const path = m.pathOf(s.model());
     const deciding: string[] = [];
     for (const r of access) {
       const d = decide(ir, { kind: 'fs', access: r, path }, { ...m.roots });

@@ -57,7 +57,7 @@ export async function diffPolicies(oldIr: PolicyIR, newIr: PolicyIR): Promise<Se
         const verdict = await check(s);
         if (verdict === 'sat') {
           const model = s.model();
-          const path = m.witness(Number(bvValue(model, m.atom)));
+          const path = m.pathOf(model);
           const access = FS_RIGHTS[Number(bvValue(model, m.right))]!;
           witnesses.push(confirm(yes, no, { kind: 'fs', access, path }, params, `${access} ${displayPath(path, m.roots)}`));
         } else witnesses.push(undefined);

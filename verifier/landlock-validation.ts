@@ -94,7 +94,7 @@ export async function validateLandlockPlan(ir: PolicyIR, plan: LandlockPlan): Pr
     m.solver,
     rights.map((r) => Z.And(m.right.eq(Z.BitVec.val(FS_RIGHTS.indexOf(r), 4)), planFor(r), Z.Not(m.allowedVar))),
     (model, hits) => {
-      const path = m.witness(Number(bvValue(model, m.atom)));
+      const path = m.pathOf(model);
       for (const h of hits) {
         const right = rights[h]!;
         const rule = planAllows(plan, right, path, m.roots);
