@@ -99,6 +99,13 @@ describe('Landlock plan: network', () => {
     expect(p.plan.net).toBeNull();
   });
 
+  it('only denies: nothing is allowed, so no network at all, exactly', () => {
+    const p = planLandlock(ir('net { deny connect any "169.254.169.254"\n deny connect tcp "evil.example":443 }'));
+    expect(p.plan.netMode).toBe('none');
+    expect(p.plan.net).toBeNull();
+    expect(p.fidelity.filter((f) => f.rule.startsWith('net.')).map((f) => f.fidelity)).toEqual(['exact', 'exact']);
+  });
+
   it('any-host TCP rules become port rules, minus denied ports', () => {
     const p = planLandlock(ir('net { allow connect tcp any:440-450\n deny connect tcp any:443\n allow bind tcp any:8080 }'));
     expect(p.plan.netMode).toBe('ports');

@@ -328,7 +328,7 @@ export function planLandlock(ir: PolicyIR): LandlockResult {
 }
 
 export type NetMode =
-  /** No net rules: a new network namespace with loopback only. */
+  /** No net rules, or only denies: a new network namespace with loopback only. */
   | 'none'
   /** Only `any`-host TCP rules: Landlock port rules on the host network; UDP sockets refused. */
   | 'ports'
@@ -345,6 +345,11 @@ export const MAX_LANDLOCK_PORT_RULES = 4096;
  */
 export function planNet(rules: readonly IrNetRule[], fidelity: FidelityEntry[]): { mode: NetMode; net: LandlockPlan['net'] } {
   if (rules.length === 0) return { mode: 'none', net: null };
+  // Only denies: nothing is allowed, which no network at all enforces exactly.
+  if (!rules.some((r) => r.effect === 'allow')) {
+    for (const r of rules) fidelity.push({ rule: r.id, fidelity: 'exact', note: 'no net rule allows anything: the sandbox gets its own network namespace with loopback only' });
+    return { mode: 'none', net: null };
+  }
   const portsOnly = rules.every((r) => r.operation !== 'resolve' && r.targets.every((t) => t.host.kind === 'any') && r.except.every((t) => t.host.kind === 'any'));
   const udpAllowed = rules.some((r) => r.effect === 'allow' && r.protocols.includes('udp'));
   const sets: Record<'connect' | 'bind', Uint8Array> = { connect: new Uint8Array(65536), bind: new Uint8Array(65536) };
