@@ -258,8 +258,7 @@ static char *rd_str(struct reader *r) {
 	const uint8_t *p = take(r, n);
 	if (memchr(p, 0, n) != NULL) bad(r, "NUL in string");
 	if (!utf8_valid(p, n)) bad(r, "string is not UTF-8");
-	/* The reference decoder (TextDecoder) drops a leading byte order mark. */
-	if (n >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf) { p += 3; n -= 3; }
+	/* A leading U+FEFF is kept, as the reference decoder keeps it (ignoreBOM). */
 	char *s = xcalloc(n + 1, 1);
 	memcpy(s, p, n);
 	return s;
@@ -276,6 +275,18 @@ static struct strlist rd_strs(struct reader *r) {
 static void rd_zero(struct reader *r, size_t n, const char *what) {
 	const uint8_t *p = take(r, n);
 	for (size_t i = 0; i < n; i++) if (p[i]) bad(r, "%s: reserved bytes are not zero", what);
+}
+
+/* Sane values per resource, as RLIMIT_RANGE in bundle.ts; NULL for a resource bundles may not set. */
+static const uint64_t *rlimit_range(uint32_t resource) {
+	static const uint64_t cpu[2] = { 1, 1ull << 32 }, bytes[2] = { 4096, 1ull << 62 }, nproc[2] = { 1, 1ull << 22 }, nofile[2] = { 1, 1ull << 30 };
+	switch (resource) {
+	case RLIMIT_CPU: return cpu;
+	case RLIMIT_FSIZE: case RLIMIT_STACK: case RLIMIT_AS: return bytes;
+	case RLIMIT_NPROC: return nproc;
+	case RLIMIT_NOFILE: return nofile;
+	default: return NULL;
+	}
 }
 
 static void parse_section(struct bundle *b, struct reader *s, uint32_t type) {
@@ -317,6 +328,7 @@ static void parse_section(struct bundle *b, struct reader *s, uint32_t type) {
 			g->pattern = rd_str(s);
 			g->carve = rd_strs(s);
 			g->exclude = rd_strs(s);
+			if (g->mode == MODE_BENEATH && g->exclude.n) bad(s, "grant: a beneath grant cannot have excludes");
 		}
 		break;
 	case SEC_MASKS:
@@ -340,9 +352,14 @@ static void parse_section(struct bundle *b, struct reader *s, uint32_t type) {
 	case SEC_RLIMITS:
 		b->nrlimits = rd_count(s, 16, 16);
 		for (uint32_t i = 0; i < b->nrlimits; i++) {
-			b->rlimits[i].resource = rd_u32(s);
+			uint32_t res = b->rlimits[i].resource = rd_u32(s);
 			rd_zero(s, 4, "rlimit");
-			b->rlimits[i].value = rd_u64(s);
+			uint64_t v = b->rlimits[i].value = rd_u64(s);
+			const uint64_t *range = rlimit_range(res);
+			if (range == NULL) bad(s, "unknown rlimit resource %u", res);
+			if (i > 0 && res <= b->rlimits[i - 1].resource) bad(s, "rlimits are not in ascending order of resource, or one repeats");
+			if (v < range[0] || v > range[1])
+				bad(s, "rlimit %u value %llu is outside %llu..%llu", res, (unsigned long long)v, (unsigned long long)range[0], (unsigned long long)range[1]);
 		}
 		break;
 	case SEC_ENV:

@@ -119,6 +119,31 @@ describe('the decoder refuses corrupt bundles', () => {
     const { bundle } = buildLinuxBundle(ir);
     expect(() => encodeBundle({ ...bundle!, env: ['x'.repeat(MAX_STRING + 1)] })).toThrow(/not encodable/);
   });
+  it('rlimits out of range or order, excludes on beneath grants', () => {
+    const b = decodeBundle(good);
+    const bad = (change: (x: typeof b) => void, message: RegExp) => {
+      const x = structuredClone(b);
+      change(x);
+      refuse(encodeBundle(x), message);
+    };
+    bad((x) => (x.rlimits = [{ resource: 7, value: 0n }]), /outside 1\.\.1073741824/);
+    bad((x) => (x.rlimits = [{ resource: 9, value: (1n << 64n) - 1n }]), /outside/);
+    bad((x) => (x.rlimits = [{ resource: 4, value: 1n }]), /unknown rlimit resource 4/);
+    bad((x) => (x.rlimits = [{ resource: 9, value: 1n << 30n }, { resource: 9, value: 1n << 30n }]), /ascending/);
+    bad((x) => (x.landlock.grants.find((g) => g.mode === 'beneath')!.exclude = ['/x']), /beneath grant cannot have excludes/);
+  });
+  it('keeps a leading byte order mark in strings', () => {
+    const b = decodeBundle(good);
+    b.policy.name = '\uFEFFname';
+    expect(decodeBundle(encodeBundle(b)).policy.name).toBe('\uFEFFname');
+  });
+  it('a limit outside the enforcer\'s ranges is MXC3105', () => {
+    const files = new Map([['/v/p.mxc', Buffer.from('policy p { limits { files 2000000000 } }')]]);
+    const r = compileFile('/v/p.mxc', { host: { readFile: (p) => files.get(p) }, cwd: '/v', stdDir: '/nostd' });
+    const out = buildLinuxBundle(r.ir!);
+    expect(out.diagnostics.map((d) => d.code)).toEqual(['MXC3105']);
+    expect(out.bundle).toBeUndefined();
+  });
   it('never fails with anything but BundleError on random corruption', () => {
     fc.assert(
       fc.property(fc.array(fc.tuple(fc.nat(good.length - 1), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 8 }), fc.option(fc.nat(good.length)), (flips, cut) => {

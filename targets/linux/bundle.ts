@@ -38,6 +38,32 @@ export const PARAM_TYPE = { path: 1, string: 2, int: 3, bool: 4, host: 5, port: 
 export const CONSTRAINT = { under: 1, not_under: 2, one_of: 3, min: 4, max: 5 } as const;
 /** RLIMIT_* numbers from asm-generic/resource.h (the same on x86_64 and aarch64). */
 export const RLIMIT = { cpu: 0, fsize: 1, stack: 3, nproc: 6, nofile: 7, as: 9 } as const;
+/**
+ * The values a bundle may set, per resource: a limit of 0 (or below a page for byte counts)
+ * makes any command fail in confusing ways, and values past these bounds are not limits at all
+ * (PID_MAX_LIMIT is 2^22, fs.nr_open at most 2^30, RLIM_INFINITY is 2^64-1).
+ */
+export const RLIMIT_RANGE: Record<number, readonly [bigint, bigint]> = {
+  [RLIMIT.cpu]: [1n, 1n << 32n],
+  [RLIMIT.fsize]: [4096n, 1n << 62n],
+  [RLIMIT.stack]: [4096n, 1n << 62n],
+  [RLIMIT.nproc]: [1n, 1n << 22n],
+  [RLIMIT.nofile]: [1n, 1n << 30n],
+  [RLIMIT.as]: [4096n, 1n << 62n],
+};
+
+/** Why a list of rlimits cannot be in a bundle, or undefined: known resources, ascending, each once, values in range. */
+export function rlimitProblem(rlimits: readonly { resource: number; value: bigint }[]): string | undefined {
+  let last = -1;
+  for (const r of rlimits) {
+    const range = RLIMIT_RANGE[r.resource];
+    if (range === undefined) return `unknown rlimit resource ${r.resource}`;
+    if (r.resource <= last) return 'rlimits are not in ascending order of resource, or one repeats';
+    if (r.value < range[0] || r.value > range[1]) return `rlimit ${r.resource} value ${r.value} is outside ${range[0]}..${range[1]}`;
+    last = r.resource;
+  }
+  return undefined;
+}
 
 export interface BundleGrant {
   mode: keyof typeof GRANT_MODE;
@@ -117,6 +143,7 @@ class Writer {
   }
 }
 
+/** Encodes what it is given (tests build refused bundles with it); buildLinuxBundle checks the content. */
 export function encodeBundle(b: Bundle): Uint8Array {
   const sections: [number, Uint8Array][] = [];
   sections.push([SECTION.policy, new Writer().str(b.policy.name).str(b.policy.irSha256).done()]);
@@ -193,7 +220,8 @@ class Reader {
     const bytes = this.raw(n);
     if (bytes.includes(0)) throw new BundleError(`${this.what}: NUL in string`);
     try {
-      return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+      // ignoreBOM: a leading U+FEFF is kept as a character, as the C loader keeps its bytes.
+      return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
     } catch {
       throw new BundleError(`${this.what}: string is not UTF-8`);
     }
@@ -259,7 +287,9 @@ export function decodeBundle(bytes: Uint8Array): Bundle {
         for (let g = 0; g < count; g++) {
           const mode = keyOf(GRANT_MODE, s.u8(), 'grant mode');
           if (s.u8() !== 0 || s.u16() !== 0) throw new BundleError('grant: reserved bytes are not zero');
-          grants.push({ mode, rights: s.u64(), pattern: s.str(), carve: s.strs(), exclude: s.strs() });
+          const grant: BundleGrant = { mode, rights: s.u64(), pattern: s.str(), carve: s.strs(), exclude: s.strs() };
+          if (mode === 'beneath' && grant.exclude.length) throw new BundleError('grant: a beneath grant cannot have excludes');
+          grants.push(grant);
         }
         const bestEffortAbis = [...Array(32).keys()].filter((a) => mask & (1 << a));
         b.landlock = { minAbi, bestEffortAbis, handledFs, grants };
@@ -292,6 +322,8 @@ export function decodeBundle(bytes: Uint8Array): Bundle {
           if (s.u32() !== 0) throw new BundleError('rlimit: reserved field is not zero');
           b.rlimits.push({ resource, value: s.u64() });
         }
+        const problem = rlimitProblem(b.rlimits);
+        if (problem) throw new BundleError(problem);
         break;
       }
       case SECTION.env:

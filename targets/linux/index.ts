@@ -9,7 +9,7 @@ import type { IrArgCondition, IrSyscallRule, PolicyIR } from '../../compiler/ir.
 import { canonicalJson } from '../../compiler/json.js';
 import { lookupConstant, syscallNumber } from '../../compiler/syscalls/index.js';
 import type { FidelityEntry, Target } from '../index.js';
-import { encodeBundle, RLIMIT, type Bundle } from './bundle.js';
+import { encodeBundle, RLIMIT, rlimitProblem, type Bundle } from './bundle.js';
 import { decodeProgram } from './seccomp/bpf.js';
 import { LANDLOCK_FS, LANDLOCK_NET, LANDLOCK_SCOPE, BEST_EFFORT_FEATURES, planLandlock, type LandlockPlan } from './landlock.js';
 import { buildSeccompArtifacts, seccompArches } from './seccomp/target.js';
@@ -81,6 +81,11 @@ export function buildLinuxBundle(ir: PolicyIR): { bundle?: Bundle; plan: Landloc
     limitNotes.push('max_processes is RLIMIT_NPROC, which counts every process of the user the command runs as');
   }
   rlimits.sort((a, b) => a.resource - b.resource);
+  const rlimitError = rlimitProblem(rlimits);
+  if (rlimitError) {
+    const name = Object.keys(RLIMIT).find((k) => rlimitError.startsWith(`rlimit ${RLIMIT[k as keyof typeof RLIMIT]} `));
+    diagnostics.push(diagnostic('MXC3105', `a limit cannot be enforced as an rlimit: ${rlimitError}${name ? ` (RLIMIT_${name.toUpperCase()})` : ''}`, { help: 'docs/error-codes.md lists the ranges mxc-enforce accepts' }));
+  }
   fidelity.push(limitNotes.length ? { rule: 'limits', fidelity: 'stricter', note: limitNotes.join('; ') } : { rule: 'limits', fidelity: 'exact' });
   const d = ir.desktop;
   const desktopGrants = d.clipboard !== 'none' || d.windows || d.inputInjection || d.screenCapture;
