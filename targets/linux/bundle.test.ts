@@ -43,7 +43,8 @@ describe('bundle encoding', () => {
     expect(bundle!.env).toContain('PATH');
     expect(bundle!.params.map((p) => [p.name, p.default])).toEqual([['home', '/home/agent'], ['workspace', '/tmp/mxcc-workspace']]);
     expect(bundle!.rlimits.map((r) => r.resource)).toEqual([6, 7, 9]); // NPROC, NOFILE, AS
-    expect(bundle!.masks).toContain('/**/.env');
+    expect(bundle!.masks).toContainEqual({ pattern: '/**/.env', rights: 1n << 2n }); // read_file
+    expect(bundle!.masks).toContainEqual({ pattern: '/**/.git', rights: (1n << 4n) | (1n << 5n) | (1n << 13n) }); // remove_dir, remove_file, refer
     expect(bundle!.landlock.grants.find((g) => g.pattern === '${workspace}/**')).toBeDefined();
     // The seccomp program in the bundle is the compiled one: ptrace is refused.
     const x86 = bundle!.seccomp.find((s) => s.arch === 'x86_64')!.program;
@@ -85,8 +86,8 @@ describe('the decoder refuses corrupt bundles', () => {
     b[0] = 0x58;
     refuse(b, /bad magic/);
     const v = Uint8Array.from(good);
-    v[4] = 2;
-    refuse(v, /version 2/);
+    v[4] = 1;
+    refuse(v, /version 1/);
     const r = Uint8Array.from(good);
     r[12] = 1;
     refuse(r, /reserved/);

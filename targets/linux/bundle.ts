@@ -1,7 +1,7 @@
 /**
  * The Linux bundle: one binary file that mxc-enforce loads strictly. Layout (little-endian):
  *
- *   header   magic "MXCB", u32 version (1), u32 section count, u32 reserved (0)
+ *   header   magic "MXCB", u32 version (2), u32 section count, u32 reserved (0)
  *   section  u32 type, u32 payload length, payload, zero padding to a multiple of 8
  *
  * Strings are u32 length + UTF-8 bytes (no NUL, at most MAX_STRING bytes). Every count and
@@ -13,7 +13,7 @@ import { AUDIT_ARCH } from './seccomp/compile.js';
 import { decodeProgram, encodeProgram, type Insn } from './seccomp/bpf.js';
 
 export const BUNDLE_MAGIC = 'MXCB';
-export const BUNDLE_VERSION = 1;
+export const BUNDLE_VERSION = 2;
 export const MAX_BUNDLE_BYTES = 16 * 1024 * 1024;
 export const MAX_SECTIONS = 64;
 export const MAX_STRING = 4096;
@@ -84,7 +84,8 @@ export interface Bundle {
   policy: { name: string; irSha256: string };
   seccomp: { arch: Arch; program: Insn[] }[];
   landlock: { minAbi: number; bestEffortAbis: number[]; handledFs: bigint; grants: BundleGrant[] };
-  masks: string[];
+  /** Patterns whose matches at launch are masked, with the Landlock rights they deny. */
+  masks: { pattern: string; rights: bigint }[];
   net: { mode: keyof typeof NET_MODE; handled: bigint; ports: { port: number; rights: bigint }[] };
   scopes: bigint;
   rlimits: { resource: number; value: bigint }[];
@@ -154,7 +155,9 @@ export function encodeBundle(b: Bundle): Uint8Array {
   const lf = new Writer().u32(b.landlock.minAbi).u32(b.landlock.bestEffortAbis.reduce((m, a) => m | (1 << a), 0)).u64(b.landlock.handledFs).u32(b.landlock.grants.length);
   for (const g of b.landlock.grants) lf.u8(GRANT_MODE[g.mode]).u8(0).u16(0).u64(g.rights).str(g.pattern).strs(g.carve).strs(g.exclude);
   sections.push([SECTION.landlockFs, lf.done()]);
-  sections.push([SECTION.masks, new Writer().strs(b.masks).done()]);
+  const mw = new Writer().u32(b.masks.length);
+  for (const m of b.masks) mw.u64(m.rights).str(m.pattern);
+  sections.push([SECTION.masks, mw.done()]);
   const nw = new Writer().u32(NET_MODE[b.net.mode]).u64(b.net.handled).u32(b.net.ports.length);
   for (const p of b.net.ports) nw.u16(p.port).u16(0).u32(0).u64(p.rights);
   sections.push([SECTION.net, nw.done()]);
@@ -295,9 +298,16 @@ export function decodeBundle(bytes: Uint8Array): Bundle {
         b.landlock = { minAbi, bestEffortAbis, handledFs, grants };
         break;
       }
-      case SECTION.masks:
-        b.masks = s.strs();
+      case SECTION.masks: {
+        const count = s.count();
+        b.masks = [];
+        for (let k = 0; k < count; k++) {
+          const rights = s.u64();
+          if (rights === 0n) throw new BundleError('mask: no rights');
+          b.masks.push({ rights, pattern: s.str() });
+        }
         break;
+      }
       case SECTION.net: {
         const mode = keyOf(NET_MODE, s.u32(), 'net mode');
         const handled = s.u64();

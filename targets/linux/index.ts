@@ -104,7 +104,7 @@ export function buildLinuxBundle(ir: PolicyIR): { bundle?: Bundle; plan: Landloc
       handledFs: bits(LANDLOCK_FS, plan.handledFs),
       grants: plan.grants.map((g) => ({ mode: g.mode, rights: bits(LANDLOCK_FS, g.rights), pattern: g.pattern, carve: g.carve, exclude: g.exclude })),
     },
-    masks: plan.masks.map((m) => m.pattern),
+    masks: plan.masks.map((m) => ({ pattern: m.pattern, rights: bits(LANDLOCK_FS, m.rights) })),
     net: {
       mode: plan.netMode,
       handled: plan.net ? bits(LANDLOCK_NET, plan.net.handled) : 0n,
@@ -126,7 +126,7 @@ export function buildLinuxBundle(ir: PolicyIR): { bundle?: Bundle; plan: Landloc
   };
   const encoded = encodeBundle(bundle);
   const mirror = {
-    format: 'mxcc linux bundle, version 1 (this file mirrors bundle.mxcb; docs/linux-target.md)',
+    format: 'mxcc linux bundle, version 2 (this file mirrors bundle.mxcb; docs/linux-target.md)',
     bundleSha256: createHash('sha256').update(encoded).digest('hex'),
     policy: bundle.policy,
     seccomp: seccomp.stats,

@@ -385,14 +385,117 @@ describe('mxc-enforce', () => {
       expect(r.stderr).toMatch(/Permission denied/);
     });
 
-    it('a masked .env: its content is hidden', () => {
+    it('a masked .env (deny read): EACCES for root without capabilities, not empty content', () => {
       const env = path.join(ws, '.env');
       expect(run(['cat', env]).stdout).toBe('TOKEN=hunter2\n');
+      expect(process.getuid?.(), 'root inside must be refused by the mode, not by the uid').toBe(0);
       const r = enforce(agent, ['cat', env], { args: homeArg });
-      expect(r.stdout).not.toContain('hunter2');
-      const w = enforce(agent, ['/bin/sh', '-c', `echo x > ${env}`], { args: homeArg });
+      expect(r.status).not.toBe(0);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(/Permission denied/);
+      // The mask is a mount point: it cannot be removed or renamed to get at the file.
+      const w = enforce(agent, ['/bin/sh', '-c', `echo x > ${env}; rm -f ${env}; mv ${env} ${ws}/moved.env; cat ${ws}/moved.env ${env}`], { args: homeArg });
       expect(w.status).not.toBe(0);
+      expect(w.stdout).toBe('');
+      expect(w.stderr).toMatch(/cannot create .*Read-only file system/);
+      expect(w.stderr.match(/Device or resource busy/g)?.length, w.stderr).toBe(2);
+      expect(w.stderr).toMatch(/\.env: Permission denied/);
       expect(readFileSync(env, 'utf8')).toBe('TOKEN=hunter2\n');
+      expect(existsSync(path.join(ws, 'moved.env'))).toBe(false);
+    });
+
+    it('a masked directory (deny read, list of ~/.ssh, which exists): EACCES on listing and entering it', () => {
+      expect(run(['ls', path.join(home, '.ssh')]).stdout).toBe('id_rsa\n');
+      const dry = enforce(agent, ['true'], { args: [...homeArg, '--dry-run'] });
+      expect(dry.stdout).toContain(`mask: ${home}/.ssh inaccessible`);
+      const r = enforce(agent, ['/bin/sh', '-c', `ls ${home}/.ssh; cat ${home}/.ssh/id_rsa; cd ${home}/.ssh || echo no cd`], { args: homeArg });
+      expect(r.stdout).toBe('no cd\n');
+      expect(r.stderr.match(/Permission denied/g)?.length, r.stderr).toBe(2);
+      const other = enforce(agent, ['/bin/sh', '-c', `cat ${home}/notes.txt`], { args: homeArg });
+      expect(other.stdout, other.stderr).toBe('notes\n');
+    });
+
+    it('a literal deny that exists is masked, not carved: files created later next to it are granted', () => {
+      const dir = path.join(ws, 'proj');
+      mkdirSync(path.join(dir, 'private'), { recursive: true });
+      writeFileSync(path.join(dir, 'private', 'key'), 'k\n');
+      const b = bundleFor(agentPolicy('', `deny read, list "\${workspace}/proj/private/**"`));
+      const dry = enforce(b, ['true'], { args: [...homeArg, '--dry-run'] });
+      expect(dry.stdout).toContain(`mask: ${dir}/private inaccessible, subtree`);
+      expect(dry.stdout).toContain(`landlock rule: beneath ${ws} `);
+      const r = enforce(b, ['/bin/sh', '-c', `mkdir ${dir}/new && echo fresh > ${dir}/new/f && cat ${dir}/new/f; cat ${dir}/private/key; rm -rf ${dir}/private`], { args: homeArg });
+      expect(r.stdout).toBe('fresh\n');
+      expect(r.stderr).toMatch(/key: Permission denied/);
+      expect(readFileSync(path.join(dir, 'private', 'key'), 'utf8')).toBe('k\n');
+    });
+
+    it('a literal deny that does not exist at launch is carved out instead', () => {
+      const b = bundleFor(agentPolicy('', `deny read "~/vault/**"`));
+      const dry = enforce(b, ['true'], { args: [...homeArg, '--dry-run'] });
+      expect(dry.stdout).not.toContain(`mask: ${home}/vault`);
+      expect(dry.stdout).toContain(`landlock rule: beneath ${home}/notes.txt`);
+      expect(dry.stdout).not.toContain(`landlock rule: beneath ${home} `);
+    });
+
+    it('deny delete, refer "**/.git": git works inside .git, but .git cannot be removed or renamed', () => {
+      const repo = path.join(ws, 'repo');
+      for (const d of ['.git/objects/ab', '.git/hooks', '.git/refs/heads']) mkdirSync(path.join(repo, d), { recursive: true });
+      writeFileSync(path.join(repo, '.git', 'config'), '[core]\n');
+      writeFileSync(path.join(repo, '.git', 'HEAD'), 'ref: refs/heads/main\n');
+      writeFileSync(path.join(repo, '.git', 'hooks', 'pre-commit.sample'), '#!/bin/sh\n');
+      const b = bundleFor(agentPolicy('target linux { accept weaker "**/.git", "**/.git/hooks/**", "**/.git/config" }', `allow refer "\${workspace}/**"
+    deny delete, refer "**/.git"
+    deny write, create, delete, truncate, refer "**/.git/hooks/**", "**/.git/config"`));
+      const dry = enforce(b, ['true'], { args: [...homeArg, '--dry-run'] });
+      expect(dry.stdout).toContain(`mask: ${repo}/.git mount point`);
+      expect(dry.stdout).toContain(`mask: ${repo}/.git/hooks read-only, subtree`);
+      expect(dry.stdout).toContain(`mask: ${repo}/.git/config read-only`);
+      // What git does to commit: write an object through a temporary name, rename it into place, update a ref via a lock file.
+      const git = [
+        `cd ${repo}`,
+        'echo blob > .git/objects/ab/tmp_obj && mv .git/objects/ab/tmp_obj .git/objects/ab/cdef',
+        'mkdir .git/objects/cd && echo x > .git/objects/cd/ef',
+        'echo 0123 > .git/refs/heads/main.lock && mv .git/refs/heads/main.lock .git/refs/heads/main',
+        'echo "ref: refs/heads/dev" > .git/HEAD',
+        'cat .git/config .git/hooks/pre-commit.sample',
+      ].join(' && ');
+      const ok = enforce(b, ['/bin/sh', '-c', git], { args: homeArg });
+      expect(ok.status, ok.stderr).toBe(0);
+      expect(ok.stdout).toBe('[core]\n#!/bin/sh\n');
+      expect(readFileSync(path.join(repo, '.git', 'objects', 'ab', 'cdef'), 'utf8')).toBe('blob\n');
+      // Unsandboxed the attacks work (on a copy), sandboxed they fail.
+      const copy = path.join(root, 'repo-copy');
+      execFileSync('cp', ['-a', repo, copy]);
+      expect(run(['/bin/sh', '-c', `cd ${copy} && mv .git x && mv x .git && rm -rf .git`]).status).toBe(0);
+      for (const attack of ['mv .git moved', 'rm -rf .git', 'echo evil > .git/hooks/pre-commit', 'echo evil >> .git/config', 'rm .git/config', 'mv .git/hooks h']) {
+        const r = enforce(b, ['/bin/sh', '-c', `cd ${repo} && ${attack}`], { args: homeArg });
+        expect(r.status, `${attack}: ${r.stderr}`).not.toBe(0);
+        expect(r.stderr, attack).toMatch(/busy|Read-only file system/);
+      }
+      expect(existsSync(path.join(repo, '.git'))).toBe(true);
+      expect(existsSync(path.join(repo, 'moved'))).toBe(false);
+      expect(readFileSync(path.join(repo, '.git', 'config'), 'utf8')).toBe('[core]\n');
+      expect(existsSync(path.join(repo, '.git', 'hooks', 'pre-commit'))).toBe(false);
+      expect(existsSync(path.join(repo, '.git', 'hooks', 'pre-commit.sample'))).toBe(true);
+    });
+
+    it('a child allowing read "/proc/**" under std/linux-runtime: forked processes read their own /proc, /proc/kcore stays denied', () => {
+      const b = bundleFor(agentPolicy('', 'allow read, list "/proc/**"'));
+      const dry = enforce(b, ['true'], { args: [...homeArg, '--dry-run'] });
+      expect(dry.stdout).toContain('landlock rule: beneath /proc ');
+      // std/linux-runtime denies reading both; whichever exists here is masked (a container may have no kcore).
+      const present = ['/proc/kcore', '/proc/kallsyms'].filter((f) => existsSync(f));
+      expect(present.length).toBeGreaterThan(0);
+      for (const f of present) {
+        expect(dry.stdout).toContain(`mask: ${f} inaccessible`);
+        expect(run(['/bin/sh', '-c', `head -c 4 ${f} | wc -c`]).stdout.trim(), `${f} unsandboxed`).toBe('4');
+        const k = enforce(b, ['/bin/sh', '-c', `head -c 4 ${f}`], { args: homeArg });
+        expect(k.status).not.toBe(0);
+        expect(k.stderr).toMatch(/Permission denied/);
+      }
+      const r = enforce(b, ['/bin/sh', '-c', 'cat /proc/self/status | grep -c "^Pid:"; cat /proc/$$/status | grep -c "^Pid:"'], { args: homeArg });
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toBe('1\n1\n');
     });
 
     it('ptrace and unshare are denied by seccomp', () => {
@@ -453,8 +556,7 @@ describe('mxc-enforce', () => {
       const status = run(['/bin/sh', '-c', 'grep -E "^CapEff" /proc/self/status']).stdout;
       expect(status, 'the test runs as root with capabilities').not.toMatch(/:\s+0{16}$/);
       const b = bundleFor(agentPolicy('', 'allow read "/proc/**"'));
-      // grep is exec'd by the enforcer itself, so /proc/self is the process the plan was resolved for.
-      const caps = enforce(b, ['grep', '-E', '^Cap(Inh|Prm|Eff|Bnd|Amb)', '/proc/self/status'], { args: homeArg });
+      const caps = enforce(b, ['/bin/sh', '-c', 'grep -E "^Cap(Inh|Prm|Eff|Bnd|Amb)" /proc/self/status'], { args: homeArg });
       expect(caps.status, caps.stderr).toBe(0);
       for (const line of caps.stdout.trim().split('\n')) expect(line).toMatch(/:\s+0{16}$/);
     });
@@ -486,9 +588,9 @@ describe('mxc-enforce', () => {
     for (const step of ['rlimits:', 'namespaces:', 'mask:', 'capabilities:', 'no_new_privs:', 'landlock:', 'landlock rule:', 'seccomp:', 'env:', 'exec:']) {
       expect(r.stdout).toContain(step);
     }
-    expect(r.stdout).toContain(`mask: ${ws}/.env`);
-    expect(r.stdout).toMatch(new RegExp(`landlock rule: beneath ${home}/notes.txt`));
-    expect(r.stdout).not.toContain(`${home}/.ssh`);
+    expect(r.stdout).toContain(`mask: ${ws}/.env inaccessible (denies read_file)`);
+    expect(r.stdout).toContain(`mask: ${home}/.ssh inaccessible, subtree`);
+    expect(r.stdout).not.toContain(`landlock rule: beneath ${home}/.ssh`);
     expect(existsSync(marker)).toBe(false);
   });
 });
