@@ -171,6 +171,7 @@ static void sha256_hex(const uint8_t *data, size_t n, char out[65]) {
 enum { SEC_POLICY = 1, SEC_SECCOMP, SEC_LANDLOCK_FS, SEC_MASKS, SEC_NET, SEC_SCOPES, SEC_RLIMITS, SEC_ENV, SEC_PARAMS, SEC_PROCESS };
 enum { MODE_BENEATH = 1, MODE_EXACT = 2, MODE_EXPAND = 3 };
 enum { NET_NONE = 0, NET_PORTS = 1, NET_PROXY = 2 };
+enum { ISO_PROCESS = 0, ISO_SESSION = 1, ISO_CONTAINER = 2 };
 enum { P_PATH = 1, P_STRING, P_INT, P_BOOL, P_HOST, P_PORT };
 enum { C_UNDER = 1, C_NOT_UNDER, C_ONE_OF, C_MIN, C_MAX };
 static const char *const PARAM_TYPES[] = { "?", "path", "string", "int", "bool", "host", "port" };
@@ -204,6 +205,7 @@ struct bundle {
 	struct param *params;
 	uint64_t caps;
 	uint32_t cpus;
+	uint32_t isolation;
 	uint64_t wall_ms;
 };
 
@@ -401,7 +403,8 @@ static void parse_section(struct bundle *b, struct reader *s, uint32_t type) {
 	case SEC_PROCESS:
 		b->caps = rd_u64(s);
 		b->cpus = rd_u32(s);
-		rd_zero(s, 4, "process");
+		b->isolation = rd_u32(s);
+		if (b->isolation > ISO_CONTAINER) bad(s, "isolation: unknown value %u", b->isolation);
 		b->wall_ms = rd_u64(s);
 		break;
 	default:
@@ -1197,13 +1200,64 @@ static void apply_mask(const struct hit *h, int tmpfs_fd) {
 	close(target);
 }
 
+static volatile sig_atomic_t forward_pid;
+static void forward_to_pid(int sig) {
+	if (forward_pid > 0) kill(forward_pid, sig);
+}
+
+static void forward_signals(pid_t to) {
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = forward_to_pid;
+	forward_pid = to;
+	int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
+	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) sigaction(sigs[i], &sa, NULL);
+}
+
+static int status_code(int status) { return WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : EXIT_REFUSED; }
+
+/*
+ * Container isolation: the caller of unshare(CLONE_NEWPID) stays outside the new PID namespace,
+ * so it forks; it waits there and passes the exit status through, and its child is PID 1 inside,
+ * where it mounts a fresh /proc (only the namespace's processes are visible).
+ */
+static void enter_pid_namespace(void) {
+	pid_t pid = fork();
+	if (pid < 0) die("namespaces", errno, "fork into the PID namespace");
+	if (pid > 0) {
+		forward_signals(pid);
+		int status;
+		while (waitpid(pid, &status, 0) < 0) if (errno != EINTR) die("namespaces", errno, "waitpid");
+		exit(status_code(status));
+	}
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) die("namespaces", errno, "PR_SET_PDEATHSIG");
+	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0) die("namespaces", errno, "mount a fresh /proc (nosuid, nodev, noexec)");
+}
+
+/*
+ * PID 1 of a container: reaps orphans, forwards signals to the command and exits with its status
+ * (the kernel then kills what is left in the namespace). It stays outside the command's Landlock
+ * domain, which keeps the command from tracing or signalling it; it is not dumpable either.
+ */
+static void run_init(pid_t command) {
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) die("init", errno, "PR_SET_DUMPABLE");
+	forward_signals(command);
+	for (;;) {
+		int status;
+		pid_t p = waitpid(-1, &status, 0);
+		if (p < 0 && errno == EINTR) continue;
+		if (p < 0) _exit(EXIT_REFUSED);
+		if (p == command) _exit(status_code(status));
+	}
+}
+
 static void apply_namespaces(void) {
-	int need_net = B.net_mode == NET_NONE || B.net_mode == NET_PROXY;
-	if (nhits == 0 && !need_net) return;
+	int need_net = B.net_mode == NET_NONE || B.net_mode == NET_PROXY, need_pid = B.isolation != ISO_PROCESS;
+	if (nhits == 0 && !need_net && !need_pid) return;
 	uid_t uid = geteuid();
 	gid_t gid = getegid();
-	if (unshare(CLONE_NEWUSER | CLONE_NEWNS | (need_net ? CLONE_NEWNET : 0)) != 0)
-		die("namespaces", errno, "unshare(user, mount%s); are user namespaces enabled?", need_net ? ", net" : "");
+	if (unshare(CLONE_NEWUSER | CLONE_NEWNS | (need_net ? CLONE_NEWNET : 0) | (need_pid ? CLONE_NEWPID : 0)) != 0)
+		die("namespaces", errno, "unshare(user, mount%s%s); are user namespaces enabled?", need_net ? ", net" : "", need_pid ? ", pid" : "");
 	char map[64];
 	write_file("/proc/self/setgroups", "deny");
 	snprintf(map, sizeof map, "%u %u 1\n", (unsigned)uid, (unsigned)uid);
@@ -1211,6 +1265,7 @@ static void apply_namespaces(void) {
 	snprintf(map, sizeof map, "%u %u 1\n", (unsigned)gid, (unsigned)gid);
 	write_file("/proc/self/gid_map", map);
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) die("namespaces", errno, "make mounts private");
+	if (need_pid) enter_pid_namespace(); /* before the masks: those in /proc go on the fresh one */
 	if (nhits) {
 		int fs = (int)syscall(SYS_fsopen, "tmpfs", 1 /* FSOPEN_CLOEXEC */);
 		if (fs < 0) die("masks", errno, "fsopen tmpfs");
@@ -1324,6 +1379,11 @@ static void apply_and_exec(char **argv) {
 	apply_rlimits();
 	apply_cpus();
 	apply_namespaces();
+	if (B.isolation != ISO_PROCESS) {
+		pid_t command = fork();
+		if (command < 0) die("init", errno, "fork the command");
+		if (command > 0) run_init(command);
+	}
 	apply_capabilities();
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) die("no_new_privs", errno, "prctl(PR_SET_NO_NEW_PRIVS)");
 	apply_landlock();
@@ -1405,7 +1465,11 @@ static void dry_run(char **argv, const char *digest) {
 	for (uint32_t i = 0; i < B.nrlimits; i++) printf(" %u=%llu", B.rlimits[i].resource, (unsigned long long)B.rlimits[i].value);
 	printf("%s\n", B.nrlimits ? "" : " none");
 	int net = B.net_mode != NET_PORTS;
-	printf("namespaces: %s\n", nhits || net ? (net ? "user, mount, net (loopback up)" : "user, mount") : "none");
+	if (nhits || net || B.isolation != ISO_PROCESS)
+		printf("namespaces: user, mount%s%s\n", B.isolation != ISO_PROCESS ? ", pid (fresh /proc nosuid,nodev,noexec; an init as PID 1 reaps and passes the exit status through)" : "",
+		       net ? ", net (loopback up)" : "");
+	else
+		printf("namespaces: none\n");
 	for (uint32_t i = 0; i < nhits; i++) {
 		int f = hits[i].flags;
 		describe_rights(rights, sizeof rights, hits[i].rights);

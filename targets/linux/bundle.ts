@@ -34,6 +34,8 @@ export const SECTION = {
 
 export const GRANT_MODE = { beneath: 1, exact: 2, expand: 3 } as const;
 export const NET_MODE = { none: 0, ports: 1, proxy: 2 } as const;
+/** How the command is isolated: `session` and `container` both get PID, mount and user namespaces with a fresh /proc. */
+export const ISOLATION = { process: 0, session: 1, container: 2 } as const;
 export const PARAM_TYPE = { path: 1, string: 2, int: 3, bool: 4, host: 5, port: 6 } as const;
 export const CONSTRAINT = { under: 1, not_under: 2, one_of: 3, min: 4, max: 5 } as const;
 /** RLIMIT_* numbers from asm-generic/resource.h (the same on x86_64 and aarch64). */
@@ -91,7 +93,7 @@ export interface Bundle {
   rlimits: { resource: number; value: bigint }[];
   env: string[];
   params: BundleParam[];
-  process: { capabilities: bigint; cpus: number; wallMillis: bigint };
+  process: { capabilities: bigint; cpus: number; isolation: keyof typeof ISOLATION; wallMillis: bigint };
 }
 
 class Writer {
@@ -172,7 +174,7 @@ export function encodeBundle(b: Bundle): Uint8Array {
     for (const c of p.constraints) pw.u8(CONSTRAINT[c.kind]).u8(0).u16(0).strs(c.values);
   }
   sections.push([SECTION.params, pw.done()]);
-  sections.push([SECTION.process, new Writer().u64(b.process.capabilities).u32(b.process.cpus).u32(0).u64(b.process.wallMillis).done()]);
+  sections.push([SECTION.process, new Writer().u64(b.process.capabilities).u32(b.process.cpus).u32(ISOLATION[b.process.isolation]).u64(b.process.wallMillis).done()]);
 
   const out = new Writer().bytes(Buffer.from(BUNDLE_MAGIC, 'ascii')).u32(BUNDLE_VERSION).u32(sections.length).u32(0);
   for (const [type, payload] of sections) {
@@ -362,8 +364,8 @@ export function decodeBundle(bytes: Uint8Array): Bundle {
       case SECTION.process: {
         const capabilities = s.u64();
         const cpus = s.u32();
-        if (s.u32() !== 0) throw new BundleError('process: reserved field is not zero');
-        b.process = { capabilities, cpus, wallMillis: s.u64() };
+        const isolation = keyOf(ISOLATION, s.u32(), 'isolation');
+        b.process = { capabilities, cpus, isolation, wallMillis: s.u64() };
         break;
       }
       default:

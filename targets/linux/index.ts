@@ -61,8 +61,14 @@ export function buildLinuxBundle(ir: PolicyIR): { bundle?: Bundle; plan: Landloc
     const accepted = (ir.targets.linux?.acceptWeaker ?? []).includes('isolation');
     fidelity.push({ rule: 'isolation', fidelity: 'weaker', note: `the linux bundle isolates with namespaces, Landlock and seccomp, not a virtual machine${accepted ? ' (accepted by the policy)' : ''}` });
     if (!accepted) diagnostics.push(diagnostic('MXC3104', 'isolation microvm cannot be provided by the linux bundle', { help: 'compile with -t microvm, or accept it: target linux { accept weaker "isolation" }' }));
+  } else if (ir.isolation === 'process') {
+    fidelity.push({ rule: 'isolation', fidelity: 'exact', note: 'Landlock and seccomp on the process tree; Landlock scopes keep it from signalling or tracing processes outside it' });
   } else {
-    fidelity.push({ rule: 'isolation', fidelity: 'exact', note: ir.isolation === 'process' ? 'Landlock and seccomp on the process tree' : 'user, mount, PID and network namespaces with Landlock and seccomp' });
+    fidelity.push({
+      rule: 'isolation',
+      fidelity: 'exact',
+      note: `user, mount and PID namespaces${plan.netMode === 'ports' ? '' : ' and a network namespace'}: the command runs under a minimal init (PID 1, which reaps and passes the exit status through) with a fresh /proc mounted nosuid,nodev,noexec, so host processes are neither visible nor signallable; Landlock and seccomp as for process isolation`,
+    });
   }
 
   const rlimits: Bundle['rlimits'] = [];
@@ -121,6 +127,8 @@ export function buildLinuxBundle(ir: PolicyIR): { bundle?: Bundle; plan: Landloc
     process: {
       capabilities: ir.process.capabilities.reduce((m, c) => m | (1n << BigInt(CAPABILITIES[c] ?? 0)), 0n),
       cpus: L.cpus ?? 0,
+      // The linux bundle has nothing stronger than container; microvm gets it when accepted as weaker.
+      isolation: ir.isolation === 'microvm' ? 'container' : ir.isolation,
       wallMillis: L.wallSeconds === null ? 0n : BigInt(Math.round(L.wallSeconds * 1000)),
     },
   };
@@ -134,7 +142,7 @@ export function buildLinuxBundle(ir: PolicyIR): { bundle?: Bundle; plan: Landloc
     rlimits: bundle.rlimits.map((r) => ({ resource: Object.keys(RLIMIT).find((k) => RLIMIT[k as keyof typeof RLIMIT] === r.resource), value: r.value.toString() })),
     env: bundle.env,
     params: bundle.params,
-    process: { capabilities: ir.process.capabilities, cpus: bundle.process.cpus, wallMillis: bundle.process.wallMillis.toString() },
+    process: { capabilities: ir.process.capabilities, cpus: bundle.process.cpus, isolation: bundle.process.isolation, wallMillis: bundle.process.wallMillis.toString() },
   };
   const files = [
     ...seccomp.files,

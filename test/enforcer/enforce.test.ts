@@ -5,7 +5,7 @@
  * fails the suite; nothing is skipped.
  */
 import { beforeAll, afterAll, describe, expect, it } from 'vitest';
-import { execFileSync, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
@@ -559,6 +559,37 @@ describe('mxc-enforce', () => {
       const caps = enforce(b, ['/bin/sh', '-c', 'grep -E "^Cap(Inh|Prm|Eff|Bnd|Amb)" /proc/self/status'], { args: homeArg });
       expect(caps.status, caps.stderr).toBe(0);
       for (const line of caps.stdout.trim().split('\n')) expect(line).toMatch(/:\s+0{16}$/);
+    });
+
+    it('isolation container: a PID namespace with a fresh /proc; host processes are invisible and unsignallable', () => {
+      const host = spawn('sleep', ['60'], { stdio: 'ignore', env: { SECRET_IN_ENV: 'leak' } });
+      try {
+        const pid = host.pid!;
+        const probe = `kill -0 ${pid} && echo signalled; [ -e /proc/${pid} ] && echo visible; cat /proc/${pid}/environ; echo "me=$$"; grep -c . /proc/1/cmdline >/dev/null && echo has-init; grep " /proc " /proc/self/mountinfo | grep -o "nosuid,nodev,noexec"; exit 3`;
+        const plain = run(['/bin/sh', '-c', probe]);
+        expect(plain.stdout).toContain('signalled\nvisible\n');
+        expect(plain.stdout).toContain('SECRET_IN_ENV=leak');
+        const container = bundleFor(agentPolicy('isolation container', 'allow read, list "/proc/**"'));
+        const dry = enforce(container, ['true'], { args: [...homeArg, '--dry-run'] });
+        expect(dry.stdout).toContain('namespaces: user, mount, pid (fresh /proc nosuid,nodev,noexec');
+        const r = enforce(container, ['/bin/sh', '-c', probe], { args: homeArg });
+        expect(r.status, r.stderr).toBe(3);
+        expect(r.stdout).toBe('me=2\nhas-init\nnosuid,nodev,noexec\n');
+        expect(r.stderr).toMatch(/No such process/);
+        expect(r.stderr).toMatch(new RegExp(`/proc/${pid}/environ: No such file or directory`));
+        // Process isolation (control): the host process is visible in /proc, and Landlock's scope refuses the signal.
+        const proc = bundleFor(agentPolicy('', 'allow read, list "/proc/**"'));
+        const p = enforce(proc, ['/bin/sh', '-c', probe], { args: homeArg });
+        expect(p.stdout).toContain('visible\n');
+        expect(p.stdout).not.toContain('signalled');
+        expect(p.stdout).not.toContain('SECRET_IN_ENV');
+        expect(p.stderr).toMatch(/Operation not permitted/);
+        // Orphans are reaped by the init, and the command's status (or signal) passes through.
+        expect(enforce(container, ['/bin/sh', '-c', '(sleep 0.1 &) ; exit 9'], { args: homeArg }).status).toBe(9);
+        expect(enforce(container, ['/bin/sh', '-c', 'kill -TERM $$'], { args: homeArg }).status).toBe(128 + 15);
+      } finally {
+        host.kill('SIGKILL');
+      }
     });
 
     it('passes the exit status through', () => {
