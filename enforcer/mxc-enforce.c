@@ -58,6 +58,7 @@ struct ll_net_port { uint64_t allowed, port; };
 #define LL_CREATE_RULESET_VERSION 1u
 #define LL_RULE_PATH_BENEATH 1
 #define LL_RULE_NET_PORT 2
+#define LL_RESTRICT_SELF_LOG_NEW_EXEC_ON (1u << 1) /* ABI 7 */
 /* execute, write_file, read_file, truncate, ioctl_dev: the rights a rule on a file may carry. */
 #define LL_FILE_RIGHTS ((1ull << 0) | (1ull << 1) | (1ull << 2) | (1ull << 14) | (1ull << 15))
 #define LL_KNOWN_FS ((1ull << 16) - 1)
@@ -1328,6 +1329,39 @@ static void apply_capabilities(void) {
 		if ((keep & (1ull << c)) && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) != 0) die("capabilities", errno, "keep capability %d", c);
 }
 
+/*
+ * --audit: every return of the host seccomp program other than ALLOW becomes SECCOMP_RET_LOG, so
+ * the call runs and the kernel logs it (an audit record: to auditd if one listens on the audit
+ * netlink socket, else to the kernel log). Refused if the kernel would not log, or if a return
+ * value is computed at run time (it could not be rewritten).
+ */
+static int audit;
+static uint32_t audit_rewritten;
+static const struct program *host_program(void);
+
+static void prepare_audit(void) {
+	uint32_t action = SECCOMP_RET_LOG;
+	if (syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &action) != 0) die("audit", errno, "this kernel has no SECCOMP_RET_LOG");
+	char logged[256] = "";
+	int fd = open("/proc/sys/kernel/seccomp/actions_logged", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, logged, sizeof logged - 1);
+	if (fd >= 0) close(fd);
+	if (n < 0) die("audit", errno, "read /proc/sys/kernel/seccomp/actions_logged");
+	logged[n] = 0;
+	int found = 0;
+	for (char *save = NULL, *t = strtok_r(logged, " \n", &save); t; t = strtok_r(NULL, " \n", &save)) found |= strcmp(t, "log") == 0;
+	if (!found) die("audit", EOPNOTSUPP, "the kernel does not log SECCOMP_RET_LOG (add \"log\" to /proc/sys/kernel/seccomp/actions_logged)");
+	const struct program *p = host_program();
+	for (uint32_t i = 0; i < p->count; i++) {
+		struct sock_filter *f = &p->insns[i];
+		if (BPF_CLASS(f->code) != BPF_RET) continue;
+		if (BPF_RVAL(f->code) != BPF_K) die("audit", EINVAL, "seccomp instruction %u returns a computed value, which --audit cannot rewrite", i);
+		if ((f->k & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_ALLOW) continue;
+		f->k = SECCOMP_RET_LOG;
+		audit_rewritten++;
+	}
+}
+
 static void apply_landlock(void) {
 	int rs = (int)syscall(SYS_landlock_create_ruleset, &ll_attr, sizeof ll_attr, 0);
 	if (rs < 0) die("landlock", errno, "create the ruleset");
@@ -1355,7 +1389,9 @@ static void apply_landlock(void) {
 			if (np.allowed && syscall(SYS_landlock_add_rule, rs, LL_RULE_NET_PORT, &np, 0) != 0) die("landlock", errno, "add a rule for port %u", B.ports[i].port);
 		}
 	}
-	if (syscall(SYS_landlock_restrict_self, rs, 0) != 0) die("landlock", errno, "restrict_self");
+	/* --audit: Landlock stays enforced; from ABI 7 the command's denials are logged too (by default only the enforcer's own, before exec). */
+	uint32_t flags = audit && ll_abi >= 7 ? LL_RESTRICT_SELF_LOG_NEW_EXEC_ON : 0;
+	if (syscall(SYS_landlock_restrict_self, rs, flags) != 0) die("landlock", errno, "restrict_self");
 	close(rs);
 }
 
@@ -1487,6 +1523,10 @@ static void dry_run(char **argv, const char *digest) {
 	if (ll_attr.handled_net)
 		for (uint32_t i = 0; i < B.nports; i++) printf("landlock port: %u %s%s\n", B.ports[i].port, B.ports[i].rights & 1 ? "bind_tcp " : "", B.ports[i].rights & 2 ? "connect_tcp" : "");
 	printf("seccomp: %s program, %u instructions (loaded last)\n", HOST_ARCH_NAME, host_program()->count);
+	if (audit)
+		printf("audit: %u seccomp returns other than allow rewritten to SECCOMP_RET_LOG: denied syscalls run and are logged; still enforced: Landlock (%s), masks, "
+		       "namespaces, capabilities, no_new_privs, rlimits, env\n",
+		       audit_rewritten, ll_abi >= 7 ? "denials of the command logged" : "denials not logged: Landlock ABI < 7");
 	printf("env: pass");
 	for (uint32_t i = 0; i < B.env.n; i++) printf(" %s", B.env.v[i]);
 	printf("%s\n", B.env.n ? "" : " nothing");
@@ -1515,7 +1555,7 @@ static uint8_t *read_file(const char *path, size_t *n) {
 }
 
 static void usage(void) {
-	fprintf(stderr, "usage: mxc-enforce [--sha256 HEX] [--param NAME=VALUE]... [--dry-run] BUNDLE -- COMMAND [ARGS...]\n"
+	fprintf(stderr, "usage: mxc-enforce [--sha256 HEX] [--param NAME=VALUE]... [--dry-run] [--audit] BUNDLE -- COMMAND [ARGS...]\n"
 			"       mxc-enforce --digest FILE | --check BUNDLE\n");
 	exit(EXIT_REFUSED);
 }
@@ -1544,6 +1584,7 @@ int main(int argc, char **argv) {
 		if (strcmp(argv[i], "--sha256") == 0 && i + 1 < argc) pin = argv[++i];
 		else if (strcmp(argv[i], "--param") == 0 && i + 1 < argc) params[nparams++] = argv[++i];
 		else if (strcmp(argv[i], "--dry-run") == 0) dry = 1;
+		else if (strcmp(argv[i], "--audit") == 0) audit = 1;
 		else if (argv[i][0] != '-' && bundle_path == NULL) bundle_path = argv[i];
 		else usage();
 	}
@@ -1566,6 +1607,7 @@ int main(int argc, char **argv) {
 	for (uint32_t k = 0; k < B.nparams; k++) if (B.params[k].value) check_param(&B.params[k]);
 
 	negotiate_landlock();
+	if (audit) prepare_audit();
 	for (uint32_t k = 0; k < B.ngrants; k++) resolve_grant(&B.grants[k]);
 	resolve_masks();
 	/* Kept capabilities must not undo the masks: unmounting them, or reading past mode 000. */
