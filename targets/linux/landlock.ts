@@ -142,11 +142,11 @@ export function maskEffect(rights: readonly LandlockFsRight[], pattern: string):
   if (rights.includes('execute')) parts.push(subtree ? 'noexec' : 'noexec if it is a file');
   if (rights.includes('ioctl_dev')) parts.push(subtree ? 'nodev' : 'nodev if it is a file');
   const how = `bound onto itself${parts.length ? ` ${parts.join(', ')}` : ''} (a mount point: removing or renaming it fails with EBUSY${subtree ? '' : '; a matching directory keeps its contents writable'})`;
-  const also = ['renames and hard links across it fail with EXDEV'];
+  const also = ['renaming or hard-linking across it (EXDEV)'];
   if (parts.length && writes.length > fileWrites.length && subtree) also.unshift('every write-like right on its contents');
   else if (fileWrites.length) also.unshift('every write-like right on a matching file');
   if (rights.includes('ioctl_dev')) also.unshift('opening device files');
-  return { how, alsoTakes: also.join('; ') };
+  return { how, alsoTakes: also.join(' and ') };
 }
 
 export interface LandlockPlan {
@@ -234,6 +234,8 @@ export function planLandlock(ir: PolicyIR): LandlockResult {
   const bestEffort = Array.isArray(settings.best_effort) ? [...settings.best_effort].sort() : [];
   const grants: LandlockGrant[] = [];
   const masks = new Map<string, LandlockMask>();
+  /** Wildcard masks inside each allow rule's grants (a mask can take more than its deny). */
+  const maskedIn = new Map<string, Set<string>>();
   /** Literal denies carved out of grants, with the rights carved: masked at launch where they exist. */
   const carves = new Map<string, Set<LandlockFsRight>>();
   let needAbi = 1;
@@ -282,6 +284,7 @@ export function planLandlock(ir: PolicyIR): LandlockResult {
             const m = masks.get(dp) ?? { pattern: dp, rights: [], rule: d.id };
             m.rights = [...new Set([...m.rights, ...RIGHTS_FOR[right]])];
             masks.set(dp, m);
+            maskedIn.set(rule, new Set([...(maskedIn.get(rule) ?? []), dp]));
           }
         }
       }
@@ -305,10 +308,9 @@ export function planLandlock(ir: PolicyIR): LandlockResult {
       }
     }
     for (const [c, rights] of [...carved].sort(([a], [b]) => (a < b ? -1 : 1))) {
-      const granted = new Set(access.flatMap((r) => RIGHTS_FOR[r]));
       const e = maskEffect([...rights], c);
       const missing = c.startsWith('/proc/') ? PROC_NOTE : 'if it does not, it is carved out and entries created after launch in the directories around it are not granted';
-      notes.push(`where "${c}" lies inside "${pattern}": if it exists at launch it is masked, ${e.how}, which also takes ${e.alsoTakes}${granted.size > rights.size ? ' granted there' : ''}; ${missing}`);
+      notes.push(`where "${c}" lies inside "${pattern}": if it exists at launch it is masked, ${e.how}, which also takes ${e.alsoTakes}; ${missing}`);
     }
     if (mode === 'expand') notes.push(`paths matching "${pattern}" created after launch are not granted`);
     if (mode === 'exact' && hierarchyRights(access)) notes.push(`"${pattern}" is granted only if it is not a directory at launch`);
@@ -318,8 +320,12 @@ export function planLandlock(ir: PolicyIR): LandlockResult {
     return notes;
   };
 
-  for (const allow of ir.fs.rules.filter((r) => r.effect === 'allow')) {
-    const notes = [...new Set(allow.paths.flatMap((p) => grantPattern(p, allow.access, allow.id, 0)))];
+  const allowNotes = ir.fs.rules.filter((r) => r.effect === 'allow').map((allow) => ({ allow, notes: [...new Set(allow.paths.flatMap((p) => grantPattern(p, allow.access, allow.id, 0)))] }));
+  // After every grant: a mask's rights are the union over all of them.
+  for (const { allow, notes } of allowNotes) {
+    for (const dp of [...(maskedIn.get(allow.id) ?? [])].sort()) {
+      notes.push(`matches of "${dp}" that exist at launch are masked, which also takes ${maskEffect(masks.get(dp)!.rights, dp).alsoTakes}`);
+    }
     fidelity.push(notes.length ? { rule: allow.id, fidelity: 'stricter', note: notes.join('; ') } : { rule: allow.id, fidelity: 'exact' });
   }
 
