@@ -312,6 +312,13 @@ describe('mxc-enforce', () => {
       }
       expect(existsSync(marker)).toBe(false);
     });
+    it('a kept capability that would undo an inaccessible mask (CAP_DAC_OVERRIDE)', () => {
+      const b = bundleFor(agentPolicy('process { capabilities CAP_DAC_OVERRIDE }'));
+      const r = enforce(b, touch, { args: homeArg });
+      expect(r.status).toBe(REFUSED);
+      expect(r.stderr).toMatch(/^mxc-enforce: masks: .*CAP_DAC_OVERRIDE/);
+      expect(existsSync(marker)).toBe(false);
+    });
     it('an unknown --param, and a missing value for a used param', () => {
       let r = enforce(agent, touch, { args: [...homeArg, '--param', 'nosuch=1'] });
       expect(r.status).toBe(REFUSED);
@@ -565,7 +572,7 @@ describe('mxc-enforce', () => {
       const host = spawn('sleep', ['60'], { stdio: 'ignore', env: { SECRET_IN_ENV: 'leak' } });
       try {
         const pid = host.pid!;
-        const probe = `kill -0 ${pid} && echo signalled; [ -e /proc/${pid} ] && echo visible; cat /proc/${pid}/environ; echo "me=$$"; grep -c . /proc/1/cmdline >/dev/null && echo has-init; grep " /proc " /proc/self/mountinfo | grep -o "nosuid,nodev,noexec"; exit 3`;
+        const probe = `head -c 3 /proc/kallsyms; kill -0 ${pid} && echo signalled; [ -e /proc/${pid} ] && echo visible; cat /proc/${pid}/environ; echo "me=$$"; grep -c . /proc/1/cmdline >/dev/null && echo has-init; grep " /proc " /proc/self/mountinfo | grep -o "nosuid,nodev,noexec"; exit 3`;
         const plain = run(['/bin/sh', '-c', probe]);
         expect(plain.stdout).toContain('signalled\nvisible\n');
         expect(plain.stdout).toContain('SECRET_IN_ENV=leak');
@@ -577,6 +584,7 @@ describe('mxc-enforce', () => {
         expect(r.stdout).toBe('me=2\nhas-init\nnosuid,nodev,noexec\n');
         expect(r.stderr).toMatch(/No such process/);
         expect(r.stderr).toMatch(new RegExp(`/proc/${pid}/environ: No such file or directory`));
+        expect(r.stderr, 'masks go on the fresh /proc').toMatch(/kallsyms.*Permission denied/);
         // Process isolation (control): the host process is visible in /proc, and Landlock's scope refuses the signal.
         const proc = bundleFor(agentPolicy('', 'allow read, list "/proc/**"'));
         const p = enforce(proc, ['/bin/sh', '-c', probe], { args: homeArg });
