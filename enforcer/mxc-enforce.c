@@ -878,6 +878,8 @@ static int on_procfs(const char *path) {
 static void grant_beneath(const struct grant *g, const char *dir) {
 	char root[PATH_MAX];
 	if (realpath(dir, root) == NULL) return; /* absent at launch: nothing to grant */
+	/* /proc/self is resolved when the rule is added, by the process that execs the command (a child with a wall-clock limit or a container). */
+	if (path_under(dir, "/proc/self") || path_under(dir, "/proc/thread-self")) snprintf(root, sizeof root, "%s", dir);
 	char **carved = xcalloc(g->carve.n, sizeof *carved);
 	uint32_t ncarved = 0;
 	for (uint32_t i = 0; i < g->carve.n; i++) {

@@ -313,6 +313,9 @@ export function planLandlock(ir: PolicyIR): LandlockResult {
       notes.push(`where "${c}" lies inside "${pattern}": if it exists at launch it is masked, ${e.how}, which also takes ${e.alsoTakes}; ${missing}`);
     }
     if (mode === 'expand') notes.push(`paths matching "${pattern}" created after launch are not granted`);
+    if (/^\/proc\/(self|thread-self)(\/|$)/.test(pattern)) {
+      notes.push(`"${pattern}" is granted on the /proc entries of the process mxc-enforce executes; processes it starts have their own, which are not granted`);
+    }
     if (mode === 'exact' && hierarchyRights(access)) notes.push(`"${pattern}" is granted only if it is not a directory at launch`);
     for (const [e, rights] of reGrants) {
       if (depth < 4) notes.push(...grantPattern(e, rights, rule, depth + 1));

@@ -617,6 +617,10 @@ describe('mxc-enforce', () => {
       expect(elapsed).toBeLessThan(2500);
       const quick = enforce(b, ['/bin/sh', '-c', 'exit 3'], { args: homeArg });
       expect(quick.status).toBe(3);
+      // The command runs in a child: std/linux-runtime's "/proc/self/fd/**" is its own, not the supervisor's.
+      const fds = enforce(b, ['ls', '/proc/self/fd'], { args: homeArg });
+      expect(fds.status, fds.stderr).toBe(0);
+      expect(fds.stdout).toMatch(/^0\n1\n2\n/);
     });
   });
 
