@@ -1043,6 +1043,7 @@ static int mask_flags(uint64_t rights, int subtree, int is_dir) {
 static void resolve_masks(void) {
 	mglobs = xcalloc(B.nmasks, sizeof *mglobs);
 	for (uint32_t i = 0; i < B.nmasks; i++) {
+		if (B.masks[i].rights & ~LL_KNOWN_FS) die("plan", EINVAL, "mask \"%s\" denies filesystem rights 0x%llx this enforcer does not know", B.masks[i].pattern, (unsigned long long)(B.masks[i].rights & ~LL_KNOWN_FS));
 		char *path;
 		mglobs[i].g = parsed_pattern(B.masks[i].pattern, &path);
 		mglobs[i].rights = B.masks[i].rights;
