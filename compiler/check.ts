@@ -766,7 +766,8 @@ class Checker {
     if (name === 'linux') {
       const abi = settings.landlock_min_abi;
       if (typeof abi === 'number' && (abi < 1 || abi > 7)) {
-        this.report('MXC1118', `landlock_min_abi ${abi} is out of range`, m.span, 'Landlock ABIs known to mxcc go from 1 to 7');
+        const at = m.settings.find((x) => x.key.name === 'landlock_min_abi')?.span ?? m.span;
+        this.report('MXC1118', `landlock_min_abi ${abi} is out of range: Landlock ABIs go from 1 to 7`, at, 'Landlock ABIs known to mxcc go from 1 to 7; a kernel below the minimum is refused by mxc-enforce');
       }
       const arch = settings.arch;
       if (Array.isArray(arch)) {

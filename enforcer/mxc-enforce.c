@@ -17,6 +17,7 @@
 #include <linux/audit.h>
 #include <linux/capability.h>
 #include <linux/filter.h>
+#include <linux/magic.h>
 #include <linux/seccomp.h>
 #include <linux/securebits.h>
 #include <net/if.h>
@@ -35,6 +36,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -56,6 +58,7 @@ struct ll_net_port { uint64_t allowed, port; };
 #define LL_CREATE_RULESET_VERSION 1u
 #define LL_RULE_PATH_BENEATH 1
 #define LL_RULE_NET_PORT 2
+#define LL_RESTRICT_SELF_LOG_NEW_EXEC_ON (1u << 1) /* ABI 7 */
 /* execute, write_file, read_file, truncate, ioctl_dev: the rights a rule on a file may carry. */
 #define LL_FILE_RIGHTS ((1ull << 0) | (1ull << 1) | (1ull << 2) | (1ull << 14) | (1ull << 15))
 #define LL_KNOWN_FS ((1ull << 16) - 1)
@@ -67,7 +70,8 @@ struct ll_net_port { uint64_t allowed, port; };
 #define M_FSCONFIG_CMD_CREATE 6
 #define M_OPEN_TREE_CLONE 1u
 #define M_MOVE_MOUNT_F_EMPTY_PATH 0x4u
-#define M_MOVE_MOUNT_T_SYMLINKS 0x10u
+#define M_MOVE_MOUNT_T_EMPTY_PATH 0x40u
+#define M_AT_RECURSIVE 0x8000
 #define M_ATTR_RDONLY 0x1ull
 #define M_ATTR_NOSUID 0x2ull
 #define M_ATTR_NODEV 0x4ull
@@ -168,6 +172,7 @@ static void sha256_hex(const uint8_t *data, size_t n, char out[65]) {
 enum { SEC_POLICY = 1, SEC_SECCOMP, SEC_LANDLOCK_FS, SEC_MASKS, SEC_NET, SEC_SCOPES, SEC_RLIMITS, SEC_ENV, SEC_PARAMS, SEC_PROCESS };
 enum { MODE_BENEATH = 1, MODE_EXACT = 2, MODE_EXPAND = 3 };
 enum { NET_NONE = 0, NET_PORTS = 1, NET_PROXY = 2 };
+enum { ISO_PROCESS = 0, ISO_SESSION = 1, ISO_CONTAINER = 2 };
 enum { P_PATH = 1, P_STRING, P_INT, P_BOOL, P_HOST, P_PORT };
 enum { C_UNDER = 1, C_NOT_UNDER, C_ONE_OF, C_MIN, C_MAX };
 static const char *const PARAM_TYPES[] = { "?", "path", "string", "int", "bool", "host", "port" };
@@ -177,6 +182,7 @@ struct grant { uint8_t mode; uint64_t rights; char *pattern; struct strlist carv
 struct constraint { uint8_t kind; struct strlist values; };
 struct param { char *name; uint8_t type, has_default; char *value; uint32_t nc; struct constraint *c; };
 struct program { uint32_t arch, count; struct sock_filter *insns; };
+struct mask { uint64_t rights; char *pattern; };
 
 struct bundle {
 	char *name, *ir_sha256;
@@ -186,7 +192,8 @@ struct bundle {
 	uint64_t handled_fs;
 	uint32_t ngrants;
 	struct grant *grants;
-	struct strlist masks;
+	uint32_t nmasks;
+	struct mask *masks;
 	uint32_t net_mode;
 	uint64_t net_handled;
 	uint32_t nports;
@@ -199,6 +206,7 @@ struct bundle {
 	struct param *params;
 	uint64_t caps;
 	uint32_t cpus;
+	uint32_t isolation;
 	uint64_t wall_ms;
 };
 
@@ -258,8 +266,7 @@ static char *rd_str(struct reader *r) {
 	const uint8_t *p = take(r, n);
 	if (memchr(p, 0, n) != NULL) bad(r, "NUL in string");
 	if (!utf8_valid(p, n)) bad(r, "string is not UTF-8");
-	/* The reference decoder (TextDecoder) drops a leading byte order mark. */
-	if (n >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf) { p += 3; n -= 3; }
+	/* A leading U+FEFF is kept, as the reference decoder keeps it (ignoreBOM). */
 	char *s = xcalloc(n + 1, 1);
 	memcpy(s, p, n);
 	return s;
@@ -276,6 +283,18 @@ static struct strlist rd_strs(struct reader *r) {
 static void rd_zero(struct reader *r, size_t n, const char *what) {
 	const uint8_t *p = take(r, n);
 	for (size_t i = 0; i < n; i++) if (p[i]) bad(r, "%s: reserved bytes are not zero", what);
+}
+
+/* Sane values per resource, as RLIMIT_RANGE in bundle.ts; NULL for a resource bundles may not set. */
+static const uint64_t *rlimit_range(uint32_t resource) {
+	static const uint64_t cpu[2] = { 1, 1ull << 32 }, bytes[2] = { 4096, 1ull << 62 }, nproc[2] = { 1, 1ull << 22 }, nofile[2] = { 1, 1ull << 30 };
+	switch (resource) {
+	case RLIMIT_CPU: return cpu;
+	case RLIMIT_FSIZE: case RLIMIT_STACK: case RLIMIT_AS: return bytes;
+	case RLIMIT_NPROC: return nproc;
+	case RLIMIT_NOFILE: return nofile;
+	default: return NULL;
+	}
 }
 
 static void parse_section(struct bundle *b, struct reader *s, uint32_t type) {
@@ -317,10 +336,17 @@ static void parse_section(struct bundle *b, struct reader *s, uint32_t type) {
 			g->pattern = rd_str(s);
 			g->carve = rd_strs(s);
 			g->exclude = rd_strs(s);
+			if (g->mode == MODE_BENEATH && g->exclude.n) bad(s, "grant: a beneath grant cannot have excludes");
 		}
 		break;
 	case SEC_MASKS:
-		b->masks = rd_strs(s);
+		b->nmasks = rd_count(s, MAX_LIST, 12);
+		b->masks = xcalloc(b->nmasks, sizeof *b->masks);
+		for (uint32_t i = 0; i < b->nmasks; i++) {
+			b->masks[i].rights = rd_u64(s);
+			if (b->masks[i].rights == 0) bad(s, "mask: no rights");
+			b->masks[i].pattern = rd_str(s);
+		}
 		break;
 	case SEC_NET:
 		b->net_mode = rd_u32(s);
@@ -340,9 +366,14 @@ static void parse_section(struct bundle *b, struct reader *s, uint32_t type) {
 	case SEC_RLIMITS:
 		b->nrlimits = rd_count(s, 16, 16);
 		for (uint32_t i = 0; i < b->nrlimits; i++) {
-			b->rlimits[i].resource = rd_u32(s);
+			uint32_t res = b->rlimits[i].resource = rd_u32(s);
 			rd_zero(s, 4, "rlimit");
-			b->rlimits[i].value = rd_u64(s);
+			uint64_t v = b->rlimits[i].value = rd_u64(s);
+			const uint64_t *range = rlimit_range(res);
+			if (range == NULL) bad(s, "unknown rlimit resource %u", res);
+			if (i > 0 && res <= b->rlimits[i - 1].resource) bad(s, "rlimits are not in ascending order of resource, or one repeats");
+			if (v < range[0] || v > range[1])
+				bad(s, "rlimit %u value %llu is outside %llu..%llu", res, (unsigned long long)v, (unsigned long long)range[0], (unsigned long long)range[1]);
 		}
 		break;
 	case SEC_ENV:
@@ -373,7 +404,8 @@ static void parse_section(struct bundle *b, struct reader *s, uint32_t type) {
 	case SEC_PROCESS:
 		b->caps = rd_u64(s);
 		b->cpus = rd_u32(s);
-		rd_zero(s, 4, "process");
+		b->isolation = rd_u32(s);
+		if (b->isolation > ISO_CONTAINER) bad(s, "isolation: unknown value %u", b->isolation);
 		b->wall_ms = rd_u64(s);
 		break;
 	default:
@@ -391,7 +423,7 @@ static int load_bundle(const uint8_t *data, size_t n, struct bundle *b, char *er
 	if (n > MAX_BUNDLE) bad(&r, "bundle is larger than %u bytes", MAX_BUNDLE);
 	if (memcmp(take(&r, 4), "MXCB", 4) != 0) bad(&r, "not an mxcc bundle (bad magic)");
 	uint32_t version = rd_u32(&r);
-	if (version != 1) bad(&r, "unsupported bundle version %u", version);
+	if (version != 2) bad(&r, "unsupported bundle version %u", version);
 	uint32_t count = rd_count(&r, 64, 8);
 	if (rd_u32(&r) != 0) bad(&r, "reserved field is not zero");
 	uint32_t seen = 0;
@@ -657,8 +689,20 @@ static struct glob parsed_pattern(const char *pattern, char **resolved) {
 struct rule { char *path; uint64_t rights; int exact, nofollow; };
 static struct rule *rules;
 static uint32_t nrules, cap_rules;
-static struct strlist roots; /* directories granted as hierarchies: where masks are looked for */
-static struct strlist mask_hits;
+/* Directories granted as hierarchies, with the rights granted there: where masks are looked for. */
+struct root { char *path; uint64_t rights; };
+static struct root *roots;
+static uint32_t nroots;
+
+/*
+ * A path masked at launch. The denied rights decide how (mask_flags): reading denied → covered by
+ * an inaccessible node; writing denied → bound onto itself read-only; executing → noexec; device
+ * ioctls → nodev. Every mask is a mount point, which cannot be removed or renamed (EBUSY).
+ */
+enum { MASK_HIDE = 1, MASK_RDONLY = 2, MASK_NOEXEC = 4, MASK_NODEV = 8 };
+struct hit { char *path; uint64_t rights; int subtree, flags; };
+static struct hit *hits;
+static uint32_t nhits;
 
 static void add_str(struct strlist *l, const char *s) {
 	if ((l->n & (l->n - 1)) == 0) {
@@ -783,6 +827,7 @@ static void carve_walk(const char *dir, uint64_t rights, char **carved, uint32_t
 			if (strcmp(carved[i], child) == 0) is_carved = 1;
 			else if (path_under(carved[i], child)) on_the_way = 1;
 		}
+		for (uint32_t i = 0; i < nhits; i++) is_carved |= strcmp(hits[i].path, child) == 0; /* masked instead */
 		struct stat st;
 		if (is_carved || lstat(child, &st) != 0 || S_ISLNK(st.st_mode)) continue; /* a symlink could lead into the carve */
 		if (on_the_way && S_ISDIR(st.st_mode)) carve_walk(child, rights, carved, ncarved);
@@ -791,21 +836,66 @@ static void carve_walk(const char *dir, uint64_t rights, char **carved, uint32_t
 	closedir(d);
 }
 
+static void add_hit(const char *path, uint64_t rights, int subtree) {
+	if (nhits >= MAX_MATCHES) die("plan", E2BIG, "more than %u paths to mask", MAX_MATCHES);
+	if ((nhits & (nhits - 1)) == 0) {
+		struct hit *v = realloc(hits, (nhits ? 2 * (size_t)nhits : 1) * sizeof *v);
+		if (v == NULL) die("memory", ENOMEM, "allocation failed");
+		hits = v;
+	}
+	hits[nhits++] = (struct hit){ xstrdup(path), rights, subtree, 0 };
+}
+
+static void add_root(const char *path, uint64_t rights) {
+	for (uint32_t i = 0; i < nroots; i++) if (strcmp(roots[i].path, path) == 0) { roots[i].rights |= rights; return; }
+	if ((nroots & (nroots - 1)) == 0) {
+		struct root *v = realloc(roots, (nroots ? 2 * (size_t)nroots : 1) * sizeof *v);
+		if (v == NULL) die("memory", ENOMEM, "allocation failed");
+		roots = v;
+	}
+	roots[nroots++] = (struct root){ xstrdup(path), rights };
+}
+
+/* Is the deepest existing ancestor of `path` on procfs, where only the kernel creates entries? */
+static int on_procfs(const char *path) {
+	char p[PATH_MAX];
+	struct statfs sf;
+	snprintf(p, sizeof p, "%s", path);
+	for (;;) {
+		if (statfs(p, &sf) == 0) return sf.f_type == PROC_SUPER_MAGIC;
+		char *slash = strrchr(p, '/');
+		if (slash == NULL || slash == p) return 0;
+		*slash = 0;
+	}
+}
+
+/*
+ * Grant `dir` as a hierarchy. A literal deny inside it (a carve) that exists at launch is masked
+ * (a mount point: it cannot be removed or renamed, so the deny holds for the whole run); one that
+ * does not exist is carved out: the siblings along its path are granted instead of `dir`, unless it
+ * would be in /proc (no process creates files there: carving would freeze the process list).
+ */
 static void grant_beneath(const struct grant *g, const char *dir) {
 	char root[PATH_MAX];
 	if (realpath(dir, root) == NULL) return; /* absent at launch: nothing to grant */
+	/* /proc/self is resolved when the rule is added, by the process that execs the command (a child with a wall-clock limit or a container). */
+	if (path_under(dir, "/proc/self") || path_under(dir, "/proc/thread-self")) snprintf(root, sizeof root, "%s", dir);
 	char **carved = xcalloc(g->carve.n, sizeof *carved);
 	uint32_t ncarved = 0;
 	for (uint32_t i = 0; i < g->carve.n; i++) {
 		char *c = resolve_pattern(g->carve.v[i]), canon[PATH_MAX];
 		size_t n = strlen(c);
-		if (n >= 3 && strcmp(c + n - 3, "/**") == 0) c[n == 3 ? 1 : n - 3] = 0;
+		int subtree = n >= 3 && strcmp(c + n - 3, "/**") == 0;
+		if (subtree) c[n == 3 ? 1 : n - 3] = 0;
 		if (!is_literal_seg(c) || strstr(c, "/**")) die("plan", EINVAL, "carve \"%s\" is not a literal path or subtree", g->carve.v[i]);
 		if (canonical_maybe_missing(c, canon) != 0) die("plan", errno, "cannot resolve carve %s", c);
 		if (strcmp(canon, root) == 0) return; /* the deny covers the whole grant */
-		if (path_under(canon, root)) carved[ncarved++] = xstrdup(canon);
+		if (!path_under(canon, root)) continue;
+		struct stat st;
+		if (lstat(canon, &st) == 0) add_hit(canon, g->rights, subtree);
+		else if (!on_procfs(canon)) carved[ncarved++] = xstrdup(canon);
 	}
-	add_str(&roots, root);
+	add_root(root, g->rights);
 	if (ncarved == 0) add_rule(root, g->rights, 0, 0);
 	else carve_walk(root, g->rights, carved, ncarved);
 }
@@ -838,19 +928,176 @@ static void resolve_grant(const struct grant *g) {
 	}
 }
 
-static void resolve_masks(void) {
-	for (uint32_t i = 0; i < B.masks.n; i++) {
-		char *path;
-		struct glob g = parsed_pattern(B.masks.v[i], &path);
-		struct strlist hits;
-		enumerate(&g, &hits, &roots, B.masks.v[i]);
-		for (uint32_t k = 0; k < hits.n; k++) add_str(&mask_hits, hits.v[k]);
+/*
+ * Masks: every mask pattern is matched in one walk of each outermost granted hierarchy, as a set
+ * of (pattern, segment) states stepped by each name, so a tree is read once whatever the number
+ * of patterns, and only below roots a pattern can reach. A pattern whose rest is `**` matches a
+ * whole subtree: it is masked at its top and not walked further.
+ */
+struct mglob { struct glob g; uint64_t rights; };
+static struct mglob *mglobs;
+struct mstate { uint32_t m, i; };
+struct mstates { uint32_t n, cap; struct mstate *v; };
+
+static int is_globstar(uint32_t m, uint32_t i) { return i < mglobs[m].g.n && strcmp(mglobs[m].g.seg[i], "**") == 0; }
+
+static int st_has(const struct mstates *S, uint32_t m, uint32_t i) {
+	for (uint32_t k = 0; k < S->n; k++) if (S->v[k].m == m && S->v[k].i == i) return 1;
+	return 0;
+}
+
+/* Add a state and, since `**` also matches no segment, the state after each `**`. */
+static void st_add(struct mstates *S, uint32_t m, uint32_t i) {
+	if (st_has(S, m, i)) return;
+	if (S->n == S->cap) {
+		S->cap = S->cap ? 2 * S->cap : 8;
+		S->v = realloc(S->v, S->cap * sizeof *S->v);
+		if (S->v == NULL) die("memory", ENOMEM, "allocation failed");
 	}
-	if (mask_hits.n > 1) qsort(mask_hits.v, mask_hits.n, sizeof *mask_hits.v, cmp_str);
-	/* Hiding a directory hides what is under it: drop nested and repeated matches. */
+	S->v[S->n++] = (struct mstate){ m, i };
+	if (is_globstar(m, i)) st_add(S, m, i + 1);
+}
+
+static void st_step(const struct mstates *S, const char *name, struct mstates *out) {
+	out->n = 0;
+	for (uint32_t k = 0; k < S->n; k++) {
+		uint32_t m = S->v[k].m, i = S->v[k].i;
+		if (i == mglobs[m].g.n) continue;
+		if (is_globstar(m, i)) st_add(out, m, i);
+		else if (seg_match(mglobs[m].g.seg[i], name)) st_add(out, m, i + 1);
+	}
+}
+
+static uint64_t granted_at(const char *path) {
+	uint64_t r = 0;
+	for (uint32_t i = 0; i < nroots; i++) if (path_under(path, roots[i].path)) r |= roots[i].rights;
+	return r;
+}
+
+static unsigned long mask_visits;
+
+static void mask_walk(const char *path, const struct mstates *S, int depth, int is_dir) {
+	struct mstates live = { 0, 0, NULL }, next = { 0, 0, NULL };
+	for (uint32_t k = 0; k < S->n; k++) {
+		uint32_t m = S->v[k].m, i = S->v[k].i, n = mglobs[m].g.n;
+		int subtree = n > 0 && is_globstar(m, n - 1) && st_has(S, m, n - 1);
+		if (i == n) add_hit(path, mglobs[m].rights, subtree);
+		else if (!(subtree && i == n - 1)) st_add(&live, m, i);
+	}
+	/* Drop the states of patterns that matched this whole subtree. */
+	uint32_t keep = 0;
+	for (uint32_t k = 0; k < live.n; k++) {
+		uint32_t m = live.v[k].m, n = mglobs[m].g.n;
+		if (!(n > 0 && is_globstar(m, n - 1) && st_has(S, m, n - 1) && st_has(S, m, n))) live.v[keep++] = live.v[k];
+	}
+	live.n = keep;
+	if (live.n == 0 || !is_dir) goto out;
+	if (depth > MAX_DEPTH) die("plan", ELOOP, "masks: %s is more than %d directories below a granted directory", path, MAX_DEPTH);
+	if (++mask_visits > MAX_VISITS) die("plan", E2BIG, "masks: more than %lu entries to look at", MAX_VISITS);
+	char child[PATH_MAX];
+	struct stat st;
+	int literal = 1;
+	for (uint32_t k = 0; k < live.n && literal; k++) literal = !is_globstar(live.v[k].m, live.v[k].i) && is_literal_seg(mglobs[live.v[k].m].g.seg[live.v[k].i]);
+	if (literal) { /* only literal names can match here: look them up instead of listing */
+		for (uint32_t k = 0; k < live.n; k++) {
+			const char *name = mglobs[live.v[k].m].g.seg[live.v[k].i];
+			int seen = 0;
+			for (uint32_t j = 0; j < k; j++) seen |= strcmp(mglobs[live.v[j].m].g.seg[live.v[j].i], name) == 0;
+			join(child, path, name);
+			if (seen || lstat(child, &st) != 0) continue;
+			st_step(&live, name, &next);
+			mask_walk(child, &next, depth + 1, S_ISDIR(st.st_mode));
+		}
+		goto out;
+	}
+	DIR *d = opendir(path);
+	if (d == NULL) goto out; /* not readable: nothing below it is granted to read either */
+	for (struct dirent *e; (e = readdir(d)) != NULL;) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+		st_step(&live, e->d_name, &next);
+		if (next.n == 0) continue;
+		if (++mask_visits > MAX_VISITS) die("plan", E2BIG, "masks: more than %lu entries to look at", MAX_VISITS);
+		join(child, path, e->d_name);
+		int dir = e->d_type == DT_DIR || (e->d_type == DT_UNKNOWN && lstat(child, &st) == 0 && S_ISDIR(st.st_mode));
+		mask_walk(child, &next, depth + 1, dir);
+	}
+	closedir(d);
+out:
+	free(live.v);
+	free(next.v);
+}
+
+static int cmp_hit(const void *a, const void *b) { return strcmp(((const struct hit *)a)->path, ((const struct hit *)b)->path); }
+
+/* How a mask with these (granted and denied) rights is applied; see struct hit. */
+static int mask_flags(uint64_t rights, int subtree, int is_dir) {
+	const uint64_t read = 1ull << 2 | 1ull << 3, write_file = 1ull << 1 | 1ull << 14, write_tree = write_file | 0x3ff0ull /* remove_*, make_*, refer */;
+	int f = 0, whole = subtree || !is_dir; /* the rights concern the content, not only the name */
+	if (rights & read) f |= MASK_HIDE;
+	if (rights & (is_dir ? (subtree ? write_tree : 0) : write_file)) f |= MASK_RDONLY;
+	if (whole && (rights & 1ull)) f |= MASK_NOEXEC;
+	if (whole && (rights & (1ull << 15))) f |= MASK_NODEV;
+	return f;
+}
+
+static void resolve_masks(void) {
+	mglobs = xcalloc(B.nmasks, sizeof *mglobs);
+	for (uint32_t i = 0; i < B.nmasks; i++) {
+		if (B.masks[i].rights & ~LL_KNOWN_FS) die("plan", EINVAL, "mask \"%s\" denies filesystem rights 0x%llx this enforcer does not know", B.masks[i].pattern, (unsigned long long)(B.masks[i].rights & ~LL_KNOWN_FS));
+		char *path;
+		mglobs[i].g = parsed_pattern(B.masks[i].pattern, &path);
+		mglobs[i].rights = B.masks[i].rights;
+	}
+	for (uint32_t r = 0; r < nroots; r++) {
+		int inner = 0;
+		uint64_t below = 0;
+		for (uint32_t o = 0; o < nroots; o++) {
+			if (o != r && path_under(roots[r].path, roots[o].path)) inner = 1;
+			if (path_under(roots[o].path, roots[r].path)) below |= roots[o].rights;
+		}
+		if (inner) continue; /* walked with the hierarchy around it */
+		struct mstates S = { 0, 0, NULL }, next = { 0, 0, NULL };
+		for (uint32_t m = 0; m < B.nmasks; m++) if (mglobs[m].rights & below) st_add(&S, m, 0);
+		struct glob rp;
+		split_path(roots[r].path, &rp);
+		for (uint32_t k = 0; k < rp.n && S.n; k++) {
+			st_step(&S, rp.seg[k], &next);
+			struct mstates t = S;
+			S = next;
+			next = t;
+		}
+		if (S.n) mask_walk(roots[r].path, &S, 0, 1);
+		free(S.v);
+		free(next.v);
+	}
+	/* Only real files and directories, with the rights a grant gives there; symlinks are left (requests are decided on canonical paths). */
 	uint32_t k = 0;
-	for (uint32_t i = 0; i < mask_hits.n; i++) if (k == 0 || !path_under(mask_hits.v[i], mask_hits.v[k - 1])) mask_hits.v[k++] = mask_hits.v[i];
-	mask_hits.n = k;
+	for (uint32_t i = 0; i < nhits; i++) {
+		struct stat st;
+		uint64_t rights = hits[i].rights & granted_at(hits[i].path);
+		if (rights == 0 || lstat(hits[i].path, &st) != 0 || S_ISLNK(st.st_mode)) continue;
+		hits[i].rights = rights;
+		hits[i].flags = mask_flags(rights, hits[i].subtree, S_ISDIR(st.st_mode));
+		hits[k++] = hits[i];
+	}
+	nhits = k;
+	if (nhits > 1) qsort(hits, nhits, sizeof *hits, cmp_hit);
+	/* One mount per path; none below a hidden path, or below a subtree mask that already does as much. */
+	k = 0;
+	for (uint32_t i = 0; i < nhits; i++) {
+		if (k > 0 && strcmp(hits[k - 1].path, hits[i].path) == 0) {
+			hits[k - 1].flags |= hits[i].flags;
+			hits[k - 1].rights |= hits[i].rights;
+			hits[k - 1].subtree |= hits[i].subtree;
+			continue;
+		}
+		int covered = 0;
+		for (uint32_t a = 0; a < k && !covered; a++)
+			if (path_under(hits[i].path, hits[a].path))
+				covered = (hits[a].flags & MASK_HIDE) || (hits[a].subtree && !(hits[i].flags & ~hits[a].flags));
+		if (!covered) hits[k++] = hits[i];
+	}
+	nhits = k;
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -927,24 +1174,94 @@ static void write_file(const char *path, const char *text) {
 	close(fd);
 }
 
-static void hide(const char *target, int tmpfs_fd) {
+/*
+ * Mount one mask: an inaccessible node (mode 000 on a read-only tmpfs: EACCES once capabilities
+ * are gone) over a path whose reading is denied, else the path bound onto itself with the
+ * attributes its denied rights need. The target is opened once, without following symlinks.
+ */
+static void apply_mask(const struct hit *h, int tmpfs_fd) {
+	int target = open(h->path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (target < 0 && errno == ENOENT) return; /* gone since planning: nothing to protect */
+	if (target < 0) die("masks", errno, "open %s", h->path);
 	struct stat st;
-	if (stat(target, &st) != 0) return; /* dangling or vanished: nothing to hide */
-	int tree = (int)syscall(SYS_open_tree, tmpfs_fd, S_ISDIR(st.st_mode) ? "d" : "f", M_OPEN_TREE_CLONE | O_CLOEXEC);
-	if (tree < 0) die("masks", errno, "open_tree of the empty %s", S_ISDIR(st.st_mode) ? "directory" : "file");
-	struct m_mount_attr attr = { M_ATTR_RDONLY | M_ATTR_NOSUID | M_ATTR_NODEV | M_ATTR_NOEXEC, 0, 0, 0 };
-	if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH, &attr, sizeof attr) != 0) die("masks", errno, "read-only mask mount");
-	if (syscall(SYS_move_mount, tree, "", AT_FDCWD, target, M_MOVE_MOUNT_F_EMPTY_PATH | M_MOVE_MOUNT_T_SYMLINKS) != 0) die("masks", errno, "mount over %s", target);
+	if (fstat(target, &st) != 0) die("masks", errno, "stat %s", h->path);
+	if (S_ISLNK(st.st_mode)) { close(target); return; } /* replaced by a symlink since planning */
+	int hide = h->flags & MASK_HIDE, tree;
+	struct m_mount_attr attr = { 0, 0, 0, 0 };
+	if (hide) {
+		tree = (int)syscall(SYS_open_tree, tmpfs_fd, S_ISDIR(st.st_mode) ? "d" : "f", M_OPEN_TREE_CLONE | O_CLOEXEC);
+		attr.attr_set = M_ATTR_RDONLY | M_ATTR_NOSUID | M_ATTR_NODEV | M_ATTR_NOEXEC;
+	} else {
+		/* Recursive: mounts below the path stay (a non-recursive clone would uncover what they hide). */
+		tree = (int)syscall(SYS_open_tree, target, "", AT_EMPTY_PATH | M_AT_RECURSIVE | M_OPEN_TREE_CLONE | O_CLOEXEC);
+		attr.attr_set = (h->flags & MASK_RDONLY ? M_ATTR_RDONLY : 0) | (h->flags & MASK_NOEXEC ? M_ATTR_NOEXEC : 0) | (h->flags & MASK_NODEV ? M_ATTR_NODEV : 0);
+	}
+	if (tree < 0) die("masks", errno, "open_tree for %s", h->path);
+	if (attr.attr_set && syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | (hide ? 0 : M_AT_RECURSIVE), &attr, sizeof attr) != 0)
+		die("masks", errno, "set mount attributes for %s", h->path);
+	if (syscall(SYS_move_mount, tree, "", target, "", M_MOVE_MOUNT_F_EMPTY_PATH | M_MOVE_MOUNT_T_EMPTY_PATH) != 0) die("masks", errno, "mount over %s", h->path);
 	close(tree);
+	close(target);
+}
+
+static volatile sig_atomic_t forward_pid;
+static void forward_to_pid(int sig) {
+	if (forward_pid > 0) kill(forward_pid, sig);
+}
+
+static void forward_signals(pid_t to) {
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = forward_to_pid;
+	forward_pid = to;
+	int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
+	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) sigaction(sigs[i], &sa, NULL);
+}
+
+static int status_code(int status) { return WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : EXIT_REFUSED; }
+
+/*
+ * Container isolation: the caller of unshare(CLONE_NEWPID) stays outside the new PID namespace,
+ * so it forks; it waits there and passes the exit status through, and its child is PID 1 inside,
+ * where it mounts a fresh /proc (only the namespace's processes are visible).
+ */
+static void enter_pid_namespace(void) {
+	pid_t pid = fork();
+	if (pid < 0) die("namespaces", errno, "fork into the PID namespace");
+	if (pid > 0) {
+		forward_signals(pid);
+		int status;
+		while (waitpid(pid, &status, 0) < 0) if (errno != EINTR) die("namespaces", errno, "waitpid");
+		exit(status_code(status));
+	}
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) die("namespaces", errno, "PR_SET_PDEATHSIG");
+	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0) die("namespaces", errno, "mount a fresh /proc (nosuid, nodev, noexec)");
+}
+
+/*
+ * PID 1 of a container: reaps orphans, forwards signals to the command and exits with its status
+ * (the kernel then kills what is left in the namespace). It stays outside the command's Landlock
+ * domain, which keeps the command from tracing or signalling it; it is not dumpable either.
+ */
+static void run_init(pid_t command) {
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) die("init", errno, "PR_SET_DUMPABLE");
+	forward_signals(command);
+	for (;;) {
+		int status;
+		pid_t p = waitpid(-1, &status, 0);
+		if (p < 0 && errno == EINTR) continue;
+		if (p < 0) _exit(EXIT_REFUSED);
+		if (p == command) _exit(status_code(status));
+	}
 }
 
 static void apply_namespaces(void) {
-	int need_net = B.net_mode == NET_NONE || B.net_mode == NET_PROXY;
-	if (B.masks.n == 0 && !need_net) return;
+	int need_net = B.net_mode == NET_NONE || B.net_mode == NET_PROXY, need_pid = B.isolation != ISO_PROCESS;
+	if (nhits == 0 && !need_net && !need_pid) return;
 	uid_t uid = geteuid();
 	gid_t gid = getegid();
-	if (unshare(CLONE_NEWUSER | CLONE_NEWNS | (need_net ? CLONE_NEWNET : 0)) != 0)
-		die("namespaces", errno, "unshare(user, mount%s); are user namespaces enabled?", need_net ? ", net" : "");
+	if (unshare(CLONE_NEWUSER | CLONE_NEWNS | (need_net ? CLONE_NEWNET : 0) | (need_pid ? CLONE_NEWPID : 0)) != 0)
+		die("namespaces", errno, "unshare(user, mount%s%s); are user namespaces enabled?", need_net ? ", net" : "", need_pid ? ", pid" : "");
 	char map[64];
 	write_file("/proc/self/setgroups", "deny");
 	snprintf(map, sizeof map, "%u %u 1\n", (unsigned)uid, (unsigned)uid);
@@ -952,7 +1269,8 @@ static void apply_namespaces(void) {
 	snprintf(map, sizeof map, "%u %u 1\n", (unsigned)gid, (unsigned)gid);
 	write_file("/proc/self/gid_map", map);
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) die("namespaces", errno, "make mounts private");
-	if (mask_hits.n) {
+	if (need_pid) enter_pid_namespace(); /* before the masks: those in /proc go on the fresh one */
+	if (nhits) {
 		int fs = (int)syscall(SYS_fsopen, "tmpfs", 1 /* FSOPEN_CLOEXEC */);
 		if (fs < 0) die("masks", errno, "fsopen tmpfs");
 		if (syscall(SYS_fsconfig, fs, M_FSCONFIG_SET_STRING, "size", "64k", 0) != 0 || syscall(SYS_fsconfig, fs, M_FSCONFIG_SET_STRING, "mode", "0755", 0) != 0 ||
@@ -960,11 +1278,12 @@ static void apply_namespaces(void) {
 			die("masks", errno, "create tmpfs");
 		int mnt = (int)syscall(SYS_fsmount, fs, 1 /* FSMOUNT_CLOEXEC */, 0);
 		if (mnt < 0) die("masks", errno, "fsmount tmpfs");
-		if (mkdirat(mnt, "d", 0555) != 0) die("masks", errno, "create the empty directory");
-		int f = openat(mnt, "f", O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0444);
-		if (f < 0) die("masks", errno, "create the empty file");
+		/* Mode 000: without CAP_DAC_OVERRIDE not even their owner may read, list or enter them. */
+		if (mkdirat(mnt, "d", 0) != 0 || fchmodat(mnt, "d", 0, 0) != 0) die("masks", errno, "create the inaccessible directory");
+		int f = openat(mnt, "f", O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0);
+		if (f < 0 || fchmod(f, 0) != 0) die("masks", errno, "create the inaccessible file");
 		close(f);
-		for (uint32_t i = 0; i < mask_hits.n; i++) hide(mask_hits.v[i], mnt);
+		for (uint32_t i = 0; i < nhits; i++) apply_mask(&hits[i], mnt);
 		close(mnt);
 		close(fs);
 	}
@@ -1013,6 +1332,39 @@ static void apply_capabilities(void) {
 		if ((keep & (1ull << c)) && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) != 0) die("capabilities", errno, "keep capability %d", c);
 }
 
+/*
+ * --audit: every return of the host seccomp program other than ALLOW becomes SECCOMP_RET_LOG, so
+ * the call runs and the kernel logs it (an audit record: to auditd if one listens on the audit
+ * netlink socket, else to the kernel log). Refused if the kernel would not log, or if a return
+ * value is computed at run time (it could not be rewritten).
+ */
+static int audit;
+static uint32_t audit_rewritten;
+static const struct program *host_program(void);
+
+static void prepare_audit(void) {
+	uint32_t action = SECCOMP_RET_LOG;
+	if (syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &action) != 0) die("audit", errno, "this kernel has no SECCOMP_RET_LOG");
+	char logged[256] = "";
+	int fd = open("/proc/sys/kernel/seccomp/actions_logged", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, logged, sizeof logged - 1);
+	if (fd >= 0) close(fd);
+	if (n < 0) die("audit", errno, "read /proc/sys/kernel/seccomp/actions_logged");
+	logged[n] = 0;
+	int found = 0;
+	for (char *save = NULL, *t = strtok_r(logged, " \n", &save); t; t = strtok_r(NULL, " \n", &save)) found |= strcmp(t, "log") == 0;
+	if (!found) die("audit", EOPNOTSUPP, "the kernel does not log SECCOMP_RET_LOG (add \"log\" to /proc/sys/kernel/seccomp/actions_logged)");
+	const struct program *p = host_program();
+	for (uint32_t i = 0; i < p->count; i++) {
+		struct sock_filter *f = &p->insns[i];
+		if (BPF_CLASS(f->code) != BPF_RET) continue;
+		if (BPF_RVAL(f->code) != BPF_K) die("audit", EINVAL, "seccomp instruction %u returns a computed value, which --audit cannot rewrite", i);
+		if ((f->k & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_ALLOW) continue;
+		f->k = SECCOMP_RET_LOG;
+		audit_rewritten++;
+	}
+}
+
 static void apply_landlock(void) {
 	int rs = (int)syscall(SYS_landlock_create_ruleset, &ll_attr, sizeof ll_attr, 0);
 	if (rs < 0) die("landlock", errno, "create the ruleset");
@@ -1040,7 +1392,9 @@ static void apply_landlock(void) {
 			if (np.allowed && syscall(SYS_landlock_add_rule, rs, LL_RULE_NET_PORT, &np, 0) != 0) die("landlock", errno, "add a rule for port %u", B.ports[i].port);
 		}
 	}
-	if (syscall(SYS_landlock_restrict_self, rs, 0) != 0) die("landlock", errno, "restrict_self");
+	/* --audit: Landlock stays enforced; from ABI 7 the command's denials are logged too (by default only the enforcer's own, before exec). */
+	uint32_t flags = audit && ll_abi >= 7 ? LL_RESTRICT_SELF_LOG_NEW_EXEC_ON : 0;
+	if (syscall(SYS_landlock_restrict_self, rs, flags) != 0) die("landlock", errno, "restrict_self");
 	close(rs);
 }
 
@@ -1064,6 +1418,11 @@ static void apply_and_exec(char **argv) {
 	apply_rlimits();
 	apply_cpus();
 	apply_namespaces();
+	if (B.isolation != ISO_PROCESS) {
+		pid_t command = fork();
+		if (command < 0) die("init", errno, "fork the command");
+		if (command > 0) run_init(command);
+	}
 	apply_capabilities();
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) die("no_new_privs", errno, "prctl(PR_SET_NO_NEW_PRIVS)");
 	apply_landlock();
@@ -1145,8 +1504,17 @@ static void dry_run(char **argv, const char *digest) {
 	for (uint32_t i = 0; i < B.nrlimits; i++) printf(" %u=%llu", B.rlimits[i].resource, (unsigned long long)B.rlimits[i].value);
 	printf("%s\n", B.nrlimits ? "" : " none");
 	int net = B.net_mode != NET_PORTS;
-	printf("namespaces: %s\n", B.masks.n || net ? (net ? "user, mount, net (loopback up)" : "user, mount") : "none");
-	for (uint32_t i = 0; i < mask_hits.n; i++) printf("mask: %s\n", mask_hits.v[i]);
+	if (nhits || net || B.isolation != ISO_PROCESS)
+		printf("namespaces: user, mount%s%s\n", B.isolation != ISO_PROCESS ? ", pid (fresh /proc nosuid,nodev,noexec; an init as PID 1 reaps and passes the exit status through)" : "",
+		       net ? ", net (loopback up)" : "");
+	else
+		printf("namespaces: none\n");
+	for (uint32_t i = 0; i < nhits; i++) {
+		int f = hits[i].flags;
+		describe_rights(rights, sizeof rights, hits[i].rights);
+		printf("mask: %s %s%s%s%s (denies %s)\n", hits[i].path, f & MASK_HIDE ? "inaccessible" : f & MASK_RDONLY ? "read-only" : "mount point", !(f & MASK_HIDE) && f & MASK_NOEXEC ? ",noexec" : "",
+		       !(f & MASK_HIDE) && f & MASK_NODEV ? ",nodev" : "", hits[i].subtree ? ", subtree" : "", rights);
+	}
 	printf("capabilities: drop all, keep 0x%llx; securebits locked\n", (unsigned long long)B.caps);
 	printf("no_new_privs: set\n");
 	printf("landlock: kernel ABI %d (policy minimum %u), handled fs 0x%llx, net 0x%llx, scopes 0x%llx\n", ll_abi, B.min_abi, (unsigned long long)ll_attr.handled_fs,
@@ -1158,6 +1526,10 @@ static void dry_run(char **argv, const char *digest) {
 	if (ll_attr.handled_net)
 		for (uint32_t i = 0; i < B.nports; i++) printf("landlock port: %u %s%s\n", B.ports[i].port, B.ports[i].rights & 1 ? "bind_tcp " : "", B.ports[i].rights & 2 ? "connect_tcp" : "");
 	printf("seccomp: %s program, %u instructions (loaded last)\n", HOST_ARCH_NAME, host_program()->count);
+	if (audit)
+		printf("audit: %u seccomp returns other than allow rewritten to SECCOMP_RET_LOG: denied syscalls run and are logged; still enforced: Landlock (%s), masks, "
+		       "namespaces, capabilities, no_new_privs, rlimits, env\n",
+		       audit_rewritten, ll_abi >= 7 ? "denials of the command logged" : "denials not logged: Landlock ABI < 7");
 	printf("env: pass");
 	for (uint32_t i = 0; i < B.env.n; i++) printf(" %s", B.env.v[i]);
 	printf("%s\n", B.env.n ? "" : " nothing");
@@ -1186,7 +1558,7 @@ static uint8_t *read_file(const char *path, size_t *n) {
 }
 
 static void usage(void) {
-	fprintf(stderr, "usage: mxc-enforce [--sha256 HEX] [--param NAME=VALUE]... [--dry-run] BUNDLE -- COMMAND [ARGS...]\n"
+	fprintf(stderr, "usage: mxc-enforce [--sha256 HEX] [--param NAME=VALUE]... [--dry-run] [--audit] BUNDLE -- COMMAND [ARGS...]\n"
 			"       mxc-enforce --digest FILE | --check BUNDLE\n");
 	exit(EXIT_REFUSED);
 }
@@ -1215,6 +1587,7 @@ int main(int argc, char **argv) {
 		if (strcmp(argv[i], "--sha256") == 0 && i + 1 < argc) pin = argv[++i];
 		else if (strcmp(argv[i], "--param") == 0 && i + 1 < argc) params[nparams++] = argv[++i];
 		else if (strcmp(argv[i], "--dry-run") == 0) dry = 1;
+		else if (strcmp(argv[i], "--audit") == 0) audit = 1;
 		else if (argv[i][0] != '-' && bundle_path == NULL) bundle_path = argv[i];
 		else usage();
 	}
@@ -1237,8 +1610,15 @@ int main(int argc, char **argv) {
 	for (uint32_t k = 0; k < B.nparams; k++) if (B.params[k].value) check_param(&B.params[k]);
 
 	negotiate_landlock();
+	if (audit) prepare_audit();
 	for (uint32_t k = 0; k < B.ngrants; k++) resolve_grant(&B.grants[k]);
 	resolve_masks();
+	/* Kept capabilities must not undo the masks: unmounting them, or reading past mode 000. */
+	for (uint32_t k = 0; k < nhits; k++) {
+		if (B.caps & (1ull << CAP_SYS_ADMIN)) die("masks", EPERM, "the policy keeps CAP_SYS_ADMIN, which could unmount the mask over %s", hits[k].path);
+		if ((hits[k].flags & MASK_HIDE) && (B.caps & (1ull << CAP_DAC_OVERRIDE | 1ull << CAP_DAC_READ_SEARCH)))
+			die("masks", EPERM, "the policy keeps CAP_DAC_OVERRIDE or CAP_DAC_READ_SEARCH, which read past the inaccessible mask over %s", hits[k].path);
+	}
 
 	if (dry) {
 		dry_run(command, digest);

@@ -107,6 +107,7 @@ export const CODES = {
   MXC3102: { title: 'Landlock cannot enforce a deny exactly', severity: 'error' },
   MXC3103: { title: 'unknown best-effort feature', severity: 'error' },
   MXC3104: { title: 'isolation level not provided by the target', severity: 'error' },
+  MXC3105: { title: 'limit outside the range the enforcer accepts', severity: 'error' },
   MXC3201: { title: 'OCI seccomp translation is weaker than the policy', severity: 'error' },
   MXC3202: { title: 'syscall rules differ between architectures', severity: 'warning' },
   MXC3203: { title: 'syscall conditions need too many OCI rules', severity: 'warning' },

@@ -41,9 +41,11 @@ describe('bundle encoding', () => {
     expect(bundle!.net.mode).toBe('proxy');
     expect(plan.minAbi).toBe(6);
     expect(bundle!.env).toContain('PATH');
+    expect(bundle!.process.isolation).toBe('process');
     expect(bundle!.params.map((p) => [p.name, p.default])).toEqual([['home', '/home/agent'], ['workspace', '/tmp/mxcc-workspace']]);
     expect(bundle!.rlimits.map((r) => r.resource)).toEqual([6, 7, 9]); // NPROC, NOFILE, AS
-    expect(bundle!.masks).toContain('/**/.env');
+    expect(bundle!.masks).toContainEqual({ pattern: '/**/.env', rights: 1n << 2n }); // read_file
+    expect(bundle!.masks).toContainEqual({ pattern: '/**/.git', rights: (1n << 4n) | (1n << 5n) | (1n << 13n) }); // remove_dir, remove_file, refer
     expect(bundle!.landlock.grants.find((g) => g.pattern === '${workspace}/**')).toBeDefined();
     // The seccomp program in the bundle is the compiled one: ptrace is refused.
     const x86 = bundle!.seccomp.find((s) => s.arch === 'x86_64')!.program;
@@ -85,8 +87,8 @@ describe('the decoder refuses corrupt bundles', () => {
     b[0] = 0x58;
     refuse(b, /bad magic/);
     const v = Uint8Array.from(good);
-    v[4] = 2;
-    refuse(v, /version 2/);
+    v[4] = 1;
+    refuse(v, /version 1/);
     const r = Uint8Array.from(good);
     r[12] = 1;
     refuse(r, /reserved/);
@@ -118,6 +120,31 @@ describe('the decoder refuses corrupt bundles', () => {
     const ir = corpusIr('coding-agent.mxc');
     const { bundle } = buildLinuxBundle(ir);
     expect(() => encodeBundle({ ...bundle!, env: ['x'.repeat(MAX_STRING + 1)] })).toThrow(/not encodable/);
+  });
+  it('rlimits out of range or order, excludes on beneath grants', () => {
+    const b = decodeBundle(good);
+    const bad = (change: (x: typeof b) => void, message: RegExp) => {
+      const x = structuredClone(b);
+      change(x);
+      refuse(encodeBundle(x), message);
+    };
+    bad((x) => (x.rlimits = [{ resource: 7, value: 0n }]), /outside 1\.\.1073741824/);
+    bad((x) => (x.rlimits = [{ resource: 9, value: (1n << 64n) - 1n }]), /outside/);
+    bad((x) => (x.rlimits = [{ resource: 4, value: 1n }]), /unknown rlimit resource 4/);
+    bad((x) => (x.rlimits = [{ resource: 9, value: 1n << 30n }, { resource: 9, value: 1n << 30n }]), /ascending/);
+    bad((x) => (x.landlock.grants.find((g) => g.mode === 'beneath')!.exclude = ['/x']), /beneath grant cannot have excludes/);
+  });
+  it('keeps a leading byte order mark in strings', () => {
+    const b = decodeBundle(good);
+    b.policy.name = '\uFEFFname';
+    expect(decodeBundle(encodeBundle(b)).policy.name).toBe('\uFEFFname');
+  });
+  it('a limit outside the enforcer\'s ranges is MXC3105', () => {
+    const files = new Map([['/v/p.mxc', Buffer.from('policy p { limits { files 2000000000 } }')]]);
+    const r = compileFile('/v/p.mxc', { host: { readFile: (p) => files.get(p) }, cwd: '/v', stdDir: '/nostd' });
+    const out = buildLinuxBundle(r.ir!);
+    expect(out.diagnostics.map((d) => d.code)).toEqual(['MXC3105']);
+    expect(out.bundle).toBeUndefined();
   });
   it('never fails with anything but BundleError on random corruption', () => {
     fc.assert(

@@ -1,7 +1,7 @@
 /**
  * The Linux bundle: one binary file that mxc-enforce loads strictly. Layout (little-endian):
  *
- *   header   magic "MXCB", u32 version (1), u32 section count, u32 reserved (0)
+ *   header   magic "MXCB", u32 version (2), u32 section count, u32 reserved (0)
  *   section  u32 type, u32 payload length, payload, zero padding to a multiple of 8
  *
  * Strings are u32 length + UTF-8 bytes (no NUL, at most MAX_STRING bytes). Every count and
@@ -13,7 +13,7 @@ import { AUDIT_ARCH } from './seccomp/compile.js';
 import { decodeProgram, encodeProgram, type Insn } from './seccomp/bpf.js';
 
 export const BUNDLE_MAGIC = 'MXCB';
-export const BUNDLE_VERSION = 1;
+export const BUNDLE_VERSION = 2;
 export const MAX_BUNDLE_BYTES = 16 * 1024 * 1024;
 export const MAX_SECTIONS = 64;
 export const MAX_STRING = 4096;
@@ -34,10 +34,38 @@ export const SECTION = {
 
 export const GRANT_MODE = { beneath: 1, exact: 2, expand: 3 } as const;
 export const NET_MODE = { none: 0, ports: 1, proxy: 2 } as const;
+/** How the command is isolated: `session` and `container` both get PID, mount and user namespaces with a fresh /proc. */
+export const ISOLATION = { process: 0, session: 1, container: 2 } as const;
 export const PARAM_TYPE = { path: 1, string: 2, int: 3, bool: 4, host: 5, port: 6 } as const;
 export const CONSTRAINT = { under: 1, not_under: 2, one_of: 3, min: 4, max: 5 } as const;
 /** RLIMIT_* numbers from asm-generic/resource.h (the same on x86_64 and aarch64). */
 export const RLIMIT = { cpu: 0, fsize: 1, stack: 3, nproc: 6, nofile: 7, as: 9 } as const;
+/**
+ * The values a bundle may set, per resource: a limit of 0 (or below a page for byte counts)
+ * makes any command fail in confusing ways, and values past these bounds are not limits at all
+ * (PID_MAX_LIMIT is 2^22, fs.nr_open at most 2^30, RLIM_INFINITY is 2^64-1).
+ */
+export const RLIMIT_RANGE: Record<number, readonly [bigint, bigint]> = {
+  [RLIMIT.cpu]: [1n, 1n << 32n],
+  [RLIMIT.fsize]: [4096n, 1n << 62n],
+  [RLIMIT.stack]: [4096n, 1n << 62n],
+  [RLIMIT.nproc]: [1n, 1n << 22n],
+  [RLIMIT.nofile]: [1n, 1n << 30n],
+  [RLIMIT.as]: [4096n, 1n << 62n],
+};
+
+/** Why a list of rlimits cannot be in a bundle, or undefined: known resources, ascending, each once, values in range. */
+export function rlimitProblem(rlimits: readonly { resource: number; value: bigint }[]): string | undefined {
+  let last = -1;
+  for (const r of rlimits) {
+    const range = RLIMIT_RANGE[r.resource];
+    if (range === undefined) return `unknown rlimit resource ${r.resource}`;
+    if (r.resource <= last) return 'rlimits are not in ascending order of resource, or one repeats';
+    if (r.value < range[0] || r.value > range[1]) return `rlimit ${r.resource} value ${r.value} is outside ${range[0]}..${range[1]}`;
+    last = r.resource;
+  }
+  return undefined;
+}
 
 export interface BundleGrant {
   mode: keyof typeof GRANT_MODE;
@@ -58,13 +86,14 @@ export interface Bundle {
   policy: { name: string; irSha256: string };
   seccomp: { arch: Arch; program: Insn[] }[];
   landlock: { minAbi: number; bestEffortAbis: number[]; handledFs: bigint; grants: BundleGrant[] };
-  masks: string[];
+  /** Patterns whose matches at launch are masked, with the Landlock rights they deny. */
+  masks: { pattern: string; rights: bigint }[];
   net: { mode: keyof typeof NET_MODE; handled: bigint; ports: { port: number; rights: bigint }[] };
   scopes: bigint;
   rlimits: { resource: number; value: bigint }[];
   env: string[];
   params: BundleParam[];
-  process: { capabilities: bigint; cpus: number; wallMillis: bigint };
+  process: { capabilities: bigint; cpus: number; isolation: keyof typeof ISOLATION; wallMillis: bigint };
 }
 
 class Writer {
@@ -117,6 +146,7 @@ class Writer {
   }
 }
 
+/** Encodes what it is given (tests build refused bundles with it); buildLinuxBundle checks the content. */
 export function encodeBundle(b: Bundle): Uint8Array {
   const sections: [number, Uint8Array][] = [];
   sections.push([SECTION.policy, new Writer().str(b.policy.name).str(b.policy.irSha256).done()]);
@@ -127,7 +157,9 @@ export function encodeBundle(b: Bundle): Uint8Array {
   const lf = new Writer().u32(b.landlock.minAbi).u32(b.landlock.bestEffortAbis.reduce((m, a) => m | (1 << a), 0)).u64(b.landlock.handledFs).u32(b.landlock.grants.length);
   for (const g of b.landlock.grants) lf.u8(GRANT_MODE[g.mode]).u8(0).u16(0).u64(g.rights).str(g.pattern).strs(g.carve).strs(g.exclude);
   sections.push([SECTION.landlockFs, lf.done()]);
-  sections.push([SECTION.masks, new Writer().strs(b.masks).done()]);
+  const mw = new Writer().u32(b.masks.length);
+  for (const m of b.masks) mw.u64(m.rights).str(m.pattern);
+  sections.push([SECTION.masks, mw.done()]);
   const nw = new Writer().u32(NET_MODE[b.net.mode]).u64(b.net.handled).u32(b.net.ports.length);
   for (const p of b.net.ports) nw.u16(p.port).u16(0).u32(0).u64(p.rights);
   sections.push([SECTION.net, nw.done()]);
@@ -142,7 +174,7 @@ export function encodeBundle(b: Bundle): Uint8Array {
     for (const c of p.constraints) pw.u8(CONSTRAINT[c.kind]).u8(0).u16(0).strs(c.values);
   }
   sections.push([SECTION.params, pw.done()]);
-  sections.push([SECTION.process, new Writer().u64(b.process.capabilities).u32(b.process.cpus).u32(0).u64(b.process.wallMillis).done()]);
+  sections.push([SECTION.process, new Writer().u64(b.process.capabilities).u32(b.process.cpus).u32(ISOLATION[b.process.isolation]).u64(b.process.wallMillis).done()]);
 
   const out = new Writer().bytes(Buffer.from(BUNDLE_MAGIC, 'ascii')).u32(BUNDLE_VERSION).u32(sections.length).u32(0);
   for (const [type, payload] of sections) {
@@ -193,7 +225,8 @@ class Reader {
     const bytes = this.raw(n);
     if (bytes.includes(0)) throw new BundleError(`${this.what}: NUL in string`);
     try {
-      return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+      // ignoreBOM: a leading U+FEFF is kept as a character, as the C loader keeps its bytes.
+      return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
     } catch {
       throw new BundleError(`${this.what}: string is not UTF-8`);
     }
@@ -259,15 +292,24 @@ export function decodeBundle(bytes: Uint8Array): Bundle {
         for (let g = 0; g < count; g++) {
           const mode = keyOf(GRANT_MODE, s.u8(), 'grant mode');
           if (s.u8() !== 0 || s.u16() !== 0) throw new BundleError('grant: reserved bytes are not zero');
-          grants.push({ mode, rights: s.u64(), pattern: s.str(), carve: s.strs(), exclude: s.strs() });
+          const grant: BundleGrant = { mode, rights: s.u64(), pattern: s.str(), carve: s.strs(), exclude: s.strs() };
+          if (mode === 'beneath' && grant.exclude.length) throw new BundleError('grant: a beneath grant cannot have excludes');
+          grants.push(grant);
         }
         const bestEffortAbis = [...Array(32).keys()].filter((a) => mask & (1 << a));
         b.landlock = { minAbi, bestEffortAbis, handledFs, grants };
         break;
       }
-      case SECTION.masks:
-        b.masks = s.strs();
+      case SECTION.masks: {
+        const count = s.count();
+        b.masks = [];
+        for (let k = 0; k < count; k++) {
+          const rights = s.u64();
+          if (rights === 0n) throw new BundleError('mask: no rights');
+          b.masks.push({ rights, pattern: s.str() });
+        }
         break;
+      }
       case SECTION.net: {
         const mode = keyOf(NET_MODE, s.u32(), 'net mode');
         const handled = s.u64();
@@ -292,6 +334,8 @@ export function decodeBundle(bytes: Uint8Array): Bundle {
           if (s.u32() !== 0) throw new BundleError('rlimit: reserved field is not zero');
           b.rlimits.push({ resource, value: s.u64() });
         }
+        const problem = rlimitProblem(b.rlimits);
+        if (problem) throw new BundleError(problem);
         break;
       }
       case SECTION.env:
@@ -320,8 +364,8 @@ export function decodeBundle(bytes: Uint8Array): Bundle {
       case SECTION.process: {
         const capabilities = s.u64();
         const cpus = s.u32();
-        if (s.u32() !== 0) throw new BundleError('process: reserved field is not zero');
-        b.process = { capabilities, cpus, wallMillis: s.u64() };
+        const isolation = keyOf(ISOLATION, s.u32(), 'isolation');
+        b.process = { capabilities, cpus, isolation, wallMillis: s.u64() };
         break;
       }
       default:

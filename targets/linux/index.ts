@@ -9,7 +9,7 @@ import type { IrArgCondition, IrSyscallRule, PolicyIR } from '../../compiler/ir.
 import { canonicalJson } from '../../compiler/json.js';
 import { lookupConstant, syscallNumber } from '../../compiler/syscalls/index.js';
 import type { FidelityEntry, Target } from '../index.js';
-import { encodeBundle, RLIMIT, type Bundle } from './bundle.js';
+import { encodeBundle, RLIMIT, rlimitProblem, type Bundle } from './bundle.js';
 import { decodeProgram } from './seccomp/bpf.js';
 import { LANDLOCK_FS, LANDLOCK_NET, LANDLOCK_SCOPE, BEST_EFFORT_FEATURES, planLandlock, type LandlockPlan } from './landlock.js';
 import { buildSeccompArtifacts, seccompArches } from './seccomp/target.js';
@@ -61,8 +61,14 @@ export function buildLinuxBundle(ir: PolicyIR): { bundle?: Bundle; plan: Landloc
     const accepted = (ir.targets.linux?.acceptWeaker ?? []).includes('isolation');
     fidelity.push({ rule: 'isolation', fidelity: 'weaker', note: `the linux bundle isolates with namespaces, Landlock and seccomp, not a virtual machine${accepted ? ' (accepted by the policy)' : ''}` });
     if (!accepted) diagnostics.push(diagnostic('MXC3104', 'isolation microvm cannot be provided by the linux bundle', { help: 'compile with -t microvm, or accept it: target linux { accept weaker "isolation" }' }));
+  } else if (ir.isolation === 'process') {
+    fidelity.push({ rule: 'isolation', fidelity: 'exact', note: 'Landlock and seccomp on the process tree; Landlock scopes keep it from signalling or tracing processes outside it' });
   } else {
-    fidelity.push({ rule: 'isolation', fidelity: 'exact', note: ir.isolation === 'process' ? 'Landlock and seccomp on the process tree' : 'user, mount, PID and network namespaces with Landlock and seccomp' });
+    fidelity.push({
+      rule: 'isolation',
+      fidelity: 'exact',
+      note: `user, mount and PID namespaces${plan.netMode === 'ports' ? '' : ' and a network namespace'}: the command runs under a minimal init (PID 1, which reaps and passes the exit status through) with a fresh /proc mounted nosuid,nodev,noexec, so host processes are neither visible nor signallable; Landlock and seccomp as for process isolation`,
+    });
   }
 
   const rlimits: Bundle['rlimits'] = [];
@@ -81,6 +87,11 @@ export function buildLinuxBundle(ir: PolicyIR): { bundle?: Bundle; plan: Landloc
     limitNotes.push('max_processes is RLIMIT_NPROC, which counts every process of the user the command runs as');
   }
   rlimits.sort((a, b) => a.resource - b.resource);
+  const rlimitError = rlimitProblem(rlimits);
+  if (rlimitError) {
+    const name = Object.keys(RLIMIT).find((k) => rlimitError.startsWith(`rlimit ${RLIMIT[k as keyof typeof RLIMIT]} `));
+    diagnostics.push(diagnostic('MXC3105', `a limit cannot be enforced as an rlimit: ${rlimitError}${name ? ` (RLIMIT_${name.toUpperCase()})` : ''}`, { help: 'docs/error-codes.md lists the ranges mxc-enforce accepts' }));
+  }
   fidelity.push(limitNotes.length ? { rule: 'limits', fidelity: 'stricter', note: limitNotes.join('; ') } : { rule: 'limits', fidelity: 'exact' });
   const d = ir.desktop;
   const desktopGrants = d.clipboard !== 'none' || d.windows || d.inputInjection || d.screenCapture;
@@ -99,7 +110,7 @@ export function buildLinuxBundle(ir: PolicyIR): { bundle?: Bundle; plan: Landloc
       handledFs: bits(LANDLOCK_FS, plan.handledFs),
       grants: plan.grants.map((g) => ({ mode: g.mode, rights: bits(LANDLOCK_FS, g.rights), pattern: g.pattern, carve: g.carve, exclude: g.exclude })),
     },
-    masks: plan.masks.map((m) => m.pattern),
+    masks: plan.masks.map((m) => ({ pattern: m.pattern, rights: bits(LANDLOCK_FS, m.rights) })),
     net: {
       mode: plan.netMode,
       handled: plan.net ? bits(LANDLOCK_NET, plan.net.handled) : 0n,
@@ -116,12 +127,14 @@ export function buildLinuxBundle(ir: PolicyIR): { bundle?: Bundle; plan: Landloc
     process: {
       capabilities: ir.process.capabilities.reduce((m, c) => m | (1n << BigInt(CAPABILITIES[c] ?? 0)), 0n),
       cpus: L.cpus ?? 0,
+      // The linux bundle has nothing stronger than container; microvm gets it when accepted as weaker.
+      isolation: ir.isolation === 'microvm' ? 'container' : ir.isolation,
       wallMillis: L.wallSeconds === null ? 0n : BigInt(Math.round(L.wallSeconds * 1000)),
     },
   };
   const encoded = encodeBundle(bundle);
   const mirror = {
-    format: 'mxcc linux bundle, version 1 (this file mirrors bundle.mxcb; docs/linux-target.md)',
+    format: 'mxcc linux bundle, version 2 (this file mirrors bundle.mxcb; docs/linux-target.md)',
     bundleSha256: createHash('sha256').update(encoded).digest('hex'),
     policy: bundle.policy,
     seccomp: seccomp.stats,
@@ -129,7 +142,7 @@ export function buildLinuxBundle(ir: PolicyIR): { bundle?: Bundle; plan: Landloc
     rlimits: bundle.rlimits.map((r) => ({ resource: Object.keys(RLIMIT).find((k) => RLIMIT[k as keyof typeof RLIMIT] === r.resource), value: r.value.toString() })),
     env: bundle.env,
     params: bundle.params,
-    process: { capabilities: ir.process.capabilities, cpus: bundle.process.cpus, wallMillis: bundle.process.wallMillis.toString() },
+    process: { capabilities: ir.process.capabilities, cpus: bundle.process.cpus, isolation: bundle.process.isolation, wallMillis: bundle.process.wallMillis.toString() },
   };
   const files = [
     ...seccomp.files,

@@ -28,20 +28,35 @@ describe('Landlock plan: filesystem', () => {
       { pattern: '${home}/**', mode: 'beneath', rights: ['write_file'], carve: [], exclude: [] },
     ]);
     expect(p.fidelity.find((f) => f.rule === 'fs.0')).toMatchObject({ fidelity: 'stricter' });
-    expect(p.fidelity.find((f) => f.rule === 'fs.1')).toEqual({ rule: 'fs.1', fidelity: 'exact' });
+    expect(p.fidelity.find((f) => f.rule === 'fs.0')!.note).toContain('if it exists at launch it is masked, covered by an inaccessible node (EACCES)');
+    expect(p.fidelity.find((f) => f.rule === 'fs.0')!.note).toContain('if it does not, it is carved out');
+    expect(p.fidelity.find((f) => f.rule === 'fs.1')).toMatchObject({ rule: 'fs.1', fidelity: 'exact' });
+    expect(p.fidelity.find((f) => f.rule === 'fs.1')!.note).toContain('masked at launch where it exists');
     expect(p.plan.masks).toEqual([]);
   });
 
   it('a deny with wildcards inside a grant is masked, weaker, and an error unless accepted', () => {
     const policy = 'fs { allow read "${ws}/**"\n deny read "**/.env" }';
     const p = planLandlock(ir(policy));
-    expect(p.plan.masks).toEqual([{ pattern: '/**/.env', rule: 'fs.1' }]);
+    expect(p.plan.masks).toEqual([{ pattern: '/**/.env', rights: ['read_file'], rule: 'fs.1' }]);
+    expect(p.fidelity.find((f) => f.rule === 'fs.1')!.note).toContain('"/**/.env" covered by an inaccessible node (EACCES); matches created after launch are not masked');
     expect(p.fidelity.find((f) => f.rule === 'fs.1')).toMatchObject({ fidelity: 'weaker' });
     expect(p.diagnostics.map((d) => d.code)).toEqual(['MXC3102']);
     expect(p.diagnostics[0]!.help).toContain('target linux { accept weaker "/**/.env" }');
     const accepted = planLandlock(ir(`${policy}\n target linux { accept weaker "**/.env" }`));
     expect(accepted.diagnostics).toEqual([]);
     expect(accepted.fidelity.find((f) => f.rule === 'fs.1')!.note).toContain('accepted by the policy');
+  });
+
+  it('masks carry the rights they deny: delete and refer of .git keep its contents writable', () => {
+    const p = planLandlock(ir('fs { allow read, write, create, delete, refer "${ws}/**"\n deny delete, refer "**/.git"\n deny write "**/.git/config" }\n target linux { accept weaker "**/.git", "**/.git/config" }'));
+    expect(p.plan.masks).toEqual([
+      { pattern: '/**/.git', rights: ['remove_dir', 'remove_file', 'refer'], rule: 'fs.1' },
+      { pattern: '/**/.git/config', rights: ['write_file'], rule: 'fs.2' },
+    ]);
+    const note = p.fidelity.find((f) => f.rule === 'fs.1')!.note!;
+    expect(note).toContain('"/**/.git" bound onto itself (a mount point: removing or renaming it fails with EBUSY; a matching directory keeps its contents writable)');
+    expect(p.fidelity.find((f) => f.rule === 'fs.2')!.note).toContain('bound onto itself read-only if it is a file (EROFS)');
   });
 
   it('a deny that covers the whole grant removes the right (exact)', () => {

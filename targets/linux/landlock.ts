@@ -2,15 +2,18 @@
  * IR fs and net rules → a Landlock plan: what the enforcer asks the kernel for at launch.
  *
  * Landlock only grants (a ruleset handles rights; rules add them back to file hierarchies), so
- * the plan is built per grant, and every deny that overlaps a grant is handled explicitly:
+ * the plan is built per grant, and every deny that overlaps a grant is handled explicitly. A
+ * *mask* is a mount in the sandbox's mount namespace over a path that exists at launch, chosen
+ * by the rights denied there (see maskEffect): an inaccessible node when reading is denied, else
+ * the path bound onto itself read-only (and noexec, nodev) as needed. A mount point cannot be
+ * removed or renamed, so a mask lasts for the whole run.
  *  - a deny of a literal subtree or file (`${home}/.ssh/**`, `/etc/shadow`) inside a granted
- *    directory is *carved out*: at launch the enforcer grants the siblings along the path to it
- *    instead of the directory itself (exact for the deny; entries created later directly in the
- *    expanded directories are not covered, which is stricter);
- *  - any other overlapping deny (wildcards: `**\/.env`) is *masked*: at launch the enforcer
- *    hides every existing match (an empty file or directory mounted over it in the sandbox's
- *    mount namespace); a match created after launch is not hidden, so the deny is weaker and the
- *    policy must accept that (`target linux { accept weaker "**\/.env" }`) or compilation fails.
+ *    directory is a *carve*: at launch the enforcer masks it if it exists (exact for the deny),
+ *    else grants the siblings along the path to it instead of the directory itself (exact for
+ *    the deny; entries created later directly in those directories are not granted: stricter);
+ *  - any other overlapping deny (wildcards: `**\/.env`) is *masked* wherever it matches at
+ *    launch; a match created after launch is not masked, so the deny is weaker and the policy
+ *    must accept that (`target linux { accept weaker "**\/.env" }`) or compilation fails.
  * Constants are from linux/landlock.h (Linux 7.2 UAPI headers).
  */
 import type { Diagnostic } from '../../compiler/diagnostics/diagnostic.js';
@@ -109,9 +112,41 @@ export interface LandlockGrant {
 }
 
 export interface LandlockMask {
-  /** Pattern whose existing matches are hidden at launch. */
+  /** Pattern whose existing matches are masked at launch. */
   pattern: string;
+  /** The rights the deny takes there; they decide how each match is masked (maskEffect). */
+  rights: LandlockFsRight[];
   rule: string;
+}
+
+/** A literal deny in /proc missing at launch is not carved (the enforcer checks the filesystem is procfs). */
+const PROC_NOTE = 'in /proc, where no process creates files, one that does not exist at launch is not carved out (carving would freeze the process list); the deny would not hold for an entry the kernel adds during the run (a module loaded later)';
+
+const READ_RIGHTS: readonly LandlockFsRight[] = ['read_file', 'read_dir'];
+const WRITE_RIGHTS: readonly LandlockFsRight[] = ['write_file', 'truncate', 'make_reg', 'make_dir', 'make_sym', 'make_fifo', 'make_sock', 'make_char', 'make_block', 'remove_file', 'remove_dir', 'refer'];
+
+/**
+ * How the enforcer masks a path that exists at launch, for the rights denied there, and what
+ * that takes away beyond them. Mirrors mask_flags in enforcer/mxc-enforce.c.
+ */
+export function maskEffect(rights: readonly LandlockFsRight[], pattern: string): { how: string; alsoTakes: string } {
+  if (rights.some((r) => READ_RIGHTS.includes(r))) {
+    return { how: 'covered by an inaccessible node (EACCES)', alsoTakes: 'every other right on it and below it' };
+  }
+  // `P/**` denies the contents too; a pattern matching a directory by itself only its name.
+  const subtree = pattern.endsWith('/**');
+  const writes = rights.filter((r) => WRITE_RIGHTS.includes(r));
+  const fileWrites = writes.filter((r) => r === 'write_file' || r === 'truncate');
+  const parts: string[] = [];
+  if (subtree ? writes.length : fileWrites.length) parts.push(subtree ? 'read-only (EROFS)' : 'read-only if it is a file (EROFS)');
+  if (rights.includes('execute')) parts.push(subtree ? 'noexec' : 'noexec if it is a file');
+  if (rights.includes('ioctl_dev')) parts.push(subtree ? 'nodev' : 'nodev if it is a file');
+  const how = `bound onto itself${parts.length ? ` ${parts.join(', ')}` : ''} (a mount point: removing or renaming it fails with EBUSY${subtree ? '' : '; a matching directory keeps its contents writable'})`;
+  const also = ['renaming or hard-linking across it (EXDEV)'];
+  if (parts.length && writes.length > fileWrites.length && subtree) also.unshift('every write-like right on its contents');
+  else if (fileWrites.length) also.unshift('every write-like right on a matching file');
+  if (rights.includes('ioctl_dev')) also.unshift('opening device files');
+  return { how, alsoTakes: also.join(' and ') };
 }
 
 export interface LandlockPlan {
@@ -199,6 +234,10 @@ export function planLandlock(ir: PolicyIR): LandlockResult {
   const bestEffort = Array.isArray(settings.best_effort) ? [...settings.best_effort].sort() : [];
   const grants: LandlockGrant[] = [];
   const masks = new Map<string, LandlockMask>();
+  /** Wildcard masks inside each allow rule's grants (a mask can take more than its deny). */
+  const maskedIn = new Map<string, Set<string>>();
+  /** Literal denies carved out of grants, with the rights carved: masked at launch where they exist. */
+  const carves = new Map<string, Set<LandlockFsRight>>();
   let needAbi = 1;
 
   const denies = ir.fs.rules.filter((r) => r.effect === 'deny');
@@ -241,7 +280,12 @@ export function planLandlock(ir: PolicyIR): LandlockResult {
             // function, so other denies still apply).
             carve.push(dp);
             for (const e of d.except) if (mayOverlap(e, pattern)) reGrants.set(e, [...(reGrants.get(e) ?? []), right]);
-          } else if (!masks.has(dp)) masks.set(dp, { pattern: dp, rule: d.id });
+          } else {
+            const m = masks.get(dp) ?? { pattern: dp, rights: [], rule: d.id };
+            m.rights = [...new Set([...m.rights, ...RIGHTS_FOR[right]])];
+            masks.set(dp, m);
+            maskedIn.set(rule, new Set([...(maskedIn.get(rule) ?? []), dp]));
+          }
         }
       }
       if (fullyDenied) continue;
@@ -252,16 +296,26 @@ export function planLandlock(ir: PolicyIR): LandlockResult {
       RIGHTS_FOR[right].forEach((lr) => entry.rights.add(lr));
       byCarve.set(key, entry);
     }
-    const carved = new Set<string>();
+    const carved = new Map<string, Set<LandlockFsRight>>();
     for (const { rights, carve, exclude } of byCarve.values()) {
       // A rule for a single file takes only file rights (listing a file means nothing).
       const list = (Object.keys(LANDLOCK_FS) as LandlockFsRight[]).filter((r) => rights.has(r) && (hierarchy || FILE_RIGHTS.has(r)));
       if (list.length === 0) continue;
       grants.push({ pattern, mode, rights: list, carve, exclude, rule });
-      carve.forEach((c) => carved.add(c));
+      for (const c of carve) {
+        carved.set(c, new Set([...(carved.get(c) ?? []), ...list]));
+        carves.set(c, new Set([...(carves.get(c) ?? []), ...list]));
+      }
     }
-    if (carved.size > 0) notes.push(`where ${[...carved].sort().map((c) => `"${c}"`).join(', ')} lies inside "${pattern}", entries created after launch in the directories around it are not granted`);
+    for (const [c, rights] of [...carved].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      const e = maskEffect([...rights], c);
+      const missing = c.startsWith('/proc/') ? PROC_NOTE : 'if it does not, it is carved out and entries created after launch in the directories around it are not granted';
+      notes.push(`where "${c}" lies inside "${pattern}": if it exists at launch it is masked, ${e.how}, which also takes ${e.alsoTakes}; ${missing}`);
+    }
     if (mode === 'expand') notes.push(`paths matching "${pattern}" created after launch are not granted`);
+    if (/^\/proc\/(self|thread-self)(\/|$)/.test(pattern)) {
+      notes.push(`"${pattern}" is granted on the /proc entries of the process mxc-enforce executes; processes it starts have their own, which are not granted`);
+    }
     if (mode === 'exact' && hierarchyRights(access)) notes.push(`"${pattern}" is granted only if it is not a directory at launch`);
     for (const [e, rights] of reGrants) {
       if (depth < 4) notes.push(...grantPattern(e, rights, rule, depth + 1));
@@ -269,27 +323,36 @@ export function planLandlock(ir: PolicyIR): LandlockResult {
     return notes;
   };
 
-  for (const allow of ir.fs.rules.filter((r) => r.effect === 'allow')) {
-    const notes = [...new Set(allow.paths.flatMap((p) => grantPattern(p, allow.access, allow.id, 0)))];
+  const allowNotes = ir.fs.rules.filter((r) => r.effect === 'allow').map((allow) => ({ allow, notes: [...new Set(allow.paths.flatMap((p) => grantPattern(p, allow.access, allow.id, 0)))] }));
+  // After every grant: a mask's rights are the union over all of them.
+  for (const { allow, notes } of allowNotes) {
+    for (const dp of [...(maskedIn.get(allow.id) ?? [])].sort()) {
+      notes.push(`matches of "${dp}" that exist at launch are masked, which also takes ${maskEffect(masks.get(dp)!.rights, dp).alsoTakes}`);
+    }
     fidelity.push(notes.length ? { rule: allow.id, fidelity: 'stricter', note: notes.join('; ') } : { rule: allow.id, fidelity: 'exact' });
   }
 
   for (const d of denies) {
     const masked = d.paths.filter((p) => masks.has(p));
+    const carvedHere = d.paths.filter((p) => carves.has(p));
+    const carveNote = carvedHere.length
+      ? `inside allowed directories, ${carvedHere.map((p) => `"${p}"`).join(', ')} is masked at launch where it exists (a mount point, so it lasts the whole run) and carved out of the grants where it does not${carvedHere.some((p) => p.startsWith('/proc/')) ? `; ${PROC_NOTE}` : ''}`
+      : undefined;
     if (masked.length === 0) {
-      fidelity.push({ rule: d.id, fidelity: 'exact' });
+      fidelity.push(carveNote ? { rule: d.id, fidelity: 'exact', note: carveNote } : { rule: d.id, fidelity: 'exact' });
       continue;
     }
     const isAccepted = masked.every((p) => accepted.has(p)) || accepted.has(d.id);
+    const how = masked.map((p) => `"${p}" ${maskEffect(masks.get(p)!.rights, p).how}`).join('; ');
     fidelity.push({
       rule: d.id,
       fidelity: 'weaker',
-      note: `existing matches of ${masked.map((p) => `"${p}"`).join(', ')} are hidden at launch; matches created later are not${isAccepted ? ' (accepted by the policy)' : ''}`,
+      note: `inside allowed directories, the matches that exist at launch are masked: ${how}; matches created after launch are not masked, so the deny does not hold for them${isAccepted ? ' (accepted by the policy)' : ''}${carveNote ? `; ${carveNote}` : ''}`,
     });
     if (!isAccepted) {
       diagnostics.push(
         diagnostic('MXC3102', `Landlock cannot deny ${masked.map((p) => `"${p}"`).join(', ')} inside an allowed directory for files created after launch (${spanless(d.origin)})`, {
-          help: `existing files are hidden at launch; to accept that, add to the policy: target linux { accept weaker ${masked.map((p) => JSON.stringify(p)).join(', ')} }`,
+          help: `files that exist at launch are masked; to accept that files created later are not, add to the policy: target linux { accept weaker ${masked.map((p) => JSON.stringify(p)).join(', ')} }`,
         }),
       );
     }
@@ -316,7 +379,9 @@ export function planLandlock(ir: PolicyIR): LandlockResult {
       bestEffort,
       handledFs,
       grants,
-      masks: [...masks.values()].sort((a, b) => (a.pattern < b.pattern ? -1 : a.pattern > b.pattern ? 1 : 0)),
+      masks: [...masks.values()]
+        .map((m) => ({ ...m, rights: (Object.keys(LANDLOCK_FS) as LandlockFsRight[]).filter((r) => m.rights.includes(r)) }))
+        .sort((a, b) => (a.pattern < b.pattern ? -1 : a.pattern > b.pattern ? 1 : 0)),
       netMode,
       net,
       // Deny by default: no abstract unix sockets or signals across the sandbox boundary.

@@ -5,7 +5,7 @@
  * fails the suite; nothing is skipped.
  */
 import { beforeAll, afterAll, describe, expect, it } from 'vitest';
-import { execFileSync, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
@@ -241,6 +241,12 @@ describe('mxc-enforce', () => {
         Buffer.from(bytes).copy(m, at);
         agrees(m, bytes.map((x) => x.toString(16)).join(' '));
       }
+      // A leading byte order mark is part of the string on both sides (neither drops it).
+      const bom = Buffer.from(base);
+      Buffer.from([0xef, 0xbb, 0xbf, 0x41]).copy(bom, at);
+      expect(decodeBundle(bom).policy.name).toBe('\uFEFFA');
+      const dry = spawnSync(enforcer, ['--dry-run', ...homeArg, writeBundle(bom), '--', 'true']);
+      expect(dry.stdout.subarray(0, 23).toString('latin1')).toBe('bundle: policy \xef\xbb\xbfA, ir');
     });
     it('structure: repeated, missing and out-of-range fields', () => {
       const good = decodeBundle(bytesOf(agent));
@@ -249,11 +255,18 @@ describe('mxc-enforce', () => {
         ['two programs for one arch', (b) => b.seccomp.push(b.seccomp[0]!)],
         ['too many rlimits', (b) => (b.rlimits = Array.from({ length: 17 }, () => ({ resource: 7, value: 1n })))],
         ['param without default', (b) => b.params.forEach((p) => delete p.default)],
+        ['an rlimit of 0 open files', (b) => (b.rlimits = [{ resource: 7, value: 0n }])],
+        ['RLIM_INFINITY', (b) => (b.rlimits = [{ resource: 9, value: (1n << 64n) - 1n }])],
+        ['more processes than PID_MAX_LIMIT', (b) => (b.rlimits = [{ resource: 6, value: (1n << 22n) + 1n }])],
+        ['an rlimit resource bundles do not set (RLIMIT_CORE)', (b) => (b.rlimits = [{ resource: 4, value: 1n }])],
+        ['rlimits out of order', (b) => (b.rlimits = [{ resource: 9, value: 1n << 30n }, { resource: 7, value: 64n }])],
+        ['rlimits at their bounds', (b) => (b.rlimits = [{ resource: 0, value: 1n << 32n }, { resource: 6, value: 1n << 22n }, { resource: 7, value: 1n }, { resource: 9, value: 4096n }])],
+        ['a beneath grant with excludes', (b) => (b.landlock.grants.find((g) => g.mode === 'beneath')!.exclude = ['/x'])],
       ];
       for (const [what, change] of variants) {
         const b = structuredClone(good);
         change(b);
-        agrees(encodeBundle(b), what);
+        expect(agrees(encodeBundle(b), what), what).toBe(what === 'rlimits at their bounds' || what === 'param without default');
       }
       const bytes = Buffer.from(encodeBundle(good));
       // A repeated policy section: the first section again, appended.
@@ -297,6 +310,13 @@ describe('mxc-enforce', () => {
         const r = enforce(agent, touch, { args: [...homeArg, '--param', `workspace=${value}`] });
         expect(r.status, value).toBe(REFUSED);
       }
+      expect(existsSync(marker)).toBe(false);
+    });
+    it('a kept capability that would undo an inaccessible mask (CAP_DAC_OVERRIDE)', () => {
+      const b = bundleFor(agentPolicy('process { capabilities CAP_DAC_OVERRIDE }'));
+      const r = enforce(b, touch, { args: homeArg });
+      expect(r.status).toBe(REFUSED);
+      expect(r.stderr).toMatch(/^mxc-enforce: masks: .*CAP_DAC_OVERRIDE/);
       expect(existsSync(marker)).toBe(false);
     });
     it('an unknown --param, and a missing value for a used param', () => {
@@ -372,14 +392,117 @@ describe('mxc-enforce', () => {
       expect(r.stderr).toMatch(/Permission denied/);
     });
 
-    it('a masked .env: its content is hidden', () => {
+    it('a masked .env (deny read): EACCES for root without capabilities, not empty content', () => {
       const env = path.join(ws, '.env');
       expect(run(['cat', env]).stdout).toBe('TOKEN=hunter2\n');
+      expect(process.getuid?.(), 'root inside must be refused by the mode, not by the uid').toBe(0);
       const r = enforce(agent, ['cat', env], { args: homeArg });
-      expect(r.stdout).not.toContain('hunter2');
-      const w = enforce(agent, ['/bin/sh', '-c', `echo x > ${env}`], { args: homeArg });
+      expect(r.status).not.toBe(0);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(/Permission denied/);
+      // The mask is a mount point: it cannot be removed or renamed to get at the file.
+      const w = enforce(agent, ['/bin/sh', '-c', `echo x > ${env}; rm -f ${env}; mv ${env} ${ws}/moved.env; cat ${ws}/moved.env ${env}`], { args: homeArg });
       expect(w.status).not.toBe(0);
+      expect(w.stdout).toBe('');
+      expect(w.stderr).toMatch(/cannot create .*Read-only file system/);
+      expect(w.stderr.match(/Device or resource busy/g)?.length, w.stderr).toBe(2);
+      expect(w.stderr).toMatch(/\.env: Permission denied/);
       expect(readFileSync(env, 'utf8')).toBe('TOKEN=hunter2\n');
+      expect(existsSync(path.join(ws, 'moved.env'))).toBe(false);
+    });
+
+    it('a masked directory (deny read, list of ~/.ssh, which exists): EACCES on listing and entering it', () => {
+      expect(run(['ls', path.join(home, '.ssh')]).stdout).toBe('id_rsa\n');
+      const dry = enforce(agent, ['true'], { args: [...homeArg, '--dry-run'] });
+      expect(dry.stdout).toContain(`mask: ${home}/.ssh inaccessible`);
+      const r = enforce(agent, ['/bin/sh', '-c', `ls ${home}/.ssh; cat ${home}/.ssh/id_rsa; cd ${home}/.ssh || echo no cd`], { args: homeArg });
+      expect(r.stdout).toBe('no cd\n');
+      expect(r.stderr.match(/Permission denied/g)?.length, r.stderr).toBe(2);
+      const other = enforce(agent, ['/bin/sh', '-c', `cat ${home}/notes.txt`], { args: homeArg });
+      expect(other.stdout, other.stderr).toBe('notes\n');
+    });
+
+    it('a literal deny that exists is masked, not carved: files created later next to it are granted', () => {
+      const dir = path.join(ws, 'proj');
+      mkdirSync(path.join(dir, 'private'), { recursive: true });
+      writeFileSync(path.join(dir, 'private', 'key'), 'k\n');
+      const b = bundleFor(agentPolicy('', `deny read, list "\${workspace}/proj/private/**"`));
+      const dry = enforce(b, ['true'], { args: [...homeArg, '--dry-run'] });
+      expect(dry.stdout).toContain(`mask: ${dir}/private inaccessible, subtree`);
+      expect(dry.stdout).toContain(`landlock rule: beneath ${ws} `);
+      const r = enforce(b, ['/bin/sh', '-c', `mkdir ${dir}/new && echo fresh > ${dir}/new/f && cat ${dir}/new/f; cat ${dir}/private/key; rm -rf ${dir}/private`], { args: homeArg });
+      expect(r.stdout).toBe('fresh\n');
+      expect(r.stderr).toMatch(/key: Permission denied/);
+      expect(readFileSync(path.join(dir, 'private', 'key'), 'utf8')).toBe('k\n');
+    });
+
+    it('a literal deny that does not exist at launch is carved out instead', () => {
+      const b = bundleFor(agentPolicy('', `deny read "~/vault/**"`));
+      const dry = enforce(b, ['true'], { args: [...homeArg, '--dry-run'] });
+      expect(dry.stdout).not.toContain(`mask: ${home}/vault`);
+      expect(dry.stdout).toContain(`landlock rule: beneath ${home}/notes.txt`);
+      expect(dry.stdout).not.toContain(`landlock rule: beneath ${home} `);
+    });
+
+    it('deny delete, refer "**/.git": git works inside .git, but .git cannot be removed or renamed', () => {
+      const repo = path.join(ws, 'repo');
+      for (const d of ['.git/objects/ab', '.git/hooks', '.git/refs/heads']) mkdirSync(path.join(repo, d), { recursive: true });
+      writeFileSync(path.join(repo, '.git', 'config'), '[core]\n');
+      writeFileSync(path.join(repo, '.git', 'HEAD'), 'ref: refs/heads/main\n');
+      writeFileSync(path.join(repo, '.git', 'hooks', 'pre-commit.sample'), '#!/bin/sh\n');
+      const b = bundleFor(agentPolicy('target linux { accept weaker "**/.git", "**/.git/hooks/**", "**/.git/config" }', `allow refer "\${workspace}/**"
+    deny delete, refer "**/.git"
+    deny write, create, delete, truncate, refer "**/.git/hooks/**", "**/.git/config"`));
+      const dry = enforce(b, ['true'], { args: [...homeArg, '--dry-run'] });
+      expect(dry.stdout).toContain(`mask: ${repo}/.git mount point`);
+      expect(dry.stdout).toContain(`mask: ${repo}/.git/hooks read-only, subtree`);
+      expect(dry.stdout).toContain(`mask: ${repo}/.git/config read-only`);
+      // What git does to commit: write an object through a temporary name, rename it into place, update a ref via a lock file.
+      const git = [
+        `cd ${repo}`,
+        'echo blob > .git/objects/ab/tmp_obj && mv .git/objects/ab/tmp_obj .git/objects/ab/cdef',
+        'mkdir .git/objects/cd && echo x > .git/objects/cd/ef',
+        'echo 0123 > .git/refs/heads/main.lock && mv .git/refs/heads/main.lock .git/refs/heads/main',
+        'echo "ref: refs/heads/dev" > .git/HEAD',
+        'cat .git/config .git/hooks/pre-commit.sample',
+      ].join(' && ');
+      const ok = enforce(b, ['/bin/sh', '-c', git], { args: homeArg });
+      expect(ok.status, ok.stderr).toBe(0);
+      expect(ok.stdout).toBe('[core]\n#!/bin/sh\n');
+      expect(readFileSync(path.join(repo, '.git', 'objects', 'ab', 'cdef'), 'utf8')).toBe('blob\n');
+      // Unsandboxed the attacks work (on a copy), sandboxed they fail.
+      const copy = path.join(root, 'repo-copy');
+      execFileSync('cp', ['-a', repo, copy]);
+      expect(run(['/bin/sh', '-c', `cd ${copy} && mv .git x && mv x .git && rm -rf .git`]).status).toBe(0);
+      for (const attack of ['mv .git moved', 'rm -rf .git', 'echo evil > .git/hooks/pre-commit', 'echo evil >> .git/config', 'rm .git/config', 'mv .git/hooks h']) {
+        const r = enforce(b, ['/bin/sh', '-c', `cd ${repo} && ${attack}`], { args: homeArg });
+        expect(r.status, `${attack}: ${r.stderr}`).not.toBe(0);
+        expect(r.stderr, attack).toMatch(/busy|Read-only file system/);
+      }
+      expect(existsSync(path.join(repo, '.git'))).toBe(true);
+      expect(existsSync(path.join(repo, 'moved'))).toBe(false);
+      expect(readFileSync(path.join(repo, '.git', 'config'), 'utf8')).toBe('[core]\n');
+      expect(existsSync(path.join(repo, '.git', 'hooks', 'pre-commit'))).toBe(false);
+      expect(existsSync(path.join(repo, '.git', 'hooks', 'pre-commit.sample'))).toBe(true);
+    });
+
+    it('a child allowing read "/proc/**" under std/linux-runtime: forked processes read their own /proc, /proc/kcore stays denied', () => {
+      const b = bundleFor(agentPolicy('', 'allow read, list "/proc/**"'));
+      const dry = enforce(b, ['true'], { args: [...homeArg, '--dry-run'] });
+      expect(dry.stdout).toContain('landlock rule: beneath /proc ');
+      // std/linux-runtime denies reading both; whichever exists here is masked (a container may have no kcore).
+      const present = ['/proc/kcore', '/proc/kallsyms'].filter((f) => existsSync(f));
+      expect(present.length).toBeGreaterThan(0);
+      for (const f of present) {
+        expect(dry.stdout).toContain(`mask: ${f} inaccessible`);
+        expect(run(['/bin/sh', '-c', `head -c 4 ${f} | wc -c`]).stdout.trim(), `${f} unsandboxed`).toBe('4');
+        const k = enforce(b, ['/bin/sh', '-c', `head -c 4 ${f}`], { args: homeArg });
+        expect(k.status).not.toBe(0);
+        expect(k.stderr).toMatch(/Permission denied/);
+      }
+      const r = enforce(b, ['/bin/sh', '-c', 'cat /proc/self/status | grep -c "^Pid:"; cat /proc/$$/status | grep -c "^Pid:"'], { args: homeArg });
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toBe('1\n1\n');
     });
 
     it('ptrace and unshare are denied by seccomp', () => {
@@ -440,10 +563,41 @@ describe('mxc-enforce', () => {
       const status = run(['/bin/sh', '-c', 'grep -E "^CapEff" /proc/self/status']).stdout;
       expect(status, 'the test runs as root with capabilities').not.toMatch(/:\s+0{16}$/);
       const b = bundleFor(agentPolicy('', 'allow read "/proc/**"'));
-      // grep is exec'd by the enforcer itself, so /proc/self is the process the plan was resolved for.
-      const caps = enforce(b, ['grep', '-E', '^Cap(Inh|Prm|Eff|Bnd|Amb)', '/proc/self/status'], { args: homeArg });
+      const caps = enforce(b, ['/bin/sh', '-c', 'grep -E "^Cap(Inh|Prm|Eff|Bnd|Amb)" /proc/self/status'], { args: homeArg });
       expect(caps.status, caps.stderr).toBe(0);
       for (const line of caps.stdout.trim().split('\n')) expect(line).toMatch(/:\s+0{16}$/);
+    });
+
+    it('isolation container: a PID namespace with a fresh /proc; host processes are invisible and unsignallable', () => {
+      const host = spawn('sleep', ['60'], { stdio: 'ignore', env: { SECRET_IN_ENV: 'leak' } });
+      try {
+        const pid = host.pid!;
+        const probe = `head -c 3 /proc/kallsyms; kill -0 ${pid} && echo signalled; [ -e /proc/${pid} ] && echo visible; cat /proc/${pid}/environ; echo "me=$$"; grep -c . /proc/1/cmdline >/dev/null && echo has-init; grep " /proc " /proc/self/mountinfo | grep -o "nosuid,nodev,noexec"; exit 3`;
+        const plain = run(['/bin/sh', '-c', probe]);
+        expect(plain.stdout).toContain('signalled\nvisible\n');
+        expect(plain.stdout).toContain('SECRET_IN_ENV=leak');
+        const container = bundleFor(agentPolicy('isolation container', 'allow read, list "/proc/**"'));
+        const dry = enforce(container, ['true'], { args: [...homeArg, '--dry-run'] });
+        expect(dry.stdout).toContain('namespaces: user, mount, pid (fresh /proc nosuid,nodev,noexec');
+        const r = enforce(container, ['/bin/sh', '-c', probe], { args: homeArg });
+        expect(r.status, r.stderr).toBe(3);
+        expect(r.stdout).toBe('me=2\nhas-init\nnosuid,nodev,noexec\n');
+        expect(r.stderr).toMatch(/No such process/);
+        expect(r.stderr).toMatch(new RegExp(`/proc/${pid}/environ: No such file or directory`));
+        expect(r.stderr, 'masks go on the fresh /proc').toMatch(/kallsyms.*Permission denied/);
+        // Process isolation (control): the host process is visible in /proc, and Landlock's scope refuses the signal.
+        const proc = bundleFor(agentPolicy('', 'allow read, list "/proc/**"'));
+        const p = enforce(proc, ['/bin/sh', '-c', probe], { args: homeArg });
+        expect(p.stdout).toContain('visible\n');
+        expect(p.stdout).not.toContain('signalled');
+        expect(p.stdout).not.toContain('SECRET_IN_ENV');
+        expect(p.stderr).toMatch(/Operation not permitted/);
+        // Orphans are reaped by the init, and the command's status (or signal) passes through.
+        expect(enforce(container, ['/bin/sh', '-c', '(sleep 0.1 &) ; exit 9'], { args: homeArg }).status).toBe(9);
+        expect(enforce(container, ['/bin/sh', '-c', 'kill -TERM $$'], { args: homeArg }).status).toBe(128 + 15);
+      } finally {
+        host.kill('SIGKILL');
+      }
     });
 
     it('passes the exit status through', () => {
@@ -463,7 +617,33 @@ describe('mxc-enforce', () => {
       expect(elapsed).toBeLessThan(2500);
       const quick = enforce(b, ['/bin/sh', '-c', 'exit 3'], { args: homeArg });
       expect(quick.status).toBe(3);
+      // The command runs in a child: std/linux-runtime's "/proc/self/fd/**" is its own, not the supervisor's.
+      const fds = enforce(b, ['ls', '/proc/self/fd'], { args: homeArg });
+      expect(fds.status, fds.stderr).toBe(0);
+      expect(fds.stdout).toMatch(/^0\n1\n2\n/);
     });
+  });
+
+  it('--audit: a syscall the filter denies runs and the kernel logs it; Landlock stays enforced', async () => {
+    // Where the records land here: no auditd listens on the audit netlink socket, so the kernel
+    // prints audit records to its log (/dev/kmsg, read with dmesg), rate-limited by printk.
+    const ptraceNr = process.arch === 'x64' ? 101 : 117;
+    expect(enforce(agent, [attack, 'ptrace'], { args: homeArg }).stdout).toBe(`errno=${EPERM}\n`);
+    const dry = enforce(agent, ['true'], { args: [...homeArg, '--audit', '--dry-run'] });
+    expect(dry.stdout).toMatch(/^audit: \d+ seccomp returns other than allow rewritten to SECCOMP_RET_LOG.*still enforced: Landlock/m);
+    let found = false;
+    for (let attempt = 0; attempt < 3 && !found; attempt++) {
+      if (attempt) await new Promise((resolve) => setTimeout(resolve, 5500)); // printk's rate limit window
+      const r = enforce(agent, [attack, 'ptrace'], { args: [...homeArg, '--audit'] });
+      expect(r.stdout, r.stderr).toBe('ok\n');
+      const log = run(['dmesg']).stdout;
+      found = new RegExp(`type=1326 .* pid=${r.pid} .* syscall=${ptraceNr} .*code=0x7ffc0000`).test(log);
+    }
+    expect(found, 'a SECCOMP_RET_LOG audit record for the ptrace call in the kernel log').toBe(true);
+    // Landlock is not relaxed: a file outside the grants is still refused.
+    const denied = enforce(agent, ['cat', path.join(outside, 'secret.txt')], { args: [...homeArg, '--audit'] });
+    expect(denied.stdout).toBe('');
+    expect(denied.stderr).toMatch(/Permission denied/);
   });
 
   it('--dry-run names each step and runs nothing', () => {
@@ -473,9 +653,9 @@ describe('mxc-enforce', () => {
     for (const step of ['rlimits:', 'namespaces:', 'mask:', 'capabilities:', 'no_new_privs:', 'landlock:', 'landlock rule:', 'seccomp:', 'env:', 'exec:']) {
       expect(r.stdout).toContain(step);
     }
-    expect(r.stdout).toContain(`mask: ${ws}/.env`);
-    expect(r.stdout).toMatch(new RegExp(`landlock rule: beneath ${home}/notes.txt`));
-    expect(r.stdout).not.toContain(`${home}/.ssh`);
+    expect(r.stdout).toContain(`mask: ${ws}/.env inaccessible (denies read_file)`);
+    expect(r.stdout).toContain(`mask: ${home}/.ssh inaccessible, subtree`);
+    expect(r.stdout).not.toContain(`landlock rule: beneath ${home}/.ssh`);
     expect(existsSync(marker)).toBe(false);
   });
 });
