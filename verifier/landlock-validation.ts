@@ -9,10 +9,15 @@
  * - `beneath P/**`: every path under P, or strictly under P for rights Landlock checks on the
  *   parent directory (create, delete, refer), minus the grant's carve-outs and what lies in them;
  * - `exact L`: L itself; `expand G`: every match of G; both minus the grant's excludes;
- * - masks hide their matches and everything below them, for every right.
- * Launch-time facts (which paths exist, what is a directory) only make the plan stricter, so they
- * are not modelled: the question is soundness (plan ⊆ policy), and the fidelity report already
- * says where the plan is stricter or, for masks, weaker for files created after launch.
+ * - masks (matches existing at launch; the fidelity report says, and MXC3102 makes the policy
+ *   accept, that later ones are not masked) take what the enforcer's mount surely takes: a mask
+ *   denying a read right is an inaccessible node, so every right on the match and below it; a
+ *   `P/**` mask bound read-only (noexec, nodev) takes every write-like right (exec, ioctl) below
+ *   P; a mask of a single name is a mount point that cannot be deleted, renamed or created, and
+ *   when it is a file, read-only (noexec, nodev) takes writing and truncating (exec, ioctl).
+ * Other launch-time facts (which paths exist, what is a directory) only make the plan stricter,
+ * so they are not modelled: the question is soundness (plan ⊆ policy), and the fidelity report
+ * already says where the plan is stricter.
  * Every witness is re-checked: `planAllows` (glob matching, no solver) must allow it and the
  * reference evaluator must deny it.
  */
@@ -21,7 +26,7 @@ import { diagnostic, type Diagnostic } from '../compiler/diagnostics/diagnostic.
 import { decide } from '../compiler/evaluate.js';
 import { globMatches } from '../compiler/glob.js';
 import { FS_RIGHTS, type FsRight, type PolicyIR } from '../compiler/ir.js';
-import { planLandlock, RIGHTS_FOR, type LandlockGrant, type LandlockPlan } from '../targets/linux/landlock.js';
+import { planLandlock, RIGHTS_FOR, type LandlockFsRight, type LandlockGrant, type LandlockMask, type LandlockPlan } from '../targets/linux/landlock.js';
 import { displayPath } from './atoms.js';
 import { bvValue, fsModel, VerifierError, violations } from './assertions.js';
 import { z3 } from './z3.js';
@@ -47,6 +52,29 @@ function grantRegion(g: LandlockGrant, right: FsRight): string {
   return g.mode === 'beneath' && PARENT_CHECKED.has(right) ? strictlyBelow(g.pattern) : g.pattern;
 }
 
+const READS: readonly LandlockFsRight[] = ['read_file', 'read_dir'];
+const WRITE_LIKE: readonly LandlockFsRight[] = ['write_file', 'truncate', 'make_reg', 'make_dir', 'make_sym', 'make_fifo', 'make_sock', 'make_char', 'make_block', 'remove_file', 'remove_dir', 'refer'];
+
+/** Masks that hide everything below their matches (an inaccessible node). */
+const hides = (k: LandlockMask): boolean => k.rights.some((r) => READS.includes(r));
+
+/** The region where a mask surely takes `right`, or undefined (see the header). */
+function maskRegion(k: LandlockMask, right: FsRight): string | undefined {
+  if (hides(k)) return andBelow(k.pattern);
+  const lr = RIGHTS_FOR[right];
+  if (k.pattern.endsWith('/**')) {
+    if (lr.every((r) => WRITE_LIKE.includes(r)) && k.rights.some((r) => WRITE_LIKE.includes(r))) return k.pattern;
+    if (right === 'exec' && k.rights.includes('execute')) return k.pattern;
+    if (right === 'ioctl' && k.rights.includes('ioctl_dev')) return k.pattern;
+    return undefined;
+  }
+  if (right === 'delete' || right === 'refer' || right === 'create') return k.pattern;
+  if ((right === 'write' || right === 'truncate') && k.rights.some((r) => r === 'write_file' || r === 'truncate')) return k.pattern;
+  if (right === 'exec' && k.rights.includes('execute')) return k.pattern;
+  if (right === 'ioctl' && k.rights.includes('ioctl_dev')) return k.pattern;
+  return undefined;
+}
+
 function carries(g: LandlockGrant, right: FsRight): boolean {
   return RIGHTS_FOR[right].some((lr) => g.rights.includes(lr));
 }
@@ -54,7 +82,10 @@ function carries(g: LandlockGrant, right: FsRight): boolean {
 /** The plan's meaning for one concrete path (params bound in `params`), without the solver. */
 export function planAllows(plan: LandlockPlan, right: FsRight, path: string, params: Readonly<Record<string, string>>): string | undefined {
   const m = (pattern: string): boolean => globMatches(pattern, path, params);
-  if (plan.masks.some((k) => m(andBelow(k.pattern)))) return undefined;
+  if (plan.masks.some((k) => {
+    const r = maskRegion(k, right);
+    return r !== undefined && m(r);
+  })) return undefined;
   for (const g of plan.grants) {
     if (!carries(g, right) || !m(grantRegion(g, right))) continue;
     if (g.carve.some((c) => m(andBelow(c))) || g.exclude.some(m)) continue;
@@ -72,15 +103,23 @@ export async function validateLandlockPlan(ir: PolicyIR, plan: LandlockPlan): Pr
     g.carve.forEach((c) => region.add(andBelow(c)));
     g.exclude.forEach((e) => region.add(e));
   }
-  plan.masks.forEach((k) => region.add(andBelow(k.pattern)));
+  for (const k of plan.masks) for (const r of rights) {
+    const mr = maskRegion(k, r);
+    if (mr !== undefined) region.add(mr);
+  }
   const Z = await z3();
-  // Below a mask every right is hidden: no witness there, so the atoms need not tell paths apart.
-  const m = fsModel(Z, ir, [...region], undefined, plan.masks.map((k) => andBelow(k.pattern)));
+  // Below an inaccessible mask every right is hidden: no witness there, so the atoms need not
+  // tell those paths apart.
+  const m = fsModel(Z, ir, [...region], undefined, plan.masks.filter(hides).map((k) => andBelow(k.pattern)));
   const none = Z.Bool.val(false);
-  const masked = Z.Or(none, ...plan.masks.map((k) => m.inPattern(andBelow(k.pattern))));
+  const masked = (r: FsRight): Bool<'mxcc'> =>
+    Z.Or(none, ...plan.masks.flatMap((k) => {
+      const mr = maskRegion(k, r);
+      return mr === undefined ? [] : [m.inPattern(mr)];
+    }));
   const planFor = (r: FsRight): Bool<'mxcc'> =>
     Z.And(
-      Z.Not(masked),
+      Z.Not(masked(r)),
       Z.Or(
         none,
         ...plan.grants
