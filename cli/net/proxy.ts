@@ -96,7 +96,10 @@ export class EgressProxy {
     this.track(socket);
     socket.once('readable', () => {
       const first = socket.read(1) as Buffer | null;
-      if (!first) return;
+      if (!first) {
+        socket.destroy(); // closed before saying anything (mxc-enforce's probe)
+        return;
+      }
       socket.unshift(first);
       if (first[0] === SOCKS_VERSION) void this.socks(socket);
       else this.http.emit('connection', socket);
