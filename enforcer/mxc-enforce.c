@@ -1122,11 +1122,11 @@ static int bridge_step(struct bridge_relay *r, const short revents[2]) {
 	return !(r->half[0].shut && r->half[1].shut);
 }
 
-static void bridge_loop(int lfd, const struct sockaddr_un *addr) {
+static void bridge_loop(int lfd, int parent_fd, const struct sockaddr_un *addr) {
 	static struct bridge_relay *relays[BRIDGE_MAX_RELAYS];
-	static struct pollfd pfd[1 + 2 * BRIDGE_MAX_RELAYS];
+	static struct pollfd pfd[2 + 2 * BRIDGE_MAX_RELAYS];
 	for (;;) {
-		nfds_t n = 1;
+		nfds_t n = 2;
 		uint32_t active = 0;
 		for (uint32_t k = 0; k < BRIDGE_MAX_RELAYS; k++) {
 			struct bridge_relay *r = relays[k];
@@ -1134,20 +1134,22 @@ static void bridge_loop(int lfd, const struct sockaddr_un *addr) {
 				short ev = 0;
 				if (r && !r->half[i].eof && r->half[i].len < BRIDGE_BUF) ev |= POLLIN;
 				if (r && r->half[1 - i].len > r->half[1 - i].off) ev |= POLLOUT;
-				pfd[1 + 2 * k + (uint32_t)i] = (struct pollfd){ r ? r->fd[i] : -1, ev, 0 };
+				pfd[2 + 2 * k + (uint32_t)i] = (struct pollfd){ r ? r->fd[i] : -1, ev, 0 };
 			}
 			if (r) {
 				active++;
-				n = 1 + 2 * (nfds_t)k + 2;
+				n = 2 + 2 * (nfds_t)k + 2;
 			}
 		}
 		pfd[0] = (struct pollfd){ lfd, active < BRIDGE_MAX_RELAYS ? POLLIN : 0, 0 };
+		pfd[1] = (struct pollfd){ parent_fd, POLLIN, 0 };
 		if (poll(pfd, n, -1) < 0) {
 			if (errno == EINTR) continue;
 			_exit(1);
 		}
-		for (nfds_t j = 1; j + 1 < n; j += 2) {
-			uint32_t k = (uint32_t)(j - 1) / 2;
+		if (pfd[1].revents) _exit(0); /* the command has exited */
+		for (nfds_t j = 2; j + 1 < n; j += 2) {
+			uint32_t k = (uint32_t)(j - 2) / 2;
 			if (!relays[k]) continue;
 			short rev[2] = { pfd[j].revents, pfd[j + 1].revents };
 			if ((rev[0] | rev[1]) && !bridge_step(relays[k], rev)) bridge_close(&relays[k]);
@@ -1175,7 +1177,7 @@ static void bridge_loop(int lfd, const struct sockaddr_un *addr) {
 /*
  * Called inside the new network namespace, before capabilities, Landlock and seccomp: listen on
  * 127.0.0.1 (an ephemeral port) and fork the bridge. Any failure refuses the launch. The bridge
- * dies with its parent (which becomes the command), drops its capabilities and keeps no other fds.
+ * exits with its parent (which becomes the command), drops its capabilities and keeps no other fds.
  */
 static void start_proxy_bridge(void) {
 	struct sockaddr_un addr;
@@ -1203,7 +1205,6 @@ static void start_proxy_bridge(void) {
 		close(lfd);
 		return;
 	}
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0 || getppid() != parent) _exit(1);
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0) _exit(1);
 	for (int fd = 3; fd < 1024; fd++) if (fd != lfd) close(fd);
@@ -1211,7 +1212,11 @@ static void start_proxy_bridge(void) {
 	struct __user_cap_data_struct d[2];
 	memset(d, 0, sizeof d);
 	if (syscall(SYS_capset, &h, d) != 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) _exit(1);
-	bridge_loop(lfd, &addr);
+	/* The bridge ends when its parent (the command) does. Not PR_SET_PDEATHSIG: that signal is
+	 * sent with the dying command's credentials, and its Landlock signal scope blocks it. */
+	int parent_fd = (int)syscall(SYS_pidfd_open, parent, 0);
+	if (parent_fd < 0 || getppid() != parent) _exit(1);
+	bridge_loop(lfd, parent_fd, &addr);
 	_exit(0);
 }
 

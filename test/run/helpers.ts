@@ -1,4 +1,5 @@
 /** Shared by the egress proxy and `mxcc run` tests: real servers and raw protocol clients. */
+import { spawn } from 'node:child_process';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import { existsSync, readFileSync } from 'node:fs';
@@ -83,4 +84,34 @@ export async function socksGet(proxy: string | number, target: { domain?: string
   const text = await all;
   const bytes = Buffer.from(text, 'latin1');
   return { rep: bytes[3] ?? -1, body: bytes.subarray(12).toString('latin1') };
+}
+
+export interface Ran {
+  status: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run a process without blocking the event loop (the test's servers must keep answering). */
+export function runAsync(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {}): Promise<Ran> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { env: opts.env ?? { PATH: process.env.PATH }, cwd: opts.cwd ?? repo, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (c: Buffer) => out.push(c));
+    child.stderr.on('data', (c: Buffer) => err.push(c));
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 30_000);
+    child.on('close', (status, signal) => {
+      clearTimeout(timer);
+      resolve({ status, signal, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() });
+    });
+  });
+}
+
+export const mxcc = path.join(repo, 'bin', 'mxcc.js');
+
+/** `mxcc run` from the built CLI (dist/), as a user runs it. */
+export function mxccRun(args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<Ran> {
+  return runAsync(process.execPath, [mxcc, 'run', ...args], opts);
 }
