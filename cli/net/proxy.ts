@@ -27,6 +27,13 @@ export interface RunningProxy {
   close(): Promise<void>;
 }
 
+/**
+ * Stream buffering per relayed socket. Node's default (16 KiB) is below the 64 KiB a socket read
+ * returns, so pipe() would pause and resume the source after every read; 1 MiB keeps bulk
+ * transfers flowing (about a third more throughput measured by bench/proxy.mjs).
+ */
+const RELAY_HIGH_WATER_MARK = 1 << 20;
+
 /** Hop-by-hop headers (RFC 9110 section 7.6.1) and the proxy's own: never forwarded. */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
 
@@ -67,7 +74,7 @@ export class EgressProxy {
 
   /** Listen on a unix socket path (created; removed by close) or on TCP `{ port, host }`. */
   async listen(where: { path: string } | { port: number; host: string }): Promise<RunningProxy> {
-    const server = net.createServer({ allowHalfOpen: true }, (socket) => this.accept(socket));
+    const server = net.createServer({ allowHalfOpen: true, highWaterMark: RELAY_HIGH_WATER_MARK }, (socket) => this.accept(socket));
     server.maxConnections = 1024;
     this.server = server;
     await new Promise<void>((resolve, reject) => {
@@ -114,7 +121,9 @@ export class EgressProxy {
   /** Connect to the checked address only; never resolves again. */
   private dial(v: EgressVerdict): Promise<net.Socket> {
     return new Promise((resolve, reject) => {
-      const upstream = net.connect({ host: v.address!, port: v.port, allowHalfOpen: true });
+      // highWaterMark is accepted at run time (Node ≥ 18) but missing from @types/node's NetConnectOpts.
+      const options = { host: v.address!, port: v.port, allowHalfOpen: true, highWaterMark: RELAY_HIGH_WATER_MARK };
+      const upstream = net.connect(options as net.NetConnectOpts);
       this.track(upstream);
       upstream.once('connect', () => {
         upstream.removeListener('error', reject);
