@@ -11,7 +11,6 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compileFile } from '../compiler/index.js';
 import { hasErrors } from '../compiler/diagnostics/diagnostic.js';
-import { parseIp } from '../compiler/evaluate.js';
 import type { PolicyIR } from '../compiler/ir.js';
 import { buildLinuxBundle } from '../targets/linux/index.js';
 import { EXIT_FINDINGS, EXIT_USAGE, printDiagnostics, UsageError, type Io } from './context.js';
@@ -36,18 +35,6 @@ export interface RunOptions {
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 const signalNumber = (s: NodeJS.Signals): number => osConstants.signals[s] ?? 0;
-
-/** `--resolve NAME=IP[,IP...]` values collected into a map; a malformed one is a usage error. */
-export function collectResolve(value: string, previous: Map<string, string[]> = new Map()): Map<string, string[]> {
-  const eq = value.indexOf('=');
-  const name = value.slice(0, eq).trim().toLowerCase().replace(/\.$/, '');
-  const addresses = value
-    .slice(eq + 1)
-    .split(',')
-    .map((a) => a.trim().replace(/^\[(.*)\]$/, '$1'));
-  if (eq <= 0 || !name || addresses.some((a) => !parseIp(a))) throw new UsageError(`--resolve expects NAME=IP[,IP...] with IPv4 or IPv6 addresses (got "${value}")`);
-  return new Map([...previous, [name, addresses]]);
-}
 
 /** mxc-enforce next to this package: enforcer/ beside dist/ (built) or beside cli/ (sources). */
 export function defaultEnforcer(env: NodeJS.ProcessEnv): string {

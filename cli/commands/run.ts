@@ -1,6 +1,18 @@
 import type { Command } from 'commander';
-import { collectResolve, runPolicy } from '../launch.js';
+import { parseIp } from '../../compiler/evaluate.js';
 import { collectParam, UsageError, type CommandContext } from '../context.js';
+
+/** `--resolve NAME=IP[,IP...]` values collected into a map; a malformed one is a usage error. */
+export function collectResolve(value: string, previous: Map<string, string[]> = new Map()): Map<string, string[]> {
+  const eq = value.indexOf('=');
+  const name = value.slice(0, eq).trim().toLowerCase().replace(/\.$/, '');
+  const addresses = value
+    .slice(eq + 1)
+    .split(',')
+    .map((a) => a.trim().replace(/^\[(.*)\]$/, '$1'));
+  if (eq <= 0 || !name || addresses.some((a) => !parseIp(a))) throw new UsageError(`--resolve expects NAME=IP[,IP...] with IPv4 or IPv6 addresses (got "${value}")`);
+  return new Map([...previous, [name, addresses]]);
+}
 
 export function registerRun(program: Command, ctx: CommandContext): void {
   program
@@ -37,6 +49,8 @@ mismatch); 2 usage, I/O or environment errors (e.g. no enforcer).
 Documentation: docs/run.md`)
     .action(async (file: string, command: string[], opts: { param?: Record<string, string>; policy?: string; logNet?: string; resolve?: Map<string, string[]>; sha256?: string; dryRun?: boolean }) => {
       if (opts.sha256 !== undefined && !/^[0-9a-fA-F]{64}$/.test(opts.sha256)) throw new UsageError(`--sha256 expects 64 hex digits (got "${opts.sha256}")`);
+      // Loaded on use: the proxy's http/dns modules are not start-up cost for the other commands.
+      const { runPolicy } = await import('../launch.js');
       const code = await runPolicy(
         {
           policyFile: file,
