@@ -9,7 +9,9 @@ import * as http from 'node:http';
 import * as net from 'node:net';
 import { rmSync } from 'node:fs';
 import type { EgressPolicy, EgressVerdict } from './egress.js';
+import { parseIp } from '../../compiler/evaluate.js';
 import { parseGreeting, parseRequest, reply, REP, METHOD_NO_AUTH, METHOD_NONE_ACCEPTABLE, SOCKS_VERSION } from './socks5.js';
+import { readClientHelloSni } from './tls-sni.js';
 
 export type ProxyProtocol = 'http-connect' | 'http' | 'socks5';
 
@@ -154,8 +156,53 @@ export class EgressProxy {
       return;
     }
     socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-    if (head.length) upstream.write(head);
-    splice(socket, upstream);
+    this.tunnel('http-connect', v, socket, upstream, head);
+  }
+
+  /**
+   * Relay a tunnel. When its target was a name, the client's first bytes are held until it is
+   * clear whether they open TLS: a ClientHello asking for another server name ends the tunnel
+   * before anything reaches the upstream (a forged SNI would reach another virtual host on the
+   * checked address). Other protocols, and TLS without a server name, pass.
+   */
+  private tunnel(protocol: ProxyProtocol, v: EgressVerdict, client: net.Socket, upstream: net.Socket, initial: Buffer): void {
+    upstream.pipe(client); // server-first protocols need not wait
+    client.once('close', () => upstream.writableEnded || upstream.destroy());
+    upstream.once('close', () => client.writableEnded || client.destroy());
+    if (parseIp(v.host)) {
+      if (initial.length) upstream.write(initial);
+      client.pipe(upstream);
+      return;
+    }
+    let held = initial;
+    const settle = (): boolean => {
+      const r = readClientHelloSni(held);
+      if (r.kind === 'need') return false;
+      const name = r.kind === 'hello' && r.serverName !== undefined ? r.serverName.toLowerCase().replace(/\.$/, '') : undefined;
+      if (r.kind === 'error' || (name !== undefined && name !== v.host)) {
+        const reason = r.kind === 'error' ? `unreadable TLS ClientHello: ${r.message}` : `TLS server name ${name} is not the checked name ${v.host}`;
+        this.decided(protocol, { ...v, allowed: false, rules: [], reason });
+        client.destroy();
+        upstream.destroy();
+        return true;
+      }
+      if (held.length) upstream.write(held);
+      client.pipe(upstream);
+      return true;
+    };
+    if (held.length && settle()) return;
+    const onData = (chunk: Buffer): void => {
+      held = Buffer.concat([held, chunk]);
+      if (!settle()) return;
+      client.removeListener('data', onData);
+      client.removeListener('end', onEnd);
+    };
+    const onEnd = (): void => {
+      client.removeListener('data', onData);
+      upstream.end(held);
+    };
+    client.on('data', onData);
+    client.once('end', onEnd);
   }
 
   private async forward(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -274,8 +321,7 @@ export class EgressProxy {
       return;
     }
     socket.write(reply(REP.succeeded));
-    if (buf.length) upstream.write(buf);
-    splice(socket, upstream);
+    this.tunnel('socks5', v, socket, upstream, buf);
   }
 }
 
@@ -304,15 +350,6 @@ function readSome(socket: net.Socket): Promise<Buffer | undefined> {
     socket.once('end', onEnd);
     socket.once('close', onEnd);
   });
-}
-
-/** Relay both ways with back-pressure; half-closes are passed on, errors end both. */
-function splice(a: net.Socket, b: net.Socket): void {
-  a.pipe(b);
-  b.pipe(a);
-  // A clean end was passed on by pipe; an abrupt close was not, so the other side goes too.
-  a.once('close', () => b.writableEnded || b.destroy());
-  b.once('close', () => a.writableEnded || a.destroy());
 }
 
 export async function startEgressProxy(options: ProxyOptions, where: { path: string } | { port: number; host: string }): Promise<RunningProxy> {

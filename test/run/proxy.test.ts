@@ -5,12 +5,15 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
+import * as net from 'node:net';
+import * as tls from 'node:tls';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { decide } from '../../compiler/evaluate.js';
 import { EgressPolicy, isSpecialAddress, mapResolver } from '../../cli/net/egress.js';
 import { parseAuthority, startEgressProxy, type RunningProxy } from '../../cli/net/proxy.js';
 import { parseRequest } from '../../cli/net/socks5.js';
+import { readClientHelloSni } from '../../cli/net/tls-sni.js';
 import { connectThenGet, irFor, origin, rawRequest, socksGet } from './helpers.js';
 
 let dir: string;
@@ -20,17 +23,24 @@ let proxy: RunningProxy;
 let sock: string;
 const log: string[] = [];
 let policy: EgressPolicy;
+/** A TCP server that records what each connection sends (a TLS server stand-in). */
+let sink: net.Server;
+let sinkPort: number;
+const sunk: Buffer[] = [];
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'mxcc-proxy-'));
   sock = path.join(dir, 'proxy.sock');
   a = await origin('server-a');
   b = await origin('server-b');
+  sink = net.createServer((c) => c.on('data', (d: Buffer) => sunk.push(d)).on('error', () => undefined));
+  await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
+  sinkPort = (sink.address() as net.AddressInfo).port;
   const ir = irFor(`policy p {
   net {
     allow connect tcp "allowed.test":${a.port}, "127.0.0.1":${a.port}, "::1":${a.port}
     allow connect tcp "rebind.test":${b.port}, "meta.test":80, "mixed.test":${a.port}
-    allow connect tcp "*.wild.test":${a.port}
+    allow connect tcp "*.wild.test":${a.port}, "allowed.test":${sinkPort}, "127.0.0.1":${sinkPort}
     deny connect tcp "denied.wild.test"
   }
 }`);
@@ -53,6 +63,7 @@ afterAll(async () => {
   await proxy.close();
   await a.close();
   await b.close();
+  sink.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -107,6 +118,35 @@ describe('egress proxy: HTTP CONNECT', () => {
     const before = log.length;
     expect(status(await connectThenGet(sock, `denied.wild.test:${a.port}`, 'x'))).toBe('HTTP/1.1 403 Forbidden');
     expect(log.slice(before).join('')).toContain('rule=net.3 reason="denied by rule"');
+  });
+
+  it('ends a tunnel whose TLS ClientHello names another server (forged SNI), before it reaches the upstream', async () => {
+    const hello = async (servername: string, protocol: 'connect' | 'socks'): Promise<void> => {
+      const s = net.connect({ path: sock });
+      if (protocol === 'connect') s.write(`CONNECT allowed.test:${sinkPort} HTTP/1.1\r\n\r\n`);
+      else {
+        const port = Buffer.alloc(2);
+        port.writeUInt16BE(sinkPort);
+        s.write(Buffer.concat([Buffer.from([5, 1, 0, 5, 1, 0, 3, 12]), Buffer.from('allowed.test'), port]));
+      }
+      await new Promise<void>((resolve) => s.once('data', () => resolve()));
+      const t = tls.connect({ socket: s, servername, rejectUnauthorized: false });
+      t.on('error', () => undefined);
+      await new Promise((r) => setTimeout(r, 300));
+      t.destroy();
+    };
+    const before = log.length;
+    sunk.length = 0;
+    await hello('evil.test', 'connect');
+    await hello('evil.test', 'socks');
+    expect(Buffer.concat(sunk).length).toBe(0);
+    const lines = log.slice(before);
+    expect(lines.filter((l) => l.includes('deny http-connect allowed.test') && l.includes('reason="TLS server name evil.test is not the checked name allowed.test"'))).toHaveLength(1);
+    expect(lines.filter((l) => l.includes('deny socks5 allowed.test') && l.includes('TLS server name'))).toHaveLength(1);
+    await hello('allowed.test', 'connect');
+    const got = Buffer.concat(sunk);
+    expect(got[0]).toBe(22);
+    expect(readClientHelloSni(got)).toEqual({ kind: 'hello', serverName: 'allowed.test' });
   });
 
   it('answers a malformed CONNECT with 400', async () => {
