@@ -7,7 +7,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import * as net from 'node:net';
+import * as tls from 'node:tls';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { mxcc, mxccRun, origin, repo, runAsync } from '../run/helpers.js';
@@ -19,6 +21,9 @@ let policy: string;
 let relay: string;
 let A: number;
 let B: number;
+/** A TLS server answering with the server name the client asked for (virtual hosts on one address). */
+let vhosts: tls.Server;
+let T: number;
 
 /** An attacker's own relay, started inside the sandbox: CONNECT handled by dialing the target
  * itself (`direct`) or by passing the bytes on to $HTTP_PROXY (`chain`, when set). */
@@ -48,6 +53,11 @@ beforeAll(async () => {
   forbidden = await origin('server-b');
   A = allowed.port;
   B = forbidden.port;
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', path.join(root, 'key.pem'), '-out', path.join(root, 'cert.pem'), '-subj', '/CN=allowed.test', '-days', '1'], { stdio: 'pipe' });
+  vhosts = tls.createServer({ key: readFileSync(path.join(root, 'key.pem')), cert: readFileSync(path.join(root, 'cert.pem')) }, (s) => s.end(`tls-vhost=${(s as tls.TLSSocket & { servername?: string }).servername}\n`));
+  vhosts.on('tlsClientError', () => undefined);
+  await new Promise<void>((resolve) => vhosts.listen(0, '127.0.0.1', resolve));
+  T = (vhosts.address() as net.AddressInfo).port;
   relay = path.join(root, 'relay.js');
   writeFileSync(relay, RELAY);
   policy = path.join(root, 'p.mxc');
@@ -56,7 +66,7 @@ beforeAll(async () => {
     `import "std/linux-runtime.mxc"
 policy escape extends linux_runtime {
   fs { allow read, list "${root}/**" }
-  net { allow connect tcp "allowed.test":${A}, "127.0.0.1":${A} }
+  net { allow connect tcp "allowed.test":${A}, "127.0.0.1":${A}, "allowed.test":${T}, "127.0.0.1":${T} }
 }
 `,
   );
@@ -65,6 +75,7 @@ policy escape extends linux_runtime {
 afterAll(async () => {
   await allowed.close();
   await forbidden.close();
+  vhosts.close();
   rmSync(root, { recursive: true, force: true });
 });
 
@@ -95,6 +106,19 @@ describe('escape: network through or around the egress proxy', () => {
 
   it('a forged Host header to an allowed host', async () => {
     await attack(`${curl} --resolve allowed.test:${A}:127.0.0.1 -H "Host: evil.test:${B}" http://allowed.test:${A}/`, 'host=evil.test');
+  });
+
+  it('a forged TLS server name (SNI) in a tunnel to an allowed host', async () => {
+    const client = `const tls=require("tls"),net=require("net");
+const go=(s)=>{const t=tls.connect({socket:s,servername:process.argv.slice(1).find((a)=>!a.includes("/"))||"evil.test",rejectUnauthorized:false});t.on("data",(d)=>process.stdout.write(d));t.on("error",()=>{})};
+const p=process.env.HTTPS_PROXY;
+if(p){const u=new URL(p);const s=net.connect(+u.port,u.hostname,()=>s.write("CONNECT allowed.test:${T} HTTP/1.1\\r\\n\\r\\n"));s.on("error",()=>{});s.once("data",()=>go(s))}
+else go(net.connect(${T},"127.0.0.1"))`;
+    writeFileSync(path.join(root, 'sni.js'), client);
+    await attack(`node ${path.join(root, 'sni.js')}`, 'tls-vhost=evil.test');
+    // The same tunnel with the checked name works: the refusal above is the server name's.
+    const honest = await mxccRun([policy, ...RESOLVE, '--', 'node', '-e', readFileSync(path.join(root, 'sni.js'), 'utf8'), 'allowed.test']);
+    expect(honest.stdout, honest.stderr).toBe('tls-vhost=allowed.test\n');
   });
 
   it('with the proxy variables unset: even the allowed host is unreachable directly', async () => {
