@@ -98,3 +98,14 @@ try {
     console.log(`  ${f.padEnd(36)} ${m.toFixed(0).padStart(6)} ms  (node -e 0: ${median(peer).toFixed(0)} ms, ratio ${(m / median(peer)).toFixed(1)}x)  ${m < 1000 ? 'met' : 'NOT MET'}`);
   }
 }
+
+// Egress proxy throughput (bench/proxy.mjs): 100 MB from a loopback server directly and through
+// `mxcc run`'s bridge and proxy, same run. Needs curl and the built enforcer.
+try {
+  const { runProxyBench, formatProxyBench } = await import('./proxy.mjs');
+  const proxy = await runProxyBench(Math.max(3, Math.round(RUNS / 6)));
+  console.log(formatProxyBench(proxy));
+  if (process.argv.includes('--json')) console.log(JSON.stringify(proxy, null, 2));
+} catch (e) {
+  console.log(`egress proxy benchmark not run: ${e instanceof Error ? e.message : String(e)}`);
+}

@@ -10,6 +10,7 @@ import { registerVerify } from './commands/verify.js';
 import { registerLint } from './commands/lint.js';
 import { registerDiff } from './commands/diff.js';
 import { registerImport } from './commands/import.js';
+import { registerRun } from './commands/run.js';
 import { EXIT_USAGE, processIo, UsageError, type CommandContext, type Io } from './context.js';
 
 export function buildProgram(ctx: CommandContext): Command {
@@ -36,6 +37,7 @@ Documentation: README.md, docs/language.md, docs/error-codes.md`);
   registerDiff(program, ctx);
   registerExplain(program, ctx);
   registerImport(program, ctx);
+  registerRun(program, ctx);
   registerTargets(program, ctx);
   for (const sub of program.commands) {
     sub.exitOverride().configureOutput({

@@ -2,7 +2,7 @@
  * mxc-enforce: load an mxcc linux bundle (docs/linux-target.md), apply it to this process and
  * run a command under it.
  *
- *   mxc-enforce [--sha256 HEX] [--param NAME=VALUE]... [--dry-run] BUNDLE -- COMMAND [ARGS...]
+ *   mxc-enforce [--sha256 HEX] [--param NAME=VALUE]... [--proxy-socket PATH] [--dry-run] BUNDLE -- COMMAND [ARGS...]
  *   mxc-enforce --digest FILE          print the SHA-256 of FILE (used to test the digest)
  *   mxc-enforce --check BUNDLE         only load the bundle: exit 0 if it is well formed, else 125
  *
@@ -21,6 +21,7 @@
 #include <linux/seccomp.h>
 #include <linux/securebits.h>
 #include <net/if.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <sched.h>
 #include <setjmp.h>
@@ -38,6 +39,7 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -1413,6 +1415,184 @@ static void apply_cpus(void) {
 	if (sched_setaffinity(0, sizeof want, &want) != 0) die("cpus", errno, "sched_setaffinity to %u CPUs", B.cpus);
 }
 
+/* ---------------------------------------------------------------------------------------- */
+/* Egress proxy bridge (proxy net mode): inside the new network namespace, 127.0.0.1:<port>
+ * relays each TCP connection to the unix socket of the proxy `mxcc run` started outside. */
+
+#define BRIDGE_MAX_RELAYS 256
+#define BRIDGE_BUF 65536
+
+static const char *proxy_socket; /* --proxy-socket */
+static unsigned proxy_port;      /* the bridge's port once it listens */
+
+/* One direction of a relay: bytes read from one side, waiting to be written to the other. */
+struct bridge_half { size_t off, len; int eof, shut; char buf[BRIDGE_BUF]; };
+struct bridge_relay { int fd[2]; struct bridge_half half[2]; }; /* half[i]: fd[i] → fd[1 - i] */
+
+static int bridge_connect_proxy(const struct sockaddr_un *addr) {
+	int u = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (u < 0) return -1;
+	if (connect(u, (const struct sockaddr *)addr, sizeof *addr) != 0) {
+		int err = errno;
+		close(u);
+		errno = err;
+		return -1;
+	}
+	return u;
+}
+
+static void bridge_close(struct bridge_relay **r) {
+	close((*r)->fd[0]);
+	close((*r)->fd[1]);
+	free(*r);
+	*r = NULL;
+}
+
+/* Move bytes for one relay after poll; returns 0 when the relay is finished or broken. */
+static int bridge_step(struct bridge_relay *r, const short revents[2]) {
+	for (int i = 0; i < 2; i++) {
+		struct bridge_half *h = &r->half[i];
+		if (revents[i] & POLLERR) return 0;
+		if ((revents[i] & (POLLIN | POLLHUP)) && !h->eof && h->len < BRIDGE_BUF) {
+			ssize_t n = read(r->fd[i], h->buf + h->len, BRIDGE_BUF - h->len);
+			if (n > 0) h->len += (size_t)n;
+			else if (n == 0) h->eof = 1;
+			else if (errno != EAGAIN && errno != EINTR) return 0;
+		} else if ((revents[i] & POLLHUP) && h->eof) return 0;
+	}
+	for (int i = 0; i < 2; i++) {
+		struct bridge_half *h = &r->half[i];
+		if (h->len > h->off) {
+			ssize_t n = send(r->fd[1 - i], h->buf + h->off, h->len - h->off, MSG_NOSIGNAL | MSG_DONTWAIT);
+			if (n > 0) h->off += (size_t)n;
+			else if (n < 0 && errno != EAGAIN && errno != EINTR) return 0;
+			if (h->off == h->len) h->off = h->len = 0;
+		}
+		if (h->eof && h->len == 0 && !h->shut) {
+			shutdown(r->fd[1 - i], SHUT_WR); /* pass the half-close on */
+			h->shut = 1;
+		}
+	}
+	return !(r->half[0].shut && r->half[1].shut);
+}
+
+static void bridge_loop(int lfd, int parent_fd, const struct sockaddr_un *addr) {
+	static struct bridge_relay *relays[BRIDGE_MAX_RELAYS];
+	static struct pollfd pfd[2 + 2 * BRIDGE_MAX_RELAYS];
+	for (;;) {
+		nfds_t n = 2;
+		uint32_t active = 0;
+		for (uint32_t k = 0; k < BRIDGE_MAX_RELAYS; k++) {
+			struct bridge_relay *r = relays[k];
+			for (int i = 0; i < 2; i++) {
+				short ev = 0;
+				if (r && !r->half[i].eof && r->half[i].len < BRIDGE_BUF) ev |= POLLIN;
+				if (r && r->half[1 - i].len > r->half[1 - i].off) ev |= POLLOUT;
+				pfd[2 + 2 * k + (uint32_t)i] = (struct pollfd){ r ? r->fd[i] : -1, ev, 0 };
+			}
+			if (r) {
+				active++;
+				n = 2 + 2 * (nfds_t)k + 2;
+			}
+		}
+		pfd[0] = (struct pollfd){ lfd, active < BRIDGE_MAX_RELAYS ? POLLIN : 0, 0 };
+		pfd[1] = (struct pollfd){ parent_fd, POLLIN, 0 };
+		if (poll(pfd, n, -1) < 0) {
+			if (errno == EINTR) continue;
+			_exit(1);
+		}
+		if (pfd[1].revents) _exit(0); /* the command has exited */
+		for (nfds_t j = 2; j + 1 < n; j += 2) {
+			uint32_t k = (uint32_t)(j - 2) / 2;
+			if (!relays[k]) continue;
+			short rev[2] = { pfd[j].revents, pfd[j + 1].revents };
+			if ((rev[0] | rev[1]) && !bridge_step(relays[k], rev)) bridge_close(&relays[k]);
+		}
+		if (pfd[0].revents & POLLIN) {
+			int c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+			if (c < 0) continue;
+			uint32_t k = 0;
+			while (k < BRIDGE_MAX_RELAYS && relays[k]) k++;
+			int u = k < BRIDGE_MAX_RELAYS ? bridge_connect_proxy(addr) : -1;
+			struct bridge_relay *r = u >= 0 ? calloc(1, sizeof *r) : NULL;
+			if (!r || fcntl(u, F_SETFL, O_NONBLOCK) != 0) {
+				if (u >= 0) close(u);
+				close(c); /* the client sees the connection closed: no way out */
+				free(r);
+				continue;
+			}
+			r->fd[0] = c;
+			r->fd[1] = u;
+			relays[k] = r;
+		}
+	}
+}
+
+/*
+ * Called inside the new network namespace, before capabilities, Landlock and seccomp: listen on
+ * 127.0.0.1 (an ephemeral port) and fork the bridge. Any failure refuses the launch. The bridge
+ * exits with its parent (which becomes the command), drops its capabilities and keeps no other fds.
+ */
+static void start_proxy_bridge(void) {
+	struct sockaddr_un addr;
+	memset(&addr, 0, sizeof addr);
+	addr.sun_family = AF_UNIX;
+	if (strlen(proxy_socket) >= sizeof addr.sun_path) die("proxy", ENAMETOOLONG, "--proxy-socket %s is longer than a unix socket path may be (%zu bytes)", proxy_socket, sizeof addr.sun_path - 1);
+	strcpy(addr.sun_path, proxy_socket);
+	int probe = bridge_connect_proxy(&addr);
+	if (probe < 0) die("proxy", errno, "connect to the proxy at %s; is `mxcc run`'s egress proxy running?", proxy_socket);
+	close(probe);
+	int lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (lfd < 0) die("proxy", errno, "create the bridge socket in the sandbox network namespace");
+	struct sockaddr_in in;
+	memset(&in, 0, sizeof in);
+	in.sin_family = AF_INET;
+	in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	socklen_t len = sizeof in;
+	if (bind(lfd, (struct sockaddr *)&in, sizeof in) != 0 || listen(lfd, 128) != 0 || getsockname(lfd, (struct sockaddr *)&in, &len) != 0)
+		die("proxy", errno, "listen on 127.0.0.1 in the sandbox network namespace");
+	proxy_port = ntohs(in.sin_port);
+	pid_t parent = getpid();
+	pid_t pid = fork();
+	if (pid < 0) die("proxy", errno, "fork the bridge");
+	if (pid > 0) {
+		close(lfd);
+		return;
+	}
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0) _exit(1);
+	for (int fd = 3; fd < 1024; fd++) if (fd != lfd) close(fd);
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2];
+	memset(d, 0, sizeof d);
+	if (syscall(SYS_capset, &h, d) != 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) _exit(1);
+	/* The bridge ends when its parent (the command) does. Not PR_SET_PDEATHSIG: that signal is
+	 * sent with the dying command's credentials, and its Landlock signal scope blocks it. */
+	int parent_fd = (int)syscall(SYS_pidfd_open, parent, 0);
+	if (parent_fd < 0 || getppid() != parent) _exit(1);
+	bridge_loop(lfd, parent_fd, &addr);
+	_exit(0);
+}
+
+/* HTTP_PROXY and friends for the command: the bridge speaks HTTP (CONNECT and forwarding) and SOCKS5. */
+static const char *const PROXY_VARS[] = { "HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy" };
+#define N_PROXY_VARS (sizeof PROXY_VARS / sizeof *PROXY_VARS)
+
+static int is_proxy_var(const char *name) {
+	for (size_t i = 0; i < N_PROXY_VARS; i++) if (strcmp(name, PROXY_VARS[i]) == 0) return 1;
+	return 0;
+}
+
+static void add_proxy_env(char **envp, uint32_t *ne) {
+	if (!proxy_port) return;
+	for (size_t i = 0; i < N_PROXY_VARS; i++) {
+		envp[*ne] = xcalloc(96, 1);
+		if (strstr(PROXY_VARS[i], "NO_") || strstr(PROXY_VARS[i], "no_")) snprintf(envp[*ne], 96, "%s=localhost,127.0.0.1,::1", PROXY_VARS[i]);
+		else snprintf(envp[*ne], 96, "%s=%s://127.0.0.1:%u", PROXY_VARS[i], strstr(PROXY_VARS[i], "ALL") || strstr(PROXY_VARS[i], "all") ? "socks5h" : "http", proxy_port);
+		(*ne)++;
+	}
+}
+
 /* rlimits → namespaces → capabilities → no_new_privs → Landlock → seccomp → exec. */
 static void apply_and_exec(char **argv) {
 	apply_rlimits();
@@ -1423,17 +1603,19 @@ static void apply_and_exec(char **argv) {
 		if (command < 0) die("init", errno, "fork the command");
 		if (command > 0) run_init(command);
 	}
+	if (proxy_socket) start_proxy_bridge();
 	apply_capabilities();
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) die("no_new_privs", errno, "prctl(PR_SET_NO_NEW_PRIVS)");
 	apply_landlock();
-	char **envp = xcalloc(B.env.n + 1, sizeof *envp);
+	char **envp = xcalloc(B.env.n + 1 + N_PROXY_VARS, sizeof *envp);
 	uint32_t ne = 0;
 	for (uint32_t i = 0; i < B.env.n; i++) {
 		const char *v = getenv(B.env.v[i]);
-		if (v == NULL || strchr(B.env.v[i], '=')) continue;
+		if (v == NULL || strchr(B.env.v[i], '=') || (proxy_port && is_proxy_var(B.env.v[i]))) continue;
 		envp[ne] = xcalloc(strlen(B.env.v[i]) + strlen(v) + 2, 1);
 		sprintf(envp[ne++], "%s=%s", B.env.v[i], v);
 	}
+	add_proxy_env(envp, &ne);
 	const struct program *p = host_program();
 	struct sock_fprog prog = { (unsigned short)p->count, p->insns };
 	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, &prog) != 0) die("seccomp", errno, "load the %s filter", HOST_ARCH_NAME);
@@ -1525,6 +1707,9 @@ static void dry_run(char **argv, const char *digest) {
 	}
 	if (ll_attr.handled_net)
 		for (uint32_t i = 0; i < B.nports; i++) printf("landlock port: %u %s%s\n", B.ports[i].port, B.ports[i].rights & 1 ? "bind_tcp " : "", B.ports[i].rights & 2 ? "connect_tcp" : "");
+	if (B.net_mode == NET_PROXY)
+		printf("proxy: %s\n", proxy_socket ? "bridge on 127.0.0.1 (ephemeral port) in the sandbox network namespace to the unix socket given; HTTP_PROXY, HTTPS_PROXY, ALL_PROXY (and lower case) set, NO_PROXY loopback"
+						     : "no --proxy-socket: no way out of the sandbox network namespace");
 	printf("seccomp: %s program, %u instructions (loaded last)\n", HOST_ARCH_NAME, host_program()->count);
 	if (audit)
 		printf("audit: %u seccomp returns other than allow rewritten to SECCOMP_RET_LOG: denied syscalls run and are logged; still enforced: Landlock (%s), masks, "
@@ -1558,7 +1743,7 @@ static uint8_t *read_file(const char *path, size_t *n) {
 }
 
 static void usage(void) {
-	fprintf(stderr, "usage: mxc-enforce [--sha256 HEX] [--param NAME=VALUE]... [--dry-run] [--audit] BUNDLE -- COMMAND [ARGS...]\n"
+	fprintf(stderr, "usage: mxc-enforce [--sha256 HEX] [--param NAME=VALUE]... [--proxy-socket PATH] [--dry-run] [--audit] BUNDLE -- COMMAND [ARGS...]\n"
 			"       mxc-enforce --digest FILE | --check BUNDLE\n");
 	exit(EXIT_REFUSED);
 }
@@ -1588,6 +1773,7 @@ int main(int argc, char **argv) {
 		else if (strcmp(argv[i], "--param") == 0 && i + 1 < argc) params[nparams++] = argv[++i];
 		else if (strcmp(argv[i], "--dry-run") == 0) dry = 1;
 		else if (strcmp(argv[i], "--audit") == 0) audit = 1;
+		else if (strcmp(argv[i], "--proxy-socket") == 0 && i + 1 < argc) proxy_socket = argv[++i];
 		else if (argv[i][0] != '-' && bundle_path == NULL) bundle_path = argv[i];
 		else usage();
 	}
@@ -1600,6 +1786,7 @@ int main(int argc, char **argv) {
 	char err[256];
 	if (load_bundle(data, n, &B, err) != 0) die("load", EINVAL, "%s: %s", bundle_path, err);
 	if (host_program() == NULL) die("load", ENOEXEC, "the bundle has no seccomp program for %s", HOST_ARCH_NAME);
+	if (proxy_socket && B.net_mode != NET_PROXY) die("proxy", EINVAL, "--proxy-socket is for policies in the proxy network mode; this bundle's mode is %s", B.net_mode == NET_NONE ? "none" : "ports");
 
 	for (int k = 0; k < nparams; k++) {
 		const char *eq = strchr(params[k], '=');

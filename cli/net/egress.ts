@@ -1,0 +1,174 @@
+/**
+ * The egress proxy's verdict on one outgoing TCP connection: the policy's host:port allowlist,
+ * decided by the reference evaluator (`decide`), plus name resolution done here, once, so the
+ * address that is checked is the address that is connected to.
+ *
+ * - A name target must be allowed by name (`connect tcp NAME:PORT`); then every resolved address
+ *   is checked too: an address the policy denies is dropped, and so is a special address
+ *   (unspecified, loopback, link-local, multicast, broadcast) unless an allow rule names it by
+ *   address or network (an `any`-host rule does not count): DNS rebinding cannot reach the
+ *   proxy's host or the cloud metadata service. No usable address → refused.
+ * - An address target is checked as an address, under the same special-address rule: allowing a
+ *   name never lets its raw address through.
+ */
+import * as dns from 'node:dns';
+import { decide, parseIp, type Decision } from '../../compiler/evaluate.js';
+import type { PolicyIR } from '../../compiler/ir.js';
+
+export type Resolver = (name: string) => Promise<string[]>;
+
+export interface EgressVerdict {
+  allowed: boolean;
+  host: string;
+  port: number;
+  /** The address to connect to (allowed only). */
+  address?: string;
+  /** The rule ids that decided (see `Decision.deciding`); empty when no allow matched. */
+  rules: string[];
+  /** Why, in a few words, for the log and for refusals. */
+  reason: string;
+}
+
+/** Addresses whose reach through the proxy needs an explicit address or network rule. */
+const SPECIAL_V4: [bigint, number][] = [
+  [0x00000000n, 8], // 0.0.0.0/8 "this network"
+  [0x7f000000n, 8], // 127.0.0.0/8 loopback
+  [0xa9fe0000n, 16], // 169.254.0.0/16 link-local (cloud metadata)
+  [0xe0000000n, 4], // 224.0.0.0/4 multicast
+  [0xffffffffn, 32], // limited broadcast
+];
+const SPECIAL_V6: [bigint, number][] = [
+  [0n, 128], // ::
+  [1n, 128], // ::1
+  [0xfe80n << 112n, 10], // fe80::/10 link-local
+  [0xffn << 120n, 8], // ff00::/8 multicast
+  [(0xfd00n << 112n) | (0x0ec2n << 96n) | 0x254n, 128], // fd00:ec2::254, EC2's IPv6 metadata service
+];
+
+function inPrefix(value: bigint, net: bigint, prefix: number, bits: number): boolean {
+  const shift = BigInt(bits - prefix);
+  return value >> shift === net >> shift;
+}
+
+/** Is this address one that DNS rebinding or a raw literal must not reach by default? */
+export function isSpecialAddress(address: string): boolean {
+  const ip = parseIp(address);
+  if (!ip) return false;
+  if (ip.family === 6 && ip.value >> 32n === 0xffffn) return isSpecialAddress(v4Text(ip.value & 0xffffffffn));
+  const table = ip.family === 4 ? SPECIAL_V4 : SPECIAL_V6;
+  return table.some(([net, prefix]) => inPrefix(ip.value, net, prefix, ip.family === 4 ? 32 : 128));
+}
+
+function v4Text(v: bigint): string {
+  return [24n, 16n, 8n, 0n].map((s) => String((v >> s) & 0xffn)).join('.');
+}
+
+/** The IR with `any`-host targets removed from allow rules: what "names this address" means. */
+function explicitAllows(ir: PolicyIR): PolicyIR {
+  return {
+    ...ir,
+    net: { rules: ir.net.rules.map((r) => (r.effect === 'allow' ? { ...r, targets: r.targets.filter((t) => t.host.kind !== 'any') } : r)) },
+  };
+}
+
+const connectRequest = (host: string, port: number) => ({ kind: 'net' as const, operation: 'connect' as const, protocol: 'tcp' as const, host, port });
+
+function refusal(d: Decision): string {
+  return d.reason === 'denied-by-rule' ? 'denied by rule' : 'no allow rule matches';
+}
+
+/** The system resolver (getaddrinfo: /etc/hosts, then DNS), every address. */
+export const systemResolver: Resolver = async (name) => (await dns.promises.lookup(name, { all: true, verbatim: true })).map((a) => a.address);
+
+/**
+ * A resolver that answers from a fixed map (tests, `--resolve NAME=IP`) and falls back to
+ * `fallback` for other names (undefined: such names do not resolve).
+ */
+export function mapResolver(map: ReadonlyMap<string, string[]>, fallback?: Resolver): Resolver {
+  return async (name) => {
+    const hit = map.get(name.toLowerCase().replace(/\.$/, ''));
+    if (hit) return [...hit];
+    if (fallback) return fallback(name);
+    throw new Error(`${name} does not resolve (not in the resolve map)`);
+  };
+}
+
+export class EgressPolicy {
+  private readonly explicit: PolicyIR;
+
+  constructor(
+    private readonly ir: PolicyIR,
+    private readonly resolve: Resolver = systemResolver,
+  ) {
+    this.explicit = explicitAllows(ir);
+  }
+
+  /**
+   * Check one address for `port`. A literal target must be allowed by the policy; an address a
+   * checked name resolved to only must not be denied. Either way a special address must be named
+   * by an allow rule's address or network.
+   */
+  private checkAddress(address: string, port: number, literal: boolean): { ok: boolean; rules: string[]; reason: string } {
+    const d = decide(this.ir, connectRequest(address, port));
+    if (d.reason === 'denied-by-rule' || (literal && !d.allowed)) return { ok: false, rules: d.deciding, reason: `${address}:${port} ${refusal(d)}` };
+    if (isSpecialAddress(address)) {
+      const e = decide(this.explicit, connectRequest(address, port));
+      if (!e.allowed) return { ok: false, rules: [], reason: `${address} is a loopback, link-local or other special address that no rule names` };
+      return { ok: true, rules: e.deciding, reason: 'allowed by rule' };
+    }
+    return { ok: true, rules: d.deciding, reason: 'allowed by rule' };
+  }
+
+  /** Decide a connection to host:port, resolving names here. Never throws. */
+  async check(hostText: string, port: number): Promise<EgressVerdict> {
+    let host = hostText.trim().toLowerCase();
+    if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
+    if (host.endsWith('.') && host.length > 1) host = host.slice(0, -1);
+    const base = { host, port };
+    if (!Number.isInteger(port) || port < 1 || port > 65535) return { ...base, allowed: false, rules: [], reason: `port ${port} is out of range` };
+    let byName: Decision;
+    try {
+      byName = decide(this.ir, connectRequest(host, port));
+    } catch (e) {
+      return { ...base, allowed: false, rules: [], reason: (e as Error).message };
+    }
+    if (parseIp(host)) {
+      const a = this.checkAddress(host, port, true);
+      return a.ok ? { ...base, allowed: true, address: host, rules: a.rules, reason: a.reason } : { ...base, allowed: false, rules: a.rules, reason: a.reason };
+    }
+    if (!byName.allowed) return { ...base, allowed: false, rules: byName.deciding, reason: refusal(byName) };
+    let addresses: string[];
+    try {
+      addresses = await this.resolve(host);
+    } catch (e) {
+      return { ...base, allowed: false, rules: byName.deciding, reason: `resolving failed: ${(e as Error).message}` };
+    }
+    const refused: string[] = [];
+    let deniedRules: string[] = [];
+    for (const address of addresses) {
+      if (!parseIp(address)) {
+        refused.push(`${address} is not an address`);
+        continue;
+      }
+      const a = this.checkAddress(address, port, false);
+      if (a.ok) return { ...base, allowed: true, address, rules: byName.deciding, reason: 'allowed by rule' };
+      refused.push(a.reason);
+      if (a.rules.length) deniedRules = a.rules;
+    }
+    return { ...base, allowed: false, rules: deniedRules, reason: addresses.length ? `resolves only to refused addresses: ${refused.join('; ')}` : 'resolves to no address' };
+  }
+}
+
+/** The allowlist in words, for `mxcc run --dry-run`: one line per net rule. */
+export function describeAllowlist(ir: PolicyIR): string[] {
+  const host = (t: PolicyIR['net']['rules'][number]['targets'][number]): string => {
+    const h = t.host.kind === 'any' ? 'any' : t.host.kind === 'name' ? t.host.name : t.host.kind === 'wildcard' ? `*.${t.host.suffix}` : `${t.host.address}/${t.host.prefix}`;
+    const ports = t.ports.length === 0 || (t.ports.length === 1 && t.ports[0]!.from === 0 && t.ports[0]!.to === 65535) ? '' : ':' + t.ports.map((p) => (p.from === p.to ? `${p.from}` : `${p.from}-${p.to}`)).join(',');
+    return h + ports;
+  };
+  return ir.net.rules.map((r) => {
+    const what = r.operation === 'resolve' ? 'resolve' : `${r.operation} ${r.protocols.join('/')}`;
+    const except = r.except.length ? ` except ${r.except.map(host).join(', ')}` : '';
+    return `${r.effect} ${what} ${r.targets.map(host).join(', ')}${except} (rule ${r.id})`;
+  });
+}

@@ -1,0 +1,357 @@
+/**
+ * The egress proxy `mxcc run` starts for policies in the `proxy` network mode: one listener
+ * (a unix socket, bridged into the sandbox's network namespace by mxc-enforce; or TCP for tests
+ * and benchmarks) speaking HTTP CONNECT, plain HTTP forwarding (absolute-form request URIs) and
+ * SOCKS5, told apart by the first byte. Every connection is decided by EgressPolicy (the
+ * reference evaluator plus the proxy's own resolution) and logged, one line per decision.
+ */
+import * as http from 'node:http';
+import * as net from 'node:net';
+import { rmSync } from 'node:fs';
+import type { EgressPolicy, EgressVerdict } from './egress.js';
+import { parseIp } from '../../compiler/evaluate.js';
+import { parseGreeting, parseRequest, reply, REP, METHOD_NO_AUTH, METHOD_NONE_ACCEPTABLE, SOCKS_VERSION } from './socks5.js';
+import { readClientHelloSni } from './tls-sni.js';
+
+export type ProxyProtocol = 'http-connect' | 'http' | 'socks5';
+
+export interface ProxyOptions {
+  policy: EgressPolicy;
+  /** One line per decision, without the newline. */
+  log?: (line: string) => void;
+}
+
+export interface RunningProxy {
+  /** The unix socket path, or `host:port` for TCP. */
+  address: string;
+  /** TCP only: the port. */
+  port?: number;
+  close(): Promise<void>;
+}
+
+/**
+ * Stream buffering per relayed socket. Node's default (16 KiB) is below the 64 KiB one socket
+ * read returns, so pipe() would pause and resume the source after every read. 256 KiB keeps bulk
+ * transfers flowing and bounds memory (at most 1024 connections × 2 sockets × 256 KiB).
+ */
+const RELAY_HIGH_WATER_MARK = 256 * 1024;
+
+/** Hop-by-hop headers (RFC 9110 section 7.6.1) and the proxy's own: never forwarded. */
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+
+export function formatDecision(protocol: ProxyProtocol, v: EgressVerdict, now: Date = new Date()): string {
+  const target = v.host.includes(':') ? `[${v.host}]:${v.port}` : `${v.host}:${v.port}`;
+  const address = v.address && v.address !== v.host ? ` address=${v.address}` : '';
+  return `${now.toISOString()} ${v.allowed ? 'allow' : 'deny'} ${protocol} ${target}${address} rule=${v.rules.length ? v.rules.join(',') : '-'} reason="${v.reason.replace(/["\\\n\r]/g, ' ')}"`;
+}
+
+/** An authority `host:port` or `[v6]:port`; undefined when malformed. */
+export function parseAuthority(text: string, defaultPort?: number): { host: string; port: number } | undefined {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^\s:/?#@[\]]+))(?::([0-9]{1,5}))?$/.exec(text);
+  if (!m) return undefined;
+  const host = (m[1] ?? m[2]!).toLowerCase();
+  if (m[3] === undefined) return defaultPort === undefined ? undefined : { host, port: defaultPort };
+  const port = Number(m[3]);
+  return port >= 1 && port <= 65535 ? { host, port } : undefined;
+}
+
+export class EgressProxy {
+  private readonly sockets = new Set<net.Socket>();
+  private readonly http: http.Server;
+  private server?: net.Server;
+
+  constructor(private readonly options: ProxyOptions) {
+    this.http = http.createServer({ requestTimeout: 0, headersTimeout: 60_000 }, (req, res) => void this.forward(req, res));
+    this.http.keepAliveTimeout = 60_000;
+    this.http.on('connect', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => void this.connect(req, socket, head));
+    this.http.on('upgrade', (req: http.IncomingMessage, socket: net.Socket) => {
+      this.options.log?.(`${new Date().toISOString()} deny http ${req.headers.host ?? '?'} rule=- reason="protocol upgrades are not proxied"`);
+      socket.end('HTTP/1.1 501 Not Implemented\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    });
+    this.http.on('clientError', (_err, socket: net.Socket) => {
+      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      else socket.destroy();
+    });
+  }
+
+  /** Listen on a unix socket path (created; removed by close) or on TCP `{ port, host }`. */
+  async listen(where: { path: string } | { port: number; host: string }): Promise<RunningProxy> {
+    const server = net.createServer({ allowHalfOpen: true, highWaterMark: RELAY_HIGH_WATER_MARK }, (socket) => this.accept(socket));
+    server.maxConnections = 1024;
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      if ('path' in where) server.listen(where.path, () => resolve());
+      else server.listen(where.port, where.host, () => resolve());
+    });
+    const close = async (): Promise<void> => {
+      for (const s of this.sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      if ('path' in where) rmSync(where.path, { force: true });
+    };
+    if ('path' in where) return { address: where.path, close };
+    const port = (server.address() as net.AddressInfo).port;
+    return { address: `${where.host}:${port}`, port, close };
+  }
+
+  private track(socket: net.Socket): void {
+    this.sockets.add(socket);
+    socket.once('close', () => this.sockets.delete(socket));
+    socket.on('error', () => socket.destroy());
+  }
+
+  /** The first byte picks the protocol: 0x05 is a SOCKS5 greeting, anything else HTTP. */
+  private accept(socket: net.Socket): void {
+    this.track(socket);
+    socket.once('readable', () => {
+      const first = socket.read(1) as Buffer | null;
+      if (!first) {
+        socket.destroy(); // closed before saying anything (mxc-enforce's probe)
+        return;
+      }
+      socket.unshift(first);
+      if (first[0] === SOCKS_VERSION) void this.socks(socket);
+      else this.http.emit('connection', socket);
+    });
+  }
+
+  private decided(protocol: ProxyProtocol, v: EgressVerdict): EgressVerdict {
+    this.options.log?.(formatDecision(protocol, v));
+    return v;
+  }
+
+  /** Connect to the checked address only; never resolves again. */
+  private dial(v: EgressVerdict): Promise<net.Socket> {
+    return new Promise((resolve, reject) => {
+      // highWaterMark is accepted at run time (Node ≥ 18) but missing from @types/node's NetConnectOpts.
+      const options = { host: v.address!, port: v.port, allowHalfOpen: true, highWaterMark: RELAY_HIGH_WATER_MARK };
+      const upstream = net.connect(options as net.NetConnectOpts);
+      this.track(upstream);
+      upstream.once('connect', () => {
+        upstream.removeListener('error', reject);
+        resolve(upstream);
+      });
+      upstream.once('error', reject);
+    });
+  }
+
+  private async connect(req: http.IncomingMessage, socket: net.Socket, head: Buffer): Promise<void> {
+    const target = parseAuthority(req.url ?? '');
+    if (!target) {
+      socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    const v = this.decided('http-connect', await this.options.policy.check(target.host, target.port));
+    if (!v.allowed) {
+      const body = `mxcc egress proxy: ${target.host}:${target.port} refused: ${v.reason}\n`;
+      socket.end(`HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+      return;
+    }
+    let upstream: net.Socket;
+    try {
+      upstream = await this.dial(v);
+    } catch (e) {
+      socket.end(`HTTP/1.1 502 Bad Gateway\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      this.options.log?.(`${new Date().toISOString()} error http-connect ${target.host}:${target.port} reason="${(e as Error).message}"`);
+      return;
+    }
+    socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+    this.tunnel('http-connect', v, socket, upstream, head);
+  }
+
+  /**
+   * Relay a tunnel. When its target was a name, the client's first bytes are held until it is
+   * clear whether they open TLS: a ClientHello asking for another server name ends the tunnel
+   * before anything reaches the upstream (a forged SNI would reach another virtual host on the
+   * checked address). Other protocols, and TLS without a server name, pass.
+   */
+  private tunnel(protocol: ProxyProtocol, v: EgressVerdict, client: net.Socket, upstream: net.Socket, initial: Buffer): void {
+    upstream.pipe(client); // server-first protocols need not wait
+    client.once('close', () => upstream.writableEnded || upstream.destroy());
+    upstream.once('close', () => client.writableEnded || client.destroy());
+    if (parseIp(v.host)) {
+      if (initial.length) upstream.write(initial);
+      client.pipe(upstream);
+      return;
+    }
+    let held = initial;
+    const settle = (): boolean => {
+      const r = readClientHelloSni(held);
+      if (r.kind === 'need') return false;
+      const name = r.kind === 'hello' && r.serverName !== undefined ? r.serverName.toLowerCase().replace(/\.$/, '') : undefined;
+      if (r.kind === 'error' || (name !== undefined && name !== v.host)) {
+        const reason = r.kind === 'error' ? `unreadable TLS ClientHello: ${r.message}` : `TLS server name ${name} is not the checked name ${v.host}`;
+        this.decided(protocol, { ...v, allowed: false, rules: [], reason });
+        client.destroy();
+        upstream.destroy();
+        return true;
+      }
+      if (held.length) upstream.write(held);
+      client.pipe(upstream);
+      return true;
+    };
+    if (held.length && settle()) return;
+    const onData = (chunk: Buffer): void => {
+      held = Buffer.concat([held, chunk]);
+      if (!settle()) return;
+      client.removeListener('data', onData);
+      client.removeListener('end', onEnd);
+    };
+    const onEnd = (): void => {
+      client.removeListener('data', onData);
+      upstream.end(held);
+    };
+    client.on('data', onData);
+    client.once('end', onEnd);
+  }
+
+  private async forward(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const refuse = (status: number, text: string): void => {
+      res.writeHead(status, { 'content-type': 'text/plain', connection: 'close' });
+      res.end(`mxcc egress proxy: ${text}\n`);
+    };
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '');
+    } catch {
+      refuse(400, 'a proxied request needs an absolute URI (http://host/path)');
+      return;
+    }
+    if (url.protocol !== 'http:' || !/^http:\/\//i.test(req.url ?? '')) {
+      refuse(400, `only http:// URIs are forwarded (use CONNECT for ${url.protocol})`);
+      return;
+    }
+    const target = parseAuthority(url.host, 80);
+    const hosts = req.rawHeaders.filter((_, i) => i % 2 === 0 && req.rawHeaders[i]!.toLowerCase() === 'host');
+    const hostHeader = req.headers.host;
+    if (!target) {
+      refuse(400, `malformed host in ${req.url}`);
+      return;
+    }
+    // The Host header must name the same host and port as the URI: a forged Host would make the
+    // upstream server (or an intermediary) route to a host the proxy never checked.
+    const claimed = hostHeader === undefined ? target : parseAuthority(hostHeader, 80);
+    if (hosts.length > 1 || !claimed || claimed.host !== target.host || claimed.port !== target.port) {
+      this.decided('http', { allowed: false, host: target.host, port: target.port, rules: [], reason: `Host header ${JSON.stringify(hosts.length > 1 ? hosts.join(', ') : hostHeader)} does not match the request URI` });
+      refuse(403, `the Host header does not match ${url.host}`);
+      return;
+    }
+    const v = this.decided('http', await this.options.policy.check(target.host, target.port));
+    if (!v.allowed) {
+      refuse(403, `${target.host}:${target.port} refused: ${v.reason}`);
+      return;
+    }
+    const headers: http.OutgoingHttpHeaders = {};
+    const listed = new Set(
+      String(req.headers.connection ?? '')
+        .split(',')
+        .map((s) => s.trim().toLowerCase()),
+    );
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (value === undefined || HOP_BY_HOP.has(name) || listed.has(name)) continue;
+      headers[name] = value;
+    }
+    headers.host = url.host;
+    const upstreamReq = http.request({ host: v.address, port: v.port, method: req.method, path: url.pathname + url.search, headers, setHost: false, agent: false });
+    upstreamReq.on('error', (e) => {
+      if (!res.headersSent) refuse(502, `${target.host}:${target.port}: ${e.message}`);
+      else res.destroy();
+    });
+    upstreamReq.on('response', (up) => {
+      const out: http.OutgoingHttpHeaders = {};
+      const upListed = new Set(
+        String(up.headers.connection ?? '')
+          .split(',')
+          .map((s) => s.trim().toLowerCase()),
+      );
+      for (const [name, value] of Object.entries(up.headers)) {
+        if (value === undefined || HOP_BY_HOP.has(name) || upListed.has(name)) continue;
+        out[name] = value;
+      }
+      res.writeHead(up.statusCode ?? 502, up.statusMessage, out);
+      up.pipe(res);
+      up.on('error', () => res.destroy());
+    });
+    res.on('close', () => upstreamReq.destroy());
+    req.pipe(upstreamReq);
+  }
+
+  private async socks(socket: net.Socket): Promise<void> {
+    let buf = Buffer.alloc(0);
+    const next = async <T>(parse: (b: Buffer) => ReturnType<typeof parseGreeting> | ReturnType<typeof parseRequest>): Promise<T | undefined> => {
+      for (;;) {
+        const r = parse(buf);
+        if ('value' in r) {
+          buf = buf.subarray(r.length);
+          return r.value as T;
+        }
+        if ('error' in r) {
+          if (r.reply !== undefined) socket.end(reply(r.reply));
+          else socket.destroy();
+          return undefined;
+        }
+        const chunk = await readSome(socket);
+        if (!chunk || buf.length + chunk.length > 1024) {
+          socket.destroy();
+          return undefined;
+        }
+        buf = Buffer.concat([buf, chunk]);
+      }
+    };
+    const greeting = await next<{ noAuth: boolean }>(parseGreeting);
+    if (!greeting) return;
+    if (!greeting.noAuth) {
+      socket.end(Buffer.from([SOCKS_VERSION, METHOD_NONE_ACCEPTABLE]));
+      return;
+    }
+    socket.write(Buffer.from([SOCKS_VERSION, METHOD_NO_AUTH]));
+    const request = await next<{ host: string; port: number }>(parseRequest);
+    if (!request) return;
+    const v = this.decided('socks5', await this.options.policy.check(request.host, request.port));
+    if (!v.allowed) {
+      socket.end(reply(REP.notAllowed));
+      return;
+    }
+    let upstream: net.Socket;
+    try {
+      upstream = await this.dial(v);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      socket.end(reply(code === 'ECONNREFUSED' ? REP.connectionRefused : code === 'ENETUNREACH' ? REP.networkUnreachable : code === 'EHOSTUNREACH' ? REP.hostUnreachable : REP.generalFailure));
+      return;
+    }
+    socket.write(reply(REP.succeeded));
+    this.tunnel('socks5', v, socket, upstream, buf);
+  }
+}
+
+/** Read whatever arrives next (undefined at end of stream). */
+function readSome(socket: net.Socket): Promise<Buffer | undefined> {
+  return new Promise((resolve) => {
+    const chunk = socket.read() as Buffer | null;
+    if (chunk) return resolve(chunk);
+    const done = (): void => {
+      socket.removeListener('readable', onReadable);
+      socket.removeListener('end', onEnd);
+      socket.removeListener('close', onEnd);
+    };
+    const onReadable = (): void => {
+      const c = socket.read() as Buffer | null;
+      if (c) {
+        done();
+        resolve(c);
+      }
+    };
+    const onEnd = (): void => {
+      done();
+      resolve(undefined);
+    };
+    socket.on('readable', onReadable);
+    socket.once('end', onEnd);
+    socket.once('close', onEnd);
+  });
+}
+
+export async function startEgressProxy(options: ProxyOptions, where: { path: string } | { port: number; host: string }): Promise<RunningProxy> {
+  return new EgressProxy(options).listen(where);
+}
