@@ -507,8 +507,8 @@ static int whoami(void) {
 
 /* ---- 64-bit arguments the kernel truncates to 32 ---------------------------------------- */
 
-static int socket_hi(long domain, long type) {
-	long s = syscall(SYS_socket, (1L << 32) | domain, type, 0L);
+static int socket_hi(long domain, long type, long protocol) {
+	long s = syscall(SYS_socket, (1L << 32) | domain, type, protocol);
 	return s < 0 ? fail() : ok(NULL);
 }
 
@@ -585,7 +585,12 @@ static int dispatch(int argc, char **argv) {
 		long r = syscall(0x40000000L | SYS_getpid);
 		return r < 0 ? fail() : ok(NULL);
 	}
-	if (IS("socket-hi", 2)) return socket_hi(atol(argv[2]), atol(argv[3]));
+	if (IS("socket-hi", 3)) return socket_hi(atol(argv[2]), atol(argv[3]), atol(argv[4]));
+	if (IS("personality", 1)) {
+		/* personality() returns the previous persona; -1 with errno on refusal. */
+		long r = syscall(SYS_personality, strtoul(argv[2], NULL, 0));
+		return r == -1 ? fail() : ok(NULL);
+	}
 	if (IS("clone-hi", 0)) return clone_hi();
 	if (IS("tiocsti", 1)) return tiocsti(argv[2], TIOCSTI);
 	if (IS("tiocsti-hi", 1)) return tiocsti(argv[2], (1UL << 32) | TIOCSTI);
