@@ -59,7 +59,9 @@ static const char *slurp(int fd) {
 		n += (size_t)r;
 	}
 	buf[n] = 0;
-	while (n > 0 && buf[n - 1] == '\n') buf[--n] = 0;
+	/* NUL-separated files (/proc/<pid>/environ, cmdline) read as space-separated text. */
+	for (size_t i = 0; i < n; i++) if (buf[i] == 0) buf[i] = ' ';
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' ')) buf[--n] = 0;
 	return buf;
 }
 
@@ -610,6 +612,10 @@ static int dispatch(int argc, char **argv) {
 	if (IS("unix", 2)) return unix_send(argv[2], 0, argv[3]);
 	if (IS("unix-abstract", 2)) return unix_send(argv[2], 1, argv[3]);
 	if (IS("serve", 4)) return serve(argv[2], argv[3], argv[4], argv[5]);
+	if (strcmp(a, "exec") == 0 && argc > 3) {
+		execv(argv[2], argv + 3);
+		return fail();
+	}
 	if (strcmp(a, "exec-copy") == 0 && argc > 4) return exec_copy(argv[2], argv[3], argv + 4);
 	if (strcmp(a, "exec-memfd") == 0 && argc > 3) return exec_memfd(argv[2], argv + 3);
 	if (strcmp(a, "exec-ldso") == 0 && argc > 5) return exec_ldso(argv[2], argv[3], argv[4], argv + 5);

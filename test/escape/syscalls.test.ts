@@ -187,4 +187,3 @@ attackSuite('terminal injection, under the coding agent policy', ptyLaunch, [
     },
   },
 ]);
-
