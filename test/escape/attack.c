@@ -434,17 +434,30 @@ static int unix_send(const char *name, int abstract, const char *data) {
 }
 
 /* A host service for the network cases: prints "listening", then appends what each client or
- * datagram sends to LOG (one line each) and answers TCP clients with "pong". */
+ * datagram sends to LOG (one line each) and answers stream clients with "pong". PROTO is tcp or
+ * udp (ADDR PORT), unix (a path) or abstract (a name; PORT is ignored for both). */
 static int serve(const char *proto, const char *addr, const char *port, const char *log) {
-	struct sockaddr_in a;
-	if (inet_addr_of(addr, port, &a) != 0) return 2;
 	int udp = strcmp(proto, "udp") == 0;
-	int s = socket(AF_INET, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0);
+	int local = strcmp(proto, "unix") == 0 || strcmp(proto, "abstract") == 0;
+	struct sockaddr_storage ss;
+	socklen_t len;
+	memset(&ss, 0, sizeof ss);
+	if (local) {
+		struct sockaddr_un *u = (struct sockaddr_un *)&ss;
+		int abstract = proto[0] == 'a';
+		if (strlen(addr) + 2 > sizeof u->sun_path) return 2;
+		u->sun_family = AF_UNIX;
+		memcpy(u->sun_path + abstract, addr, strlen(addr));
+		len = abstract ? (socklen_t)sizeof *u : (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(addr));
+	} else {
+		if (inet_addr_of(addr, port, (struct sockaddr_in *)&ss) != 0) return 2;
+		len = sizeof(struct sockaddr_in);
+	}
+	int s = socket(local ? AF_UNIX : AF_INET, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0);
 	int one = 1;
-	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-	if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof a) != 0 || (!udp && listen(s, 16) != 0)) return fail();
+	if (!local) setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	if (s < 0 || bind(s, (struct sockaddr *)&ss, len) != 0 || (!udp && listen(s, 16) != 0)) return fail();
 	printf("listening\n");
-	fflush(stdout);
 	for (;;) {
 		char buf[1024];
 		ssize_t n;
