@@ -32,6 +32,7 @@
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -50,7 +51,7 @@ static int ok(const char *data) {
 
 /* Reads what is left on fd into a static buffer, without trailing newlines. */
 static const char *slurp(int fd) {
-	static char buf[4096];
+	static char buf[16384];
 	size_t n = 0;
 	for (;;) {
 		ssize_t r = read(fd, buf + n, sizeof buf - 1 - n);
@@ -632,6 +633,14 @@ static int dispatch(int argc, char **argv) {
 	if (strcmp(a, "exec-copy") == 0 && argc > 4) return exec_copy(argv[2], argv[3], argv + 4);
 	if (strcmp(a, "exec-memfd") == 0 && argc > 3) return exec_memfd(argv[2], argv + 3);
 	if (strcmp(a, "exec-ldso") == 0 && argc > 5) return exec_ldso(argv[2], argv[3], argv[4], argv + 5);
+	if (IS("mount-flags", 1)) {
+		struct statvfs v;
+		if (statvfs(argv[2], &v) != 0) return fail();
+		char data[64];
+		snprintf(data, sizeof data, "%s%s%s%s", v.f_flag & ST_RDONLY ? "ro " : "rw ", v.f_flag & ST_NOSUID ? "nosuid " : "", v.f_flag & ST_NODEV ? "nodev " : "",
+			 v.f_flag & ST_NOEXEC ? "noexec" : "");
+		return ok(data);
+	}
 	if (IS("whoami", 0)) return whoami();
 	if (IS("sleep", 0)) {
 		printf("ready\n");
