@@ -77,7 +77,7 @@ attackSuite('files, under the coding agent policy', launch, {
       name: 'a masked .env in the workspace reads as empty',
       unsandboxed: () => expectWorked(host(s, ['read', path.join(s.ws, '.env')]), `TOKEN=${SECRET}-env`),
       sandboxed: () => ['read', path.join(s.ws, '.env')],
-      denied: (r) => expect(r.stdout, r.stderr).toBe('ok \n'),
+      denied: (r) => expect(r.stdout, r.stderr).toMatch(/^ok ?\n$/),
     },
     {
       name: 'a masked .env in the workspace cannot be overwritten',

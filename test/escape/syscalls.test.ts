@@ -43,12 +43,32 @@ afterAll(() => {
 });
 
 const params = (): string[] => ['--param', `workspace=${s.ws}`, '--param', `home=${s.home}`];
-const launch = (argv: string[]) => sandboxed(bundle, { workspace: s.ws, home: s.home }, [s.attack, ...argv]);
 const victimAlive = (): void => expect(existsSync(`/proc/${victim.pid}`) && !readFileSync(`/proc/${victim.pid}/stat`, 'utf8').includes(') Z')).toBe(true);
 const ALLOW = 0x7fff0000;
 const X32_BIT = 0x40000000;
 
-attackSuite('syscalls, under the coding agent policy', launch, {
+/*
+ * TIOCSTI: the command's stdin is the user's terminal (here a fresh pseudo-terminal that
+ * `pty-run` makes the controlling terminal); pushing "echo pwned\n" into its input queue would
+ * run it in the user's shell once the sandbox exits. pty-run reports what is left in the queue.
+ */
+let injected = '';
+const INJECT = 'echo pwned\n';
+function ptyLaunch(argv: string[]): Outcome {
+  const r = run([s.hostAttack, 'pty-run', enforcer, ...params(), bundle, '--', s.attack, ...argv]);
+  const m = r.stdout.match(/^injected=(.*)$/m);
+  if (!m) throw new Error(`pty-run reported nothing: ${r.stdout} ${r.stderr}`);
+  injected = m[1]!;
+  return { ...r, stdout: r.stdout.slice(0, m.index) };
+}
+
+function hostInjects(action: string): void {
+  const r = host(s, ['pty-run', s.hostAttack, action, INJECT]);
+  expect(r.stdout, r.stderr).toBe('ok\ninjected=echo pwned|\n');
+}
+
+// One launch for the file: the whole batch runs with a terminal as stdin (see ptyLaunch).
+attackSuite('syscalls, under the coding agent policy', ptyLaunch, {
   'around the filter': [
     {
       name: 'io_uring: openat and read submitted to a ring, never as syscalls',
@@ -145,45 +165,24 @@ attackSuite('syscalls, under the coding agent policy', launch, {
       },
     },
   ],
+  'terminal injection': [
+    {
+      name: 'TIOCSTI into the controlling terminal',
+      unsandboxed: () => hostInjects('tiocsti'),
+      sandboxed: () => ['tiocsti', INJECT],
+      denied: (r) => {
+        expectDenied(r, errno.EPERM);
+        expect(injected).toBe('');
+      },
+    },
+    {
+      name: 'TIOCSTI with the high bits of the request set (ioctl takes an unsigned int)',
+      unsandboxed: () => hostInjects('tiocsti-hi'),
+      sandboxed: () => ['tiocsti-hi', INJECT],
+      denied: (r) => {
+        expectDenied(r, errno.EPERM);
+        expect(injected).toBe('');
+      },
+    },
+  ],
 });
-
-/*
- * TIOCSTI: the command's stdin is the user's terminal (here a fresh pseudo-terminal that
- * `pty-run` makes the controlling terminal); pushing "echo pwned\n" into its input queue would
- * run it in the user's shell once the sandbox exits. pty-run reports what is left in the queue.
- */
-let injected = '';
-const INJECT = 'echo pwned\n';
-function ptyLaunch(argv: string[]): Outcome {
-  const r = run([s.hostAttack, 'pty-run', enforcer, ...params(), bundle, '--', s.attack, ...argv]);
-  const m = r.stdout.match(/^injected=(.*)$/m);
-  if (!m) throw new Error(`pty-run reported nothing: ${r.stdout} ${r.stderr}`);
-  injected = m[1]!;
-  return { ...r, stdout: r.stdout.slice(0, m.index) };
-}
-
-function hostInjects(action: string): void {
-  const r = host(s, ['pty-run', s.hostAttack, action, INJECT]);
-  expect(r.stdout, r.stderr).toBe('ok\ninjected=echo pwned|\n');
-}
-
-attackSuite('terminal injection, under the coding agent policy', ptyLaunch, [
-  {
-    name: 'TIOCSTI into the controlling terminal',
-    unsandboxed: () => hostInjects('tiocsti'),
-    sandboxed: () => ['tiocsti', INJECT],
-    denied: (r) => {
-      expectDenied(r, errno.EPERM);
-      expect(injected).toBe('');
-    },
-  },
-  {
-    name: 'TIOCSTI with the high bits of the request set (ioctl takes an unsigned int)',
-    unsandboxed: () => hostInjects('tiocsti-hi'),
-    sandboxed: () => ['tiocsti-hi', INJECT],
-    denied: (r) => {
-      expectDenied(r, errno.EPERM);
-      expect(injected).toBe('');
-    },
-  },
-]);
