@@ -14,6 +14,8 @@ let s: Scratch;
 let bundle: string;
 let scratchTmp: string;
 let victim: HostProcess;
+// A Kerberos ticket cache where Kerberos puts it by default: the shared /tmp the agent may use.
+const krb5cc = `/tmp/krb5cc_${40000 + (process.pid % 20000)}`;
 
 beforeAll(async () => {
   s = makeScratch('fs');
@@ -21,9 +23,8 @@ beforeAll(async () => {
   // /tmp is the agent's writable, non-executable scratch space.
   scratchTmp = mkdtempSync('/tmp/mxcc-escape-fs-');
   // A host process whose working directory holds the secret.
-  victim = await startHost([s.hostAttack, 'sleep'], 'ready', {
-    cwd: s.outside,
-  });
+  victim = await startHost([s.hostAttack, 'sleep'], 'ready', { cwd: s.outside });
+  writeFileSync(krb5cc, `${SECRET}-krb5\n`, { mode: 0o600 });
   for (const git of [path.join(s.ws, '.git'), path.join(s.ws, 'packages', 'web', '.git')]) {
     mkdirSync(path.join(git, 'hooks'), { recursive: true });
     writeFileSync(path.join(git, 'config'), '[core]\n');
@@ -32,6 +33,7 @@ beforeAll(async () => {
 });
 
 afterAll(() => {
+  rmSync(krb5cc, { force: true });
   victim?.stop();
   s?.cleanup();
   if (scratchTmp) rmSync(scratchTmp, { recursive: true, force: true });
@@ -90,6 +92,16 @@ attackSuite('files, under the coding agent policy', launch, {
       denied: (r) => {
         expectDenied(r, errno.EROFS);
         expect(readFileSync(path.join(s.ws, '.env'), 'utf8')).toBe(`TOKEN=${SECRET}-env\n`);
+      },
+    },
+    {
+      name: 'a Kerberos ticket cache in the shared /tmp (/tmp/krb5cc_<uid>) reads as empty',
+      unsandboxed: () => expectWorked(host(s, ['read', krb5cc]), `${SECRET}-krb5`),
+      sandboxed: () => ['read', krb5cc],
+      denied: (r) => {
+        // /tmp is the agent's scratch space; the ticket cache in it is covered by an empty file.
+        expect(r.stdout, r.stderr).toMatch(/^(ok ?|errno=13)\n$/);
+        noSecret(r);
       },
     },
     {
