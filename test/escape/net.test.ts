@@ -59,6 +59,7 @@ const listeners = {
   loopbackUdp: { proto: 'udp', addr: () => '127.0.0.1', port: '5353', netns: 'client' },
   abstract: { proto: 'abstract', addr: () => `mxcc-escape-${process.pid}`, port: '-', netns: 'client' },
   sshAgent: { proto: 'unix', addr: () => path.join(sshDir, 'agent.4242'), port: '-', netns: 'none' },
+  postgres: { proto: 'unix', addr: () => `/tmp/.s.PGSQL.${54000 + (process.pid % 1000)}`, port: '-', netns: 'none' },
 } satisfies Record<string, Listener>;
 type Name = keyof typeof listeners;
 
@@ -87,6 +88,7 @@ afterAll(() => {
   for (const server of servers) server.stop();
   ns?.remove();
   if (sshDir) rmSync(sshDir, { recursive: true, force: true });
+  rmSync(listeners.postgres.addr(), { force: true });
   s?.cleanup();
 });
 
@@ -153,6 +155,8 @@ attackSuite('network, under the coding agent policy', (argv) => inClient(bundle,
     // The session bus and systemd --user sockets by path are not denied today: see
     // pending/unix-sockets-outside-grants.pending.ts.
     unreachable("an ssh agent's socket (/tmp/ssh-*/agent.<pid>)", 'sshAgent', [errno.ECONNREFUSED, errno.EACCES, errno.ENOENT]),
+    // With `trust` local auth (initdb's default), a superuser session runs host commands: COPY … FROM PROGRAM.
+    unreachable('a PostgreSQL server socket in /tmp (/tmp/.s.PGSQL.<port>)', 'postgres', [errno.ECONNREFUSED, errno.EACCES, errno.ENOENT]),
   ],
 });
 
