@@ -26,6 +26,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <stddef.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -633,6 +634,17 @@ static int dispatch(int argc, char **argv) {
 	if (strcmp(a, "exec-copy") == 0 && argc > 4) return exec_copy(argv[2], argv[3], argv + 4);
 	if (strcmp(a, "exec-memfd") == 0 && argc > 3) return exec_memfd(argv[2], argv + 3);
 	if (strcmp(a, "exec-ldso") == 0 && argc > 5) return exec_ldso(argv[2], argv[3], argv[4], argv + 5);
+	if (IS("umount", 1)) return umount2(argv[2], MNT_DETACH) == 0 ? ok(NULL) : fail();
+	if (strcmp(a, "syscall") == 0 && argc >= 3 && argc <= 9) {
+		/* A raw syscall: number and up to six integer arguments; "ok <return value>". */
+		long v[7] = { 0 };
+		for (int k = 2; k < argc; k++) v[k - 2] = strtol(argv[k], NULL, 0);
+		long r = syscall(v[0], v[1], v[2], v[3], v[4], v[5], v[6]);
+		if (r == -1) return fail();
+		char data[32];
+		snprintf(data, sizeof data, "%ld", r);
+		return ok(data);
+	}
 	if (IS("mount-flags", 1)) {
 		struct statvfs v;
 		if (statvfs(argv[2], &v) != 0) return fail();

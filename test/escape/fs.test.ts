@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, expect } from 'vitest';
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { attackSuite, corpusBundle, errno, expectDenied, expectWorked, host, makeScratch, sandboxed, SECRET, startHost, type HostProcess, type Scratch } from './harness.js';
+import { attackSuite, corpusBundle, errno, expectDenied, expectWorked, host, makeScratch, run, sandboxed, SECRET, startHost, type HostProcess, type Scratch } from './harness.js';
 
 let s: Scratch;
 let bundle: string;
@@ -74,6 +74,17 @@ attackSuite('files, under the coding agent policy', launch, {
         expectDenied(r, errno.EACCES);
         noSecret(r);
       },
+    },
+    {
+      // Runs before the read below, which then shows the mask still in place.
+      name: 'unmounting the mask over the .env (a mount namespace root would own it)',
+      unsandboxed: () => {
+        const dir = mkdtempSync(path.join(s.root, 'mnt-'));
+        const r = run(['unshare', '-m', '--propagation', 'private', 'sh', '-c', `mount -t tmpfs mask ${dir} && exec ${s.hostAttack} umount ${dir}`]);
+        expectWorked(r);
+      },
+      sandboxed: () => ['umount', path.join(s.ws, '.env')],
+      denied: (r) => expectDenied(r, errno.EPERM),
     },
     {
       name: 'a masked .env in the workspace reads as empty',
@@ -148,6 +159,15 @@ attackSuite('files, under the coding agent policy', launch, {
       name: "through /proc/<pid>/cwd of a host process sitting in the secret's directory",
       unsandboxed: () => expectWorked(host(s, ['read', `/proc/${victim.pid}/cwd/secret.txt`]), SECRET),
       sandboxed: () => ['read', `/proc/${victim.pid}/cwd/secret.txt`],
+      denied: (r) => {
+        expectDenied(r, errno.EACCES);
+        noSecret(r);
+      },
+    },
+    {
+      name: '/proc/<pid>/root of a host process',
+      unsandboxed: () => expectWorked(host(s, ['read', `/proc/${victim.pid}/root${s.secret}`]), SECRET),
+      sandboxed: () => ['read', `/proc/${victim.pid}/root${s.secret}`],
       denied: (r) => {
         expectDenied(r, errno.EACCES);
         noSecret(r);

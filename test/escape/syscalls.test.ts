@@ -118,6 +118,26 @@ attackSuite('syscalls, under the coding agent policy', ptyLaunch, {
       },
     },
   ],
+  'kernel interfaces nothing in the sandbox needs': [
+    {
+      name: 'keyctl: the session keyring (Kerberos KEYRING: caches, filesystem keys)',
+      unsandboxed: () => expectWorked(host(s, ['syscall', '250', '0', '-3', '0'])),
+      sandboxed: () => ['syscall', '250', '0', '-3', '0'],
+      denied: (r) => expectDenied(r, errno.EPERM),
+    },
+    {
+      name: 'userfaultfd: stalls kernel copies at will, the classic race widener',
+      unsandboxed: () => expectWorked(host(s, ['syscall', '323', '0'])),
+      sandboxed: () => ['syscall', '323', '0'],
+      denied: (r) => expectDenied(r, errno.EPERM),
+    },
+    {
+      name: 'unshare(CLONE_NEWUSER): a user namespace, where the sandbox would hold every capability',
+      unsandboxed: () => expectWorked(host(s, ['syscall', '272', String(0x10000000)])),
+      sandboxed: () => ['syscall', '272', String(0x10000000)],
+      denied: (r) => expectDenied(r, errno.EPERM),
+    },
+  ],
   '64-bit arguments the kernel truncates to 32 bits': [
     {
       name: 'socket(AF_PACKET | 1 << 32, SOCK_RAW): the kernel takes an int domain',
@@ -166,6 +186,12 @@ attackSuite('syscalls, under the coding agent policy', ptyLaunch, {
     },
   ],
   'terminal injection': [
+    {
+      name: 'opening the controlling terminal /dev/tty (to spoof prompts or read typed input)',
+      unsandboxed: () => expect(host(s, ['pty-run', s.hostAttack, 'write', '/dev/tty', 'Password: ']).stdout).toBe('ok\ninjected=\n'),
+      sandboxed: () => ['write', '/dev/tty', 'Password: '],
+      denied: (r) => expectDenied(r, errno.EACCES),
+    },
     {
       name: 'TIOCSTI into the controlling terminal',
       unsandboxed: () => hostInjects('tiocsti'),
