@@ -87,10 +87,13 @@ attackSuite('files, under the coding agent policy', launch, {
       denied: (r) => expectDenied(r, errno.EPERM),
     },
     {
-      name: 'a masked .env in the workspace reads as empty',
+      name: 'a masked .env in the workspace is an inaccessible node (EACCES)',
       unsandboxed: () => expectWorked(host(s, ['read', path.join(s.ws, '.env')]), `TOKEN=${SECRET}-env`),
       sandboxed: () => ['read', path.join(s.ws, '.env')],
-      denied: (r) => expect(r.stdout, r.stderr).toMatch(/^ok ?\n$/),
+      denied: (r) => {
+        expectDenied(r, errno.EACCES);
+        noSecret(r);
+      },
     },
     {
       name: 'a masked .env in the workspace cannot be overwritten',
@@ -106,12 +109,12 @@ attackSuite('files, under the coding agent policy', launch, {
       },
     },
     {
-      name: 'a Kerberos ticket cache in the shared /tmp (/tmp/krb5cc_<uid>) reads as empty',
+      name: 'a Kerberos ticket cache in the shared /tmp (/tmp/krb5cc_<uid>) is an inaccessible node',
       unsandboxed: () => expectWorked(host(s, ['read', krb5cc]), `${SECRET}-krb5`),
       sandboxed: () => ['read', krb5cc],
       denied: (r) => {
-        // /tmp is the agent's scratch space; the ticket cache in it is covered by an empty file.
-        expect(r.stdout, r.stderr).toMatch(/^(ok ?|errno=13)\n$/);
+        // /tmp is the agent's scratch space; the ticket cache in it is covered by a mode-000 node.
+        expectDenied(r, errno.EACCES);
         noSecret(r);
       },
     },
@@ -160,7 +163,7 @@ attackSuite('files, under the coding agent policy', launch, {
       unsandboxed: () => expectWorked(host(s, ['read', `/proc/${victim.pid}/cwd/secret.txt`]), SECRET),
       sandboxed: () => ['read', `/proc/${victim.pid}/cwd/secret.txt`],
       denied: (r) => {
-        expectDenied(r, errno.EACCES);
+        expectDenied(r, errno.ENOENT);
         noSecret(r);
       },
     },
@@ -169,7 +172,7 @@ attackSuite('files, under the coding agent policy', launch, {
       unsandboxed: () => expectWorked(host(s, ['read', `/proc/${victim.pid}/root${s.secret}`]), SECRET),
       sandboxed: () => ['read', `/proc/${victim.pid}/root${s.secret}`],
       denied: (r) => {
-        expectDenied(r, errno.EACCES);
+        expectDenied(r, errno.ENOENT);
         noSecret(r);
       },
     },

@@ -23,6 +23,7 @@ const stdDir = path.join(corpusDir, 'std');
 export const errno = {
   EPERM: 1,
   ENOENT: 2,
+  ESRCH: 3,
   EAGAIN: 11,
   ENOMEM: 12,
   EACCES: 13,

@@ -59,7 +59,7 @@ attackSuite('host processes, under the coding agent policy', (argv) => sandboxed
       },
       sandboxed: () => ['kill', String(victim.pid), '15'],
       denied: (r) => {
-        expectDenied(r, errno.EPERM);
+        expectDenied(r, errno.ESRCH);
         victimAlive();
       },
     },
@@ -67,7 +67,7 @@ attackSuite('host processes, under the coding agent policy', (argv) => sandboxed
       name: 'kill -0: probing a host process by signal',
       unsandboxed: () => expectWorked(host(s, ['kill', String(victim.pid), '0'])),
       sandboxed: () => ['kill', String(victim.pid), '0'],
-      denied: (r) => expectDenied(r, errno.EPERM),
+      denied: (r) => expectDenied(r, errno.ESRCH),
     },
   ],
   'reading other processes': [
@@ -80,7 +80,7 @@ attackSuite('host processes, under the coding agent policy', (argv) => sandboxed
       },
       sandboxed: () => ['read', `/proc/${victim.pid}/environ`],
       denied: (r) => {
-        expectDenied(r, errno.EACCES);
+        expectDenied(r, errno.ENOENT);
         expect(r.stdout).not.toContain(SECRET);
       },
     },
@@ -88,7 +88,7 @@ attackSuite('host processes, under the coding agent policy', (argv) => sandboxed
       name: '/proc/<pid>/cmdline of a host process',
       unsandboxed: () => expectWorked(host(s, ['read', `/proc/${victim.pid}/cmdline`]), `${s.hostAttack} sleep`),
       sandboxed: () => ['read', `/proc/${victim.pid}/cmdline`],
-      denied: (r) => expectDenied(r, errno.EACCES),
+      denied: (r) => expectDenied(r, errno.ENOENT),
     },
   ],
   limits: [

@@ -1,19 +1,12 @@
 /**
- * PENDING (gets through today; waits for PID-namespace isolation, being built in mxc-enforce.c):
- *
- * 1. Host processes are visible. Signals and /proc/<pid>/* contents are refused (process.test.ts:
- *    Landlock's signal scope, and no grant under /proc/<pid>), but a host pid's existence and
- *    attributes are not: stat("/proc/<pid>") works (Landlock does not check stat), and
- *    getpgid(pid), getpriority(PRIO_PROCESS, pid) answer for any host process. An agent can map
- *    the host's processes and wait for a target (a shell, an ssh-agent) to appear.
- * 2. /proc is the host's mount, without nosuid, nodev, noexec (statvfs inside the sandbox reports
- *    none of them; mountinfo on the host shows `/proc rw,relatime`).
- *
- * Fix (enforcer): a new PID namespace with a fresh /proc mounted nosuid,nodev,noexec (and
- * hidepid=invisible where the kernel allows it in a user namespace).
+ * Host processes, under the coding agent policy (`isolation container`): the command runs in its
+ * own PID namespace with a fresh /proc mounted nosuid,nodev,noexec, so a host process's existence
+ * and attributes are not visible (stat("/proc/<pid>"), getpgid, getpriority: ESRCH/ENOENT), and
+ * /proc carries the three flags. Before PID-namespace isolation these got through (Landlock does
+ * not check stat; the host's /proc was shared).
  */
 import { afterAll, beforeAll, expect } from 'vitest';
-import { attackSuite, corpusBundle, errno, expectDenied, expectWorked, host, makeScratch, sandboxed, startHost, type HostProcess, type Scratch } from '../harness.js';
+import { attackSuite, corpusBundle, errno, expectDenied, expectWorked, host, makeScratch, sandboxed, startHost, type HostProcess, type Scratch } from './harness.js';
 
 let s: Scratch;
 let bundle: string;
