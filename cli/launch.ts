@@ -27,6 +27,8 @@ export interface RunOptions {
   /** NAME → addresses the proxy uses instead of the system resolver. */
   resolve?: ReadonlyMap<string, string[]>;
   dryRun?: boolean;
+  /** mxc-enforce --audit: seccomp denials are logged by the kernel instead of enforced. */
+  audit?: boolean;
   /** Refuse to run unless the compiled bundle has this SHA-256. */
   sha256?: string;
   /** Path of mxc-enforce (default: the enforcer/ directory of this package, or $MXCC_ENFORCER). */
@@ -95,6 +97,7 @@ export async function runPolicy(options: RunOptions, io: Io): Promise<number> {
     const socketPath = path.join(dir, 'proxy.sock');
     const args = ['--sha256', digest, ...Object.entries(params).flatMap(([k, v]) => ['--param', `${k}=${v}`])];
     if (netMode === 'proxy') args.push('--proxy-socket', socketPath);
+    if (options.audit) args.push('--audit');
 
     if (options.dryRun) {
       const r = spawnSync(enforcer, [...args, '--dry-run', bundlePath, '--', ...options.command], { encoding: 'utf8' });

@@ -26,6 +26,7 @@ export function registerRun(program: Command, ctx: CommandContext): void {
     .option('--resolve <name=ip[,ip]>', 'the proxy resolves NAME to these addresses instead of asking the system resolver, repeatable', collectResolve)
     .option('--sha256 <hex>', 'run only if the policy compiles to a bundle with this SHA-256 (see bundle.json of mxcc compile)')
     .option('--dry-run', 'print what would be applied (mxc-enforce --dry-run and the proxy allowlist) and run nothing')
+    .option('--audit', 'to tighten a policy: syscalls the policy denies run and are logged by the kernel (dmesg) instead; Landlock and everything else stay enforced')
     .usage('[options] <file> -- <command> [args...]')
     .addHelpText('after', `
 The command runs with the caller's stdin, stdout and stderr, in the policy's sandbox:
@@ -42,12 +43,13 @@ Examples:
   mxcc run policy.mxc --log-net - -- curl https://registry.npmjs.org/
   mxcc run policy.mxc --resolve api.test=127.0.0.1 -- curl http://api.test:8080/
   mxcc run policy.mxc --dry-run -- make
+  mxcc run policy.mxc --audit -- make test; dmesg | grep 'type=1326'
 
 Exit status: the command's own; 128+N if it died of signal N; 125 if mxc-enforce refused to
 launch it; 126/127 if it could not be executed or found; 1 errors in the policy (or a --sha256
 mismatch); 2 usage, I/O or environment errors (e.g. no enforcer).
 Documentation: docs/run.md`)
-    .action(async (file: string, command: string[], opts: { param?: Record<string, string>; policy?: string; logNet?: string; resolve?: Map<string, string[]>; sha256?: string; dryRun?: boolean }) => {
+    .action(async (file: string, command: string[], opts: { param?: Record<string, string>; policy?: string; logNet?: string; resolve?: Map<string, string[]>; sha256?: string; dryRun?: boolean; audit?: boolean }) => {
       if (opts.sha256 !== undefined && !/^[0-9a-fA-F]{64}$/.test(opts.sha256)) throw new UsageError(`--sha256 expects 64 hex digits (got "${opts.sha256}")`);
       // Loaded on use: the proxy's http/dns modules are not start-up cost for the other commands.
       const { runPolicy } = await import('../launch.js');
@@ -61,6 +63,7 @@ Documentation: docs/run.md`)
           ...(opts.resolve ? { resolve: opts.resolve } : {}),
           ...(opts.sha256 !== undefined ? { sha256: opts.sha256 } : {}),
           dryRun: opts.dryRun === true,
+          audit: opts.audit === true,
         },
         ctx.io,
       );

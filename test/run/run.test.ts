@@ -85,6 +85,10 @@ describe('mxcc run', () => {
     const ports = await mxccRun([portsPolicy, '--dry-run', '--', 'true']);
     expect(ports.stdout).toContain(`landlock port: ${a.port} connect_tcp`);
     expect(ports.stdout).toContain('egress proxy: none (network mode ports)');
+    const audit = await mxccRun([portsPolicy, '--audit', '--dry-run', '--', 'true']);
+    expect(audit.status).toBe(0);
+    expect(audit.stdout).toMatch(/^audit: \d+ seccomp returns other than allow rewritten to SECCOMP_RET_LOG/m);
+    expect(ports.stdout).not.toMatch(/^audit:/m);
   });
 
   it('reports policy errors like mxcc compile (exit 1), and a missing enforcer (exit 2)', async () => {
