@@ -41,7 +41,7 @@ describe('bundle encoding', () => {
     expect(bundle!.net.mode).toBe('proxy');
     expect(plan.minAbi).toBe(6);
     expect(bundle!.env).toContain('PATH');
-    expect(bundle!.process.isolation).toBe('process');
+    expect(bundle!.process.isolation).toBe('container');
     expect(bundle!.params.map((p) => [p.name, p.default])).toEqual([['home', '/home/agent'], ['workspace', '/tmp/mxcc-workspace']]);
     expect(bundle!.rlimits.map((r) => r.resource)).toEqual([6, 7, 9]); // NPROC, NOFILE, AS
     expect(bundle!.masks).toContainEqual({ pattern: '/**/.env', rights: 1n << 2n }); // read_file
