@@ -402,10 +402,17 @@ export async function findCrossSectionConflicts(ir: PolicyIR): Promise<HygieneFi
   for (const rule of ir.fs.rules) {
     if (rule.effect !== 'allow') continue;
     const problems: { what: string; call: Request; right: FsRight }[] = [];
+    const byNeeds = new Map<string, { rights: FsRight[]; needs: string[] }>();
     for (const right of rule.access) {
       const needs = (FS_NEEDS[right] ?? []).filter((n) => IR_ARCHES.some((a) => syscallNumber(n, a) !== undefined));
       if (needs.length === 0 || !(await allRefused(needs))) continue;
-      problems.push({ what: `${right} needs ${needs.join(' or ')}, and ${needs.length === 1 ? 'it is' : 'all are'} refused`, call: plainCall(needs.find((n) => syscallNumber(n, 'x86_64') !== undefined) ?? needs[0]!), right });
+      const g = byNeeds.get(needs.join()) ?? { rights: [], needs };
+      g.rights.push(right);
+      byNeeds.set(needs.join(), g);
+    }
+    for (const { rights, needs } of byNeeds.values()) {
+      const call = plainCall(needs.find((n) => syscallNumber(n, 'x86_64') !== undefined) ?? needs[0]!);
+      problems.push({ what: `${rights.join(', ')} ${rights.length === 1 ? 'needs' : 'need'} ${needs.join(' or ')}, and ${needs.length === 1 ? 'it is' : 'all are'} refused`, call, right: rights[0]! });
     }
     if (problems.length === 0) continue;
     const sample = fsSample(ir, rule, problems.map((p) => p.right));
@@ -417,12 +424,12 @@ export async function findCrossSectionConflicts(ir: PolicyIR): Promise<HygieneFi
 }
 
 function socketCall(p: 'tcp' | 'udp'): Request {
-  return { kind: 'syscall', arch: 'x86_64', syscall: 'socket', nr: syscallNumber('socket', 'x86_64')!, args: [2n, BigInt(SOCK_TYPE[p]), 0n] };
+  return { kind: 'syscall', arch: 'x86_64', syscall: 'socket', nr: syscallNumber('socket', 'x86_64')!, args: [2n, BigInt(SOCK_TYPE[p]), 0n, 0n, 0n, 0n] };
 }
 
 function plainCall(name: string): Request {
   const arch: Arch = syscallNumber(name, 'x86_64') !== undefined ? 'x86_64' : 'aarch64';
-  return { kind: 'syscall', arch, syscall: name, nr: syscallNumber(name, arch)!, args: [] };
+  return { kind: 'syscall', arch, syscall: name, nr: syscallNumber(name, arch)!, args: [0n, 0n, 0n, 0n, 0n, 0n] };
 }
 
 function showCall(r: Request): string {
