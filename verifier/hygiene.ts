@@ -76,7 +76,7 @@ export async function findRedundantRules(ir: PolicyIR): Promise<HygieneFinding[]
 }
 
 function redundantFs(ir: PolicyIR): HygieneFinding[] {
-  const candidates = ir.fs.rules.filter((r) => own(ir, r));
+  const candidates = ir.fs.rules.filter((r) => own(ir, r) && !uncoveredExample(ir, r));
   if (candidates.length === 0) return [];
   const patterns = [...new Set(ir.fs.rules.flatMap((r) => [...r.paths, ...r.except]))];
   const focus = [...new Set(candidates.flatMap((r) => r.paths))].map((p) => patterns.indexOf(p));
@@ -123,6 +123,26 @@ function redundantFs(ir: PolicyIR): HygieneFinding[] {
     out.push(finding(rule.id, `fs ${rule.effect}`, verb, coverers.map((r) => r.id), `${display} is ${verb} by ${listIds(coverers.map((r) => r.id))} too`));
   }
   return out;
+}
+
+/**
+ * A cheap filter before the full partition: the shortest path of each of the rule's patterns,
+ * with each of its rights, that no other rule of the kind that could cover it matches (no other
+ * allow and no deny for an allow; no other deny for a deny). Such a request proves the rule is
+ * not redundant; most rules are excluded here, so the partition is built only for the rest.
+ */
+function uncoveredExample(ir: PolicyIR, rule: IrFsRule): boolean {
+  const others: PolicyIR = { ...ir, fs: { rules: ir.fs.rules.filter((r) => r.id !== rule.id) } };
+  for (const p of rule.paths) {
+    const set = computeAtoms([p, ...rule.except], ir.params, [0]);
+    const example = set.atoms.find((a) => a.matches.includes(0) && !a.matches.some((i) => i > 0));
+    if (!example) continue;
+    for (const access of rule.access) {
+      const d = decide(others, { kind: 'fs', access, path: example.witness }, set.paramRoots);
+      if (rule.effect === 'allow' ? d.reason === 'no-matching-allow' : d.reason !== 'denied-by-rule') return true;
+    }
+  }
+  return false;
 }
 
 function greedyCover<T extends { id: string }>(need: readonly number[], rules: readonly T[], pairsOf: (r: T) => Set<number>): T[] {
@@ -275,6 +295,11 @@ async function redundantSyscalls(ir: PolicyIR): Promise<HygieneFinding[]> {
         redundant = false;
         break;
       }
+      // Fast path (most rules and groups): an unconditional coverer covers every call.
+      if (coverers.some((r) => r.when === null)) {
+        if (!witness && rule.when === null) witness = { arch, rule, coverers: coverers.filter((r) => r.when === null), args: [0n, 0n, 0n, 0n, 0n, 0n] };
+        if (rule.when === null || witness) continue;
+      }
       const args = [...Array(6).keys()].map((i) => Z.BitVec.const(`arg${i}`, 64));
       const mine = matchExpr(Z, ir, arch, rule.syscall, [rule], args);
       const s = new Z.Solver();
@@ -313,8 +338,12 @@ async function redundantSyscalls(ir: PolicyIR): Promise<HygieneFinding[]> {
     // An allow is covered by other allows, or (partly) by denies that decide those calls first.
     const how = rule.effect === 'deny' ? 'denied' : shown.every((id) => ir.syscalls.rules[arch].find((x) => x.id === id)?.effect === 'allow') ? 'allowed' : 'decided';
     const f = finding(rule.id, `syscall ${rule.effect}`, how, shown, `${display} is ${verb} by ${listIds(deciders)} too`);
-    f.message = `this syscall ${rule.effect} is redundant: every ${rule.syscall} call it matches is already ${how} by ${listIds(shown)}`;
-    f.help = new Set(members.map((x) => x.rule.syscall)).size === 1 ? `remove ${rule.syscall} from the rule; the policy decides every call the same way without it` : 'remove the rule; the policy decides every call the same way without it';
+    const names = new Set(members.map((x) => x.rule.syscall));
+    f.message =
+      names.size === 1
+        ? `this syscall ${rule.effect} is redundant: every ${rule.syscall} call it matches is already ${how} by ${listIds(shown)}`
+        : `this syscall ${rule.effect} (a group of ${names.size} syscalls) is redundant: every call it matches is already ${how} by other rules, e.g. ${listIds(shown)}`;
+    f.help = names.size === 1 ? `remove ${rule.syscall} from the rule; the policy decides every call the same way without it` : 'remove the rule; the policy decides every call the same way without it';
     out.push(f);
   }
   return out;
