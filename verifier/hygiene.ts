@@ -120,7 +120,8 @@ function redundantFs(ir: PolicyIR): HygieneFinding[] {
     const d = confirmUnchanged(ir, removed, req, { ...set.paramRoots }, display);
     const verb = rule.effect === 'allow' ? 'allowed' : 'denied';
     if (d.allowed !== (rule.effect === 'allow')) throw new VerifierError(`internal error: ${display} is not ${verb} by the reference evaluator; this is a bug in mxcc's redundancy check`);
-    out.push(finding(rule.id, `fs ${rule.effect}`, verb, coverers.map((r) => r.id), `${display} is ${verb} by ${listIds(coverers.map((r) => r.id))} too`));
+    const deciders = d.deciding.filter((id) => id !== rule.id);
+    out.push(finding(rule.id, `fs ${rule.effect}`, verb, coverers.map((r) => r.id), `${display} is ${verb} by ${listIds(deciders)} too`));
   }
   return out;
 }
@@ -240,13 +241,14 @@ async function redundantNet(ir: PolicyIR): Promise<HygieneFinding[]> {
       }
     }
     coverers = single.length ? single : same;
-    const model = (await sat(live, matchesAny(coverers)))!;
+    // Prefer a plain name or IPv4 witness to an IPv4-mapped IPv6 one (they decide alike).
+    const model = (await sat(live, matchesAny(coverers), m.kind.neq(2))) ?? (await sat(live, matchesAny(coverers)))!;
     const { req, display } = netRequest(m, model);
     removed.add(rule.id);
     const d = confirmUnchanged(ir, removed, req, {}, display);
     if (d.allowed !== (rule.effect === 'allow')) throw new VerifierError(`internal error: ${display} is not ${verb} by the reference evaluator; this is a bug in mxcc's redundancy check`);
     if (!single.length) coverers = same.filter((r) => decide(ir, req).deciding.includes(r.id)).concat(same.filter((r) => !decide(ir, req).deciding.includes(r.id)));
-    out.push(finding(rule.id, `net ${rule.effect}`, verb, coverers.map((r) => r.id), `${display} is ${verb} by ${listIds(coverers.map((r) => r.id))} too`));
+    out.push(finding(rule.id, `net ${rule.effect}`, verb, coverers.map((r) => r.id), `${display} is ${verb} by ${listIds(d.deciding.filter((id) => id !== rule.id))} too`));
   }
   return out;
 }
