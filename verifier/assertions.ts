@@ -458,12 +458,17 @@ function netViolation(Z: Z, a: IrAssertion, m: NetModel): Bool<'mxcc'> {
 function decodeNet(ir: PolicyIR, a: IrAssertion, m: NetModel, model: Model<'mxcc'>): AssertionResult {
   if (a.request.kind !== 'net') throw new Error('internal');
   const kind = Number(bvValue(model, m.kind));
+  const ip6 = bvValue(model, m.ip6);
+  // An IPv4-mapped IPv6 address is its IPv4 address (decide() treats them alike, and confirm()
+  // re-checks): shown in the familiar form.
   const host =
     kind === 0
       ? m.names[Number(bvValue(model, m.name))]!
       : kind === 1
         ? formatIpv4(bvValue(model, m.ip4))
-        : formatIpv6(bvValue(model, m.ip6));
+        : ip6 >> 32n === MAPPED_PREFIX >> 32n
+          ? formatIpv4(ip6 & 0xffffffffn)
+          : formatIpv6(ip6);
   if (a.request.operation === 'resolve') return confirm(ir, a, { kind: 'net', operation: 'resolve', host }, {}, `resolve ${host}`);
   const protocol = PROTOS[Number(bvValue(model, m.proto))]!;
   const port = Number(bvValue(model, m.port));

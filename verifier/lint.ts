@@ -14,6 +14,8 @@ export interface LintFinding {
   probe: LintProbe;
   display: string;
   deciding: string[];
+  /** What each deciding rule after the first does (lints with a query say it; probes say "also decided by"). */
+  related?: { id: string; message: string }[];
 }
 
 export async function findLintViolations(ir: PolicyIR, lints: readonly Lint[] = LINTS): Promise<LintFinding[]> {
@@ -60,6 +62,18 @@ export async function lintAndProve(ir: PolicyIR, lints: readonly Lint[] = LINTS)
       if (!hit || seen.has(probe.message)) continue;
       seen.add(probe.message);
       findings.push({ lint, probe, ...hit });
+    }
+  }
+  for (const lint of lints) {
+    if (!lint.query) continue;
+    for (const hit of await lint.query(ir)) {
+      findings.push({
+        lint,
+        probe: { message: hit.message, request: { kind: 'syscall', syscalls: [] }, help: hit.help },
+        display: hit.display,
+        deciding: [hit.rule, ...hit.related.map((r) => r.id)],
+        related: hit.related,
+      });
     }
   }
   // A readable secret plus egress to anywhere is a complete exfiltration path.
@@ -120,7 +134,7 @@ export async function lintAndVerify(ir: PolicyIR, program: Program, lints: reado
       return o ? [{ id, span: originSpan(o, program) }] : [];
     });
     const [blame, ...rest] = spans;
-    const related: RelatedSpan[] = rest.map((s) => ({ span: s.span, message: `also decided by ${s.id}` }));
+    const related: RelatedSpan[] = rest.map((s) => ({ span: s.span, message: f.related?.find((r) => r.id === s.id)?.message ?? `also decided by ${s.id}` }));
     const d = diagnostic(f.lint.code, `${f.lint.id}: ${f.probe.message}`, {
       span: blame?.span,
       related,

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import * as path from 'node:path';
 import { compileFile } from '../../compiler/index.js';
 import { severityAtLeast, type Diagnostic } from '../../compiler/diagnostics/diagnostic.js';
 import { renderSarif } from '../../compiler/diagnostics/sarif.js';
@@ -39,10 +40,19 @@ Exit status: 0 no finding at or above --fail-on, 1 findings or policy errors, 2 
         if (!result.ir) continue;
         if (format === 'text') ctx.io.stderr(`linting ${file}…\n`);
         const pass = await lintAndVerify(result.ir, result.program);
-        all.push(...pass.assertions, ...pass.lints, ...(await validateCompiledSeccomp(result.ir)), ...(await validateCompiledLandlock(result.ir)));
+        const found = [...pass.assertions, ...pass.lints, ...(await validateCompiledSeccomp(result.ir)), ...(await validateCompiledLandlock(result.ir))];
+        // Code scanning needs a location for every alert: a finding about the policy as a whole
+        // (the syscall default, a compiled program) points at the top of its file.
+        if (format === 'sarif') {
+          const top = path.relative(ctx.io.cwd, path.resolve(ctx.io.cwd, file)).split(path.sep).join('/');
+          for (const d of found) d.span ??= { file: top, offset: 0, length: 0, line: 1, column: 1, endLine: 1, endColumn: 1 };
+        }
+        all.push(...found);
       }
-      if (format === 'sarif') ctx.io.stdout(renderSarif(all, { version: MXCC_VERSION }));
-      else printDiagnostics(ctx.io, all, sources, format);
+      if (format === 'sarif') {
+        const { LINTS } = await import('../../verifier/lints/index.js');
+        ctx.io.stdout(renderSarif(all, { version: MXCC_VERSION, ruleHelp: Object.fromEntries(LINTS.map((l) => [l.code, `${l.title}: ${l.rationale}`])) }));
+      } else printDiagnostics(ctx.io, all, sources, format);
       if (format === 'text' && all.length === 0) ctx.io.stderr(`${files.length} file${files.length === 1 ? '' : 's'}: no findings\n`);
       ctx.exit(ioError ? 2 : all.some((d) => severityAtLeast(d.severity, failOn)) ? EXIT_FINDINGS : EXIT_OK);
     });

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { compileFile } from '../../compiler/index.js';
-import { diagnostic, hasErrors } from '../../compiler/diagnostics/diagnostic.js';
+import { hasErrors } from '../../compiler/diagnostics/diagnostic.js';
 import { collectParam, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, parseFormat, printDiagnostics, type CommandContext } from '../context.js';
 
 export function registerVerify(program: Command, ctx: CommandContext): void {
@@ -34,15 +34,8 @@ Exit status: 0 every assertion holds, 1 a violated assertion or a policy error, 
           ctx.exit(base.diagnostics.some((d) => d.code === 'MXC0001') ? EXIT_USAGE : EXIT_FINDINGS);
           return;
         }
-        const { diffPolicies } = await import('../../verifier/diff.js');
-        for (const s of await diffPolicies(base.ir, result.ir)) {
-          if (!s.newlyAllowed) continue;
-          const d = diagnostic('MXC2002', `new access compared with ${opts.baseline}: ${s.newlyAllowed.display} is allowed (${s.section})`, {
-            help: 'the baseline denies this request; deny it here too, or update the baseline after review',
-          });
-          d.counterexample = s.newlyAllowed.display;
-          verified.diagnostics.push(d);
-        }
+        const { baselineDiagnostics } = await import('../../verifier/baseline.js');
+        verified.diagnostics.push(...(await baselineDiagnostics(base.ir, result.ir, result.program, opts.baseline)));
       }
       printDiagnostics(ctx.io, [...result.diagnostics, ...verified.diagnostics], result.sources, format);
       if (format === 'text') {

@@ -102,6 +102,8 @@ export const CODES = {
   MXC2118: { title: 'new user namespaces can be created', severity: 'warning' },
   MXC2119: { title: 'personality can disable memory protections', severity: 'warning' },
   MXC2120: { title: 'raw devices or kernel memory are reachable', severity: 'error' },
+  MXC2121: { title: 'a rule is redundant', severity: 'warning' },
+  MXC2122: { title: 'a rule can never be used: the syscall section refuses what it needs', severity: 'warning' },
 
   MXC3101: { title: 'seccomp program too large', severity: 'error' },
   MXC3102: { title: 'Landlock cannot enforce a deny exactly', severity: 'error' },

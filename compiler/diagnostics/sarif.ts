@@ -21,15 +21,24 @@ function location(span: Span, message?: string): Record<string, unknown> {
   return loc;
 }
 
-export function renderSarif(diagnostics: readonly Diagnostic[], tool: { version: string; helpUri?: string }): string {
+/**
+ * `ruleHelp` adds a longer explanation per code (the lints' rationales), shown by code scanning
+ * as the rule's help next to each alert.
+ */
+export function renderSarif(diagnostics: readonly Diagnostic[], tool: { version: string; helpUri?: string; ruleHelp?: Readonly<Partial<Record<Code, string>>> }): string {
   const codes = [...new Set(diagnostics.map((d) => d.code))].sort() as Code[];
-  const rules = codes.map((code) => ({
-    id: code,
-    name: CODES[code].title.replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : '')),
-    shortDescription: { text: CODES[code].title },
-    help: { text: `See docs/error-codes.md (${code}).` },
-    defaultConfiguration: { level: LEVEL[CODES[code].severity] },
-  }));
+  const rules = codes.map((code) => {
+    const more = tool.ruleHelp?.[code];
+    const seeAlso = `See docs/error-codes.md (${code}).`;
+    return {
+      id: code,
+      name: CODES[code].title.replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : '')),
+      shortDescription: { text: CODES[code].title },
+      ...(more ? { fullDescription: { text: more } } : {}),
+      help: { text: more ? `${more} ${seeAlso}` : seeAlso },
+      defaultConfiguration: { level: LEVEL[CODES[code].severity] },
+    };
+  });
   const results = diagnostics.map((d) => {
     const result: Record<string, unknown> = {
       ruleId: d.code,

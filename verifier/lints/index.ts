@@ -20,6 +20,8 @@ import { procMem } from './proc-mem.js';
 import { namespaceCreation } from './namespace-creation.js';
 import { personalityExec } from './personality-exec.js';
 import { sensitiveDevices } from './sensitive-devices.js';
+import { redundantRule } from './redundant-rule.js';
+import { crossSection } from './cross-section.js';
 
 export type { Lint } from './lint.js';
 
@@ -44,4 +46,6 @@ export const LINTS: readonly Lint[] = [
   namespaceCreation,
   personalityExec,
   sensitiveDevices,
+  redundantRule,
+  crossSection,
 ];

@@ -38,6 +38,22 @@ export interface Lint {
   rationale: string;
   /** Requests the policy should not allow; a probe that the verifier finds allowed is a finding. */
   probes(ir: PolicyIR): LintProbe[];
+  /**
+   * For checks about the rules themselves rather than a request (redundant rules, sections that
+   * contradict each other): findings computed directly, each blamed on one rule.
+   */
+  query?(ir: PolicyIR): Promise<LintHit[]>;
+}
+
+/** A finding of a lint's own query: the rule it is about, the other rules involved, a re-checked request. */
+export interface LintHit {
+  /** The rule the finding is blamed on. */
+  rule: string;
+  message: string;
+  /** The concrete request(s), already re-checked by the reference evaluator. */
+  display: string;
+  related: { id: string; message: string }[];
+  help: string;
 }
 
 /** A probe as a synthetic `assert never`, so the verifier's proof machinery answers it. */

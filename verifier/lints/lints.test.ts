@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { compileFile } from '../../compiler/index.js';
 import { lintPolicy } from '../lint.js';
 import { LINTS } from './index.js';
+import { renderLintsDoc } from './docs.js';
 
 const FIXTURES = path.join(import.meta.dirname, '__fixtures__');
 
@@ -24,6 +25,10 @@ describe('lints', () => {
       expect(existsSync(path.join(FIXTURES, l.id, 'good.mxc')), l.id).toBe(true);
       expect(docs).toContain(`## ${l.id}`);
     }
+  });
+
+  it('docs/lints.md is generated from the registry (node verifier/lints/gen-docs.mjs)', () => {
+    expect(readFileSync(path.resolve(import.meta.dirname, '../../docs/lints.md'), 'utf8')).toBe(renderLintsDoc(LINTS));
   });
 
   for (const lint of LINTS) {
