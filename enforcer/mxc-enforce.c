@@ -87,6 +87,13 @@ struct m_mount_attr { uint64_t attr_set, attr_clr, propagation, userns_fd; };
 /* ---------------------------------------------------------------------------------------- */
 /* Failing closed */
 
+#ifdef MXC_FUZZ
+/* The fuzz harness (fuzz/fuzz_bundle.c) includes this file: main() is renamed out of its way and
+ * die() returns to the harness's setjmp instead of exiting. */
+static jmp_buf *fuzz_die;
+#define main mxc_enforce_main
+#endif
+
 static void die(const char *step, int err, const char *fmt, ...) __attribute__((noreturn, format(printf, 3, 4)));
 static void die(const char *step, int err, const char *fmt, ...) {
 	char hint[1024];
@@ -94,6 +101,10 @@ static void die(const char *step, int err, const char *fmt, ...) {
 	va_start(ap, fmt);
 	vsnprintf(hint, sizeof hint, fmt, ap);
 	va_end(ap);
+#ifdef MXC_FUZZ
+	(void)step, (void)err;
+	longjmp(*fuzz_die, 1);
+#endif
 	fprintf(stderr, "mxc-enforce: %s: %s (%s)\n", step, strerror(err), hint);
 	exit(EXIT_REFUSED);
 }
@@ -252,7 +263,8 @@ static int utf8_valid(const uint8_t *s, size_t n) {
 	return 1;
 }
 
-static char *rd_str(struct reader *r) {
+/* A checked string in place: its bytes and length (without a leading byte order mark). */
+static const uint8_t *rd_str_bytes(struct reader *r, uint32_t *len) {
 	uint32_t n = rd_u32(r);
 	if (n > MAX_STRING) bad(r, "string of %u bytes exceeds %u", n, MAX_STRING);
 	const uint8_t *p = take(r, n);
@@ -260,14 +272,26 @@ static char *rd_str(struct reader *r) {
 	if (!utf8_valid(p, n)) bad(r, "string is not UTF-8");
 	/* The reference decoder (TextDecoder) drops a leading byte order mark. */
 	if (n >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf) { p += 3; n -= 3; }
+	*len = n;
+	return p;
+}
+
+static char *rd_str(struct reader *r) {
+	uint32_t n;
+	const uint8_t *p = rd_str_bytes(r, &n);
 	char *s = xcalloc(n + 1, 1);
 	memcpy(s, p, n);
 	return s;
 }
 
+/* The whole list is checked before anything is allocated, so a refusal leaks nothing. */
 static struct strlist rd_strs(struct reader *r) {
 	struct strlist l;
+	uint32_t len;
 	l.n = rd_count(r, MAX_LIST, 4);
+	size_t start = r->o;
+	for (uint32_t i = 0; i < l.n; i++) rd_str_bytes(r, &len);
+	r->o = start;
 	l.v = xcalloc(l.n, sizeof *l.v);
 	for (uint32_t i = 0; i < l.n; i++) l.v[i] = rd_str(r);
 	return l;
@@ -359,7 +383,10 @@ static void parse_section(struct bundle *b, struct reader *s, uint32_t type) {
 			p->has_default = rd_u8(s);
 			if (rd_u16(s) != 0 || p->has_default > 1) bad(s, "param: bad flags");
 			p->value = rd_str(s);
-			if (!p->has_default) p->value = NULL;
+			if (!p->has_default) {
+				free(p->value);
+				p->value = NULL;
+			}
 			p->nc = rd_count(s, 64, 8);
 			p->c = xcalloc(p->nc, sizeof *p->c);
 			for (uint32_t k = 0; k < p->nc; k++) {
@@ -382,12 +409,45 @@ static void parse_section(struct bundle *b, struct reader *s, uint32_t type) {
 	if (s->o != s->n) bad(s, "%zu unexpected trailing bytes", s->n - s->o);
 }
 
-/* Returns 0, or -1 with a message in err[256]. */
+static void free_strs(struct strlist *l) {
+	for (uint32_t i = 0; i < l->n; i++) free(l->v[i]);
+	free(l->v);
+}
+
+/* Everything the loader allocated is reachable from the bundle, even half-way through a section. */
+static void free_bundle(struct bundle *b) {
+	free(b->name);
+	free(b->ir_sha256);
+	for (uint32_t i = 0; i < b->nseccomp; i++) free(b->seccomp[i].insns);
+	for (uint32_t i = 0; b->grants && i < b->ngrants; i++) {
+		free(b->grants[i].pattern);
+		free_strs(&b->grants[i].carve);
+		free_strs(&b->grants[i].exclude);
+	}
+	free(b->grants);
+	free_strs(&b->masks);
+	free(b->ports);
+	free_strs(&b->env);
+	for (uint32_t i = 0; b->params && i < b->nparams; i++) {
+		struct param *p = &b->params[i];
+		free(p->name);
+		free(p->value);
+		for (uint32_t k = 0; p->c && k < p->nc; k++) free_strs(&p->c[k].values);
+		free(p->c);
+	}
+	free(b->params);
+	memset(b, 0, sizeof *b);
+}
+
+/* Returns 0, or -1 with a message in err[256] and nothing left allocated. */
 static int load_bundle(const uint8_t *data, size_t n, struct bundle *b, char *err) {
 	jmp_buf fail;
 	struct reader r = { data, n, 0, -1, &fail, err };
 	memset(b, 0, sizeof *b);
-	if (setjmp(fail)) return -1;
+	if (setjmp(fail)) {
+		free_bundle(b);
+		return -1;
+	}
 	if (n > MAX_BUNDLE) bad(&r, "bundle is larger than %u bytes", MAX_BUNDLE);
 	if (memcmp(take(&r, 4), "MXCB", 4) != 0) bad(&r, "not an mxcc bundle (bad magic)");
 	uint32_t version = rd_u32(&r);
@@ -485,14 +545,19 @@ static int seg_match(const char *pat, const char *name) {
 
 static int is_literal_seg(const char *s) { return strpbrk(s, "*?[]") == NULL; }
 
-struct glob { uint32_t n; char **seg; };
+struct glob { uint32_t n; char **seg; char *text; };
 
 /* Split a path into its segments (no validation). */
 static void split_path(const char *path, struct glob *g) {
 	g->n = 0;
 	g->seg = xcalloc(strlen(path) / 2 + 2, sizeof *g->seg);
-	char *copy = xstrdup(path);
-	for (char *save = NULL, *t = strtok_r(copy, "/", &save); t; t = strtok_r(NULL, "/", &save)) g->seg[g->n++] = t;
+	g->text = xstrdup(path);
+	for (char *save = NULL, *t = strtok_r(g->text, "/", &save); t; t = strtok_r(NULL, "/", &save)) g->seg[g->n++] = t;
+}
+
+static void free_glob(struct glob *g) {
+	free(g->seg);
+	free(g->text);
 }
 
 static int glob_parse(const char *pattern, struct glob *g) {
@@ -521,7 +586,7 @@ static int glob_matches(const struct glob *g, const char *path) {
 	memset(memo, -1, cells);
 	int r = glob_match_at(g, 0, p.seg, p.n, 0, memo);
 	free(memo);
-	free(p.seg);
+	free_glob(&p);
 	return r;
 }
 
