@@ -511,36 +511,45 @@ static int seg_valid(const char *pat) {
 	return 1;
 }
 
-/* Does one (valid) pattern segment match one name? */
+/* Does one (valid) pattern segment match one name? Every token but `*` takes one code point, so
+ * only the last `*` needs retrying, one code point further each time: O(pattern × name). (Retrying
+ * every `*` recursively cost O(name^stars): one pattern and one long file name hung the launch.) */
 static int seg_match(const char *pat, const char *name) {
-	while (*pat) {
+	const char *star = NULL, *retry = NULL;
+	for (;;) {
 		if (*pat == '*') {
 			while (*pat == '*') pat++;
-			for (const char *n = name;; next_cp(&n)) {
-				if (seg_match(pat, n)) return 1;
-				if (!*n) return 0;
+			star = pat;
+			retry = name;
+			continue;
+		}
+		if (!*pat && !*name) return 1;
+		int ok = *pat && *name;
+		if (ok) {
+			uint32_t c = next_cp(&name);
+			if (*pat == '[') {
+				const char *close = strchr(pat + 2, ']'), *body = pat + 1;
+				int negated = *body == '!' || *body == '^', in = 0;
+				if (negated) body++;
+				while (body < close) {
+					uint32_t lo = next_cp(&body), hi = lo;
+					if (*body == '-' && body + 1 < close) { body++; hi = next_cp(&body); }
+					if (c >= lo && c <= hi) in = 1;
+				}
+				ok = in != negated;
+				pat = close + 1;
+			} else if (*pat == '?') {
+				pat++;
+			} else {
+				ok = next_cp(&pat) == c;
 			}
 		}
-		if (!*name) return 0;
-		uint32_t c = next_cp(&name);
-		if (*pat == '[') {
-			const char *close = strchr(pat + 2, ']'), *body = pat + 1;
-			int negated = *body == '!' || *body == '^', in = 0;
-			if (negated) body++;
-			while (body < close) {
-				uint32_t lo = next_cp(&body), hi = lo;
-				if (*body == '-' && body + 1 < close) { body++; hi = next_cp(&body); }
-				if (c >= lo && c <= hi) in = 1;
-			}
-			if (in == negated) return 0;
-			pat = close + 1;
-		} else if (*pat == '?') {
-			pat++;
-		} else if (next_cp(&pat) != c) {
-			return 0;
-		}
+		if (ok) continue;
+		if (star == NULL || !*retry) return 0;
+		next_cp(&retry);
+		pat = star;
+		name = retry;
 	}
-	return *name == 0;
 }
 
 static int is_literal_seg(const char *s) { return strpbrk(s, "*?[]") == NULL; }
