@@ -98,3 +98,14 @@ try {
     console.log(`  ${f.padEnd(36)} ${m.toFixed(0).padStart(6)} ms  (node -e 0: ${median(peer).toFixed(0)} ms, ratio ${(m / median(peer)).toFixed(1)}x)  ${m < 1000 ? 'met' : 'NOT MET'}`);
   }
 }
+
+// Launch time of /bin/true plainly, under mxc-enforce and under bwrap/minijail0/firejail
+// (bench/launch.mjs). Needs cc; sandboxes that are not installed are listed as such.
+try {
+  const { runLaunchBench, formatLaunchBench } = await import('./launch.mjs');
+  const launch = await runLaunchBench();
+  console.log(formatLaunchBench(launch));
+  if (process.argv.includes('--json')) console.log(JSON.stringify(launch, null, 2));
+} catch (e) {
+  console.log(`launch benchmark not run: ${e instanceof Error ? e.message : String(e)}`);
+}
