@@ -7,6 +7,9 @@
 // order rotating from round to round so that drift on a shared machine hits all of them alike;
 // the report gives medians over all launches, differences and ratios against plain exec.
 //
+// `--compare BIN` (repeatable) adds another mxc-enforce binary run on the bundle of (b), e.g. a
+// build of an earlier commit, to measure a change before/after in the same run.
+//
 // Contenders: (a) plain exec; (b) mxc-enforce, Landlock + seccomp, no namespace (ports mode, no
 // masks: `--dry-run` must say "namespaces: none"); (c) mxc-enforce with user + mount + net
 // namespaces (no net rules); (d) bwrap with the same namespaces (--unshare-user --unshare-net,
@@ -62,7 +65,7 @@ function namespacesOf(enforcer, bundle) {
   return r.stdout.match(/^namespaces: (.*)$/m)?.[1] ?? '?';
 }
 
-export async function runLaunchBench({ rounds = 10, batch = 60 } = {}) {
+export async function runLaunchBench({ rounds = 10, batch = 60, compare = [] } = {}) {
   const dir = mkdtempSync(path.join(tmpdir(), 'mxcc-bench-launch-'));
   try {
     execFileSync('make', ['-C', path.join(root, 'enforcer')], { stdio: 'pipe' });
@@ -79,6 +82,7 @@ export async function runLaunchBench({ rounds = 10, batch = 60 } = {}) {
       { id: 'mxc', label: '(b) mxc-enforce: Landlock + seccomp, no namespaces', argv: [enforcer, bundles.ports, '--', TRUE] },
       { id: 'mxc-ns', label: '(c) mxc-enforce: + user, mount, net namespaces', argv: [enforcer, bundles.isolated, '--', TRUE] },
     ];
+    for (const bin of compare) contenders.push({ id: `compare:${bin}`, label: `(b) ${bin}`, argv: [path.resolve(bin), bundles.ports, '--', TRUE] });
     const bwrap = which('bwrap');
     if (bwrap) {
       contenders.push({ id: 'bwrap-ns', label: '(d) bwrap --unshare-user --unshare-net --bind / /', argv: [bwrap, '--unshare-user', '--unshare-net', '--bind', '/', '/', TRUE] });
@@ -160,7 +164,8 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     const i = process.argv.indexOf(name);
     return i > 0 ? Number(process.argv[i + 1]) : dflt;
   };
-  const result = await runLaunchBench({ rounds: arg('--rounds', 10), batch: arg('--batch', 60) });
+  const compare = process.argv.flatMap((a, i) => (a === '--compare' && process.argv[i + 1] ? [process.argv[i + 1]] : []));
+  const result = await runLaunchBench({ rounds: arg('--rounds', 10), batch: arg('--batch', 60), compare });
   console.log(formatLaunchBench(result));
   if (process.argv.includes('--json')) console.log(JSON.stringify(result, null, 2));
 }
