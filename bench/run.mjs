@@ -109,3 +109,14 @@ try {
 } catch (e) {
   console.log(`egress proxy benchmark not run: ${e instanceof Error ? e.message : String(e)}`);
 }
+
+// Launch time of /bin/true plainly, under mxc-enforce and under bwrap/minijail0/firejail
+// (bench/launch.mjs). Needs cc; sandboxes that are not installed are listed as such.
+try {
+  const { runLaunchBench, formatLaunchBench } = await import('./launch.mjs');
+  const launch = await runLaunchBench();
+  console.log(formatLaunchBench(launch));
+  if (process.argv.includes('--json')) console.log(JSON.stringify(launch, null, 2));
+} catch (e) {
+  console.log(`launch benchmark not run: ${e instanceof Error ? e.message : String(e)}`);
+}

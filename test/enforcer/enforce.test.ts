@@ -370,6 +370,25 @@ describe('mxc-enforce', () => {
       }
     });
 
+    it('a pattern with many stars against a long name stays fast (found by the bundle fuzzer)', () => {
+      // seg_match used to backtrack recursively on each `*`: k stars against an n-byte name cost
+      // O(n^k), so one crafted pattern and one long file name hung the launch.
+      const dir = path.join(root, 'stars');
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(path.join(dir, 'a'.repeat(250)), '');
+      writeFileSync(path.join(dir, `${'a'.repeat(30)}c`), '');
+      writeFileSync(path.join(dir, 'xac'), '');
+      const b = decodeBundle(bytesOf(agent));
+      b.landlock.grants.push({ mode: 'expand', rights: 4n, pattern: `${dir}/${'*a'.repeat(15)}*c`, carve: [], exclude: [] });
+      b.masks.push({ pattern: `${dir}/${'*a'.repeat(15)}*`, rights: 4n });
+      const started = Date.now();
+      const r = spawnSync(enforcer, ['--dry-run', ...homeArg, writeBundle(encodeBundle(b)), '--', 'true'], { encoding: 'utf8', timeout: 20_000 });
+      expect(r.status, r.stderr || 'timed out').toBe(0);
+      expect(Date.now() - started).toBeLessThan(10_000);
+      expect(r.stdout).toContain(`landlock rule: file ${dir}/${'a'.repeat(30)}c read_file`);
+      expect(r.stdout).not.toContain(`${dir}/xac`);
+    });
+
     it('writing outside the workspace', () => {
       const target = path.join(outside, 'written.txt');
       const inside = path.join(ws, 'written.txt');

@@ -1,0 +1,171 @@
+#!/usr/bin/env node
+// Launch time: how long it takes to start /bin/true plainly, under mxc-enforce, and under other
+// sandboxes, measured side by side. Usage: node bench/launch.mjs [--rounds R] [--batch N]
+//
+// bench/launch-driver.c spawns a command N times in a tight loop (posix_spawn + waitpid) and
+// reports each launch's wall time. Every round runs one batch per contender, the contenders'
+// order rotating from round to round so that drift on a shared machine hits all of them alike;
+// the report gives medians over all launches, differences and ratios against plain exec.
+//
+// `--compare BIN` (repeatable) adds another mxc-enforce binary run on the bundle of (b), e.g. a
+// build of an earlier commit, to measure a change before/after in the same run.
+//
+// Contenders: (a) plain exec; (b) mxc-enforce, Landlock + seccomp, no namespace (ports mode, no
+// masks: `--dry-run` must say "namespaces: none"); (c) mxc-enforce with user + mount + net
+// namespaces (no net rules); (d) bwrap with the same namespaces (--unshare-user --unshare-net,
+// --bind / /) and plain `bwrap --bind / /`; (e) minijail0 and firejail when installed.
+// Both mxc-enforce bundles come from std/linux-runtime.mxc compiled by the CLI.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const TRUE = '/bin/true';
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const quantile = (xs, q) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))];
+
+function which(cmd) {
+  const r = spawnSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : null;
+}
+
+const POLICIES = {
+  // Port rules only: Landlock handles TCP connect, no namespace is needed.
+  ports: `import "std/linux-runtime.mxc"
+policy bench_ports extends linux_runtime {
+  net { allow connect tcp any:443 }
+}
+`,
+  // No net rules: a network namespace with loopback only (user + mount + net).
+  isolated: `import "std/linux-runtime.mxc"
+policy bench_isolated extends linux_runtime {
+}
+`,
+};
+
+function compileBundles(dir) {
+  const bundles = {};
+  for (const [name, text] of Object.entries(POLICIES)) {
+    writeFileSync(path.join(dir, `${name}.mxc`), text);
+    execFileSync(process.execPath, [path.join(root, 'bin/mxcc.js'), 'compile', '-t', 'linux', '-o', path.join(dir, name), `${name}.mxc`], { cwd: dir, stdio: 'pipe' });
+    bundles[name] = path.join(dir, name, 'bundle.mxcb');
+  }
+  return bundles;
+}
+
+function namespacesOf(enforcer, bundle) {
+  const r = spawnSync(enforcer, ['--dry-run', bundle, '--', TRUE], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`mxc-enforce --dry-run ${bundle}: ${r.stderr}`);
+  return r.stdout.match(/^namespaces: (.*)$/m)?.[1] ?? '?';
+}
+
+export async function runLaunchBench({ rounds = 10, batch = 60, compare = [] } = {}) {
+  const dir = mkdtempSync(path.join(tmpdir(), 'mxcc-bench-launch-'));
+  try {
+    execFileSync('make', ['-C', path.join(root, 'enforcer')], { stdio: 'pipe' });
+    const enforcer = path.join(root, 'enforcer', 'mxc-enforce');
+    const driver = path.join(dir, 'launch-driver');
+    execFileSync('cc', ['-std=c99', '-D_GNU_SOURCE', '-Wall', '-Wextra', '-Werror', '-O2', '-o', driver, path.join(root, 'bench/launch-driver.c')], { stdio: 'pipe' });
+    const bundles = compileBundles(dir);
+    const ns = { ports: namespacesOf(enforcer, bundles.ports), isolated: namespacesOf(enforcer, bundles.isolated) };
+    if (ns.ports !== 'none') throw new Error(`the ports-mode bundle should need no namespace; --dry-run says: ${ns.ports}`);
+    if (!/user, mount, net/.test(ns.isolated)) throw new Error(`the isolated bundle should use user, mount and net namespaces; --dry-run says: ${ns.isolated}`);
+
+    const contenders = [
+      { id: 'plain', label: '(a) plain exec', argv: [TRUE] },
+      { id: 'mxc', label: '(b) mxc-enforce: Landlock + seccomp, no namespaces', argv: [enforcer, bundles.ports, '--', TRUE] },
+      { id: 'mxc-ns', label: '(c) mxc-enforce: + user, mount, net namespaces', argv: [enforcer, bundles.isolated, '--', TRUE] },
+    ];
+    for (const bin of compare) contenders.push({ id: `compare:${bin}`, label: `(b) ${bin}`, argv: [path.resolve(bin), bundles.ports, '--', TRUE] });
+    const bwrap = which('bwrap');
+    if (bwrap) {
+      contenders.push({ id: 'bwrap-ns', label: '(d) bwrap --unshare-user --unshare-net --bind / /', argv: [bwrap, '--unshare-user', '--unshare-net', '--bind', '/', '/', TRUE] });
+      contenders.push({ id: 'bwrap', label: '(d) bwrap --bind / /', argv: [bwrap, '--bind', '/', '/', TRUE] });
+    }
+    const minijail = which('minijail0');
+    if (minijail) contenders.push({ id: 'minijail', label: '(e) minijail0 -n', argv: [minijail, '-n', TRUE] });
+    const firejail = which('firejail');
+    if (firejail) contenders.push({ id: 'firejail', label: '(e) firejail --noprofile --net=none', argv: [firejail, '--quiet', '--noprofile', '--net=none', TRUE] });
+    const missing = ['bwrap', 'minijail0', 'firejail'].filter((c) => !which(c));
+
+    const wall = new Map(contenders.map((c) => [c.id, []]));
+    const cpu = new Map(contenders.map((c) => [c.id, []]));
+    const launch = (c, n) => {
+      const r = spawnSync(driver, [String(n), ...c.argv], { encoding: 'utf8', maxBuffer: 1 << 24 });
+      if (r.status !== 0) throw new Error(`${c.label}: ${r.stderr.trim()}`);
+      const [w, u] = r.stdout.trim().split('\n').map((line) => line.split(' ').map((x) => Number(x) / 1e6));
+      return { wall: w, cpu: u };
+    };
+    for (const c of contenders) launch(c, 5); // warm the page cache
+    for (let round = 0; round < rounds; round++) {
+      for (let k = 0; k < contenders.length; k++) {
+        const c = contenders[(k + round) % contenders.length];
+        const r = launch(c, batch);
+        wall.get(c.id).push(...r.wall);
+        cpu.get(c.id).push(...r.cpu);
+      }
+    }
+    const plain = median(wall.get('plain'));
+    const plainCpu = median(cpu.get('plain'));
+    const rows = contenders.map((c) => {
+      const xs = wall.get(c.id);
+      const m = median(xs);
+      const mc = median(cpu.get(c.id));
+      return {
+        id: c.id,
+        label: c.label,
+        launches: xs.length,
+        medianMs: m,
+        p10Ms: quantile(xs, 0.1),
+        p90Ms: quantile(xs, 0.9),
+        overPlainMs: m - plain,
+        ratioToPlain: m / plain,
+        cpuMedianMs: mc,
+        cpuOverPlainMs: mc - plainCpu,
+      };
+    });
+    const row = (id) => rows.find((r) => r.id === id);
+    const goals = [
+      { text: '(b) within 1.1 ms of plain exec', value: `+${row('mxc').overPlainMs.toFixed(3)} ms`, met: row('mxc').overPlainMs <= 1.1 },
+    ];
+    if (row('bwrap-ns')) {
+      const ratio = row('mxc-ns').medianMs / row('bwrap-ns').medianMs;
+      goals.push({ text: '(c) strictly faster than bwrap with the same namespaces', value: `${row('mxc-ns').medianMs.toFixed(3)} vs ${row('bwrap-ns').medianMs.toFixed(3)} ms, ratio ${ratio.toFixed(2)}×`, met: ratio < 1 });
+    } else {
+      goals.push({ text: '(c) strictly faster than bwrap with the same namespaces', value: 'bwrap not installed', met: false });
+    }
+    return { rounds, batch, rows, goals, missing, kernel: execFileSync('uname', ['-r'], { encoding: 'utf8' }).trim(), cpus: (await import('node:os')).cpus().length };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export function formatLaunchBench({ rounds, batch, rows, goals, missing, kernel, cpus }) {
+  const lines = [`\nLaunch time of ${TRUE}: ${rounds} rounds × ${batch} launches per contender, order rotating each round (kernel ${kernel}, ${cpus} CPUs); medians in ms`];
+  lines.push(`  ${'contender'.padEnd(54)} ${'wall'.padStart(7)}  ${'(p10, p90)'.padEnd(20)} ${'over plain'.padStart(10)} ${'ratio'.padStart(6)}  ${'cpu'.padStart(6)} ${'cpu over plain'.padStart(14)}`);
+  for (const r of rows) {
+    lines.push(
+      `  ${r.label.padEnd(54)} ${r.medianMs.toFixed(3).padStart(7)}  ${`(${r.p10Ms.toFixed(2)}, ${r.p90Ms.toFixed(2)})`.padEnd(20)} ${`+${r.overPlainMs.toFixed(3)}`.padStart(10)} ${`${r.ratioToPlain.toFixed(2)}×`.padStart(6)}  ${r.cpuMedianMs.toFixed(3).padStart(6)} ${`+${r.cpuOverPlainMs.toFixed(3)}`.padStart(14)}`,
+    );
+  }
+  if (missing.length) lines.push(`  not installed: ${missing.join(', ')}`);
+  for (const g of goals) lines.push(`  goal: ${g.text}: ${g.value}: ${g.met ? 'met' : 'NOT MET'}`);
+  return lines.join('\n');
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const arg = (name, dflt) => {
+    const i = process.argv.indexOf(name);
+    return i > 0 ? Number(process.argv[i + 1]) : dflt;
+  };
+  const compare = process.argv.flatMap((a, i) => (a === '--compare' && process.argv[i + 1] ? [process.argv[i + 1]] : []));
+  const result = await runLaunchBench({ rounds: arg('--rounds', 10), batch: arg('--batch', 60), compare });
+  console.log(formatLaunchBench(result));
+  if (process.argv.includes('--json')) console.log(JSON.stringify(result, null, 2));
+}
