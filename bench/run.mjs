@@ -95,7 +95,12 @@ try {
       peer.push(timeOnce(process.execPath, ['-e', '0']));
     }
     const m = median(lint);
-    console.log(`  ${f.padEnd(36)} ${m.toFixed(0).padStart(6)} ms  (node -e 0: ${median(peer).toFixed(0)} ms, ratio ${(m / median(peer)).toFixed(1)}x)  ${m < 1000 ? 'met' : 'NOT MET'}`);
+    // The same work in a child process that reports where it spent its time: z3 init, pushes
+    // (the SAT-based solver internalizes the model there) and checks, against the whole pass.
+    const share = spawnSync(process.execPath, [path.join(root, 'bench/lint-share.mjs'), f], { cwd: root, encoding: 'utf8' });
+    const z = share.status === 0 ? JSON.parse(share.stdout) : undefined;
+    const zText = z ? `z3 ${z.z3Ms.toFixed(0)} of ${z.totalMs.toFixed(0)} ms in-process (${((100 * z.z3Ms) / z.totalMs).toFixed(0)}%: init ${z.initMs.toFixed(0)}, push ${z.pushMs.toFixed(0)}, ${z.checks} checks ${z.checkMs.toFixed(0)})` : `z3 share not measured: ${share.stderr.trim().split('\n').pop()}`;
+    console.log(`  ${f.padEnd(36)} ${m.toFixed(0).padStart(6)} ms  (node -e 0: ${median(peer).toFixed(0)} ms, ratio ${(m / median(peer)).toFixed(1)}x)  ${m < 1000 ? 'met' : 'NOT MET'}; ${zText}`);
   }
 }
 

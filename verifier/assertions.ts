@@ -16,7 +16,7 @@ import { FS_RIGHTS, IR_ARCHES, type Arch, type IrArgCondition, type IrAssertion,
 import { formatIpv4, formatIpv6, parseIpv4, parseIpv6 } from '../compiler/values.js';
 import { syscallNumber } from '../compiler/syscalls/index.js';
 import { computeAtoms, displayPath } from './atoms.js';
-import { check, z3 } from './z3.js';
+import { check, push, z3 } from './z3.js';
 
 type Z = Context<'mxcc'>;
 
@@ -99,7 +99,7 @@ export async function proveAssertions(ir: PolicyIR, fs?: FsModel): Promise<Asser
  */
 export async function violations(Z: Z, s: InstanceType<Z['Solver']>, questions: readonly Bool<'mxcc'>[], found: (model: Model<'mxcc'>, hits: number[]) => boolean | void): Promise<void> {
   if (questions.length === 0) return;
-  s.push();
+  push(s);
   try {
     const flags = questions.map((q, i) => {
       const f = Z.Bool.const(`question${i}`);
@@ -108,7 +108,7 @@ export async function violations(Z: Z, s: InstanceType<Z['Solver']>, questions: 
     });
     const open = new Set(questions.keys());
     while (open.size > 0) {
-      s.push();
+      push(s);
       try {
         s.add(Z.Or(...[...open].map((i) => flags[i]!)));
         const verdict = await check(s);
@@ -208,14 +208,26 @@ export function fsModel(Z: Z, ir: PolicyIR, region: readonly string[], other?: P
       classes.push({ witness: a.witness, rules: inRules, region: inRegion });
     }
   }
-  // One Boolean per class, exactly one of them true: membership in a rule or pattern is a
-  // plain disjunction, so the solver gets clauses and a cardinality constraint and nothing to
-  // bit-blast (measured: the range-over-a-bit-vector encoding spent seconds bit-blasting at push).
-  const classVars = classes.map((_, k) => Z.Bool.const(`class${k}`));
+  // Sorted by their signature, the classes a rule or pattern contains form a few runs of
+  // consecutive indices, so membership is a few range comparisons on one bit-vector. (Measured
+  // against one Boolean per class with an exactly-one constraint: that made push cheaper but the
+  // Landlock validation's unsat proof 20x slower.)
+  const order = classes.map((c, k) => ({ c, key: [...c.rules, ...c.region].join('') + String(k).padStart(8, '0') }));
+  order.sort((a, b) => (a.key < b.key ? 1 : a.key > b.key ? -1 : 0));
+  classes.splice(0, classes.length, ...order.map((o) => o.c));
+  const atomBits = Math.max(1, Math.ceil(Math.log2(classes.length + 1)));
+  const atom = Z.BitVec.const('atom', atomBits);
   const right = Z.BitVec.const('right', 4);
   const anyOf = (pick: (c: (typeof classes)[number]) => boolean): Bool<'mxcc'> => {
-    const ks = classes.flatMap((c, k) => (pick(c) ? [classVars[k]!] : []));
-    return ks.length === 0 ? Z.Bool.val(false) : Z.Or(...ks);
+    const runs: Bool<'mxcc'>[] = [];
+    for (let k = 0; k < classes.length; k++) {
+      if (!pick(classes[k]!)) continue;
+      let end = k;
+      while (end + 1 < classes.length && pick(classes[end + 1]!)) end++;
+      runs.push(end === k ? atom.eq(Z.BitVec.val(k, atomBits)) : Z.And(atom.uge(Z.BitVec.val(k, atomBits)), atom.ule(Z.BitVec.val(end, atomBits))));
+      k = end;
+    }
+    return runs.length === 0 ? Z.Bool.val(false) : Z.Or(...runs);
   };
   const patternMemo = new Map<string, Bool<'mxcc'>>();
   const inPattern = (p: string): Bool<'mxcc'> => {
@@ -247,14 +259,9 @@ export function fsModel(Z: Z, ir: PolicyIR, region: readonly string[], other?: P
   const solver = new Z.Solver('QF_BV');
   const allowedVar = Z.Bool.const('allowed');
   solver.add(allowedVar.eq(allowed));
-  if (classVars.length > 0) solver.add(Z.Or(...classVars), Z.AtMost(classVars as [Bool<'mxcc'>, ...Bool<'mxcc'>[]], 1));
-  solver.add(right.ult(FS_RIGHTS.length));
+  solver.add(atom.ult(classes.length), right.ult(FS_RIGHTS.length));
   return {
-    pathOf: (model) => {
-      const k = classVars.findIndex((v) => Z.isTrue(model.eval(v, true)));
-      if (k < 0) throw new VerifierError('internal error: a model of the fs question picks no path class; this is a bug in mxcc\'s verifier');
-      return classes[k]!.witness;
-    },
+    pathOf: (model) => classes[Number(bvValue(model, atom))]!.witness,
     right,
     inPattern,
     inRule,

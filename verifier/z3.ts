@@ -27,14 +27,20 @@ class DeferringRegistry<T> extends FinalizationRegistry<T> {
   }
 }
 
+/** Where the verifier's time goes inside z3 (for bench/run.mjs): init, checks, and push. */
+export const z3Stats = { initMs: 0, checks: 0, checkMs: 0, pushMs: 0 };
+
 export function z3(): Promise<Context<'mxcc'>> {
   shared ??= (async () => {
+    const started = performance.now();
     const { init } = await import('z3-solver');
     const original = globalThis.FinalizationRegistry;
     globalThis.FinalizationRegistry = DeferringRegistry;
     try {
       const { Context } = await init();
-      return Context('mxcc');
+      const ctx = Context('mxcc');
+      z3Stats.initMs += performance.now() - started;
+      return ctx;
     } finally {
       globalThis.FinalizationRegistry = original;
     }
@@ -55,13 +61,23 @@ export function preloadZ3(): void {
  * the worker thread is solving.
  */
 export async function check(solver: { check(): Promise<'sat' | 'unsat' | 'unknown'> }): Promise<'sat' | 'unsat' | 'unknown'> {
+  const started = performance.now();
   checking++;
   try {
     return await solver.check();
   } finally {
     checking--;
+    z3Stats.checks++;
+    z3Stats.checkMs += performance.now() - started;
     runDeferred();
   }
+}
+
+/** solver.push(), timed: the SAT-based solvers internalize what was asserted here, on this thread. */
+export function push(solver: { push(): void }): void {
+  const started = performance.now();
+  solver.push();
+  z3Stats.pushMs += performance.now() - started;
 }
 
 /** z3-solver keeps worker threads alive; commands that used it end the process explicitly. */
