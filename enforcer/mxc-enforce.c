@@ -1102,6 +1102,65 @@ static void resolve_masks(void) {
 	nhits = k;
 }
 
+/*
+ * The mount view outside the grants. Landlock (ABI <= 7) does not mediate connect(2) to a
+ * pathname socket, so a host socket anywhere the command can resolve a path to is reachable.
+ * Walking from / along the ancestors of every granted path, each entry that neither leads to a
+ * grant nor lies under one is covered with the inaccessible node, if it is a directory or a
+ * socket; other files are left to Landlock, which decides every open. Symlinks are not followed
+ * (their targets are covered where they lie). /proc and /sys hold no pathname sockets and are
+ * left to Landlock. Entries created later in the ancestors themselves are not covered.
+ */
+#define MAX_COVER_ENTRIES 4096u
+static struct strlist reach;
+
+static void add_reach(const char *path) {
+	char real[PATH_MAX];
+	if (path_under(path, "/proc") || path_under(path, "/sys")) return;
+	if (canonical_maybe_missing(path, real) != 0) die("plan", errno, "cannot resolve %s to keep it in the mount view", path);
+	add_str(&reach, real);
+}
+
+static void cover_walk(const char *dir, int depth) {
+	if (depth > MAX_DEPTH) die("plan", ELOOP, "mount view: %s is more than %d directories deep", dir, MAX_DEPTH);
+	DIR *d = opendir(dir);
+	if (d == NULL) die("plan", errno, "mount view: list %s, which leads to a grant", dir);
+	char child[PATH_MAX];
+	uint32_t seen = 0;
+	for (struct dirent *e; (e = readdir(d)) != NULL;) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+		if (++seen > MAX_COVER_ENTRIES) die("plan", E2BIG, "mount view: more than %u entries in %s", MAX_COVER_ENTRIES, dir);
+		join(child, dir, e->d_name);
+		if (strcmp(child, "/proc") == 0 || strcmp(child, "/sys") == 0) continue;
+		int ancestor = 0, granted = 0;
+		for (uint32_t i = 0; i < reach.n && !granted; i++) {
+			if (path_under(child, reach.v[i])) granted = 1;
+			else if (path_under(reach.v[i], child)) ancestor = 1;
+		}
+		struct stat st;
+		if (granted) continue;
+		if (fstatat(AT_FDCWD, child, &st, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT) != 0) {
+			if (errno == ENOENT) continue;
+			die("plan", errno, "mount view: stat %s", child);
+		}
+		if (ancestor && S_ISDIR(st.st_mode)) cover_walk(child, depth + 1);
+		else if (S_ISDIR(st.st_mode) || S_ISSOCK(st.st_mode)) {
+			add_hit(child, 0, 1);
+			hits[nhits - 1].flags = MASK_HIDE;
+		}
+	}
+	closedir(d);
+}
+
+/* Cover what no grant reaches (see above); `keep` (the proxy socket) stays reachable too. */
+static void cover_ungranted(const char *keep) {
+	for (uint32_t i = 0; i < nrules; i++) add_reach(rules[i].path);
+	if (keep) add_reach(keep);
+	for (uint32_t i = 0; i < reach.n; i++) if (strcmp(reach.v[i], "/") == 0) return;
+	cover_walk("/", 0);
+	if (nhits > 1) qsort(hits, nhits, sizeof *hits, cmp_hit);
+}
+
 /* ---------------------------------------------------------------------------------------- */
 /* Landlock ABI negotiation */
 
@@ -1693,6 +1752,10 @@ static void dry_run(char **argv, const char *digest) {
 		printf("namespaces: none\n");
 	for (uint32_t i = 0; i < nhits; i++) {
 		int f = hits[i].flags;
+		if (hits[i].rights == 0) {
+			printf("cover: %s inaccessible (no grant reaches it)\n", hits[i].path);
+			continue;
+		}
 		describe_rights(rights, sizeof rights, hits[i].rights);
 		printf("mask: %s %s%s%s%s (denies %s)\n", hits[i].path, f & MASK_HIDE ? "inaccessible" : f & MASK_RDONLY ? "read-only" : "mount point", !(f & MASK_HIDE) && f & MASK_NOEXEC ? ",noexec" : "",
 		       !(f & MASK_HIDE) && f & MASK_NODEV ? ",nodev" : "", hits[i].subtree ? ", subtree" : "", rights);
@@ -1806,6 +1869,9 @@ int main(int argc, char **argv) {
 		if ((hits[k].flags & MASK_HIDE) && (B.caps & (1ull << CAP_DAC_OVERRIDE | 1ull << CAP_DAC_READ_SEARCH)))
 			die("masks", EPERM, "the policy keeps CAP_DAC_OVERRIDE or CAP_DAC_READ_SEARCH, which read past the inaccessible mask over %s", hits[k].path);
 	}
+	/* The mount view is built wherever a mount namespace is made, unless kept capabilities would undo it. */
+	if ((nhits || B.net_mode != NET_PORTS || B.isolation != ISO_PROCESS) && !(B.caps & (1ull << CAP_SYS_ADMIN | 1ull << CAP_DAC_OVERRIDE | 1ull << CAP_DAC_READ_SEARCH)))
+		cover_ungranted(proxy_socket);
 
 	if (dry) {
 		dry_run(command, digest);

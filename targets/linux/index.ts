@@ -71,6 +71,25 @@ export function buildLinuxBundle(ir: PolicyIR): { bundle?: Bundle; plan: Landloc
     });
   }
 
+  // Landlock (ABI ≤ 7) does not mediate connect(2) on pathname unix sockets: the enforcer's mount view does, where it makes a mount namespace.
+  const undoesView = ir.process.capabilities.some((c) => c === 'CAP_SYS_ADMIN' || c === 'CAP_DAC_OVERRIDE' || c === 'CAP_DAC_READ_SEARCH');
+  const mountNamespace = ir.isolation !== 'process' || plan.netMode !== 'ports' || plan.masks.length > 0;
+  fidelity.push(
+    mountNamespace && !undoesView
+      ? {
+          rule: 'fs.unix-sockets',
+          fidelity: 'exact',
+          note: `connect(2) to pathname unix sockets is enforced by the enforcer's mount view, not Landlock: every directory and socket beside the path to a grant is covered by an inaccessible node (EACCES), so host sockets outside the grants (the session bus, systemd --user) are unreachable; sockets inside granted hierarchies stay reachable, and entries created after launch directly in a directory on the path to a grant are not covered${ir.isolation === 'process' && plan.netMode === 'ports' ? ' (the mount namespace is made only when a mask matches at launch)' : ''}`,
+        }
+      : {
+          rule: 'fs.unix-sockets',
+          fidelity: 'weaker',
+          note: undoesView
+            ? 'connect(2) to pathname unix sockets is not mediated: Landlock does not check it, and the capabilities the policy keeps would undo a mount view'
+            : 'connect(2) to pathname unix sockets is not mediated: Landlock does not check it, and without masks, a network namespace or PID isolation the enforcer makes no mount namespace to hide them in',
+        },
+  );
+
   const rlimits: Bundle['rlimits'] = [];
   const limitNotes: string[] = [];
   const L = ir.limits;

@@ -1,19 +1,10 @@
 /**
- * PENDING (gets through today): host services on pathname unix sockets in directories the policy
- * never grants: the session bus (/run/user/<uid>/bus), systemd --user (/run/user/<uid>/systemd/private,
- * what `systemd-run --user` talks to), and any socket outside the grants. linux_runtime denies the
- * first two by name and the coding agent grants nothing under /run, yet connect(2) reaches them:
- *
- * - Landlock (ABI ≤ 7 here) does not mediate connect(2) on a pathname socket, so "not granted"
- *   does not mean "denied" for sockets;
- * - the enforcer masks deny-pattern matches only inside granted hierarchies (mask: lines of
- *   --dry-run list none under /run), so the denied sockets stay visible and connectable.
- *
- * Fix (enforcer + compiler plan): build the sandbox's mount view from the grants (or cover every
- * ungranted top-level directory such as /run, /var/run, /srv with an empty read-only mount), and
- * mask the std denies wherever they match, not only inside grants; report `write` on socket paths
- * as weaker in the fidelity report until a Landlock ABI that controls pathname-socket connect is
- * required.
+ * Escape corpus, host services on pathname unix sockets: the session bus (/run/user/<uid>/bus),
+ * systemd --user (/run/user/<uid>/systemd/private, what `systemd-run --user` talks to) and a
+ * socket in a directory no grant reaches, under the coding agent policy. Landlock (ABI <= 7) does
+ * not mediate connect(2) on a pathname socket, so the enforcer's mount view does: every directory
+ * and socket beside the path to a grant (here /run, and `outside` next to the workspace) is
+ * covered with an inaccessible node (`cover:` lines of --dry-run), and connect fails with EACCES.
  */
 import { afterAll, beforeAll, expect } from 'vitest';
 import { mkdirSync, rmSync } from 'node:fs';
@@ -33,7 +24,7 @@ import {
   type AttackCase,
   type HostProcess,
   type Scratch,
-} from '../harness.js';
+} from './harness.js';
 
 let s: Scratch;
 let bundle: string;
