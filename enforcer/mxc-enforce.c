@@ -1152,6 +1152,37 @@ static void cover_walk(const char *dir, int depth) {
 	closedir(d);
 }
 
+/*
+ * Writable hierarchies that nothing inside grants execute are remounted noexec: Landlock checks
+ * execve only, and noexec also refuses mmap(PROT_EXEC) of their files (`ld.so /tmp/payload`).
+ */
+static int noexec_views;
+
+static void add_noexec_views(void) {
+	const uint64_t exec = 1ull << 0, write = 1ull << 1 | 1ull << 8; /* write_file, make_reg */
+	for (uint32_t r = 0; r < nroots; r++) {
+		int executable = (granted_at(roots[r].path) & exec) != 0;
+		for (uint32_t i = 0; i < nrules && !executable; i++)
+			executable = (rules[i].rights & exec) && (path_under(rules[i].path, roots[r].path) || path_under(roots[r].path, rules[i].path));
+		if (executable || !(roots[r].rights & write)) continue;
+		add_hit(roots[r].path, exec, 1);
+		hits[nhits - 1].flags = MASK_NOEXEC;
+		noexec_views++;
+	}
+	if (nhits > 1) qsort(hits, nhits, sizeof *hits, cmp_hit);
+	uint32_t k = 0;
+	for (uint32_t i = 0; i < nhits; i++) {
+		if (k > 0 && strcmp(hits[k - 1].path, hits[i].path) == 0) {
+			hits[k - 1].flags |= hits[i].flags;
+			hits[k - 1].rights |= hits[i].rights;
+			hits[k - 1].subtree |= hits[i].subtree;
+		} else {
+			hits[k++] = hits[i];
+		}
+	}
+	nhits = k;
+}
+
 /* Cover what no grant reaches (see above); `keep` (the proxy socket) stays reachable too. */
 static void cover_ungranted(const char *keep) {
 	for (uint32_t i = 0; i < nrules; i++) add_reach(rules[i].path);
@@ -1297,6 +1328,15 @@ static void enter_pid_namespace(void) {
 	}
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) die("namespaces", errno, "PR_SET_PDEATHSIG");
 	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0) die("namespaces", errno, "mount a fresh /proc (nosuid, nodev, noexec)");
+	/*
+	 * Per PID namespace (Linux >= 6.3): memfds are created MFD_NOEXEC_SEAL and MFD_EXEC is refused,
+	 * so no exec from a memfd either. Only the global root may write /proc/sys (uids are identity-mapped).
+	 */
+	if (noexec_views && geteuid() == 0) {
+		int fd = open("/proc/sys/vm/memfd_noexec", O_WRONLY | O_CLOEXEC);
+		if (fd < 0 || write(fd, "2", 1) != 1) die("namespaces", errno, "set vm.memfd_noexec = 2 in the PID namespace (Linux >= 6.3), which keeps memfds from being executed");
+		close(fd);
+	}
 }
 
 /*
@@ -1871,7 +1911,7 @@ int main(int argc, char **argv) {
 	}
 	/* The mount view is built wherever a mount namespace is made, unless kept capabilities would undo it. */
 	if ((nhits || B.net_mode != NET_PORTS || B.isolation != ISO_PROCESS) && !(B.caps & (1ull << CAP_SYS_ADMIN | 1ull << CAP_DAC_OVERRIDE | 1ull << CAP_DAC_READ_SEARCH)))
-		cover_ungranted(proxy_socket);
+		add_noexec_views(), cover_ungranted(proxy_socket);
 
 	if (dry) {
 		dry_run(command, digest);

@@ -90,6 +90,20 @@ export function buildLinuxBundle(ir: PolicyIR): { bundle?: Bundle; plan: Landloc
         },
   );
 
+  fidelity.push({
+    rule: 'fs.exec-mmap',
+    fidelity: mountNamespace && !undoesView && ir.isolation !== 'process' ? 'exact' : 'weaker',
+    note: `Landlock checks exec on execve only; ${
+      mountNamespace && !undoesView
+        ? 'writable hierarchies no grant makes executable are mounted noexec, which also refuses mmap(PROT_EXEC) of their files (a writable hierarchy containing an executable grant stays exec-mappable)'
+        : 'no mount namespace is made, so mmap(PROT_EXEC) of writable files (ld.so ./payload) is not refused'
+    }; ${
+      ir.isolation === 'process'
+        ? 'executing a memfd through /proc/self/fd is not refused under process isolation'
+        : 'vm.memfd_noexec = 2 in the PID namespace refuses executing a memfd when the enforcer is started by root; started by another user it cannot be set and a memfd stays executable'
+    }`,
+  });
+
   const rlimits: Bundle['rlimits'] = [];
   const limitNotes: string[] = [];
   const L = ir.limits;
