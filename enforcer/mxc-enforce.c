@@ -1775,6 +1775,107 @@ static int supervise(char **argv) {
 	return WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : EXIT_REFUSED;
 }
 
+/*
+ * max_processes as root: the kernel exempts the root user from RLIMIT_NPROC, so the command runs
+ * in a fresh pids cgroup (pids.max = the limit): cgroup v2 where the pids controller is enabled
+ * below the enforcer's cgroup, else the v1 pids hierarchy. Created before the command starts,
+ * removed by a parent that waits for it.
+ */
+static char pids_cgroup[PATH_MAX];
+
+static int cg_write(const char *dir, const char *file, const char *text) {
+	char path[PATH_MAX];
+	join(path, dir, file);
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0) return -1;
+	ssize_t n = write(fd, text, strlen(text));
+	int err = errno;
+	close(fd);
+	errno = n == (ssize_t)strlen(text) ? 0 : n < 0 ? err : EIO;
+	return errno ? -1 : 0;
+}
+
+/* Reads a small file into buf (NUL-terminated); 0 or -1. */
+static int cg_read(const char *path, char *buf, size_t n) {
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t got = fd < 0 ? -1 : read(fd, buf, n - 1);
+	if (fd >= 0) close(fd);
+	if (got < 0) return -1;
+	buf[got] = 0;
+	return 0;
+}
+
+/* The enforcer's own cgroup in hierarchy `v1` ("pids"), or in the v2 one (v1 NULL). */
+static int own_cgroup(const char *v1, char *out) {
+	char text[4096];
+	if (cg_read("/proc/self/cgroup", text, sizeof text) != 0) return -1;
+	for (char *save = NULL, *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *c = strchr(line, ':'), *p = c ? strchr(c + 1, ':') : NULL;
+		if (p == NULL) continue;
+		*p = 0;
+		int found = v1 == NULL ? strcmp(line, "0") == 0 && c[1] == 0 : 0;
+		for (char *s2 = NULL, *t = v1 ? strtok_r(c + 1, ",", &s2) : NULL; t; t = strtok_r(NULL, ",", &s2)) found |= strcmp(t, v1) == 0;
+		if (found) return snprintf(out, PATH_MAX, "%s", p + 1) >= PATH_MAX ? -1 : 0;
+	}
+	errno = ENOENT;
+	return -1;
+}
+
+static int make_pids_cgroup(uint64_t max) {
+	static const char *const mounts[] = { "/sys/fs/cgroup", "/sys/fs/cgroup/unified", "/sys/fs/cgroup/pids" };
+	char own[PATH_MAX], text[4096], value[32];
+	int err = ENOENT;
+	snprintf(value, sizeof value, "%llu\n", (unsigned long long)max);
+	for (int i = 0; i < 3; i++) {
+		struct statfs sf;
+		int v2 = i < 2;
+		if (statfs(mounts[i], &sf) != 0 || sf.f_type != (v2 ? CGROUP2_SUPER_MAGIC : CGROUP_SUPER_MAGIC) || own_cgroup(v2 ? NULL : "pids", own) != 0) continue;
+		if (snprintf(pids_cgroup, sizeof pids_cgroup, "%s%s/mxc-enforce.%d", mounts[i], strcmp(own, "/") ? own : "", (int)getpid()) >= (int)sizeof pids_cgroup) continue;
+		if (v2) { /* the controller must be enabled for the children of our cgroup */
+			char *slash = strrchr(pids_cgroup, '/'), *t, *save = NULL;
+			int on = 0;
+			snprintf(slash, sizeof pids_cgroup - (size_t)(slash - pids_cgroup), "/cgroup.subtree_control");
+			if (cg_read(pids_cgroup, text, sizeof text) == 0)
+				for (t = strtok_r(text, " \n", &save); t; t = strtok_r(NULL, " \n", &save)) on |= strcmp(t, "pids") == 0;
+			snprintf(slash, sizeof pids_cgroup - (size_t)(slash - pids_cgroup), "/mxc-enforce.%d", (int)getpid());
+			if (!on) continue;
+		}
+		if (mkdir(pids_cgroup, 0700) != 0) { err = errno; continue; }
+		if (cg_write(pids_cgroup, "pids.max", value) == 0) return 0;
+		err = errno;
+		rmdir(pids_cgroup);
+	}
+	pids_cgroup[0] = 0;
+	errno = err;
+	return -1;
+}
+
+/* The command runs in a child inside the cgroup; this parent waits, then empties and removes it. */
+static int run_in_pids_cgroup(char **argv) {
+	pid_t pid = fork();
+	if (pid < 0) die("pids", errno, "fork");
+	if (pid == 0) {
+		char self[32];
+		snprintf(self, sizeof self, "%d\n", (int)getpid());
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0 || cg_write(pids_cgroup, "cgroup.procs", self) != 0) die("pids", errno, "join the pids cgroup %s", pids_cgroup);
+		if (B.wall_ms > 0) exit(supervise(argv));
+		apply_and_exec(argv);
+	}
+	forward_signals(pid);
+	int status;
+	while (waitpid(pid, &status, 0) < 0) if (errno != EINTR) die("pids", errno, "waitpid");
+	int tries = 0, gone;
+	while (!(gone = rmdir(pids_cgroup) == 0) && errno == EBUSY && tries++ < 200) {
+		char path[PATH_MAX], text[4096];
+		join(path, pids_cgroup, "cgroup.procs");
+		if (cg_read(path, text, sizeof text) == 0)
+			for (char *save = NULL, *t = strtok_r(text, "\n", &save); t; t = strtok_r(NULL, "\n", &save)) kill((pid_t)atoi(t), SIGKILL);
+		usleep(10000);
+	}
+	if (!gone) fprintf(stderr, "mxc-enforce: pids: could not remove %s: %s\n", pids_cgroup, strerror(errno));
+	return status_code(status);
+}
+
 /* ---------------------------------------------------------------------------------------- */
 
 static void dry_run(char **argv, const char *digest) {
@@ -1918,6 +2019,12 @@ int main(int argc, char **argv) {
 		return 0;
 	}
 	fflush(stdout);
+	for (uint32_t k = 0; k < B.nrlimits; k++) {
+		if (B.rlimits[k].resource != RLIMIT_NPROC) continue;
+		if (make_pids_cgroup(B.rlimits[k].value) == 0) return run_in_pids_cgroup(command);
+		if (geteuid() == 0)
+			die("pids", errno, "max_processes: RLIMIT_NPROC does not limit root, and no pids cgroup could be made (mount cgroup v2 with the pids controller enabled, or the v1 pids hierarchy at /sys/fs/cgroup/pids)");
+	}
 	if (B.wall_ms > 0) return supervise(command);
 	apply_and_exec(command);
 	return EXIT_REFUSED;

@@ -117,7 +117,9 @@ export function buildLinuxBundle(ir: PolicyIR): { bundle?: Bundle; plan: Landloc
   if (L.stackBytes !== null) rlimits.push({ resource: RLIMIT.stack, value: BigInt(L.stackBytes) });
   if (ir.process.maxProcesses !== null) {
     rlimits.push({ resource: RLIMIT.nproc, value: BigInt(ir.process.maxProcesses) });
-    limitNotes.push('max_processes is RLIMIT_NPROC, which counts every process of the user the command runs as');
+    limitNotes.push(
+      'max_processes is RLIMIT_NPROC, which counts every process of the user the command runs as, and a pids cgroup (pids.max) the enforcer makes for the command, which also holds when it is started by root (RLIMIT_NPROC does not apply to root; without a pids cgroup the enforcer refuses to launch as root)',
+    );
   }
   rlimits.sort((a, b) => a.resource - b.resource);
   const rlimitError = rlimitProblem(rlimits);
