@@ -1361,6 +1361,8 @@ static void apply_namespaces(void) {
 	if (nhits == 0 && !need_net && !need_pid) return;
 	uid_t uid = geteuid();
 	gid_t gid = getegid();
+	char cwd[PATH_MAX];
+	int cwd_ok = getcwd(cwd, sizeof cwd) != NULL;
 	if (unshare(CLONE_NEWUSER | CLONE_NEWNS | (need_net ? CLONE_NEWNET : 0) | (need_pid ? CLONE_NEWPID : 0)) != 0)
 		die("namespaces", errno, "unshare(user, mount%s%s); are user namespaces enabled?", need_net ? ", net" : "", need_pid ? ", pid" : "");
 	char map[64];
@@ -1387,6 +1389,8 @@ static void apply_namespaces(void) {
 		for (uint32_t i = 0; i < nhits; i++) apply_mask(&hits[i], mnt);
 		close(mnt);
 		close(fs);
+		/* Re-enter the working directory through the new view (or /): a covered one must not stay a way past its cover (relative socket paths). */
+		if ((!cwd_ok || chdir(cwd) != 0) && chdir("/") != 0) die("masks", errno, "re-enter the working directory through the mount view");
 	}
 	if (need_net) {
 		int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);

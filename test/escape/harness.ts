@@ -148,6 +148,8 @@ export interface RunOptions {
   /** Run as this uid/gid (setpriv), without capabilities. */
   uid?: number;
   timeout?: number;
+  /** Working directory (default: the test's). */
+  cwd?: string;
 }
 
 function wrap(cmd: string[], opts: RunOptions): string[] {
@@ -163,6 +165,7 @@ export function run(cmd: string[], opts: RunOptions = {}): Outcome {
     encoding: 'utf8',
     env: { PATH: process.env.PATH, ...opts.env },
     timeout: opts.timeout ?? 20_000,
+    cwd: opts.cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   if (r.error) throw r.error;

@@ -5,6 +5,8 @@
  * not mediate connect(2) on a pathname socket, so the enforcer's mount view does: every directory
  * and socket beside the path to a grant (here /run, and `outside` next to the workspace) is
  * covered with an inaccessible node (`cover:` lines of --dry-run), and connect fails with EACCES.
+ * A working directory under a cover is re-entered through the new view, so a relative socket path
+ * from it does not get past the cover either.
  */
 import { afterAll, beforeAll, expect } from 'vitest';
 import { mkdirSync, rmSync } from 'node:fs';
@@ -71,4 +73,20 @@ attackSuite('host unix sockets by path, under the coding agent policy', (argv) =
   unreachable('the session bus (/run/user/<uid>/bus, denied by linux_runtime)', 'sessionBus'),
   unreachable('systemd --user (/run/user/<uid>/systemd/private, denied by linux_runtime)', 'systemdUser'),
   unreachable('a host service socket in a directory the policy does not grant', 'outsideGrants'),
+]);
+
+attackSuite('a host unix socket by a relative path from a covered working directory, under the coding agent policy', (argv) => sandboxed(bundle, { workspace: s.ws, home: s.home }, [s.attack, ...argv], { cwd: s.outside }), [
+  {
+    name: 'service.sock, relative to the working directory it lies in',
+    unsandboxed: async () => {
+      expectWorked(host(s, ['unix', 'service.sock', 'host-relative'], { cwd: s.outside }), 'pong');
+      for (let i = 0; i < 40 && !readLog(logOf('outsideGrants')).includes('host-relative'); i++) await sleep(50);
+      expect(readLog(logOf('outsideGrants'))).toContain('host-relative');
+    },
+    sandboxed: () => ['unix', 'service.sock', 'sandbox-relative'],
+    denied: (r) => {
+      expectDenied(r, errno.ECONNREFUSED, errno.EACCES, errno.ENOENT);
+      expect(readLog(logOf('outsideGrants'))).not.toContain('sandbox-relative');
+    },
+  },
 ]);
