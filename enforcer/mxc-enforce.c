@@ -1905,6 +1905,9 @@ static void dry_run(char **argv, const char *digest) {
 		printf("mask: %s %s%s%s%s (denies %s)\n", hits[i].path, f & MASK_HIDE ? "inaccessible" : f & MASK_RDONLY ? "read-only" : "mount point", !(f & MASK_HIDE) && f & MASK_NOEXEC ? ",noexec" : "",
 		       !(f & MASK_HIDE) && f & MASK_NODEV ? ",nodev" : "", hits[i].subtree ? ", subtree" : "", rights);
 	}
+	if (noexec_views && B.isolation != ISO_PROCESS) printf("memfd: %s\n", geteuid() == 0 ? "vm.memfd_noexec = 2 in the PID namespace" : "executable: only the global root may set vm.memfd_noexec");
+	for (uint32_t i = 0; i < B.nrlimits; i++)
+		if (B.rlimits[i].resource == RLIMIT_NPROC) printf("pids cgroup: pids.max = %llu if one can be made at launch (as root: refused without one)\n", (unsigned long long)B.rlimits[i].value);
 	printf("capabilities: drop all, keep 0x%llx; securebits locked\n", (unsigned long long)B.caps);
 	printf("no_new_privs: set\n");
 	printf("landlock: kernel ABI %d (policy minimum %u), handled fs 0x%llx, net 0x%llx, scopes 0x%llx\n", ll_abi, B.min_abi, (unsigned long long)ll_attr.handled_fs,
