@@ -1178,6 +1178,96 @@ static void resolve_masks(void) {
 	nhits = k;
 }
 
+/*
+ * The mount view outside the grants. Landlock (ABI <= 7) does not mediate connect(2) to a
+ * pathname socket, so a host socket anywhere the command can resolve a path to is reachable.
+ * Walking from / along the ancestors of every granted path, each entry that neither leads to a
+ * grant nor lies under one is covered with the inaccessible node, if it is a directory or a
+ * socket; other files are left to Landlock, which decides every open. Symlinks are not followed
+ * (their targets are covered where they lie). /proc and /sys hold no pathname sockets and are
+ * left to Landlock. Entries created later in the ancestors themselves are not covered.
+ */
+#define MAX_COVER_ENTRIES 4096u
+static struct strlist reach;
+
+static void add_reach(const char *path) {
+	char real[PATH_MAX];
+	if (path_under(path, "/proc") || path_under(path, "/sys")) return;
+	if (canonical_maybe_missing(path, real) != 0) die("plan", errno, "cannot resolve %s to keep it in the mount view", path);
+	add_str(&reach, real);
+}
+
+static void cover_walk(const char *dir, int depth) {
+	if (depth > MAX_DEPTH) die("plan", ELOOP, "mount view: %s is more than %d directories deep", dir, MAX_DEPTH);
+	DIR *d = opendir(dir);
+	if (d == NULL) die("plan", errno, "mount view: list %s, which leads to a grant", dir);
+	char child[PATH_MAX];
+	uint32_t seen = 0;
+	for (struct dirent *e; (e = readdir(d)) != NULL;) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+		if (++seen > MAX_COVER_ENTRIES) die("plan", E2BIG, "mount view: more than %u entries in %s", MAX_COVER_ENTRIES, dir);
+		join(child, dir, e->d_name);
+		if (strcmp(child, "/proc") == 0 || strcmp(child, "/sys") == 0) continue;
+		int ancestor = 0, granted = 0;
+		for (uint32_t i = 0; i < reach.n && !granted; i++) {
+			if (path_under(child, reach.v[i])) granted = 1;
+			else if (path_under(reach.v[i], child)) ancestor = 1;
+		}
+		struct stat st;
+		if (granted) continue;
+		if (fstatat(AT_FDCWD, child, &st, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT) != 0) {
+			if (errno == ENOENT) continue;
+			die("plan", errno, "mount view: stat %s", child);
+		}
+		if (ancestor && S_ISDIR(st.st_mode)) cover_walk(child, depth + 1);
+		else if (S_ISDIR(st.st_mode) || S_ISSOCK(st.st_mode)) {
+			add_hit(child, 0, 1);
+			hits[nhits - 1].flags = MASK_HIDE;
+		}
+	}
+	closedir(d);
+}
+
+/*
+ * Writable hierarchies that nothing inside grants execute are remounted noexec: Landlock checks
+ * execve only, and noexec also refuses mmap(PROT_EXEC) of their files (`ld.so /tmp/payload`).
+ */
+static int noexec_views;
+
+static void add_noexec_views(void) {
+	const uint64_t exec = 1ull << 0, write = 1ull << 1 | 1ull << 8; /* write_file, make_reg */
+	for (uint32_t r = 0; r < nroots; r++) {
+		int executable = (granted_at(roots[r].path) & exec) != 0;
+		for (uint32_t i = 0; i < nrules && !executable; i++)
+			executable = (rules[i].rights & exec) && (path_under(rules[i].path, roots[r].path) || path_under(roots[r].path, rules[i].path));
+		if (executable || !(roots[r].rights & write)) continue;
+		add_hit(roots[r].path, exec, 1);
+		hits[nhits - 1].flags = MASK_NOEXEC;
+		noexec_views++;
+	}
+	if (nhits > 1) qsort(hits, nhits, sizeof *hits, cmp_hit);
+	uint32_t k = 0;
+	for (uint32_t i = 0; i < nhits; i++) {
+		if (k > 0 && strcmp(hits[k - 1].path, hits[i].path) == 0) {
+			hits[k - 1].flags |= hits[i].flags;
+			hits[k - 1].rights |= hits[i].rights;
+			hits[k - 1].subtree |= hits[i].subtree;
+		} else {
+			hits[k++] = hits[i];
+		}
+	}
+	nhits = k;
+}
+
+/* Cover what no grant reaches (see above); `keep` (the proxy socket) stays reachable too. */
+static void cover_ungranted(const char *keep) {
+	for (uint32_t i = 0; i < nrules; i++) add_reach(rules[i].path);
+	if (keep) add_reach(keep);
+	for (uint32_t i = 0; i < reach.n; i++) if (strcmp(reach.v[i], "/") == 0) return;
+	cover_walk("/", 0);
+	if (nhits > 1) qsort(hits, nhits, sizeof *hits, cmp_hit);
+}
+
 /* ---------------------------------------------------------------------------------------- */
 /* Landlock ABI negotiation */
 
@@ -1314,6 +1404,15 @@ static void enter_pid_namespace(void) {
 	}
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) die("namespaces", errno, "PR_SET_PDEATHSIG");
 	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0) die("namespaces", errno, "mount a fresh /proc (nosuid, nodev, noexec)");
+	/*
+	 * Per PID namespace (Linux >= 6.3): memfds are created MFD_NOEXEC_SEAL and MFD_EXEC is refused,
+	 * so no exec from a memfd either. Only the global root may write /proc/sys (uids are identity-mapped).
+	 */
+	if (noexec_views && geteuid() == 0) {
+		int fd = open("/proc/sys/vm/memfd_noexec", O_WRONLY | O_CLOEXEC);
+		if (fd < 0 || write(fd, "2", 1) != 1) die("namespaces", errno, "set vm.memfd_noexec = 2 in the PID namespace (Linux >= 6.3), which keeps memfds from being executed");
+		close(fd);
+	}
 }
 
 /*
@@ -1338,6 +1437,8 @@ static void apply_namespaces(void) {
 	if (nhits == 0 && !need_net && !need_pid) return;
 	uid_t uid = geteuid();
 	gid_t gid = getegid();
+	char cwd[PATH_MAX];
+	int cwd_ok = getcwd(cwd, sizeof cwd) != NULL;
 	if (unshare(CLONE_NEWUSER | CLONE_NEWNS | (need_net ? CLONE_NEWNET : 0) | (need_pid ? CLONE_NEWPID : 0)) != 0)
 		die("namespaces", errno, "unshare(user, mount%s%s); are user namespaces enabled?", need_net ? ", net" : "", need_pid ? ", pid" : "");
 	char map[64];
@@ -1364,6 +1465,8 @@ static void apply_namespaces(void) {
 		for (uint32_t i = 0; i < nhits; i++) apply_mask(&hits[i], mnt);
 		close(mnt);
 		close(fs);
+		/* Re-enter the working directory through the new view (or /): a covered one must not stay a way past its cover (relative socket paths). */
+		if ((!cwd_ok || chdir(cwd) != 0) && chdir("/") != 0) die("masks", errno, "re-enter the working directory through the mount view");
 	}
 	if (need_net) {
 		int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -1758,6 +1861,107 @@ static int supervise(char **argv) {
 	return WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : EXIT_REFUSED;
 }
 
+/*
+ * max_processes as root: the kernel exempts the root user from RLIMIT_NPROC, so the command runs
+ * in a fresh pids cgroup (pids.max = the limit): cgroup v2 where the pids controller is enabled
+ * below the enforcer's cgroup, else the v1 pids hierarchy. Created before the command starts,
+ * removed by a parent that waits for it.
+ */
+static char pids_cgroup[PATH_MAX];
+
+static int cg_write(const char *dir, const char *file, const char *text) {
+	char path[PATH_MAX];
+	join(path, dir, file);
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0) return -1;
+	ssize_t n = write(fd, text, strlen(text));
+	int err = errno;
+	close(fd);
+	errno = n == (ssize_t)strlen(text) ? 0 : n < 0 ? err : EIO;
+	return errno ? -1 : 0;
+}
+
+/* Reads a small file into buf (NUL-terminated); 0 or -1. */
+static int cg_read(const char *path, char *buf, size_t n) {
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t got = fd < 0 ? -1 : read(fd, buf, n - 1);
+	if (fd >= 0) close(fd);
+	if (got < 0) return -1;
+	buf[got] = 0;
+	return 0;
+}
+
+/* The enforcer's own cgroup in hierarchy `v1` ("pids"), or in the v2 one (v1 NULL). */
+static int own_cgroup(const char *v1, char *out) {
+	char text[4096];
+	if (cg_read("/proc/self/cgroup", text, sizeof text) != 0) return -1;
+	for (char *save = NULL, *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *c = strchr(line, ':'), *p = c ? strchr(c + 1, ':') : NULL;
+		if (p == NULL) continue;
+		*p = 0;
+		int found = v1 == NULL ? strcmp(line, "0") == 0 && c[1] == 0 : 0;
+		for (char *s2 = NULL, *t = v1 ? strtok_r(c + 1, ",", &s2) : NULL; t; t = strtok_r(NULL, ",", &s2)) found |= strcmp(t, v1) == 0;
+		if (found) return snprintf(out, PATH_MAX, "%s", p + 1) >= PATH_MAX ? -1 : 0;
+	}
+	errno = ENOENT;
+	return -1;
+}
+
+static int make_pids_cgroup(uint64_t max) {
+	static const char *const mounts[] = { "/sys/fs/cgroup", "/sys/fs/cgroup/unified", "/sys/fs/cgroup/pids" };
+	char own[PATH_MAX], text[4096], value[32];
+	int err = ENOENT;
+	snprintf(value, sizeof value, "%llu\n", (unsigned long long)max);
+	for (int i = 0; i < 3; i++) {
+		struct statfs sf;
+		int v2 = i < 2;
+		if (statfs(mounts[i], &sf) != 0 || sf.f_type != (v2 ? CGROUP2_SUPER_MAGIC : CGROUP_SUPER_MAGIC) || own_cgroup(v2 ? NULL : "pids", own) != 0) continue;
+		if (snprintf(pids_cgroup, sizeof pids_cgroup, "%s%s/mxc-enforce.%d", mounts[i], strcmp(own, "/") ? own : "", (int)getpid()) >= (int)sizeof pids_cgroup) continue;
+		if (v2) { /* the controller must be enabled for the children of our cgroup */
+			char *slash = strrchr(pids_cgroup, '/'), *t, *save = NULL;
+			int on = 0;
+			snprintf(slash, sizeof pids_cgroup - (size_t)(slash - pids_cgroup), "/cgroup.subtree_control");
+			if (cg_read(pids_cgroup, text, sizeof text) == 0)
+				for (t = strtok_r(text, " \n", &save); t; t = strtok_r(NULL, " \n", &save)) on |= strcmp(t, "pids") == 0;
+			snprintf(slash, sizeof pids_cgroup - (size_t)(slash - pids_cgroup), "/mxc-enforce.%d", (int)getpid());
+			if (!on) continue;
+		}
+		if (mkdir(pids_cgroup, 0700) != 0) { err = errno; continue; }
+		if (cg_write(pids_cgroup, "pids.max", value) == 0) return 0;
+		err = errno;
+		rmdir(pids_cgroup);
+	}
+	pids_cgroup[0] = 0;
+	errno = err;
+	return -1;
+}
+
+/* The command runs in a child inside the cgroup; this parent waits, then empties and removes it. */
+static int run_in_pids_cgroup(char **argv) {
+	pid_t pid = fork();
+	if (pid < 0) die("pids", errno, "fork");
+	if (pid == 0) {
+		char self[32];
+		snprintf(self, sizeof self, "%d\n", (int)getpid());
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0 || cg_write(pids_cgroup, "cgroup.procs", self) != 0) die("pids", errno, "join the pids cgroup %s", pids_cgroup);
+		if (B.wall_ms > 0) exit(supervise(argv));
+		apply_and_exec(argv);
+	}
+	forward_signals(pid);
+	int status;
+	while (waitpid(pid, &status, 0) < 0) if (errno != EINTR) die("pids", errno, "waitpid");
+	int tries = 0, gone;
+	while (!(gone = rmdir(pids_cgroup) == 0) && errno == EBUSY && tries++ < 200) {
+		char path[PATH_MAX], text[4096];
+		join(path, pids_cgroup, "cgroup.procs");
+		if (cg_read(path, text, sizeof text) == 0)
+			for (char *save = NULL, *t = strtok_r(text, "\n", &save); t; t = strtok_r(NULL, "\n", &save)) kill((pid_t)atoi(t), SIGKILL);
+		usleep(10000);
+	}
+	if (!gone) fprintf(stderr, "mxc-enforce: pids: could not remove %s: %s\n", pids_cgroup, strerror(errno));
+	return status_code(status);
+}
+
 /* ---------------------------------------------------------------------------------------- */
 
 static void dry_run(char **argv, const char *digest) {
@@ -1775,10 +1979,17 @@ static void dry_run(char **argv, const char *digest) {
 		printf("namespaces: none\n");
 	for (uint32_t i = 0; i < nhits; i++) {
 		int f = hits[i].flags;
+		if (hits[i].rights == 0) {
+			printf("cover: %s inaccessible (no grant reaches it)\n", hits[i].path);
+			continue;
+		}
 		describe_rights(rights, sizeof rights, hits[i].rights);
 		printf("mask: %s %s%s%s%s (denies %s)\n", hits[i].path, f & MASK_HIDE ? "inaccessible" : f & MASK_RDONLY ? "read-only" : "mount point", !(f & MASK_HIDE) && f & MASK_NOEXEC ? ",noexec" : "",
 		       !(f & MASK_HIDE) && f & MASK_NODEV ? ",nodev" : "", hits[i].subtree ? ", subtree" : "", rights);
 	}
+	if (noexec_views && B.isolation != ISO_PROCESS) printf("memfd: %s\n", geteuid() == 0 ? "vm.memfd_noexec = 2 in the PID namespace" : "executable: only the global root may set vm.memfd_noexec");
+	for (uint32_t i = 0; i < B.nrlimits; i++)
+		if (B.rlimits[i].resource == RLIMIT_NPROC) printf("pids cgroup: pids.max = %llu if one can be made at launch (as root: refused without one)\n", (unsigned long long)B.rlimits[i].value);
 	printf("capabilities: drop all, keep 0x%llx; securebits locked\n", (unsigned long long)B.caps);
 	printf("no_new_privs: set\n");
 	printf("landlock: kernel ABI %d (policy minimum %u), handled fs 0x%llx, net 0x%llx, scopes 0x%llx\n", ll_abi, B.min_abi, (unsigned long long)ll_attr.handled_fs,
@@ -1889,12 +2100,21 @@ int main(int argc, char **argv) {
 		if ((hits[k].flags & MASK_HIDE) && (B.caps & (1ull << CAP_DAC_OVERRIDE | 1ull << CAP_DAC_READ_SEARCH)))
 			die("masks", EPERM, "the policy keeps CAP_DAC_OVERRIDE or CAP_DAC_READ_SEARCH, which read past the inaccessible mask over %s", hits[k].path);
 	}
+	/* The mount view is built wherever a mount namespace is made, unless kept capabilities would undo it. */
+	if ((nhits || B.net_mode != NET_PORTS || B.isolation != ISO_PROCESS) && !(B.caps & (1ull << CAP_SYS_ADMIN | 1ull << CAP_DAC_OVERRIDE | 1ull << CAP_DAC_READ_SEARCH)))
+		add_noexec_views(), cover_ungranted(proxy_socket);
 
 	if (dry) {
 		dry_run(command, digest);
 		return 0;
 	}
 	fflush(stdout);
+	for (uint32_t k = 0; k < B.nrlimits; k++) {
+		if (B.rlimits[k].resource != RLIMIT_NPROC) continue;
+		if (make_pids_cgroup(B.rlimits[k].value) == 0) return run_in_pids_cgroup(command);
+		if (geteuid() == 0)
+			die("pids", errno, "max_processes: RLIMIT_NPROC does not limit root, and no pids cgroup could be made (mount cgroup v2 with the pids controller enabled, or the v1 pids hierarchy at /sys/fs/cgroup/pids)");
+	}
 	if (B.wall_ms > 0) return supervise(command);
 	apply_and_exec(command);
 	return EXIT_REFUSED;

@@ -71,6 +71,39 @@ export function buildLinuxBundle(ir: PolicyIR): { bundle?: Bundle; plan: Landloc
     });
   }
 
+  // Landlock (ABI ≤ 7) does not mediate connect(2) on pathname unix sockets: the enforcer's mount view does, where it makes a mount namespace.
+  const undoesView = ir.process.capabilities.some((c) => c === 'CAP_SYS_ADMIN' || c === 'CAP_DAC_OVERRIDE' || c === 'CAP_DAC_READ_SEARCH');
+  const mountNamespace = ir.isolation !== 'process' || plan.netMode !== 'ports' || plan.masks.length > 0;
+  fidelity.push(
+    mountNamespace && !undoesView
+      ? {
+          rule: 'fs.unix-sockets',
+          fidelity: 'exact',
+          note: `connect(2) to pathname unix sockets is enforced by the enforcer's mount view, not Landlock: every directory and socket beside the path to a grant is covered by an inaccessible node (EACCES), so host sockets outside the grants (the session bus, systemd --user) are unreachable; sockets inside granted hierarchies stay reachable, and entries created after launch directly in a directory on the path to a grant are not covered${ir.isolation === 'process' && plan.netMode === 'ports' ? ' (the mount namespace is made only when a mask matches at launch)' : ''}`,
+        }
+      : {
+          rule: 'fs.unix-sockets',
+          fidelity: 'weaker',
+          note: undoesView
+            ? 'connect(2) to pathname unix sockets is not mediated: Landlock does not check it, and the capabilities the policy keeps would undo a mount view'
+            : 'connect(2) to pathname unix sockets is not mediated: Landlock does not check it, and without masks, a network namespace or PID isolation the enforcer makes no mount namespace to hide them in',
+        },
+  );
+
+  fidelity.push({
+    rule: 'fs.exec-mmap',
+    fidelity: mountNamespace && !undoesView && ir.isolation !== 'process' ? 'exact' : 'weaker',
+    note: `Landlock checks exec on execve only; ${
+      mountNamespace && !undoesView
+        ? 'writable hierarchies no grant makes executable are mounted noexec, which also refuses mmap(PROT_EXEC) of their files (a writable hierarchy containing an executable grant stays exec-mappable)'
+        : 'no mount namespace is made, so mmap(PROT_EXEC) of writable files (ld.so ./payload) is not refused'
+    }; ${
+      ir.isolation === 'process'
+        ? 'executing a memfd through /proc/self/fd is not refused under process isolation'
+        : 'vm.memfd_noexec = 2 in the PID namespace refuses executing a memfd when the enforcer is started by root; started by another user it cannot be set and a memfd stays executable'
+    }`,
+  });
+
   const rlimits: Bundle['rlimits'] = [];
   const limitNotes: string[] = [];
   const L = ir.limits;
@@ -84,7 +117,9 @@ export function buildLinuxBundle(ir: PolicyIR): { bundle?: Bundle; plan: Landloc
   if (L.stackBytes !== null) rlimits.push({ resource: RLIMIT.stack, value: BigInt(L.stackBytes) });
   if (ir.process.maxProcesses !== null) {
     rlimits.push({ resource: RLIMIT.nproc, value: BigInt(ir.process.maxProcesses) });
-    limitNotes.push('max_processes is RLIMIT_NPROC, which counts every process of the user the command runs as');
+    limitNotes.push(
+      'max_processes is RLIMIT_NPROC, which counts every process of the user the command runs as, and a pids cgroup (pids.max) the enforcer makes for the command, which also holds when it is started by root (RLIMIT_NPROC does not apply to root; without a pids cgroup the enforcer refuses to launch as root)',
+    );
   }
   rlimits.sort((a, b) => a.resource - b.resource);
   const rlimitError = rlimitProblem(rlimits);

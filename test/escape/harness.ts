@@ -140,17 +140,22 @@ function writeBundleOf(ir: Parameters<typeof linuxTarget.compile>[0], dir: strin
 
 export interface RunOptions {
   env?: NodeJS.ProcessEnv;
-  /** Run inside this network namespace (ip netns exec). */
+  /**
+   * Run inside this network namespace (nsenter, not `ip netns exec`, which remounts /sys and so
+   * hides the cgroup hierarchies the enforcer makes its pids cgroup in).
+   */
   netns?: string;
   /** Run as this uid/gid (setpriv), without capabilities. */
   uid?: number;
   timeout?: number;
+  /** Working directory (default: the test's). */
+  cwd?: string;
 }
 
 function wrap(cmd: string[], opts: RunOptions): string[] {
   let c = cmd;
   if (opts.uid !== undefined) c = ['setpriv', `--reuid=${opts.uid}`, `--regid=${opts.uid}`, '--clear-groups', '--', ...c];
-  if (opts.netns) c = ['ip', 'netns', 'exec', opts.netns, ...c];
+  if (opts.netns) c = ['nsenter', `--net=/run/netns/${opts.netns}`, '--', ...c];
   return c;
 }
 
@@ -160,6 +165,7 @@ export function run(cmd: string[], opts: RunOptions = {}): Outcome {
     encoding: 'utf8',
     env: { PATH: process.env.PATH, ...opts.env },
     timeout: opts.timeout ?? 20_000,
+    cwd: opts.cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   if (r.error) throw r.error;

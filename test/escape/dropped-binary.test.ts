@@ -1,26 +1,20 @@
 /**
- * PENDING (gets through today): running a binary the agent dropped, although nothing it can
- * write is executable except the workspace. The coding agent may write /tmp but not execute from
- * it, and fs.test.ts shows execve of /tmp/payload refused (EACCES). Two ways around it work:
+ * Escape corpus, running a binary the agent dropped although nothing it can write is executable
+ * except the workspace (fs.test.ts covers execve of /tmp/payload). Two ways around execve's
+ * Landlock check, both closed by the enforcer:
  *
- * 1. memfd: write the ELF into memfd_create() and execve("/proc/self/fd/N") (or execveat with
- *    AT_EMPTY_PATH). Landlock does not check files on internal mounts (memfd, pipes), and
- *    vm.memfd_noexec is 0, so the exec succeeds.
- * 2. the dynamic loader: `/lib64/ld-linux-x86-64.so.2 /tmp/payload`. The loader is in /usr
- *    (executable); it maps /tmp/payload with mmap(PROT_EXEC), which Landlock does not check.
- *
- * Fix (enforcer): mount the writable-but-not-executable hierarchies (/tmp, /var/tmp, ~/.cache,
- * /dev/shm for this policy) noexec in the sandbox's mount namespace: noexec also refuses
- * mmap(PROT_EXEC) of their files, which closes (2). For (1), set vm.memfd_noexec = 2 in the
- * sandbox's own PID namespace (the sysctl is per PID namespace) once PID isolation lands, or
- * refuse memfd_create without MFD_NOEXEC_SEAL in seccomp (compiler plan) for policies that do not
- * need executable memfds. Either way the fidelity report should say that `exec` is enforced on
- * execve only.
+ * 1. memfd: the ELF written into memfd_create() and exec'd through /proc/self/fd/N. Landlock does
+ *    not check files on internal mounts; in the container's PID namespace the enforcer sets
+ *    vm.memfd_noexec = 2 (memfds are created MFD_NOEXEC_SEAL, MFD_EXEC is refused), so the exec
+ *    fails with EACCES. Only when started by root: /proc/sys is writable by the global root only.
+ * 2. the dynamic loader: `/lib64/ld-linux-x86-64.so.2 /tmp/payload` maps the file with
+ *    mmap(PROT_EXEC), which Landlock does not check; writable hierarchies that no grant makes
+ *    executable (/tmp, /var/tmp, ~/.cache, /dev/shm here) are mounted noexec, which refuses it.
  */
 import { afterAll, beforeAll, expect } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
-import { attackSuite, corpusBundle, errno, expectDenied, expectWorked, host, makeScratch, sandboxed, type Scratch } from '../harness.js';
+import { attackSuite, corpusBundle, errno, expectDenied, expectWorked, host, makeScratch, sandboxed, type Scratch } from './harness.js';
 
 let s: Scratch;
 let bundle: string;

@@ -1,19 +1,12 @@
 /**
- * PENDING (gets through today): host services on pathname unix sockets in directories the policy
- * never grants: the session bus (/run/user/<uid>/bus), systemd --user (/run/user/<uid>/systemd/private,
- * what `systemd-run --user` talks to), and any socket outside the grants. linux_runtime denies the
- * first two by name and the coding agent grants nothing under /run, yet connect(2) reaches them:
- *
- * - Landlock (ABI ≤ 7 here) does not mediate connect(2) on a pathname socket, so "not granted"
- *   does not mean "denied" for sockets;
- * - the enforcer masks deny-pattern matches only inside granted hierarchies (mask: lines of
- *   --dry-run list none under /run), so the denied sockets stay visible and connectable.
- *
- * Fix (enforcer + compiler plan): build the sandbox's mount view from the grants (or cover every
- * ungranted top-level directory such as /run, /var/run, /srv with an empty read-only mount), and
- * mask the std denies wherever they match, not only inside grants; report `write` on socket paths
- * as weaker in the fidelity report until a Landlock ABI that controls pathname-socket connect is
- * required.
+ * Escape corpus, host services on pathname unix sockets: the session bus (/run/user/<uid>/bus),
+ * systemd --user (/run/user/<uid>/systemd/private, what `systemd-run --user` talks to) and a
+ * socket in a directory no grant reaches, under the coding agent policy. Landlock (ABI <= 7) does
+ * not mediate connect(2) on a pathname socket, so the enforcer's mount view does: every directory
+ * and socket beside the path to a grant (here /run, and `outside` next to the workspace) is
+ * covered with an inaccessible node (`cover:` lines of --dry-run), and connect fails with EACCES.
+ * A working directory under a cover is re-entered through the new view, so a relative socket path
+ * from it does not get past the cover either.
  */
 import { afterAll, beforeAll, expect } from 'vitest';
 import { mkdirSync, rmSync } from 'node:fs';
@@ -33,7 +26,7 @@ import {
   type AttackCase,
   type HostProcess,
   type Scratch,
-} from '../harness.js';
+} from './harness.js';
 
 let s: Scratch;
 let bundle: string;
@@ -80,4 +73,20 @@ attackSuite('host unix sockets by path, under the coding agent policy', (argv) =
   unreachable('the session bus (/run/user/<uid>/bus, denied by linux_runtime)', 'sessionBus'),
   unreachable('systemd --user (/run/user/<uid>/systemd/private, denied by linux_runtime)', 'systemdUser'),
   unreachable('a host service socket in a directory the policy does not grant', 'outsideGrants'),
+]);
+
+attackSuite('a host unix socket by a relative path from a covered working directory, under the coding agent policy', (argv) => sandboxed(bundle, { workspace: s.ws, home: s.home }, [s.attack, ...argv], { cwd: s.outside }), [
+  {
+    name: 'service.sock, relative to the working directory it lies in',
+    unsandboxed: async () => {
+      expectWorked(host(s, ['unix', 'service.sock', 'host-relative'], { cwd: s.outside }), 'pong');
+      for (let i = 0; i < 40 && !readLog(logOf('outsideGrants')).includes('host-relative'); i++) await sleep(50);
+      expect(readLog(logOf('outsideGrants'))).toContain('host-relative');
+    },
+    sandboxed: () => ['unix', 'service.sock', 'sandbox-relative'],
+    denied: (r) => {
+      expectDenied(r, errno.ECONNREFUSED, errno.EACCES, errno.ENOENT);
+      expect(readLog(logOf('outsideGrants'))).not.toContain('sandbox-relative');
+    },
+  },
 ]);
