@@ -1357,8 +1357,8 @@ static void apply_mask(const struct hit *h, int tmpfs_fd) {
 	int hide = h->flags & MASK_HIDE, tree;
 	struct m_mount_attr attr = { 0, 0, 0, 0 };
 	if (hide) {
+		/* The clone keeps the cover tmpfs's read-only, nosuid, nodev, noexec (set once on it). */
 		tree = (int)syscall(SYS_open_tree, tmpfs_fd, S_ISDIR(st.st_mode) ? "d" : "f", M_OPEN_TREE_CLONE | O_CLOEXEC);
-		attr.attr_set = M_ATTR_RDONLY | M_ATTR_NOSUID | M_ATTR_NODEV | M_ATTR_NOEXEC;
 	} else {
 		/* Recursive: mounts below the path stay (a non-recursive clone would uncover what they hide). */
 		tree = (int)syscall(SYS_open_tree, target, "", AT_EMPTY_PATH | M_AT_RECURSIVE | M_OPEN_TREE_CLONE | O_CLOEXEC);
@@ -1462,6 +1462,9 @@ static void apply_namespaces(void) {
 		int f = openat(mnt, "f", O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0);
 		if (f < 0 || fchmod(f, 0) != 0) die("masks", errno, "create the inaccessible file");
 		close(f);
+		/* Set once here: every clone of this mount for a cover keeps these attributes. */
+		struct m_mount_attr ro = { M_ATTR_RDONLY | M_ATTR_NOSUID | M_ATTR_NODEV | M_ATTR_NOEXEC, 0, 0, 0 };
+		if (syscall(SYS_mount_setattr, mnt, "", AT_EMPTY_PATH, &ro, sizeof ro) != 0) die("masks", errno, "make the cover tmpfs read-only");
 		for (uint32_t i = 0; i < nhits; i++) apply_mask(&hits[i], mnt);
 		close(mnt);
 		close(fs);
