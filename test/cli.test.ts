@@ -58,6 +58,18 @@ describe('mxcc CLI', () => {
     expect(r.stdout).toContain('Exit status: 0 success, 1 policy errors or findings, 2 usage');
   });
 
+  it('output larger than a pipe buffer reaches the reader whole; a reader that stops early is no error', () => {
+    // The process exits explicitly (z3's worker threads); it must not cut queued pipe writes.
+    const r = mxcc(['compile', 'corpus/coding-agent.mxc', '-t', 'ir'], { cwd: ROOT });
+    expect(r.code).toBe(0);
+    expect(r.stdout.length).toBeGreaterThan(256 * 1024);
+    expect(JSON.parse(r.stdout).name).toBe('coding_agent');
+    const head = spawnSync('/bin/sh', ['-c', `"${process.execPath}" "${BIN}" compile corpus/coding-agent.mxc -t ir | head -c 10`], { cwd: ROOT, encoding: 'utf8' });
+    expect(head.status).toBe(0);
+    expect(head.stdout).toHaveLength(10);
+    expect(head.stderr).toBe('');
+  });
+
   it('--version prints the package version', () => {
     const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
     const r = mxcc(['--version']);
