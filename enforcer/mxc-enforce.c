@@ -1089,7 +1089,16 @@ static void mask_walk(const char *path, const struct mstates *S, int depth, int 
 		goto out;
 	}
 	DIR *d = opendir(path);
-	if (d == NULL) goto out; /* not readable: nothing below it is granted to read either */
+	if (d == NULL) {
+		/* Not listable and not searchable: nothing below it can be opened. Searchable only
+		 * (mode 0311, a 0711 home): names below can be opened without being seen, so the whole
+		 * directory is masked with the rights the patterns still looking below it deny. */
+		if (faccessat(AT_FDCWD, path, X_OK, AT_EACCESS) != 0) goto out;
+		uint64_t want = 0;
+		for (uint32_t k = 0; k < live.n; k++) want |= mglobs[live.v[k].m].rights;
+		add_hit(path, want, 1);
+		goto out;
+	}
 	for (struct dirent *e; (e = readdir(d)) != NULL;) {
 		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
 		st_step(&live, e->d_name, &next);
@@ -1118,12 +1127,38 @@ static int mask_flags(uint64_t rights, int subtree, int is_dir) {
 	return f;
 }
 
+/*
+ * A mask pattern whose literal head is canonicalized, as the grant roots are: a deny written
+ * through a symlink (a home under /home -> /var/home) is matched where the files really are.
+ */
+static struct glob canonical_mask(const char *pattern) {
+	char *resolved, head[PATH_MAX] = "", canon[PATH_MAX], text[2 * PATH_MAX];
+	struct glob g = parsed_pattern(pattern, &resolved);
+	free(resolved);
+	uint32_t lit = 0;
+	while (lit < g.n && strcmp(g.seg[lit], "**") != 0 && is_literal_seg(g.seg[lit])) lit++;
+	if (lit == 0) return g;
+	for (uint32_t i = 0; i < lit; i++) {
+		size_t n = strlen(head);
+		if (snprintf(head + n, sizeof head - n, "/%s", g.seg[i]) >= (int)(sizeof head - n)) die("plan", ENAMETOOLONG, "mask \"%s\"", pattern);
+	}
+	if (canonical_maybe_missing(head, canon) != 0) die("plan", errno, "masks: cannot resolve %s (mask \"%s\")", head, pattern);
+	if (strcmp(head, canon) == 0) return g;
+	snprintf(text, sizeof text, "%s", canon);
+	for (uint32_t i = lit; i < g.n; i++) {
+		size_t n = strlen(text);
+		if (snprintf(text + n, sizeof text - n, "/%s", g.seg[i]) >= (int)(sizeof text - n)) die("plan", ENAMETOOLONG, "mask \"%s\"", pattern);
+	}
+	free_glob(&g);
+	if (glob_parse(text, &g) != 0) die("plan", EINVAL, "mask \"%s\" resolves to a malformed pattern %s", pattern, text);
+	return g;
+}
+
 static void resolve_masks(void) {
 	mglobs = xcalloc(B.nmasks, sizeof *mglobs);
 	for (uint32_t i = 0; i < B.nmasks; i++) {
 		if (B.masks[i].rights & ~LL_KNOWN_FS) die("plan", EINVAL, "mask \"%s\" denies filesystem rights 0x%llx this enforcer does not know", B.masks[i].pattern, (unsigned long long)(B.masks[i].rights & ~LL_KNOWN_FS));
-		char *path;
-		mglobs[i].g = parsed_pattern(B.masks[i].pattern, &path);
+		mglobs[i].g = canonical_mask(B.masks[i].pattern);
 		mglobs[i].rights = B.masks[i].rights;
 	}
 	for (uint32_t r = 0; r < nroots; r++) {
@@ -1148,12 +1183,23 @@ static void resolve_masks(void) {
 		free(S.v);
 		free(next.v);
 	}
-	/* Only real files and directories, with the rights a grant gives there; symlinks are left (requests are decided on canonical paths). */
+	/*
+	 * Only real files and directories, with the rights a grant gives there. A match that is a
+	 * symlink (`.git/hooks -> ../myhooks`) is masked where it points, when that is granted
+	 * (requests are decided on canonical paths; an ungranted target is Landlock's to refuse).
+	 */
 	uint32_t k = 0;
 	for (uint32_t i = 0; i < nhits; i++) {
 		struct stat st;
+		if (lstat(hits[i].path, &st) != 0) continue;
+		if (S_ISLNK(st.st_mode)) {
+			char real[PATH_MAX];
+			if (realpath(hits[i].path, real) == NULL || lstat(real, &st) != 0) continue; /* dangling: nothing there to protect */
+			free(hits[i].path);
+			hits[i].path = xstrdup(real);
+		}
 		uint64_t rights = hits[i].rights & granted_at(hits[i].path);
-		if (rights == 0 || lstat(hits[i].path, &st) != 0 || S_ISLNK(st.st_mode)) continue;
+		if (rights == 0) continue;
 		hits[i].rights = rights;
 		hits[i].flags = mask_flags(rights, hits[i].subtree, S_ISDIR(st.st_mode));
 		hits[k++] = hits[i];

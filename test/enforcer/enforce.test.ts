@@ -7,7 +7,7 @@
 import { beforeAll, afterAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -453,6 +453,79 @@ describe('mxc-enforce', () => {
       expect(r.stdout).toBe('fresh\n');
       expect(r.stderr).toMatch(/key: Permission denied/);
       expect(readFileSync(path.join(dir, 'private', 'key'), 'utf8')).toBe('k\n');
+    });
+
+    it('a deny written through a symlink is masked where the file is (review finding)', () => {
+      // The grant and the (wildcard, so masked) deny name the path through the link; the grant
+      // is canonicalized, so the mask pattern must be too.
+      const top = mkdtempSync(path.join(tmpdir(), 'mxcc-linked-'));
+      mkdirSync(path.join(top, 'real'));
+      writeFileSync(path.join(top, 'real', 'secret'), 'through-link\n');
+      writeFileSync(path.join(top, 'real', 'public'), 'public\n');
+      symlinkSync('real', path.join(top, 'link'));
+      const b = bundleFor(`import "std/linux-runtime.mxc"
+policy linked extends linux_runtime {
+  fs {
+    allow read "${top}/link/**"
+    deny read "${top}/link/sec*"
+  }
+  target linux { accept weaker "${top}/link/sec*" }
+}`);
+      expect(run(['cat', path.join(top, 'link', 'secret')]).stdout).toBe('through-link\n');
+      try {
+        const r = enforce(b, ['/bin/sh', '-c', `cat ${top}/link/public; cat ${top}/link/secret; cat ${top}/real/secret`]);
+        expect(r.stdout).toBe('public\n');
+        expect(r.stderr.match(/Permission denied/g)?.length, r.stderr).toBe(2);
+      } finally {
+        rmSync(top, { recursive: true, force: true });
+      }
+    });
+
+    it('a mask whose match is a symlink (.git/hooks -> elsewhere) masks the target (review finding)', () => {
+      const repo = path.join(ws, 'linked-hooks');
+      mkdirSync(path.join(repo, '.git', 'myhooks'), { recursive: true });
+      symlinkSync('myhooks', path.join(repo, '.git', 'hooks'));
+      const b = bundleFor(agentPolicy('target linux { accept weaker "**/.git/hooks/**" }', 'deny write, create, delete "**/.git/hooks/**"'));
+      expect(run(['/bin/sh', '-c', `echo x > ${repo}/.git/hooks/probe && rm ${repo}/.git/hooks/probe`]).status).toBe(0);
+      const r = enforce(b, ['/bin/sh', '-c', `echo x > ${repo}/.git/hooks/pre-commit`], { args: homeArg });
+      expect(r.status).not.toBe(0);
+      expect(r.stderr).toMatch(/Read-only file system/);
+      expect(existsSync(path.join(repo, '.git', 'myhooks', 'pre-commit'))).toBe(false);
+    });
+
+    it('a directory that can be entered but not listed under a mask pattern is masked whole (review finding)', () => {
+      // As a user without capabilities: names below a mode-0311 directory can be opened unseen.
+      const top = mkdtempSync(path.join(tmpdir(), 'mxcc-unlisted-'));
+      const priv = path.join(top, 'priv');
+      mkdirSync(priv);
+      writeFileSync(path.join(priv, '.env'), 'ENV\n');
+      chmodSync(top, 0o755);
+      chmodSync(priv, 0o311);
+      const b = path.join(top, 'bundle.mxcb');
+      copyFileSync(
+        bundleFor(`import "std/linux-runtime.mxc"
+policy unlisted extends linux_runtime {
+  fs {
+    allow read "${top}/**"
+    deny read "**/.env"
+  }
+  target linux { accept weaker "**/.env" }
+}`),
+        b,
+      );
+      chmodSync(b, 0o644);
+      try {
+        const asNobody = (...args: string[]) => run(['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', enforcer, ...args]);
+        expect(run(['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', 'cat', path.join(priv, '.env')]).stdout).toBe('ENV\n');
+        expect(asNobody('--dry-run', b, '--', 'true').stdout).toContain(`mask: ${priv} inaccessible, subtree`);
+        const r = asNobody(b, '--', 'cat', path.join(priv, '.env'));
+        expect(r.status, r.stderr).not.toBe(0);
+        expect(r.stderr).toMatch(/Permission denied/);
+        expect(r.stdout).toBe('');
+      } finally {
+        // Left behind, it would refuse every unprivileged launch that walks /tmp.
+        rmSync(top, { recursive: true, force: true });
+      }
     });
 
     it('a literal deny that does not exist at launch is carved out instead', () => {
