@@ -999,7 +999,16 @@ static void resolve_grant(const struct grant *g) {
 		enumerate(&pg, &hits, NULL, g->pattern);
 		for (uint32_t i = 0; i < hits.n; i++) {
 			struct stat st;
+			char real[PATH_MAX];
 			if (excluded(g, hits.v[i])) continue;
+			/*
+			 * A match that is a symlink would become a rule on its target (the rule is opened
+			 * through it): granted only when the target matches the pattern too, so a link
+			 * planted in a writable place (ws/x/README -> ~/.ssh/id_rsa) grants nothing.
+			 */
+			if (lstat(hits.v[i], &st) == 0 && S_ISLNK(st.st_mode)) {
+				if (realpath(hits.v[i], real) == NULL || !glob_matches(&pg, real) || excluded(g, real)) continue;
+			}
 			if (ends_globstar) grant_beneath(g, hits.v[i]);
 			else if (stat(hits.v[i], &st) == 0 && !S_ISDIR(st.st_mode)) add_rule(hits.v[i], g->rights & LL_FILE_RIGHTS, 1, 0);
 		}

@@ -528,6 +528,25 @@ policy unlisted extends linux_runtime {
       }
     });
 
+    it('a symlink planted where an expand grant matches grants nothing outside the pattern (review finding)', () => {
+      // A previous run left ws/planted/README -> outside/secret.txt; an expand grant on
+      // ${workspace}/*/README must not turn into a rule on the link's target.
+      const dir = path.join(ws, 'planted');
+      mkdirSync(dir, { recursive: true });
+      symlinkSync(path.join(outside, 'secret.txt'), path.join(dir, 'README'));
+      try {
+        expect(run(['cat', path.join(dir, 'README')]).stdout).toBe('outside secret\n');
+        const b = bundleFor(agentPolicy('', 'allow read "${workspace}/*/README"'));
+        const dry = enforce(b, ['true'], { args: [...homeArg, '--dry-run'] });
+        expect(dry.stdout).not.toContain(`file ${outside}/secret.txt`);
+        const r = enforce(b, ['/bin/sh', '-c', `cat ${dir}/README; cat ${outside}/secret.txt`], { args: homeArg });
+        expect(r.stdout).toBe('');
+        expect(r.stderr.match(/Permission denied/g)?.length, r.stderr).toBe(2);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
     it('a literal deny that does not exist at launch is carved out instead', () => {
       const b = bundleFor(agentPolicy('', `deny read "~/vault/**"`));
       const dry = enforce(b, ['true'], { args: [...homeArg, '--dry-run'] });
