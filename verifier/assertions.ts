@@ -462,12 +462,12 @@ function netViolation(Z: Z, a: IrAssertion, m: NetModel): Bool<'mxcc'> {
   );
 }
 
-function decodeNet(ir: PolicyIR, a: IrAssertion, m: NetModel, model: Model<'mxcc'>): AssertionResult {
-  if (a.request.kind !== 'net') throw new Error('internal');
+/** The concrete net request a model picks, and how it is shown. */
+export function netRequestOf(m: NetModel, model: Model<'mxcc'>): { request: Request & { kind: 'net' }; display: string } {
   const kind = Number(bvValue(model, m.kind));
   const ip6 = bvValue(model, m.ip6);
-  // An IPv4-mapped IPv6 address is its IPv4 address (decide() treats them alike, and confirm()
-  // re-checks): shown in the familiar form.
+  // An IPv4-mapped IPv6 address is its IPv4 address (decide() treats them alike, and every
+  // caller re-checks): shown in the familiar form.
   const host =
     kind === 0
       ? m.names[Number(bvValue(model, m.name))]!
@@ -476,12 +476,17 @@ function decodeNet(ir: PolicyIR, a: IrAssertion, m: NetModel, model: Model<'mxcc
         : ip6 >> 32n === MAPPED_PREFIX >> 32n
           ? formatIpv4(ip6 & 0xffffffffn)
           : formatIpv6(ip6);
-  if (a.request.operation === 'resolve') return confirm(ir, a, { kind: 'net', operation: 'resolve', host }, {}, `resolve ${host}`);
+  const operation = OPS[Number(bvValue(model, m.op))]!;
+  if (operation === 'resolve') return { request: { kind: 'net', operation, host }, display: `resolve ${host}` };
   const protocol = PROTOS[Number(bvValue(model, m.proto))]!;
   const port = Number(bvValue(model, m.port));
-  const operation = a.request.operation;
   const shown = host.includes(':') ? `[${host}]` : host;
-  return confirm(ir, a, { kind: 'net', operation, protocol, host, port }, {}, `${operation} ${protocol} ${shown}:${port}`);
+  return { request: { kind: 'net', operation, protocol, host, port }, display: `${operation} ${protocol} ${shown}:${port}` };
+}
+
+function decodeNet(ir: PolicyIR, a: IrAssertion, m: NetModel, model: Model<'mxcc'>): AssertionResult {
+  const { request, display } = netRequestOf(m, model);
+  return confirm(ir, a, request, {}, display);
 }
 
 // ---------------------------------------------------------------------------

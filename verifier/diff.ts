@@ -7,9 +7,8 @@
 import { decide, type Request } from '../compiler/evaluate.js';
 import { FS_RIGHTS, IR_ARCHES, type Arch, type PolicyIR } from '../compiler/ir.js';
 import { syscallNumber, syscallNames } from '../compiler/syscalls/index.js';
-import { formatIpv4, formatIpv6 } from '../compiler/values.js';
 import { displayPath, paramRoots } from './atoms.js';
-import { bvValue, fsModel, netModel, syscallAllowedExpr, VerifierError, violations } from './assertions.js';
+import { bvValue, fsModel, netModel, netRequestOf, syscallAllowedExpr, VerifierError, violations } from './assertions.js';
 import { check, z3 } from './z3.js';
 
 export type Comparison = 'equivalent' | 'less permissive' | 'more permissive' | 'incomparable';
@@ -80,18 +79,8 @@ export async function diffPolicies(oldIr: PolicyIR, newIr: PolicyIR): Promise<Se
         witnesses.push(undefined);
         continue;
       }
-      const model = s.model();
-      const kind = Number(bvValue(model, m.kind));
-      const host = kind === 0 ? m.names[Number(bvValue(model, m.name))]! : kind === 1 ? formatIpv4(bvValue(model, m.ip4)) : formatIpv6(bvValue(model, m.ip6));
-      const op = Number(bvValue(model, m.op));
-      if (op === 2) {
-        witnesses.push(confirm(yes, no, { kind: 'net', operation: 'resolve', host }, {}, `resolve ${host}`));
-        continue;
-      }
-      const operation = op === 0 ? 'connect' : 'bind';
-      const protocol = Number(bvValue(model, m.proto)) === 0 ? 'tcp' : 'udp';
-      const port = Number(bvValue(model, m.port));
-      witnesses.push(confirm(yes, no, { kind: 'net', operation, protocol, host, port }, {}, `${operation} ${protocol} ${host.includes(':') ? `[${host}]` : host}:${port}`));
+      const { request, display } = netRequestOf(m, s.model());
+      witnesses.push(confirm(yes, no, request, {}, display));
     }
     out.push(section('net', witnesses[0], witnesses[1]));
   }

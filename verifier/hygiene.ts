@@ -23,8 +23,7 @@ import type { Bool, BitVec, Context, Model } from 'z3-solver';
 import { actionSeverity, decide, type Decision, type Request } from '../compiler/evaluate.js';
 import { FS_RIGHTS, IR_ARCHES, type Arch, type FsRight, type IrAction, type IrFsRule, type IrNetRule, type IrSyscallRule, type PolicyIR } from '../compiler/ir.js';
 import { syscallNumber } from '../compiler/syscalls/index.js';
-import { formatIpv4, formatIpv6 } from '../compiler/values.js';
-import { bvValue, findSyscallWith, netModel, syscallAllowedExpr, VerifierError, type NetModel } from './assertions.js';
+import { bvValue, findSyscallWith, netModel, netRequestOf, syscallAllowedExpr, VerifierError, type NetModel } from './assertions.js';
 import { computeAtoms, displayPath } from './atoms.js';
 import { check, z3 } from './z3.js';
 
@@ -175,22 +174,10 @@ function finding(rule: string, what: string, verb: string, coverers: string[], d
 
 // --- net
 
-const OPS = ['connect', 'bind', 'resolve'] as const;
-const PROTOS = ['tcp', 'udp'] as const;
 
 function netDomain(Z: Z, m: NetModel): Bool<'mxcc'>[] {
   const v = (n: number) => Z.BitVec.val(n, 16);
   return [m.op.ule(2), m.proto.ule(1), m.kind.ule(2), m.name.ult(m.names.length), Z.Implies(m.op.eq(v(2)), m.kind.eq(v(0)))];
-}
-
-function netRequest(m: NetModel, model: Model<'mxcc'>): { req: Request; display: string } {
-  const kind = Number(bvValue(model, m.kind));
-  const host = kind === 0 ? m.names[Number(bvValue(model, m.name))]! : kind === 1 ? formatIpv4(bvValue(model, m.ip4)) : formatIpv6(bvValue(model, m.ip6));
-  const op = OPS[Number(bvValue(model, m.op))]!;
-  if (op === 'resolve') return { req: { kind: 'net', operation: 'resolve', host }, display: `resolve ${host}` };
-  const protocol = PROTOS[Number(bvValue(model, m.proto))]!;
-  const port = Number(bvValue(model, m.port));
-  return { req: { kind: 'net', operation: op, protocol, host, port }, display: `${op} ${protocol} ${host.includes(':') ? `[${host}]` : host}:${port}` };
 }
 
 async function redundantNet(ir: PolicyIR): Promise<HygieneFinding[]> {
@@ -226,7 +213,7 @@ async function redundantNet(ir: PolicyIR): Promise<HygieneFinding[]> {
       if (rule.effect === 'deny') continue;
       const sample = await sat(matchesAny([rule]));
       if (!sample) continue;
-      const { req, display } = netRequest(m, sample);
+      const { request: req, display } = netRequestOf(m, sample);
       removed.add(rule.id);
       confirmUnchanged(ir, removed, req, {}, display);
       const ids = decide(ir, req).deciding;
@@ -244,7 +231,7 @@ async function redundantNet(ir: PolicyIR): Promise<HygieneFinding[]> {
     coverers = single.length ? single : same;
     // Prefer a plain name or IPv4 witness to an IPv4-mapped IPv6 one (they decide alike).
     const model = (await sat(live, matchesAny(coverers), m.kind.neq(Z.BitVec.val(2, 16)))) ?? (await sat(live, matchesAny(coverers)))!;
-    const { req, display } = netRequest(m, model);
+    const { request: req, display } = netRequestOf(m, model);
     removed.add(rule.id);
     const d = confirmUnchanged(ir, removed, req, {}, display);
     if (d.allowed !== (rule.effect === 'allow')) throw new VerifierError(`internal error: ${display} is not ${verb} by the reference evaluator; this is a bug in mxcc's redundancy check`);
