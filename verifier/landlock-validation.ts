@@ -26,7 +26,7 @@ import { diagnostic, type Diagnostic } from '../compiler/diagnostics/diagnostic.
 import { decide } from '../compiler/evaluate.js';
 import { globMatches } from '../compiler/glob.js';
 import { FS_RIGHTS, type FsRight, type PolicyIR } from '../compiler/ir.js';
-import { planLandlock, RIGHTS_FOR, type LandlockFsRight, type LandlockGrant, type LandlockMask, type LandlockPlan } from '../targets/linux/landlock.js';
+import { PARENT_CHECKED, planLandlock, READ_RIGHTS, RIGHTS_FOR, WRITE_RIGHTS, type LandlockGrant, type LandlockMask, type LandlockPlan } from '../targets/linux/landlock.js';
 import { displayPath } from './atoms.js';
 import { bvValue, fsModel, VerifierError, violations } from './assertions.js';
 import { z3 } from './z3.js';
@@ -40,8 +40,6 @@ export interface LandlockFinding {
   rule: string;
 }
 
-/** Rights Landlock checks on the directory that contains the object. */
-const PARENT_CHECKED: ReadonlySet<FsRight> = new Set(['create', 'delete', 'refer']);
 
 /** `P` and everything below it. */
 const andBelow = (p: string): string => (p.endsWith('/**') ? p : `${p}/**`);
@@ -52,18 +50,15 @@ function grantRegion(g: LandlockGrant, right: FsRight): string {
   return g.mode === 'beneath' && PARENT_CHECKED.has(right) ? strictlyBelow(g.pattern) : g.pattern;
 }
 
-const READS: readonly LandlockFsRight[] = ['read_file', 'read_dir'];
-const WRITE_LIKE: readonly LandlockFsRight[] = ['write_file', 'truncate', 'make_reg', 'make_dir', 'make_sym', 'make_fifo', 'make_sock', 'make_char', 'make_block', 'remove_file', 'remove_dir', 'refer'];
-
 /** Masks that hide everything below their matches (an inaccessible node). */
-const hides = (k: LandlockMask): boolean => k.rights.some((r) => READS.includes(r));
+const hides = (k: LandlockMask): boolean => k.rights.some((r) => READ_RIGHTS.includes(r));
 
 /** The region where a mask surely takes `right`, or undefined (see the header). */
 function maskRegion(k: LandlockMask, right: FsRight): string | undefined {
   if (hides(k)) return andBelow(k.pattern);
   const lr = RIGHTS_FOR[right];
   if (k.pattern.endsWith('/**')) {
-    if (lr.every((r) => WRITE_LIKE.includes(r)) && k.rights.some((r) => WRITE_LIKE.includes(r))) return k.pattern;
+    if (lr.every((r) => WRITE_RIGHTS.includes(r)) && k.rights.some((r) => WRITE_RIGHTS.includes(r))) return k.pattern;
     if (right === 'exec' && k.rights.includes('execute')) return k.pattern;
     if (right === 'ioctl' && k.rights.includes('ioctl_dev')) return k.pattern;
     return undefined;

@@ -89,7 +89,7 @@ function featureOf(abi: number): string | undefined {
 }
 
 /** Rights Landlock checks on the directory that contains the object, not on the object. */
-const PARENT_CHECKED: ReadonlySet<FsRight> = new Set(['create', 'delete', 'refer']);
+export const PARENT_CHECKED: ReadonlySet<FsRight> = new Set(['create', 'delete', 'refer']);
 
 export type GrantMode =
   /** The pattern is `P/**`: grant the hierarchy under P. */
@@ -122,8 +122,8 @@ export interface LandlockMask {
 /** A literal deny in /proc missing at launch is not carved (the enforcer checks the filesystem is procfs). */
 const PROC_NOTE = 'in /proc, where no process creates files, one that does not exist at launch is not carved out (carving would freeze the process list); the deny would not hold for an entry the kernel adds during the run (a module loaded later)';
 
-const READ_RIGHTS: readonly LandlockFsRight[] = ['read_file', 'read_dir'];
-const WRITE_RIGHTS: readonly LandlockFsRight[] = ['write_file', 'truncate', 'make_reg', 'make_dir', 'make_sym', 'make_fifo', 'make_sock', 'make_char', 'make_block', 'remove_file', 'remove_dir', 'refer'];
+export const READ_RIGHTS: readonly LandlockFsRight[] = ['read_file', 'read_dir'];
+export const WRITE_RIGHTS: readonly LandlockFsRight[] = ['write_file', 'truncate', 'make_reg', 'make_dir', 'make_sym', 'make_fifo', 'make_sock', 'make_char', 'make_block', 'remove_file', 'remove_dir', 'refer'];
 
 /**
  * How the enforcer masks a path that exists at launch, for the rights denied there, and what
