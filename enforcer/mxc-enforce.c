@@ -804,18 +804,12 @@ static void join(char *out, const char *dir, const char *name) {
 	if (snprintf(out, PATH_MAX, "%s%s%s", dir, strcmp(dir, "/") ? "/" : "", name) >= PATH_MAX) die("plan", ENAMETOOLONG, "%s/%s", dir, name);
 }
 
-struct walk { const struct glob *g; struct strlist *out; const struct strlist *only_near; unsigned long visits; const char *what; };
-
-static int near_roots(const struct strlist *l, const char *path) {
-	for (uint32_t i = 0; i < l->n; i++) if (path_under(path, l->v[i]) || path_under(l->v[i], path)) return 1;
-	return 0;
-}
+struct walk { const struct glob *g; struct strlist *out; unsigned long visits; const char *what; };
 
 /* Enumerate existing paths matching w->g from `path` at segment i (bounded). */
 static void walk(struct walk *w, const char *path, uint32_t i, int depth) {
 	if (depth > MAX_DEPTH) die("plan", ELOOP, "%s: matches deeper than %d directories", w->what, MAX_DEPTH);
 	if (++w->visits > MAX_VISITS) die("plan", E2BIG, "%s: more than %lu entries to look at", w->what, MAX_VISITS);
-	if (w->only_near && !near_roots(w->only_near, path)) return;
 	if (i == w->g->n) {
 		if (w->out->n >= MAX_MATCHES) die("plan", E2BIG, "%s: more than %u matches", w->what, MAX_MATCHES);
 		add_str(w->out, path);
@@ -849,8 +843,8 @@ static void walk(struct walk *w, const char *path, uint32_t i, int depth) {
 
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
-static void enumerate(const struct glob *g, struct strlist *out, const struct strlist *only_near, const char *what) {
-	struct walk w = { g, out, only_near, 0, what };
+static void enumerate(const struct glob *g, struct strlist *out, const char *what) {
+	struct walk w = { g, out, 0, what };
 	out->n = 0;
 	out->v = NULL;
 	walk(&w, "/", 0, 0);
@@ -996,7 +990,7 @@ static void resolve_grant(const struct grant *g) {
 	} else {
 		struct strlist hits;
 		if (ends_globstar) pg.n--; /* enumerate the head; each match is a hierarchy */
-		enumerate(&pg, &hits, NULL, g->pattern);
+		enumerate(&pg, &hits, g->pattern);
 		for (uint32_t i = 0; i < hits.n; i++) {
 			struct stat st;
 			char real[PATH_MAX];
