@@ -39,6 +39,21 @@ const RELAY_HIGH_WATER_MARK = 256 * 1024;
 /** Hop-by-hop headers (RFC 9110 section 7.6.1) and the proxy's own: never forwarded. */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
 
+/** A message's end-to-end headers: without the hop-by-hop ones and those its Connection header names. */
+function endToEnd(headers: http.IncomingHttpHeaders): http.OutgoingHttpHeaders {
+  const listed = new Set(
+    String(headers.connection ?? '')
+      .split(',')
+      .map((s) => s.trim().toLowerCase()),
+  );
+  const out: http.OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined || HOP_BY_HOP.has(name) || listed.has(name)) continue;
+    out[name] = value;
+  }
+  return out;
+}
+
 export function formatDecision(protocol: ProxyProtocol, v: EgressVerdict, now: Date = new Date()): string {
   const target = v.host.includes(':') ? `[${v.host}]:${v.port}` : `${v.host}:${v.port}`;
   const address = v.address && v.address !== v.host ? ` address=${v.address}` : '';
@@ -241,16 +256,7 @@ export class EgressProxy {
       refuse(403, `${target.host}:${target.port} refused: ${v.reason}`);
       return;
     }
-    const headers: http.OutgoingHttpHeaders = {};
-    const listed = new Set(
-      String(req.headers.connection ?? '')
-        .split(',')
-        .map((s) => s.trim().toLowerCase()),
-    );
-    for (const [name, value] of Object.entries(req.headers)) {
-      if (value === undefined || HOP_BY_HOP.has(name) || listed.has(name)) continue;
-      headers[name] = value;
-    }
+    const headers = endToEnd(req.headers);
     headers.host = url.host;
     const upstreamReq = http.request({ host: v.address, port: v.port, method: req.method, path: url.pathname + url.search, headers, setHost: false, agent: false });
     upstreamReq.on('error', (e) => {
@@ -258,17 +264,7 @@ export class EgressProxy {
       else res.destroy();
     });
     upstreamReq.on('response', (up) => {
-      const out: http.OutgoingHttpHeaders = {};
-      const upListed = new Set(
-        String(up.headers.connection ?? '')
-          .split(',')
-          .map((s) => s.trim().toLowerCase()),
-      );
-      for (const [name, value] of Object.entries(up.headers)) {
-        if (value === undefined || HOP_BY_HOP.has(name) || upListed.has(name)) continue;
-        out[name] = value;
-      }
-      res.writeHead(up.statusCode ?? 502, up.statusMessage, out);
+      res.writeHead(up.statusCode ?? 502, up.statusMessage, endToEnd(up.headers));
       up.pipe(res);
       up.on('error', () => res.destroy());
     });
