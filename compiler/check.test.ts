@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { compileFile, type CompileOptions } from './index.js';
+import { checkFiles, compileFile, type CompileOptions } from './index.js';
 import type { Diagnostic } from './diagnostics/diagnostic.js';
 import type { SourceHost } from './load.js';
 
@@ -131,6 +131,28 @@ describe('imports', () => {
       ['fs.0', 'allow', ['/usr/**'], 'lib/base.mxc', 'base'],
       ['fs.1', 'deny', ['/usr/secret/**'], 'std/extra.mxc', 'extra'],
     ]);
+  });
+});
+
+describe('checking several files in one run', () => {
+  // shared.mxc's child extends a `parent` that each entry declares differently: clean under a.mxc,
+  // an allow that b.mxc's parent denies (MXC1305) under b.mxc. Checked once per run, the child
+  // must not be reused from a.mxc's program in b.mxc's.
+  const files = new Map<string, Buffer>([
+    ['/w/shared.mxc', Buffer.from('policy child extends parent { fs { allow read "/data/**" } }\n')],
+    ['/w/a.mxc', Buffer.from('import "shared.mxc"\npolicy parent { fs { allow read "/usr/**" } }\n')],
+    ['/w/b.mxc', Buffer.from('import "shared.mxc"\npolicy parent { fs { deny read "/data/**" } }\n')],
+    ['/w/c.mxc', Buffer.from('import "shared.mxc"\nimport "a.mxc"\npolicy top extends child { }\n')],
+  ]);
+  const options = { host: { readFile: (p: string) => files.get(p) }, cwd: '/w', stdDir: '/std' };
+  const codes = (ds: Diagnostic[]) => ds.map((d) => `${d.code} ${d.span?.file}:${d.span?.line}`);
+
+  it('reports what checking each file alone reports', () => {
+    const alone = ['a.mxc', 'b.mxc', 'c.mxc'].flatMap((f) => codes(checkFiles([f], options).diagnostics));
+    expect(alone).toEqual(['MXC1305 shared.mxc:1']);
+    expect(codes(checkFiles(['a.mxc', 'b.mxc', 'c.mxc'], options).diagnostics)).toEqual(alone);
+    expect(codes(checkFiles(['c.mxc', 'a.mxc', 'b.mxc'], options).diagnostics)).toEqual(alone);
+    expect(checkFiles(['a.mxc', 'b.mxc', 'c.mxc'], options).policies).toBe(3);
   });
 });
 

@@ -27,6 +27,23 @@ export interface CheckOptions {
   params?: Readonly<Record<string, string>>;
   /** Report params without a value or default (mxcc run needs every value). */
   requireParams?: boolean;
+  /** Reuse policies that checked clean in an earlier program of the same run (checkFiles). */
+  cache?: CheckCache;
+}
+
+/**
+ * Policies that checked clean (no diagnostic at all), by declaration. `mxcc check` on a corpus
+ * loads the shared std bases once per file; their declarations are the same objects (the parse
+ * cache), so a base is checked and flattened once. A cached policy is reused only where every
+ * policy its result depends on resolves to the same declaration under the same IR file name.
+ */
+export type CheckCache = Map<A.PolicyDecl, CleanPolicy>;
+
+interface CleanPolicy {
+  own: OwnPolicy;
+  ir: PolicyIR;
+  /** The policy and its ancestors: name, declaration, IR name of the declaring file. */
+  deps: { name: string; decl: A.PolicyDecl; irName: string }[];
 }
 
 export const DEFAULT_SYSCALL_ACTION: IrAction = { kind: 'errno', errno: 1 };
@@ -130,6 +147,8 @@ class Checker {
   private readonly irNames = new Map<string, string>();
   private readonly flat = new Map<string, PolicyIR | null>();
   private readonly failed = new Set<string>();
+  /** Diagnostics reported while checking each policy (by this.current), for the cache. */
+  private readonly reportedFor = new Map<string, number>();
   /** Which policy a rule id originated in, for inheritance checks. */
   private current = '';
   private errorCount = 0;
@@ -138,7 +157,32 @@ class Checker {
     for (const f of program.files.values()) this.irNames.set(f.display, f.irName);
   }
 
+  /** Policies whose result may be cached: clean ones, with every ancestor clean. */
+  private remember(cache: CheckCache): void {
+    const deps = (name: string, seen: Set<string>): CleanPolicy['deps'] | undefined => {
+      if (seen.has(name)) return undefined;
+      seen.add(name);
+      const d = this.declared.get(name);
+      const own = this.own.get(name);
+      const ir = this.flat.get(name);
+      if (!d || !own || !ir || this.failed.has(name) || (this.reportedFor.get(name) ?? 0) > 0) return undefined;
+      const out = [{ name, decl: d.decl, irName: this.irNames.get(d.file) ?? d.file }];
+      for (const p of d.decl.extends) {
+        const more = deps(p.name, seen);
+        if (!more) return undefined;
+        out.push(...more);
+      }
+      return out;
+    };
+    for (const [name, { decl }] of this.declared) {
+      if (!this.reportedFor.has(name) || cache.has(decl)) continue;
+      const found = deps(name, new Set());
+      if (found) cache.set(decl, { own: this.own.get(name)!, ir: this.flat.get(name)!, deps: found });
+    }
+  }
+
   private report(code: Code, message: string, span: Span | undefined, help?: string, related?: RelatedSpan[]): void {
+    this.reportedFor.set(this.current, (this.reportedFor.get(this.current) ?? 0) + 1);
     const d = diagnostic(code, message, { span, help, related });
     if (d.severity === 'error') {
       this.errorCount++;
@@ -163,8 +207,16 @@ class Checker {
         this.declared.set(p.name.name, { decl: p, file: f.display });
       }
     }
+    const cache = this.options.params === undefined && !this.options.requireParams ? this.options.cache : undefined;
     for (const [name, { decl, file }] of this.declared) {
       this.current = name;
+      const clean = cache?.get(decl);
+      if (clean && clean.deps.every((d) => this.declared.get(d.name)?.decl === d.decl && this.irNames.get(this.declared.get(d.name)!.file) === d.irName)) {
+        this.own.set(name, clean.own);
+        this.flat.set(name, clean.ir);
+        continue;
+      }
+      this.reportedFor.set(name, 0);
       this.own.set(name, this.checkOwn(decl, file));
     }
     const policies = new Map<string, PolicyIR>();
@@ -172,6 +224,7 @@ class Checker {
       const ir = this.flatten(name, []);
       if (ir && !this.failed.has(name)) policies.set(name, ir);
     }
+    if (cache) this.remember(cache);
     if (this.options.params) this.checkGivenParams(entryPolicies);
     return { policies, entryPolicies, diagnostics: this.diagnostics };
   }
@@ -864,7 +917,7 @@ class Checker {
       const out: T[] = [];
       for (const list of lists) {
         for (const r of list) {
-          const key = JSON.stringify({ ...r, id: '' });
+          const key = ruleKey(r);
           if (seen.has(key)) continue;
           seen.add(key);
           out.push(r);
@@ -916,13 +969,13 @@ class Checker {
       } else defaultAction = own.defaultAction.action;
     }
 
-    const number = <T extends { id: string }>(rules: T[], prefix: string): T[] => rules.map((r, i) => ({ ...r, id: `${prefix}${i}` }));
+    const number = <T extends { id: string; origin: Origin }>(rules: T[], prefix: string): T[] => rules.map((r, i) => renumbered(r, `${prefix}${i}`));
     const fs = number(uniq([...parents.map((p) => p.fs.rules), own.fs]), 'fs.');
     const net = number(uniq([...parents.map((p) => p.net.rules), own.net]), 'net.');
     const syscalls = {} as Record<Arch, IrSyscallRule[]>;
     for (const arch of IR_ARCHES) {
       const rules = uniq([...parents.map((p) => p.syscalls.rules[arch]), own.syscalls[arch]]);
-      syscalls[arch] = rules.map((r, i) => ({ ...r, id: `sys.${i}.${r.syscall}` }));
+      syscalls[arch] = rules.map((r, i) => renumbered(r, `sys.${i}.${r.syscall}`));
     }
     const assertions = number(uniq([...parents.map((p) => p.assertions), own.assertions]), 'assert.');
 
@@ -1094,6 +1147,28 @@ export function violatedConstraint(p: Pick<IrParam, 'constraints' | 'type'>, val
     }
   }
   return undefined;
+}
+
+/**
+ * Rules are deduplicated across parents by their content without the id. The key is computed once
+ * per rule and carried over to its renumbered copies (only the id differs), so flattening a deep
+ * hierarchy does not serialize the same inherited rule again at every level.
+ */
+const ruleKeys = new WeakMap<object, string>();
+
+function ruleKey(r: object): string {
+  let key = ruleKeys.get(r);
+  if (key === undefined) {
+    key = JSON.stringify({ ...r, id: '' });
+    ruleKeys.set(r, key);
+  }
+  return key;
+}
+
+function renumbered<T extends { id: string }>(r: T, id: string): T {
+  const copy = { ...r, id };
+  ruleKeys.set(copy, ruleKey(r));
+  return copy;
 }
 
 /** Does deny pattern `d` match every path that `a` matches? Sound but incomplete (prefix/globstar shapes). */

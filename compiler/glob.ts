@@ -203,8 +203,23 @@ function parseSegment(seg: string): { atoms: SegmentAtom[] } | { error: string }
   return { atoms };
 }
 
-/** Parse a normalized pattern (as produced by normalizeGlob). */
+const parsedGlobs = new Map<string, ParsedGlob>();
+
+/**
+ * Parse a normalized pattern (as produced by normalizeGlob). Results are shared between calls
+ * (checking a corpus parses the same patterns thousands of times): callers must not mutate them.
+ */
 export function parseGlob(pattern: string): ParsedGlob {
+  let parsed = parsedGlobs.get(pattern);
+  if (parsed === undefined) {
+    if (parsedGlobs.size >= 50_000) parsedGlobs.clear();
+    parsed = parseGlobUncached(pattern);
+    parsedGlobs.set(pattern, parsed);
+  }
+  return parsed;
+}
+
+function parseGlobUncached(pattern: string): ParsedGlob {
   let body = pattern;
   let root: string | undefined;
   const m = PARAM_RE.exec(body);

@@ -1,5 +1,5 @@
 /** The compiler's public API: files → IR with diagnostics. Commands and tests call these. */
-import { checkProgram, type CheckOptions } from './check.js';
+import { checkProgram, type CheckCache, type CheckOptions } from './check.js';
 import { DiagnosticBag, diagnostic, type Diagnostic } from './diagnostics/diagnostic.js';
 import type { PolicyIR } from './ir.js';
 import { loadProgram, type LoadOptions, type ParseCache, type Program } from './load.js';
@@ -58,9 +58,11 @@ export function checkFiles(paths: readonly string[], options: CompileOptions = {
   let policies = 0;
   // Files imported by several of the checked files are parsed once.
   const parseCache: ParseCache = new Map();
+  // ...and policies they declare that check clean are checked once (see CheckCache).
+  const cache: CheckCache = new Map();
   for (const p of paths) {
     const program = loadProgram(p, { ...options, parseCache });
-    const checked = checkProgram(program, options);
+    const checked = checkProgram(program, { ...options, cache });
     policies += checked.entryPolicies.length;
     for (const d of [...program.diagnostics, ...checked.diagnostics]) {
       const key = `${d.code}|${d.span?.file}|${d.span?.offset}|${d.message}`;

@@ -40,8 +40,19 @@ function ruleLabel(rule: string): string {
  * construct; words such as access rights and setting keys are plain identifiers.
  */
 export class MxcParser extends CstParser {
-  constructor() {
-    super(T.ALL_TOKENS, { recoveryEnabled: true, maxLookahead: 3, errorMessageProvider: messages, nodeLocationTracking: 'full' });
+  /**
+   * chevrotain's grammar validations (ambiguities, left recursion) cost about a third of the
+   * parser's start-up, which every command pays. The grammar is fixed at build time, so the shared
+   * instance skips them and grammar/parser.test.ts builds one with them on.
+   */
+  constructor(options: { validateGrammar?: boolean } = {}) {
+    super(T.ALL_TOKENS, {
+      recoveryEnabled: true,
+      maxLookahead: 3,
+      errorMessageProvider: messages,
+      nodeLocationTracking: 'full',
+      skipValidations: options.validateGrammar !== true,
+    });
     this.performSelfAnalysis();
   }
 
