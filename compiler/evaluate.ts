@@ -22,6 +22,7 @@
  */
 import { FS_RIGHTS, IR_ARCHES, type Arch, type FsRight, type IrAction, type IrArgCondition, type IrFsRule, type IrHost, type IrNetRule, type IrNetTarget, type IrSyscallRule, type PolicyIR } from './ir.js';
 import { normalizeRequestPath, parseGlob, type CharPredicate, type ParsedGlob, type Segment, type SegmentAtom } from './glob.js';
+import { parseIpv4, parseIpv6 } from './values.js';
 
 // ---------------------------------------------------------------------------
 // Requests and decisions
@@ -389,56 +390,6 @@ export function parseIp(text: string): { family: 4 | 6; value: bigint } | undefi
   return undefined;
 }
 
-function parseIpv4(text: string): bigint | undefined {
-  const parts = text.split('.');
-  if (parts.length !== 4) return undefined;
-  let value = 0n;
-  for (const p of parts) {
-    if (!/^(0|[1-9][0-9]{0,2})$/.test(p)) return undefined;
-    const n = Number(p);
-    if (n > 255) return undefined;
-    value = (value << 8n) | BigInt(n);
-  }
-  return value;
-}
-
-function parseIpv6(text: string): bigint | undefined {
-  if (!/^[0-9a-fA-F:.]{2,}$/.test(text)) return undefined;
-  const halves = text.split('::');
-  if (halves.length > 2) return undefined;
-  const compressed = halves.length === 2;
-  const groups: bigint[][] = [];
-  for (let h = 0; h < halves.length; h++) {
-    const half = halves[h]!;
-    const out: bigint[] = [];
-    if (half !== '') {
-      const items = half.split(':');
-      for (let i = 0; i < items.length; i++) {
-        const item = items[i]!;
-        const isLastOfAddress = h === halves.length - 1 && i === items.length - 1;
-        if (isLastOfAddress && item.includes('.')) {
-          const v4 = parseIpv4(item);
-          if (v4 === undefined) return undefined;
-          out.push(v4 >> 16n, v4 & 0xffffn);
-        } else if (/^[0-9a-fA-F]{1,4}$/.test(item)) {
-          out.push(BigInt('0x' + item));
-        } else return undefined;
-      }
-    }
-    groups.push(out);
-  }
-  const head = groups[0] ?? [];
-  const tail = groups[1] ?? [];
-  let all: bigint[];
-  if (compressed) {
-    if (head.length + tail.length > 7) return undefined;
-    all = [...head, ...new Array<bigint>(8 - head.length - tail.length).fill(0n), ...tail];
-  } else {
-    if (head.length !== 8) return undefined;
-    all = head;
-  }
-  return all.reduce((acc, g) => (acc << 16n) | g, 0n);
-}
 
 // ---------------------------------------------------------------------------
 // syscalls

@@ -69,13 +69,14 @@ export function parseIpv6(s: string): bigint | undefined {
   if (!/^[0-9a-fA-F:.]+$/.test(s)) return undefined;
   const dbl = s.indexOf('::');
   if (dbl >= 0 && s.indexOf('::', dbl + 1) >= 0) return undefined;
-  const parseGroups = (part: string): bigint[] | undefined => {
+  // An embedded dotted quad may only end the address (`::ffff:1.2.3.4`, not `1.2.3.4::`).
+  const parseGroups = (part: string, endsAddress: boolean): bigint[] | undefined => {
     if (part === '') return [];
     const out: bigint[] = [];
     const items = part.split(':');
     for (let i = 0; i < items.length; i++) {
       const it = items[i]!;
-      if (i === items.length - 1 && it.includes('.')) {
+      if (endsAddress && i === items.length - 1 && it.includes('.')) {
         const v4 = parseIpv4(it);
         if (v4 === undefined) return undefined;
         out.push(v4 >> 16n, v4 & 0xffffn);
@@ -88,12 +89,12 @@ export function parseIpv6(s: string): bigint | undefined {
   };
   let groups: bigint[];
   if (dbl >= 0) {
-    const head = parseGroups(s.slice(0, dbl));
-    const tail = parseGroups(s.slice(dbl + 2));
+    const head = parseGroups(s.slice(0, dbl), false);
+    const tail = parseGroups(s.slice(dbl + 2), true);
     if (!head || !tail || head.length + tail.length > 7) return undefined;
     groups = [...head, ...Array<bigint>(8 - head.length - tail.length).fill(0n), ...tail];
   } else {
-    const g = parseGroups(s);
+    const g = parseGroups(s, true);
     if (!g || g.length !== 8) return undefined;
     groups = g;
   }

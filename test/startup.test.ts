@@ -34,4 +34,10 @@ describe('start-up cost', () => {
     expect(mods.has('pkg:commander')).toBe(true);
     expect([...mods].filter((m) => m.startsWith('pkg:z3-solver') || m.startsWith('pkg:prettier'))).toEqual([]);
   });
+
+  it('the CLI loads a backend, the request evaluator and the SARIF writer only for the commands that use them', () => {
+    const mods = [...staticImports(path.join(DIST, 'cli', 'main.js'))].map((m) => path.relative(DIST, m));
+    expect(mods.filter((m) => m.startsWith('targets/') && m !== path.join('targets', 'catalog.js'))).toEqual([]);
+    expect(mods.filter((m) => /^(compiler\/(evaluate|request|import\/|diagnostics\/sarif)|format\/|verifier\/)/.test(m))).toEqual([]);
+  });
 });

@@ -4,11 +4,11 @@ import * as path from 'node:path';
 import { compileFile } from '../../compiler/index.js';
 import type { PolicyIR } from '../../compiler/ir.js';
 import { hasErrors } from '../../compiler/diagnostics/diagnostic.js';
-import { buildArtifacts, TARGETS } from '../../targets/index.js';
+import { IMPLEMENTED_TARGETS, loadTargets } from '../../targets/catalog.js';
 import { collectParam, EXIT_FINDINGS, EXIT_OK, parseFormat, printDiagnostics, UsageError, type CommandContext } from '../context.js';
 
 export function registerCompile(program: Command, ctx: CommandContext): void {
-  const names = TARGETS.map((t) => t.name);
+  const names = IMPLEMENTED_TARGETS;
   program
     .command('compile')
     .description('compile a policy to backend artifacts with a manifest and fidelity report')
@@ -26,7 +26,7 @@ Examples:
 
 Output is byte-identical for the same policy and flags.
 Exit status: 0 compiled, 1 errors in the policy, 2 usage or I/O error.`)
-    .action((file: string, opts: { target?: string[]; out?: string; param?: Record<string, string>; policy?: string; format: string }) => {
+    .action(async (file: string, opts: { target?: string[]; out?: string; param?: Record<string, string>; policy?: string; format: string }) => {
       const format = parseFormat(opts.format);
       for (const t of opts.target ?? []) {
         if (!names.includes(t)) throw new UsageError(`unknown target "${t}"; targets: ${names.join(', ')}`);
@@ -38,7 +38,8 @@ Exit status: 0 compiled, 1 errors in the policy, 2 usage or I/O error.`)
         return;
       }
       const targets = opts.target ?? defaultTargets(result.ir, names);
-      const built = buildArtifacts(result.ir, targets);
+      const { assembleArtifacts } = await import('../../targets/artifacts.js');
+      const built = assembleArtifacts(result.ir, await loadTargets(targets));
       printDiagnostics(ctx.io, [...result.diagnostics, ...built.diagnostics], result.sources, format);
       if (hasErrors(built.diagnostics)) {
         ctx.exit(EXIT_FINDINGS);

@@ -2,9 +2,7 @@ import type { Command } from 'commander';
 import { compileFile, originSpan } from '../../compiler/index.js';
 import type { Program } from '../../compiler/load.js';
 import { diagnostic } from '../../compiler/diagnostics/diagnostic.js';
-import { decide } from '../../compiler/evaluate.js';
 import type { PolicyIR } from '../../compiler/ir.js';
-import { formatRequest, parseRequest } from '../../compiler/request.js';
 import { LineMap } from '../../grammar/location.js';
 import { collectParam, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, parseFormat, printDiagnostics, type CommandContext } from '../context.js';
 
@@ -25,8 +23,10 @@ Request forms:
   syscall [x86_64|aarch64] NAME|NR [ARG...]   or   syscall NAME(ARG, ...)
 
 Exit status: 0 the request is allowed, 1 it is denied, 2 usage or policy error.`)
-    .action((file: string, requestText: string, opts: { param?: Record<string, string>; policy?: string; format: string }) => {
+    .action(async (file: string, requestText: string, opts: { param?: Record<string, string>; policy?: string; format: string }) => {
       const format = parseFormat(opts.format);
+      const { decide } = await import('../../compiler/evaluate.js');
+      const { formatRequest, parseRequest } = await import('../../compiler/request.js');
       const parsed = parseRequest(requestText);
       if ('error' in parsed) {
         printDiagnostics(ctx.io, [diagnostic('MXC1501', parsed.error, { help: 'see mxcc explain --help for the request forms' })], new Map(), format);

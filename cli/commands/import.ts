@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { diagnostic, hasErrors } from '../../compiler/diagnostics/diagnostic.js';
-import { importOciSeccomp, parseProfileJson } from '../../compiler/import/oci-seccomp.js';
 import type { Arch } from '../../compiler/ir.js';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, parseFormat, printDiagnostics, UsageError, type CommandContext } from '../context.js';
 
@@ -47,7 +46,7 @@ Examples:
 
 Exit status: 0 imported, 1 errors in the file (invalid JSON, unknown action, bad comparison),
 2 usage or I/O error (unknown format, unreadable file).`)
-    .action((format: string, file: string, opts: { caps?: string; arch?: string; name?: string; output?: string; format: string }) => {
+    .action(async (format: string, file: string, opts: { caps?: string; arch?: string; name?: string; output?: string; format: string }) => {
       const diagFormat = parseFormat(opts.format);
       if (!(IMPORT_FORMATS as readonly string[]).includes(format)) {
         throw new UsageError(`unknown import format "${format}"; supported: ${IMPORT_FORMATS.join(', ')}`);
@@ -63,6 +62,7 @@ Exit status: 0 imported, 1 errors in the file (invalid JSON, unknown action, bad
         return;
       }
       const sources = new Map([[file, text]]);
+      const { importOciSeccomp, parseProfileJson } = await import('../../compiler/import/oci-seccomp.js');
       const parsed = parseProfileJson(text);
       if ('error' in parsed) {
         const span = { file, offset: parsed.offset, length: 1, line: parsed.line, column: parsed.column, endLine: parsed.line, endColumn: parsed.column + 1 };

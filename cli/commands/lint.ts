@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import * as path from 'node:path';
 import { compileFile } from '../../compiler/index.js';
 import { severityAtLeast, type Diagnostic } from '../../compiler/diagnostics/diagnostic.js';
-import { renderSarif } from '../../compiler/diagnostics/sarif.js';
 import type { Severity } from '../../compiler/diagnostics/codes.js';
 import { MXCC_VERSION } from '../../compiler/version.js';
 import { EXIT_FINDINGS, EXIT_OK, printDiagnostics, UsageError, type CommandContext } from '../context.js';
@@ -51,6 +50,7 @@ Exit status: 0 no finding at or above --fail-on, 1 findings or policy errors, 2 
       }
       if (format === 'sarif') {
         const { LINTS } = await import('../../verifier/lints/index.js');
+        const { renderSarif } = await import('../../compiler/diagnostics/sarif.js');
         ctx.io.stdout(renderSarif(all, { version: MXCC_VERSION, ruleHelp: Object.fromEntries(LINTS.map((l) => [l.code, `${l.title}: ${l.rationale}`])) }));
       } else printDiagnostics(ctx.io, all, sources, format);
       if (format === 'text' && all.length === 0) ctx.io.stderr(`${files.length} file${files.length === 1 ? '' : 's'}: no findings\n`);

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { parseIp } from '../../compiler/evaluate.js';
+import { parseIpv4, parseIpv6 } from '../../compiler/values.js';
 import { collectParam, UsageError, type CommandContext } from '../context.js';
 
 /** `--resolve NAME=IP[,IP...]` values collected into a map; a malformed one is a usage error. */
@@ -10,7 +10,7 @@ export function collectResolve(value: string, previous: Map<string, string[]> = 
     .slice(eq + 1)
     .split(',')
     .map((a) => a.trim().replace(/^\[(.*)\]$/, '$1'));
-  if (eq <= 0 || !name || addresses.some((a) => !parseIp(a))) throw new UsageError(`--resolve expects NAME=IP[,IP...] with IPv4 or IPv6 addresses (got "${value}")`);
+  if (eq <= 0 || !name || addresses.some((a) => parseIpv4(a) === undefined && parseIpv6(a) === undefined)) throw new UsageError(`--resolve expects NAME=IP[,IP...] with IPv4 or IPv6 addresses (got "${value}")`);
   return new Map([...previous, [name, addresses]]);
 }
 
