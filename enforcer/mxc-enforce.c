@@ -18,6 +18,7 @@
 #include <linux/capability.h>
 #include <linux/filter.h>
 #include <linux/magic.h>
+#include <linux/openat2.h>
 #include <linux/seccomp.h>
 #include <linux/securebits.h>
 #include <net/if.h>
@@ -886,6 +887,84 @@ static int canonical_maybe_missing(const char *path, char *out) {
 	return 0;
 }
 
+/*
+ * Hierarchies a grant lets the sandbox change (write, truncate, create, delete, refer): what is in
+ * them may have been made by the sandbox, in this run or an earlier one, so a granted path below
+ * one is resolved beneath it (openat2 RESOLVE_BENEATH): a symlink planted there (ws/cache ->
+ * /root/x) cannot turn a nested grant (on ${ws}/cache) into a grant on its target. Such a launch is
+ * refused. Each is kept as written (params are canonical) and canonical; / is not one (nothing
+ * is outside it). A wildcard grant's tree is its literal head.
+ */
+#define WRITE_RIGHTS (1ull << 1 | 1ull << 14 | 0x3ff0ull)
+struct tree { char *lex, *canon; };
+static struct tree *trees;
+static uint32_t ntrees;
+
+static void find_writable_trees(void) {
+	trees = xcalloc(B.ngrants, sizeof *trees);
+	for (uint32_t i = 0; i < B.ngrants; i++) {
+		const struct grant *g = &B.grants[i];
+		char *path, head[PATH_MAX] = "", real[PATH_MAX];
+		struct glob pg = parsed_pattern(g->pattern, &path);
+		if (g->mode != MODE_EXACT && (g->rights & WRITE_RIGHTS) && pg.n > 0 && strcmp(pg.seg[pg.n - 1], "**") == 0) {
+			for (uint32_t k = 0; k < pg.n && strcmp(pg.seg[k], "**") != 0 && is_literal_seg(pg.seg[k]); k++) {
+				size_t n = strlen(head);
+				if (snprintf(head + n, sizeof head - n, "/%s", pg.seg[k]) >= (int)(sizeof head - n)) die("plan", ENAMETOOLONG, "grant \"%s\"", g->pattern);
+			}
+			if (head[0] && realpath(head, real) != NULL && strcmp(real, "/") != 0) trees[ntrees++] = (struct tree){ xstrdup(head), xstrdup(real) };
+		}
+		free(path);
+		free_glob(&pg);
+	}
+}
+
+/*
+ * Opens a granted path (O_PATH) and writes its canonical form to `canon` (a /proc/self path stays
+ * as it is: it is opened again by the process that execs the command); -1 if it does not exist.
+ * Below a writable hierarchy (the outermost) it is resolved beneath that hierarchy, see above.
+ */
+static int open_granted(const char *pattern, const char *path, int nofollow, char *canon) {
+	const struct tree *t = NULL;
+	const char *rel = NULL;
+	size_t best = 0;
+	for (uint32_t i = 0; i < ntrees; i++) {
+		const char *base[2] = { trees[i].lex, trees[i].canon };
+		for (int b = 0; b < 2; b++) {
+			size_t n = strlen(base[b]);
+			if (strncmp(path, base[b], n) == 0 && path[n] == '/' && (t == NULL || n < best)) t = &trees[i], rel = path + n + 1, best = n;
+		}
+	}
+	int flags = O_PATH | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0), fd;
+	if (t == NULL) {
+		fd = open(path, flags);
+	} else {
+		int dir = open(t->canon, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		struct open_how how = { (uint64_t)flags, 0, RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS };
+		fd = -1;
+		for (int tries = 0; dir >= 0 && tries < 8; tries++) /* EAGAIN: a rename raced the lookup */
+			if ((fd = (int)syscall(SYS_openat2, dir, rel, &how, sizeof how)) >= 0 || errno != EAGAIN) break;
+		int err = errno;
+		if (dir >= 0) close(dir);
+		if (fd < 0 && err == EXDEV)
+			die("plan", EXDEV, "grant \"%s\": %s leads out of %s, where the sandbox may write, through a symlink; remove the link, or grant its target by name", pattern, path, t->canon);
+		errno = err;
+	}
+	if (fd < 0) {
+		if (errno == ENOENT || errno == ENOTDIR || errno == EACCES || errno == ELOOP) return -1; /* absent at launch: nothing to grant */
+		die("plan", errno, "open %s (grant \"%s\")", path, pattern);
+	}
+	if (path_under(path, "/proc/self") || path_under(path, "/proc/thread-self")) {
+		snprintf(canon, PATH_MAX, "%s", path);
+		return fd;
+	}
+	char link[64];
+	snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+	ssize_t n = readlink(link, canon, PATH_MAX - 1);
+	if (n <= 0 || n >= PATH_MAX - 1 || canon[0] != '/') die("plan", n < 0 ? errno : ENAMETOOLONG, "resolve %s through %s (grant \"%s\"; is /proc mounted?)", path, link, pattern);
+	canon[n] = 0;
+	return fd;
+}
+
 /* Grant `dir` as a hierarchy, minus carved paths inside it (siblings along the way are granted). */
 static void carve_walk(const char *dir, uint64_t rights, char **carved, uint32_t ncarved) {
 	DIR *d = opendir(dir);
@@ -949,9 +1028,9 @@ static int on_procfs(const char *path) {
  */
 static void grant_beneath(const struct grant *g, const char *dir) {
 	char root[PATH_MAX];
-	if (realpath(dir, root) == NULL) return; /* absent at launch: nothing to grant */
-	/* /proc/self is resolved when the rule is added, by the process that execs the command (a child with a wall-clock limit or a container). */
-	if (path_under(dir, "/proc/self") || path_under(dir, "/proc/thread-self")) snprintf(root, sizeof root, "%s", dir);
+	int fd = open_granted(g->pattern, dir, 0, root);
+	if (fd < 0) return; /* absent at launch: nothing to grant */
+	close(fd);
 	char **carved = xcalloc(g->carve.n, sizeof *carved);
 	uint32_t ncarved = 0;
 	for (uint32_t i = 0; i < g->carve.n; i++) {
@@ -972,6 +1051,17 @@ static void grant_beneath(const struct grant *g, const char *dir) {
 	else carve_walk(root, g->rights, carved, ncarved);
 }
 
+/* A single file (not a directory); `check` is tested against the grant's excludes, if given. */
+static void grant_file(const struct grant *g, const char *path, const char *check) {
+	char canon[PATH_MAX];
+	struct stat st;
+	int fd = open_granted(g->pattern, path, 0, canon);
+	if (fd < 0) return;
+	if (fstat(fd, &st) != 0) die("plan", errno, "stat %s", path);
+	close(fd);
+	if (!S_ISDIR(st.st_mode) && !(check && excluded(g, check))) add_rule(canon, g->rights & LL_FILE_RIGHTS, 1, 0);
+}
+
 static void resolve_grant(const struct grant *g) {
 	char *path;
 	struct glob pg = parsed_pattern(g->pattern, &path);
@@ -984,9 +1074,8 @@ static void resolve_grant(const struct grant *g) {
 		if (!is_literal_seg(path) || strstr(path, "/**")) die("plan", EINVAL, "beneath grant \"%s\" has wildcards", g->pattern);
 		grant_beneath(g, path);
 	} else if (g->mode == MODE_EXACT) {
-		struct stat st;
 		if (!is_literal_seg(path) || strstr(path, "/**")) die("plan", EINVAL, "exact grant \"%s\" has wildcards", g->pattern);
-		if (stat(path, &st) == 0 && !S_ISDIR(st.st_mode) && !excluded(g, path)) add_rule(path, g->rights & LL_FILE_RIGHTS, 1, 0);
+		grant_file(g, path, path);
 	} else {
 		struct strlist hits;
 		if (ends_globstar) pg.n--; /* enumerate the head; each match is a hierarchy */
@@ -1000,11 +1089,13 @@ static void resolve_grant(const struct grant *g) {
 			 * through it): granted only when the target matches the pattern too, so a link
 			 * planted in a writable place (ws/x/README -> ~/.ssh/id_rsa) grants nothing.
 			 */
-			if (lstat(hits.v[i], &st) == 0 && S_ISLNK(st.st_mode)) {
-				if (realpath(hits.v[i], real) == NULL || !glob_matches(&pg, real) || excluded(g, real)) continue;
+			const char *at = hits.v[i];
+			if (lstat(at, &st) == 0 && S_ISLNK(st.st_mode)) {
+				if (realpath(at, real) == NULL || !glob_matches(&pg, real) || excluded(g, real)) continue;
+				at = real;
 			}
-			if (ends_globstar) grant_beneath(g, hits.v[i]);
-			else if (stat(hits.v[i], &st) == 0 && !S_ISDIR(st.st_mode)) add_rule(hits.v[i], g->rights & LL_FILE_RIGHTS, 1, 0);
+			if (ends_globstar) grant_beneath(g, at);
+			else grant_file(g, at, NULL);
 		}
 	}
 }
@@ -2144,6 +2235,7 @@ int main(int argc, char **argv) {
 
 	negotiate_landlock();
 	if (audit) prepare_audit();
+	find_writable_trees();
 	for (uint32_t k = 0; k < B.ngrants; k++) resolve_grant(&B.grants[k]);
 	resolve_masks();
 	/* Kept capabilities must not undo the masks: unmounting them, or reading past mode 000. */

@@ -547,6 +547,57 @@ policy unlisted extends linux_runtime {
       }
     });
 
+    it('a symlink planted under a writable grant does not carry a nested grant out of it (review finding)', () => {
+      // An earlier run (or anyone) left ws/cache -> outside; the nested grant on ${workspace}/cache
+      // must not become a grant on outside: the launch is refused, naming the link.
+      const top = mkdtempSync(path.join(root, 'nested-'));
+      const work = path.join(top, 'ws');
+      const cache = path.join(work, 'cache');
+      mkdirSync(work);
+      const b = bundleFor(`import "std/linux-runtime.mxc"
+policy nested extends linux_runtime {
+  param workspace: path
+  fs {
+    allow read, write "\${workspace}/**"
+    allow read, list "\${workspace}/cache/**"
+  }
+}`);
+      const args = ['--param', `workspace=${work}`];
+      try {
+        mkdirSync(cache);
+        writeFileSync(path.join(cache, 'f'), 'cached\n');
+        const control = enforce(b, ['/bin/sh', '-c', `ls ${cache}; cat ${outside}/secret.txt`], { args });
+        expect(control.stdout, control.stderr).toBe('f\n');
+        expect(control.stderr).toMatch(/Permission denied/);
+        rmSync(cache, { recursive: true });
+        symlinkSync(outside, cache);
+        expect(run(['cat', path.join(cache, 'secret.txt')]).stdout).toBe('outside secret\n');
+        const dry = enforce(b, ['true'], { args: [...args, '--dry-run'] });
+        expect(dry.stdout).not.toContain(`beneath ${outside}`);
+        const r = enforce(b, ['/bin/sh', '-c', `cat ${cache}/secret.txt; echo ran`], { args });
+        expect(r.status, r.stdout + r.stderr).toBe(REFUSED);
+        expect(r.stdout).toBe('');
+        expect(r.stderr).toBe(
+          `mxc-enforce: plan: Invalid cross-device link (grant "\${workspace}/cache/**": ${cache} leads out of ${work}, where the sandbox may write, through a symlink; remove the link, or grant its target by name)\n`,
+        );
+        // The same through an exact grant on a file below the link.
+        const exact = bundleFor(`import "std/linux-runtime.mxc"
+policy nested_file extends linux_runtime {
+  param workspace: path
+  fs {
+    allow read, write "\${workspace}/**"
+    allow read "\${workspace}/cache/secret.txt"
+  }
+}`);
+        const f = enforce(exact, ['cat', `${cache}/secret.txt`], { args });
+        expect(f.status, f.stdout + f.stderr).toBe(REFUSED);
+        expect(f.stdout).toBe('');
+        expect(f.stderr).toMatch(/^mxc-enforce: plan: .*leads out of/);
+      } finally {
+        rmSync(top, { recursive: true, force: true });
+      }
+    });
+
     it('a literal deny that does not exist at launch is carved out instead', () => {
       const b = bundleFor(agentPolicy('', `deny read "~/vault/**"`));
       const dry = enforce(b, ['true'], { args: [...homeArg, '--dry-run'] });
