@@ -764,7 +764,8 @@ static struct glob parsed_pattern(const char *pattern, char **resolved) {
 /* ---------------------------------------------------------------------------------------- */
 /* The Landlock plan, resolved to concrete paths */
 
-struct rule { char *path; uint64_t rights; int exact, nofollow; };
+/* dev/ino: what the path was at planning (0: not checked, in /proc); applying refuses anything else there. */
+struct rule { char *path; uint64_t rights; int exact, nofollow; dev_t dev; ino_t ino; };
 static struct rule *rules;
 static uint32_t nrules, cap_rules;
 /* Directories granted as hierarchies, with the rights granted there: where masks are looked for. */
@@ -778,7 +779,7 @@ static uint32_t nroots;
  * ioctls → nodev. Every mask is a mount point, which cannot be removed or renamed (EBUSY).
  */
 enum { MASK_HIDE = 1, MASK_RDONLY = 2, MASK_NOEXEC = 4, MASK_NODEV = 8 };
-struct hit { char *path; uint64_t rights; int subtree, flags; };
+struct hit { char *path; uint64_t rights; int subtree, flags; dev_t dev; ino_t ino; };
 static struct hit *hits;
 static uint32_t nhits;
 
@@ -791,14 +792,15 @@ static void add_str(struct strlist *l, const char *s) {
 	l->v[l->n++] = xstrdup(s);
 }
 
-static void add_rule(const char *path, uint64_t rights, int exact, int nofollow) {
+static void add_rule(const char *path, const struct stat *st, uint64_t rights, int exact, int nofollow) {
 	if (nrules == MAX_RULES) die("plan", E2BIG, "more than %u Landlock rules", MAX_RULES);
 	if (nrules == cap_rules) {
 		cap_rules = cap_rules ? 2 * cap_rules : 64;
 		rules = realloc(rules, cap_rules * sizeof *rules);
 		if (rules == NULL) die("memory", ENOMEM, "allocation failed");
 	}
-	rules[nrules++] = (struct rule){ xstrdup(path), rights, exact, nofollow };
+	int proc = path_under(path, "/proc"); /* a fresh /proc in a PID namespace: other inodes, made by the kernel only */
+	rules[nrules++] = (struct rule){ xstrdup(path), rights, exact, nofollow, proc ? 0 : st->st_dev, proc ? 0 : st->st_ino };
 }
 
 static void join(char *out, const char *dir, const char *name) {
@@ -982,7 +984,7 @@ static void carve_walk(const char *dir, uint64_t rights, char **carved, uint32_t
 		struct stat st;
 		if (is_carved || lstat(child, &st) != 0 || S_ISLNK(st.st_mode)) continue; /* a symlink could lead into the carve */
 		if (on_the_way && S_ISDIR(st.st_mode)) carve_walk(child, rights, carved, ncarved);
-		else if (!on_the_way) add_rule(child, rights, 0, 1);
+		else if (!on_the_way) add_rule(child, &st, rights, 0, 1);
 	}
 	closedir(d);
 }
@@ -994,7 +996,9 @@ static void add_hit(const char *path, uint64_t rights, int subtree) {
 		if (v == NULL) die("memory", ENOMEM, "allocation failed");
 		hits = v;
 	}
-	hits[nhits++] = (struct hit){ xstrdup(path), rights, subtree, 0 };
+	struct stat st;
+	int known = !path_under(path, "/proc") && lstat(path, &st) == 0;
+	hits[nhits++] = (struct hit){ xstrdup(path), rights, subtree, 0, known ? st.st_dev : 0, known ? st.st_ino : 0 };
 }
 
 static void add_root(const char *path, uint64_t rights) {
@@ -1028,8 +1032,10 @@ static int on_procfs(const char *path) {
  */
 static void grant_beneath(const struct grant *g, const char *dir) {
 	char root[PATH_MAX];
+	struct stat st;
 	int fd = open_granted(g->pattern, dir, 0, root);
 	if (fd < 0) return; /* absent at launch: nothing to grant */
+	if (fstat(fd, &st) != 0) die("plan", errno, "stat %s", dir);
 	close(fd);
 	char **carved = xcalloc(g->carve.n, sizeof *carved);
 	uint32_t ncarved = 0;
@@ -1042,12 +1048,12 @@ static void grant_beneath(const struct grant *g, const char *dir) {
 		if (canonical_maybe_missing(c, canon) != 0) die("plan", errno, "cannot resolve carve %s", c);
 		if (strcmp(canon, root) == 0) return; /* the deny covers the whole grant */
 		if (!path_under(canon, root)) continue;
-		struct stat st;
-		if (lstat(canon, &st) == 0) add_hit(canon, g->rights, subtree);
+		struct stat cst;
+		if (lstat(canon, &cst) == 0) add_hit(canon, g->rights, subtree);
 		else if (!on_procfs(canon)) carved[ncarved++] = xstrdup(canon);
 	}
 	add_root(root, g->rights);
-	if (ncarved == 0) add_rule(root, g->rights, 0, 0);
+	if (ncarved == 0) add_rule(root, &st, g->rights, 0, 0);
 	else carve_walk(root, g->rights, carved, ncarved);
 }
 
@@ -1059,7 +1065,7 @@ static void grant_file(const struct grant *g, const char *path, const char *chec
 	if (fd < 0) return;
 	if (fstat(fd, &st) != 0) die("plan", errno, "stat %s", path);
 	close(fd);
-	if (!S_ISDIR(st.st_mode) && !(check && excluded(g, check))) add_rule(canon, g->rights & LL_FILE_RIGHTS, 1, 0);
+	if (!S_ISDIR(st.st_mode) && !(check && excluded(g, check))) add_rule(canon, &st, g->rights & LL_FILE_RIGHTS, 1, 0);
 }
 
 static void resolve_grant(const struct grant *g) {
@@ -1291,6 +1297,8 @@ static void resolve_masks(void) {
 			if (realpath(hits[i].path, real) == NULL || lstat(real, &st) != 0) continue; /* dangling: nothing there to protect */
 			free(hits[i].path);
 			hits[i].path = xstrdup(real);
+			hits[i].dev = path_under(real, "/proc") ? 0 : st.st_dev;
+			hits[i].ino = path_under(real, "/proc") ? 0 : st.st_ino;
 		}
 		uint64_t rights = hits[i].rights & granted_at(hits[i].path);
 		if (rights == 0) continue;
@@ -1483,17 +1491,52 @@ static void write_file(const char *path, const char *text) {
 }
 
 /*
+ * A planned (canonical) path opened again at launch (O_PATH): no symlink is followed on the way,
+ * so one swapped in since planning fails (ELOOP), except in /proc (/proc/self, and the kernel's
+ * own entries nothing can rename).
+ */
+static int open_planned(const char *path, int nofollow) {
+	int flags = O_PATH | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0);
+	if (path_under(path, "/proc")) return open(path, flags);
+	struct open_how how = { (uint64_t)flags, 0, RESOLVE_NO_SYMLINKS };
+	int fd = -1;
+	for (int tries = 0; tries < 8; tries++) /* EAGAIN: a rename raced the lookup */
+		if ((fd = (int)syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof how)) >= 0 || errno != EAGAIN) break;
+	return fd;
+}
+
+static dev_t cover_dev; /* the masks' tmpfs: a rule on a path it covers opens its inaccessible node */
+
+static uint64_t mount_id(int fd) {
+	struct statx sx;
+	if (statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &sx) != 0) return 0;
+	return sx.stx_mask & STATX_MNT_ID ? sx.stx_mnt_id : 0;
+}
+
+/*
  * Mount one mask: an inaccessible node (mode 000 on a read-only tmpfs: EACCES once capabilities
  * are gone) over a path whose reading is denied, else the path bound onto itself with the
- * attributes its denied rights need. The target is opened once, without following symlinks.
+ * attributes its denied rights need. Masks are planned by path and mounted later: the path must
+ * still lead, without symlinks, to what was planned (dev/ino), and after the mount to the mount
+ * made; else the launch is refused, since the deny would not hold (something renamed, removed or
+ * replaced it meanwhile). A cover (no rights: the mount view) goes on whatever directory or socket
+ * is there now; one gone or replaced by a symlink is skipped, like an entry made after launch. So
+ * is a mask in /proc (a fresh one in a PID namespace: only the kernel makes or removes entries).
  */
 static void apply_mask(const struct hit *h, int tmpfs_fd) {
-	int target = open(h->path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-	if (target < 0 && errno == ENOENT) return; /* gone since planning: nothing to protect */
-	if (target < 0) die("masks", errno, "open %s", h->path);
+	int lenient = h->rights == 0 || path_under(h->path, "/proc");
 	struct stat st;
+	if (cover_dev == 0 && fstat(tmpfs_fd, &st) == 0) cover_dev = st.st_dev;
+	int target = open_planned(h->path, 1);
+	if (target < 0 && lenient && (errno == ENOENT || errno == ELOOP)) return;
+	if (target < 0) die("masks", errno, "open %s, planned to be masked (removed, renamed or replaced by a symlink since planning: the deny would not hold)", h->path);
 	if (fstat(target, &st) != 0) die("masks", errno, "stat %s", h->path);
-	if (S_ISLNK(st.st_mode)) { close(target); return; } /* replaced by a symlink since planning */
+	if (S_ISLNK(st.st_mode)) {
+		if (lenient) { close(target); return; }
+		die("masks", ELOOP, "%s, planned to be masked, is a symlink now (replaced since planning: the deny would not hold)", h->path);
+	}
+	if (!lenient && h->ino && (st.st_dev != h->dev || st.st_ino != h->ino))
+		die("masks", ESTALE, "%s, planned to be masked, is another file now (replaced since planning: the deny would not hold)", h->path);
 	int hide = h->flags & MASK_HIDE, tree;
 	struct m_mount_attr attr = { 0, 0, 0, 0 };
 	if (hide) {
@@ -1508,6 +1551,13 @@ static void apply_mask(const struct hit *h, int tmpfs_fd) {
 	if (attr.attr_set && syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | (hide ? 0 : M_AT_RECURSIVE), &attr, sizeof attr) != 0)
 		die("masks", errno, "set mount attributes for %s", h->path);
 	if (syscall(SYS_move_mount, tree, "", target, "", M_MOVE_MOUNT_F_EMPTY_PATH | M_MOVE_MOUNT_T_EMPTY_PATH) != 0) die("masks", errno, "mount over %s", h->path);
+	if (!lenient) { /* the path leads to the mount just made (not to something renamed into its place meanwhile) */
+		int again = open_planned(h->path, 1);
+		uint64_t id = mount_id(tree);
+		if (again < 0 || id == 0 || mount_id(again) != id)
+			die("masks", again < 0 ? errno : ESTALE, "%s does not lead to the mask just mounted over it (renamed or replaced during the launch: the deny would not hold)", h->path);
+		close(again);
+	}
 	close(tree);
 	close(target);
 }
@@ -1699,13 +1749,18 @@ static void apply_landlock(void) {
 	int rs = (int)syscall(SYS_landlock_create_ruleset, &ll_attr, sizeof ll_attr, 0);
 	if (rs < 0) die("landlock", errno, "create the ruleset");
 	for (uint32_t i = 0; i < nrules; i++) {
-		int fd = open(rules[i].path, O_PATH | O_CLOEXEC | (rules[i].nofollow ? O_NOFOLLOW : 0));
+		int fd = open_planned(rules[i].path, rules[i].nofollow);
 		if (fd < 0) {
-			if (errno == ENOENT || errno == EACCES || errno == ELOOP) continue; /* gone since planning: grant nothing */
-			die("landlock", errno, "open %s", rules[i].path);
+			if (errno == ENOENT || errno == EACCES) continue; /* gone since planning, or below a mask: grant nothing */
+			die("landlock", errno, "open %s, planned to be granted (%s)", rules[i].path, errno == ELOOP ? "a symlink was swapped in since planning" : "as planned");
 		}
 		struct stat st;
 		if (fstat(fd, &st) != 0) die("landlock", errno, "stat %s", rules[i].path);
+		/* Only what was planned is granted: not a file renamed or linked into its place since. A masked path opens the mask's node, granted nothing. */
+		if (rules[i].ino && (st.st_dev != rules[i].dev || st.st_ino != rules[i].ino)) {
+			if (cover_dev && st.st_dev == cover_dev) { close(fd); continue; }
+			die("landlock", ESTALE, "%s, planned to be granted, is another file now (replaced since planning)", rules[i].path);
+		}
 		uint64_t rights = rules[i].rights & ll_attr.handled_fs;
 		if (!S_ISDIR(st.st_mode)) rights &= LL_FILE_RIGHTS;
 		if ((rules[i].exact && S_ISDIR(st.st_mode)) || S_ISLNK(st.st_mode) || rights == 0) {
@@ -2253,6 +2308,10 @@ int main(int argc, char **argv) {
 		return 0;
 	}
 	fflush(stdout);
+#ifdef MXC_TEST_HOOKS
+	/* Test builds only (make test-hooks): stop between planning and launching, so that a test can change the tree meanwhile. */
+	if (getenv("MXC_TEST_STOP_AFTER_PLAN")) raise(SIGSTOP);
+#endif
 	for (uint32_t k = 0; k < B.nrlimits; k++) {
 		if (B.rlimits[k].resource != RLIMIT_NPROC) continue;
 		if (make_pids_cgroup(B.rlimits[k].value) == 0) return run_in_pids_cgroup(command);

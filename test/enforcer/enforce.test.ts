@@ -4,10 +4,10 @@
  * bundle (it must be denied). Needs cc, make, Landlock and user namespaces: missing any of them
  * fails the suite; nothing is skipped.
  */
-import { beforeAll, afterAll, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, afterAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -821,5 +821,98 @@ policy nested_file extends linux_runtime {
     expect(r.stdout).toContain(`mask: ${home}/.ssh inaccessible, subtree`);
     expect(r.stdout).not.toContain(`landlock rule: beneath ${home}/.ssh`);
     expect(existsSync(marker)).toBe(false);
+  });
+});
+
+/**
+ * Races between planning and launching, made deterministic with the test build
+ * (`make -C enforcer test-hooks`, MXC_TEST_HOOKS): MXC_TEST_STOP_AFTER_PLAN stops it with SIGSTOP
+ * once every grant and mask is planned; the test changes the tree, then continues it.
+ */
+describe('mxc-enforce: the tree changes between planning and launching (review finding)', () => {
+  const hooked = path.join(repo, 'enforcer', 'mxc-enforce-test-hooks');
+  let dir: string;
+  beforeAll(() => {
+    execFileSync('make', ['-C', path.join(repo, 'enforcer'), 'test-hooks'], { stdio: 'pipe' });
+  });
+
+  async function racing(bundle: string, cmd: string[], args: string[], meanwhile: () => void): Promise<{ status: number | null; stdout: string; stderr: string }> {
+    const child = spawn(hooked, [...args, bundle, '--', ...cmd], { env: { PATH: process.env.PATH, MXC_TEST_STOP_AFTER_PLAN: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const closed = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    const state = (): string => {
+      const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
+      return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    };
+    for (let waited = 0; state() !== 'T'; waited += 5) {
+      if (waited > 20_000) throw new Error(`the enforcer did not stop after planning: ${stderr}`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    meanwhile();
+    process.kill(child.pid!, 'SIGCONT');
+    const status = await closed;
+    return { status, stdout, stderr };
+  }
+
+  beforeEach(() => {
+    dir = path.join(ws, 'race');
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(path.join(dir, 'private'), { recursive: true });
+    writeFileSync(path.join(dir, 'private', 'key'), 'race-key\n');
+  });
+  afterAll(() => rmSync(path.join(ws, 'race'), { recursive: true, force: true }));
+
+  const masked = (): string => bundleFor(agentPolicy('', `deny read, list "\${workspace}/race/private/**"`));
+
+  it('nothing changed: the stopped launch goes on (control)', async () => {
+    const r = await racing(masked(), ['/bin/sh', '-c', `cat ${dir}/private/key; echo ran`], homeArg, () => {});
+    expect(r.stdout, r.stderr).toBe('ran\n');
+    expect(r.stderr).toMatch(/key: Permission denied/);
+  });
+
+  it('a masked directory renamed away: refused, not skipped', async () => {
+    const r = await racing(masked(), ['cat', `${dir}/moved/key`], homeArg, () => renameSync(path.join(dir, 'private'), path.join(dir, 'moved')));
+    expect(r.stdout).toBe('');
+    expect(r.status, r.stderr).toBe(REFUSED);
+    expect(r.stderr).toMatch(new RegExp(`^mxc-enforce: masks: No such file or directory \\(open ${dir}/private, planned to be masked`));
+  });
+
+  it('a masked directory swapped for a symlink to it: refused', async () => {
+    const r = await racing(masked(), ['cat', `${dir}/real/key`], homeArg, () => {
+      renameSync(path.join(dir, 'private'), path.join(dir, 'real'));
+      symlinkSync('real', path.join(dir, 'private'));
+    });
+    expect(r.stdout).toBe('');
+    expect(r.status, r.stderr).toBe(REFUSED);
+    expect(r.stderr).toMatch(/^mxc-enforce: masks: Too many levels of symbolic links \(.*planned to be masked, is a symlink now/);
+  });
+
+  it('a masked directory renamed away and another made in its place: refused', async () => {
+    const r = await racing(masked(), ['cat', `${dir}/moved/key`], homeArg, () => {
+      renameSync(path.join(dir, 'private'), path.join(dir, 'moved'));
+      mkdirSync(path.join(dir, 'private'));
+    });
+    expect(r.stdout).toBe('');
+    expect(r.status, r.stderr).toBe(REFUSED);
+    expect(r.stderr).toMatch(/^mxc-enforce: masks: Stale file handle \(.*planned to be masked, is another file now/);
+  });
+
+  it('a granted directory swapped for a symlink out of the grants: refused, not granted', async () => {
+    // The link leads to the directory above the workspace: a regular file there is not covered
+    // by the mount view, so only Landlock stands in the way.
+    mkdirSync(path.join(dir, 'data'));
+    writeFileSync(path.join(root, 'race-secret.txt'), 'above the workspace\n');
+    expect(run(['cat', path.join(root, 'race-secret.txt')]).stdout).toBe('above the workspace\n');
+    const b = bundleFor(agentPolicy('', 'allow read, list "${workspace}/race/data/**"'));
+    const r = await racing(b, ['cat', `${dir}/data/race-secret.txt`], homeArg, () => {
+      renameSync(path.join(dir, 'data'), path.join(dir, 'data.old'));
+      symlinkSync(root, path.join(dir, 'data'));
+    });
+    expect(r.stdout).toBe('');
+    expect(r.status, r.stderr).toBe(REFUSED);
+    expect(r.stderr).toMatch(new RegExp(`^mxc-enforce: landlock: Too many levels of symbolic links \\(open ${dir}/data, planned to be granted`));
   });
 });
