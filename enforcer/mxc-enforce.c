@@ -2008,6 +2008,18 @@ static void apply_and_exec(char **argv) {
 	exit(err == ENOENT ? 127 : 126);
 }
 
+/*
+ * SIGCHLD as the enforcer was started with: ignored, the kernel would reap its children itself and
+ * waiting for one would fail, so it is reset while the enforcer waits, and restored in the child.
+ */
+static struct sigaction inherited_sigchld;
+static void wait_for_children(void) {
+	struct sigaction dfl;
+	memset(&dfl, 0, sizeof dfl);
+	dfl.sa_handler = SIG_DFL;
+	sigaction(SIGCHLD, &dfl, &inherited_sigchld);
+}
+
 static volatile sig_atomic_t child_group;
 static void forward_signal(int sig) {
 	if (child_group > 0) kill(-child_group, sig);
@@ -2015,9 +2027,11 @@ static void forward_signal(int sig) {
 
 /* The wall-clock limit: the command runs in a child (its own process group) the parent kills. */
 static int supervise(char **argv) {
+	wait_for_children();
 	pid_t pid = fork();
 	if (pid < 0) die("wall", errno, "fork");
 	if (pid == 0) {
+		sigaction(SIGCHLD, &inherited_sigchld, NULL);
 		if (setpgid(0, 0) != 0) die("wall", errno, "setpgid");
 		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 		apply_and_exec(argv);
@@ -2134,12 +2148,64 @@ static int make_pids_cgroup(uint64_t max) {
 	return -1;
 }
 
+/*
+ * Kills every process in the cgroup. cgroup v2 (Linux >= 5.14) has cgroup.kill: one write kills
+ * them all, forks racing it included. Without it (v1, older v2) each pid read from cgroup.procs
+ * is signalled through a pidfd taken first, and only if cgroup.procs still lists the pid after:
+ * a pid that a process outside reused in between is never signalled (its pidfd names the process
+ * that held the pid when it was taken, gone by then: ESRCH). v2 freezes the cgroup first, so no
+ * fork outruns the listing.
+ */
+static int cg_kill_all(void) {
+	if (cg_write(pids_cgroup, "cgroup.kill", "1") == 0) return 1;
+	char path[PATH_MAX], text[4096];
+	int fds[512], pids[512], listed[1024], n = 0, m = 0;
+	cg_write(pids_cgroup, "cgroup.freeze", "1"); /* v2 only; v1's freezer is another hierarchy */
+	join(path, pids_cgroup, "cgroup.procs");
+	if (cg_read(path, text, sizeof text) != 0) return 0;
+	for (char *save = NULL, *t = strtok_r(text, "\n", &save); t && n < 512; t = strtok_r(NULL, "\n", &save)) {
+		int fd = (int)syscall(SYS_pidfd_open, atoi(t), 0);
+		if (fd >= 0) fds[n] = fd, pids[n++] = atoi(t);
+	}
+	if (cg_read(path, text, sizeof text) == 0)
+		for (char *save = NULL, *t = strtok_r(text, "\n", &save); t && m < 1024; t = strtok_r(NULL, "\n", &save)) listed[m++] = atoi(t);
+	for (int i = 0; i < n; i++) {
+		for (int k = 0; k < m; k++) if (listed[k] == pids[i]) { syscall(SYS_pidfd_send_signal, fds[i], SIGKILL, NULL, 0); break; }
+		close(fds[i]);
+	}
+	return 0;
+}
+
+/* Empties and removes the pids cgroup; at exit of the enforcer that made it, whichever way it leaves. */
+static pid_t pids_cgroup_owner;
+static void remove_pids_cgroup(void) {
+	if (!pids_cgroup[0] || getpid() != pids_cgroup_owner) return;
+	int all = cg_kill_all(), tries = 0;
+	while (rmdir(pids_cgroup) != 0) {
+		if (errno != EBUSY || ++tries > 500) {
+			fprintf(stderr, "mxc-enforce: pids: could not remove %s: %s\n", pids_cgroup, strerror(errno));
+			break;
+		}
+		if (!all) all = cg_kill_all();
+		usleep(tries < 20 ? 1000 : 10000);
+	}
+	pids_cgroup[0] = 0;
+}
+
 /* The command runs in a child inside the cgroup; this parent waits, then empties and removes it. */
 static int run_in_pids_cgroup(char **argv) {
+	pids_cgroup_owner = getpid();
+	if (atexit(remove_pids_cgroup) != 0) {
+		rmdir(pids_cgroup);
+		die("pids", ENOMEM, "atexit");
+	}
+	wait_for_children();
 	pid_t pid = fork();
 	if (pid < 0) die("pids", errno, "fork");
 	if (pid == 0) {
 		char self[32];
+		pids_cgroup_owner = 0; /* this child and what it forks leave the cgroup to the parent */
+		sigaction(SIGCHLD, &inherited_sigchld, NULL);
 		snprintf(self, sizeof self, "%d\n", (int)getpid());
 		if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0 || cg_write(pids_cgroup, "cgroup.procs", self) != 0) die("pids", errno, "join the pids cgroup %s", pids_cgroup);
 		if (B.wall_ms > 0) exit(supervise(argv));
@@ -2148,15 +2214,7 @@ static int run_in_pids_cgroup(char **argv) {
 	forward_signals(pid);
 	int status;
 	while (waitpid(pid, &status, 0) < 0) if (errno != EINTR) die("pids", errno, "waitpid");
-	int tries = 0, gone;
-	while (!(gone = rmdir(pids_cgroup) == 0) && errno == EBUSY && tries++ < 200) {
-		char path[PATH_MAX], text[4096];
-		join(path, pids_cgroup, "cgroup.procs");
-		if (cg_read(path, text, sizeof text) == 0)
-			for (char *save = NULL, *t = strtok_r(text, "\n", &save); t; t = strtok_r(NULL, "\n", &save)) kill((pid_t)atoi(t), SIGKILL);
-		usleep(10000);
-	}
-	if (!gone) fprintf(stderr, "mxc-enforce: pids: could not remove %s: %s\n", pids_cgroup, strerror(errno));
+	remove_pids_cgroup();
 	return status_code(status);
 }
 

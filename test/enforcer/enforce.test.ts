@@ -788,6 +788,39 @@ policy nested_file extends linux_runtime {
     });
   });
 
+  it('max_processes as root: what the command leaves in its pids cgroup is killed and the cgroup removed, even when the enforcer inherits SIGCHLD ignored (review finding)', () => {
+    // With SIGCHLD ignored (inherited across exec) the kernel reaps the child itself, so waiting
+    // for it fails: the enforcer must still empty and remove the cgroup, and pass the status on.
+    const b = bundleFor(`import "std/linux-runtime.mxc"
+policy pids extends linux_runtime {
+  process { max_processes 64 }
+}`);
+    const ignoring = ['perl', '-e', '$SIG{CHLD} = "IGNORE"; exec @ARGV or die "exec: $!"', '--'];
+    const cmd = ['/bin/sh', '-c', 'sleep 1000 >/dev/null 2>&1 & echo $!; exit 3'];
+    const cgroups = (pid: number): string[] =>
+      ['/sys/fs/cgroup', '/sys/fs/cgroup/unified', '/sys/fs/cgroup/pids']
+        .map((m) => run(['find', m, '-maxdepth', '6', '-type', 'd', '-name', `mxc-enforce.${pid}`]).stdout.trim())
+        .filter(Boolean);
+    const alive = (pid: number): boolean => existsSync(`/proc/${pid}`) && !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    // Unsandboxed, the background sleep outlives the shell.
+    const plain = run([...ignoring, ...cmd]);
+    const orphan = Number(plain.stdout.trim());
+    expect(alive(orphan), plain.stderr).toBe(true);
+    process.kill(orphan, 'SIGKILL');
+    const r = run([...ignoring, enforcer, b, '--', ...cmd]);
+    const left = Number(r.stdout.trim());
+    const leftCgroups = cgroups(r.pid);
+    try {
+      expect(r.status, r.stderr).toBe(3);
+      expect(left).toBeGreaterThan(0);
+      expect(alive(left), 'the background sleep was killed with its cgroup').toBe(false);
+      expect(leftCgroups).toEqual([]);
+    } finally {
+      if (left > 0 && alive(left)) process.kill(left, 'SIGKILL');
+      for (const c of leftCgroups) spawnSync('rmdir', [c]);
+    }
+  });
+
   it('--audit: a syscall the filter denies runs and the kernel logs it; Landlock stays enforced', async () => {
     // Where the records land here: no auditd listens on the audit netlink socket, so the kernel
     // prints audit records to its log (/dev/kmsg, read with dmesg), rate-limited by printk.
@@ -916,3 +949,4 @@ describe('mxc-enforce: the tree changes between planning and launching (review f
     expect(r.stderr).toMatch(new RegExp(`^mxc-enforce: landlock: Too many levels of symbolic links \\(open ${dir}/data, planned to be granted`));
   });
 });
+
