@@ -1579,20 +1579,46 @@ static void forward_signals(pid_t to) {
 static int status_code(int status) { return WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : EXIT_REFUSED; }
 
 /*
+ * A child that must not outlive the enforcer process that forked it: PR_SET_PDEATHSIG. Should that
+ * process have died between the fork and the prctl, the signal would never come and the child
+ * would run the command unsupervised (no wall-clock limit, no cgroup cleanup). `parent` is a pidfd
+ * of it taken before the fork, readable once it has exited (getppid() cannot tell inside a PID
+ * namespace, where it is 0).
+ */
+static int parent_pidfd(const char *step) {
+	int fd = (int)syscall(SYS_pidfd_open, getpid(), 0);
+	if (fd < 0) die(step, errno, "pidfd_open of the enforcer itself (Linux >= 5.3)");
+	return fd;
+}
+
+static void die_with_parent(int parent, const char *step) {
+#ifdef MXC_TEST_HOOKS
+	/* Test builds only (make test-hooks): hold here until the file named exists, so that a test can kill the parent first. */
+	for (const char *gate = getenv("MXC_TEST_GATE_BEFORE_PDEATHSIG"); gate && access(gate, F_OK) != 0;) usleep(1000);
+#endif
+	struct pollfd p = { parent, POLLIN, 0 };
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) die(step, errno, "PR_SET_PDEATHSIG");
+	if (poll(&p, 1, 0) != 0) die(step, ESRCH, "the enforcer process that forked this one is gone; not running the command without it");
+	close(parent);
+}
+
+/*
  * Container isolation: the caller of unshare(CLONE_NEWPID) stays outside the new PID namespace,
  * so it forks; it waits there and passes the exit status through, and its child is PID 1 inside,
  * where it mounts a fresh /proc (only the namespace's processes are visible).
  */
 static void enter_pid_namespace(void) {
+	int parent = parent_pidfd("namespaces");
 	pid_t pid = fork();
 	if (pid < 0) die("namespaces", errno, "fork into the PID namespace");
 	if (pid > 0) {
+		close(parent);
 		forward_signals(pid);
 		int status;
 		while (waitpid(pid, &status, 0) < 0) if (errno != EINTR) die("namespaces", errno, "waitpid");
 		exit(status_code(status));
 	}
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) die("namespaces", errno, "PR_SET_PDEATHSIG");
+	die_with_parent(parent, "namespaces");
 	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0) die("namespaces", errno, "mount a fresh /proc (nosuid, nodev, noexec)");
 	/*
 	 * Per PID namespace (Linux >= 6.3): memfds are created MFD_NOEXEC_SEAL and MFD_EXEC is refused,
@@ -2028,14 +2054,16 @@ static void forward_signal(int sig) {
 /* The wall-clock limit: the command runs in a child (its own process group) the parent kills. */
 static int supervise(char **argv) {
 	wait_for_children();
+	int parent = parent_pidfd("wall");
 	pid_t pid = fork();
 	if (pid < 0) die("wall", errno, "fork");
 	if (pid == 0) {
 		sigaction(SIGCHLD, &inherited_sigchld, NULL);
 		if (setpgid(0, 0) != 0) die("wall", errno, "setpgid");
-		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+		die_with_parent(parent, "wall");
 		apply_and_exec(argv);
 	}
+	close(parent);
 	setpgid(pid, pid);
 	child_group = pid;
 	struct sigaction sa;
@@ -2200,6 +2228,7 @@ static int run_in_pids_cgroup(char **argv) {
 		die("pids", ENOMEM, "atexit");
 	}
 	wait_for_children();
+	int parent = parent_pidfd("pids");
 	pid_t pid = fork();
 	if (pid < 0) die("pids", errno, "fork");
 	if (pid == 0) {
@@ -2207,10 +2236,12 @@ static int run_in_pids_cgroup(char **argv) {
 		pids_cgroup_owner = 0; /* this child and what it forks leave the cgroup to the parent */
 		sigaction(SIGCHLD, &inherited_sigchld, NULL);
 		snprintf(self, sizeof self, "%d\n", (int)getpid());
-		if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0 || cg_write(pids_cgroup, "cgroup.procs", self) != 0) die("pids", errno, "join the pids cgroup %s", pids_cgroup);
+		die_with_parent(parent, "pids");
+		if (cg_write(pids_cgroup, "cgroup.procs", self) != 0) die("pids", errno, "join the pids cgroup %s", pids_cgroup);
 		if (B.wall_ms > 0) exit(supervise(argv));
 		apply_and_exec(argv);
 	}
+	close(parent);
 	forward_signals(pid);
 	int status;
 	while (waitpid(pid, &status, 0) < 0) if (errno != EINTR) die("pids", errno, "waitpid");

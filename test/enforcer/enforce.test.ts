@@ -7,7 +7,7 @@
 import { beforeAll, beforeEach, afterAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -950,3 +950,76 @@ describe('mxc-enforce: the tree changes between planning and launching (review f
   });
 });
 
+/**
+ * A child that must not outlive the enforcer (the wall-clock supervisor's, the pids cgroup's, the
+ * PID namespace's) sets PR_SET_PDEATHSIG after fork; if the enforcer died before that, the child
+ * would run the command unsupervised. The test build holds the child right before it sets it
+ * until a file exists (MXC_TEST_GATE_BEFORE_PDEATHSIG; not SIGSTOP, which would get a stopped
+ * child in an orphaned process group SIGHUP, and which a PID namespace's init ignores); the test
+ * kills the enforcer, then lets the child go on.
+ */
+describe('mxc-enforce: the enforcer dies before its child sets PR_SET_PDEATHSIG (review finding)', () => {
+  const hooked = path.join(repo, 'enforcer', 'mxc-enforce-test-hooks');
+  beforeAll(() => {
+    execFileSync('make', ['-C', path.join(repo, 'enforcer'), 'test-hooks'], { stdio: 'pipe' });
+  });
+  const stat = (pid: number): string | undefined => {
+    try {
+      const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      return text.slice(text.lastIndexOf(')') + 2);
+    } catch {
+      return undefined;
+    }
+  };
+  const until = async (what: string, ok: () => boolean): Promise<void> => {
+    for (let waited = 0; !ok(); waited += 10) {
+      if (waited > 20_000) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  };
+
+  for (const [name, policyExtra] of [
+    ['the wall-clock supervisor', 'limits { wall 30s }'],
+    ['the pids cgroup (max_processes as root)', 'process { max_processes 64 }'],
+    ['the PID namespace (isolation container)', 'isolation container'],
+  ] as const) {
+    it(`${name}: the orphaned child does not run the command`, async () => {
+      const marker = path.join(ws, `orphan-ran-${name.replace(/\W+/g, '-')}`);
+      const gate = path.join(root, `orphan-gate-${name.replace(/\W+/g, '-')}`);
+      rmSync(marker, { force: true });
+      rmSync(gate, { force: true });
+      const b = bundleFor(`import "std/linux-runtime.mxc"
+policy orphan extends linux_runtime {
+  param workspace: path
+  fs { allow readwrite "\${workspace}/**" }
+  ${policyExtra}
+}`);
+      const child = spawn(hooked, ['--param', `workspace=${ws}`, b, '--', '/bin/sh', '-c', `echo ran > ${marker}`], {
+        env: { PATH: process.env.PATH, MXC_TEST_GATE_BEFORE_PDEATHSIG: gate },
+        stdio: 'ignore',
+      });
+      const enforcerPid = child.pid!;
+      const exited = new Promise((resolve) => child.on('exit', resolve));
+      let orphan = 0;
+      await until('the child held at the gate', () => {
+        for (const entry of readdirSync('/proc')) {
+          const st = /^\d+$/.test(entry) ? stat(Number(entry)) : undefined;
+          if (st && Number(st.split(' ')[1]) === enforcerPid) orphan = Number(entry);
+        }
+        return orphan > 0;
+      });
+      child.kill('SIGKILL');
+      await exited;
+      writeFileSync(gate, '');
+      await until('the orphan to end', () => {
+        const st = stat(orphan);
+        return st === undefined || st[0] === 'Z';
+      });
+      // Give a command that did start a moment to write its marker.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      for (const m of ['/sys/fs/cgroup', '/sys/fs/cgroup/unified', '/sys/fs/cgroup/pids'])
+        for (const dir of run(['find', m, '-maxdepth', '6', '-type', 'd', '-name', `mxc-enforce.${enforcerPid}`]).stdout.split('\n').filter(Boolean)) spawnSync('rmdir', [dir]);
+      expect(existsSync(marker), 'the command ran after the enforcer died').toBe(false);
+    });
+  }
+});
