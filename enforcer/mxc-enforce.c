@@ -925,7 +925,7 @@ static void find_writable_trees(void) {
  * as it is: it is opened again by the process that execs the command); -1 if it does not exist.
  * Below a writable hierarchy (the outermost) it is resolved beneath that hierarchy, see above.
  */
-static int open_granted(const char *pattern, const char *path, int nofollow, char *canon) {
+static int open_granted(const char *pattern, const char *path, char *canon) {
 	const struct tree *t = NULL;
 	const char *rel = NULL;
 	size_t best = 0;
@@ -936,7 +936,7 @@ static int open_granted(const char *pattern, const char *path, int nofollow, cha
 			if (strncmp(path, base[b], n) == 0 && path[n] == '/' && (t == NULL || n < best)) t = &trees[i], rel = path + n + 1, best = n;
 		}
 	}
-	int flags = O_PATH | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0), fd;
+	int flags = O_PATH | O_CLOEXEC, fd;
 	if (t == NULL) {
 		fd = open(path, flags);
 	} else {
@@ -952,7 +952,7 @@ static int open_granted(const char *pattern, const char *path, int nofollow, cha
 		errno = err;
 	}
 	if (fd < 0) {
-		if (errno == ENOENT || errno == ENOTDIR || errno == EACCES || errno == ELOOP) return -1; /* absent at launch: nothing to grant */
+		if (errno == ENOENT || errno == ENOTDIR || errno == EACCES || errno == ELOOP) return -1; /* absent (or dangling) at launch: nothing to grant */
 		die("plan", errno, "open %s (grant \"%s\")", path, pattern);
 	}
 	if (path_under(path, "/proc/self") || path_under(path, "/proc/thread-self")) {
@@ -962,8 +962,12 @@ static int open_granted(const char *pattern, const char *path, int nofollow, cha
 	char link[64];
 	snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
 	ssize_t n = readlink(link, canon, PATH_MAX - 1);
-	if (n <= 0 || n >= PATH_MAX - 1 || canon[0] != '/') die("plan", n < 0 ? errno : ENAMETOOLONG, "resolve %s through %s (grant \"%s\"; is /proc mounted?)", path, link, pattern);
+	if (n <= 0 || n >= PATH_MAX - 1) die("plan", n < 0 ? errno : ENAMETOOLONG, "resolve %s through %s (grant \"%s\"; is /proc mounted?)", path, link, pattern);
 	canon[n] = 0;
+	if (canon[0] != '/') { /* a pipe or socket behind /dev/stdin and the like: no path to grant */
+		close(fd);
+		return -1;
+	}
 	return fd;
 }
 
@@ -1033,7 +1037,7 @@ static int on_procfs(const char *path) {
 static void grant_beneath(const struct grant *g, const char *dir) {
 	char root[PATH_MAX];
 	struct stat st;
-	int fd = open_granted(g->pattern, dir, 0, root);
+	int fd = open_granted(g->pattern, dir, root);
 	if (fd < 0) return; /* absent at launch: nothing to grant */
 	if (fstat(fd, &st) != 0) die("plan", errno, "stat %s", dir);
 	close(fd);
@@ -1061,7 +1065,7 @@ static void grant_beneath(const struct grant *g, const char *dir) {
 static void grant_file(const struct grant *g, const char *path, const char *check) {
 	char canon[PATH_MAX];
 	struct stat st;
-	int fd = open_granted(g->pattern, path, 0, canon);
+	int fd = open_granted(g->pattern, path, canon);
 	if (fd < 0) return;
 	if (fstat(fd, &st) != 0) die("plan", errno, "stat %s", path);
 	close(fd);
