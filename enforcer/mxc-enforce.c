@@ -1554,6 +1554,11 @@ static void apply_mask(const struct hit *h, int tmpfs_fd) {
 	if (tree < 0) die("masks", errno, "open_tree for %s", h->path);
 	if (attr.attr_set && syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | (hide ? 0 : M_AT_RECURSIVE), &attr, sizeof attr) != 0)
 		die("masks", errno, "set mount attributes for %s", h->path);
+#ifdef MXC_TEST_HOOKS
+	/* Test builds only (make test-hooks): stop before mounting over this path, so that a test can rename it meanwhile. */
+	const char *stop = getenv("MXC_TEST_STOP_BEFORE_MASK");
+	if (stop && strcmp(stop, h->path) == 0) raise(SIGSTOP);
+#endif
 	if (syscall(SYS_move_mount, tree, "", target, "", M_MOVE_MOUNT_F_EMPTY_PATH | M_MOVE_MOUNT_T_EMPTY_PATH) != 0) die("masks", errno, "mount over %s", h->path);
 	if (!lenient) { /* the path leads to the mount just made (not to something renamed into its place meanwhile) */
 		int again = open_planned(h->path, 1);

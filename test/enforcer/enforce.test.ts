@@ -869,8 +869,14 @@ describe('mxc-enforce: the tree changes between planning and launching (review f
     execFileSync('make', ['-C', path.join(repo, 'enforcer'), 'test-hooks'], { stdio: 'pipe' });
   });
 
-  async function racing(bundle: string, cmd: string[], args: string[], meanwhile: () => void): Promise<{ status: number | null; stdout: string; stderr: string }> {
-    const child = spawn(hooked, [...args, bundle, '--', ...cmd], { env: { PATH: process.env.PATH, MXC_TEST_STOP_AFTER_PLAN: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  async function racing(
+    bundle: string,
+    cmd: string[],
+    args: string[],
+    meanwhile: () => void,
+    stop: NodeJS.ProcessEnv = { MXC_TEST_STOP_AFTER_PLAN: '1' },
+  ): Promise<{ status: number | null; stdout: string; stderr: string }> {
+    const child = spawn(hooked, [...args, bundle, '--', ...cmd], { env: { PATH: process.env.PATH, ...stop }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -931,6 +937,29 @@ describe('mxc-enforce: the tree changes between planning and launching (review f
     expect(r.stdout).toBe('');
     expect(r.status, r.stderr).toBe(REFUSED);
     expect(r.stderr).toMatch(/^mxc-enforce: masks: Stale file handle \(.*planned to be masked, is another file now/);
+  });
+
+  it('a read-only masked directory renamed away between opening it and mounting over it: refused', async () => {
+    // The mount goes on the directory opened (now hooks.old); the path must lead to that mount,
+    // or a directory made in its place would take writes the deny refuses.
+    const hooks = path.join(dir, 'hooks');
+    mkdirSync(hooks);
+    const b = bundleFor(agentPolicy('target linux { accept weaker "**/.git/hooks/**" }', `deny write, create, delete "\${workspace}/race/hooks/**"`));
+    expect(enforce(b, ['true'], { args: [...homeArg, '--dry-run'] }).stdout).toContain(`mask: ${hooks} read-only`);
+    const r = await racing(
+      b,
+      ['/bin/sh', '-c', `echo x > ${hooks}/pre-commit && echo wrote`],
+      homeArg,
+      () => {
+        renameSync(hooks, `${hooks}.old`);
+        mkdirSync(hooks);
+      },
+      { MXC_TEST_STOP_BEFORE_MASK: hooks },
+    );
+    expect(r.stdout).toBe('');
+    expect(r.status, r.stderr).toBe(REFUSED);
+    expect(r.stderr).toMatch(new RegExp(`^mxc-enforce: masks: Stale file handle \\(${hooks} does not lead to the mask just mounted over it`));
+    expect(existsSync(path.join(hooks, 'pre-commit'))).toBe(false);
   });
 
   it('a granted directory swapped for a symlink out of the grants: refused, not granted', async () => {
