@@ -2104,9 +2104,13 @@ static int supervise(char **argv) {
 		kill(pid, SIGKILL);
 		fprintf(stderr, "mxc-enforce: wall-clock limit of %llu ms reached; killed the command\n", (unsigned long long)B.wall_ms);
 	}
+	/* Until it is reaped the command's pid (and so its group id) cannot be reused: signal the group before. */
+	siginfo_t si;
+	while (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT) != 0) if (errno != EINTR) die("wall", errno, "waitid");
+	if (r == 0) kill(-pid, SIGKILL); /* whatever the command left in its group */
+	child_group = 0;
 	int status;
 	while (waitpid(pid, &status, 0) < 0) if (errno != EINTR) die("wall", errno, "waitpid");
-	if (r == 0) kill(-pid, SIGKILL); /* whatever the command left in its group */
 	return WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : EXIT_REFUSED;
 }
 
@@ -2252,6 +2256,10 @@ static int run_in_pids_cgroup(char **argv) {
 	}
 	close(parent);
 	forward_signals(pid);
+	/* Signals are forwarded to the child only while it is not reaped (its pid cannot be reused until then). */
+	siginfo_t si;
+	while (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT) != 0) if (errno != EINTR) die("pids", errno, "waitid");
+	forward_pid = 0;
 	int status;
 	while (waitpid(pid, &status, 0) < 0) if (errno != EINTR) die("pids", errno, "waitpid");
 	remove_pids_cgroup();
