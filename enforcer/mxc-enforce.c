@@ -18,6 +18,7 @@
 #include <linux/capability.h>
 #include <linux/filter.h>
 #include <linux/magic.h>
+#include <linux/openat2.h>
 #include <linux/seccomp.h>
 #include <linux/securebits.h>
 #include <net/if.h>
@@ -763,7 +764,8 @@ static struct glob parsed_pattern(const char *pattern, char **resolved) {
 /* ---------------------------------------------------------------------------------------- */
 /* The Landlock plan, resolved to concrete paths */
 
-struct rule { char *path; uint64_t rights; int exact, nofollow; };
+/* dev/ino: what the path was at planning (0: not checked, in /proc); applying refuses anything else there. */
+struct rule { char *path; uint64_t rights; int exact, nofollow; dev_t dev; ino_t ino; };
 static struct rule *rules;
 static uint32_t nrules, cap_rules;
 /* Directories granted as hierarchies, with the rights granted there: where masks are looked for. */
@@ -777,7 +779,7 @@ static uint32_t nroots;
  * ioctls → nodev. Every mask is a mount point, which cannot be removed or renamed (EBUSY).
  */
 enum { MASK_HIDE = 1, MASK_RDONLY = 2, MASK_NOEXEC = 4, MASK_NODEV = 8 };
-struct hit { char *path; uint64_t rights; int subtree, flags; };
+struct hit { char *path; uint64_t rights; int subtree, flags; dev_t dev; ino_t ino; };
 static struct hit *hits;
 static uint32_t nhits;
 
@@ -790,14 +792,15 @@ static void add_str(struct strlist *l, const char *s) {
 	l->v[l->n++] = xstrdup(s);
 }
 
-static void add_rule(const char *path, uint64_t rights, int exact, int nofollow) {
+static void add_rule(const char *path, const struct stat *st, uint64_t rights, int exact, int nofollow) {
 	if (nrules == MAX_RULES) die("plan", E2BIG, "more than %u Landlock rules", MAX_RULES);
 	if (nrules == cap_rules) {
 		cap_rules = cap_rules ? 2 * cap_rules : 64;
 		rules = realloc(rules, cap_rules * sizeof *rules);
 		if (rules == NULL) die("memory", ENOMEM, "allocation failed");
 	}
-	rules[nrules++] = (struct rule){ xstrdup(path), rights, exact, nofollow };
+	int proc = path_under(path, "/proc"); /* a fresh /proc in a PID namespace: other inodes, made by the kernel only */
+	rules[nrules++] = (struct rule){ xstrdup(path), rights, exact, nofollow, proc ? 0 : st->st_dev, proc ? 0 : st->st_ino };
 }
 
 static void join(char *out, const char *dir, const char *name) {
@@ -886,6 +889,88 @@ static int canonical_maybe_missing(const char *path, char *out) {
 	return 0;
 }
 
+/*
+ * Hierarchies a grant lets the sandbox change (write, truncate, create, delete, refer): what is in
+ * them may have been made by the sandbox, in this run or an earlier one, so a granted path below
+ * one is resolved beneath it (openat2 RESOLVE_BENEATH): a symlink planted there (ws/cache ->
+ * /root/x) cannot turn a nested grant (on ${ws}/cache) into a grant on its target. Such a launch is
+ * refused. Each is kept as written (params are canonical) and canonical; / is not one (nothing
+ * is outside it). A wildcard grant's tree is its literal head.
+ */
+#define WRITE_RIGHTS (1ull << 1 | 1ull << 14 | 0x3ff0ull)
+struct tree { char *lex, *canon; };
+static struct tree *trees;
+static uint32_t ntrees;
+
+static void find_writable_trees(void) {
+	trees = xcalloc(B.ngrants, sizeof *trees);
+	for (uint32_t i = 0; i < B.ngrants; i++) {
+		const struct grant *g = &B.grants[i];
+		char *path, head[PATH_MAX] = "", real[PATH_MAX];
+		struct glob pg = parsed_pattern(g->pattern, &path);
+		if (g->mode != MODE_EXACT && (g->rights & WRITE_RIGHTS) && pg.n > 0 && strcmp(pg.seg[pg.n - 1], "**") == 0) {
+			for (uint32_t k = 0; k < pg.n && strcmp(pg.seg[k], "**") != 0 && is_literal_seg(pg.seg[k]); k++) {
+				size_t n = strlen(head);
+				if (snprintf(head + n, sizeof head - n, "/%s", pg.seg[k]) >= (int)(sizeof head - n)) die("plan", ENAMETOOLONG, "grant \"%s\"", g->pattern);
+			}
+			if (head[0] && realpath(head, real) != NULL && strcmp(real, "/") != 0) trees[ntrees++] = (struct tree){ xstrdup(head), xstrdup(real) };
+		}
+		free(path);
+		free_glob(&pg);
+	}
+}
+
+/*
+ * Opens a granted path (O_PATH) and writes its canonical form to `canon` (a /proc/self path stays
+ * as it is: it is opened again by the process that execs the command); -1 if it does not exist.
+ * Below a writable hierarchy (the outermost) it is resolved beneath that hierarchy, see above.
+ */
+static int open_granted(const char *pattern, const char *path, char *canon) {
+	const struct tree *t = NULL;
+	const char *rel = NULL;
+	size_t best = 0;
+	for (uint32_t i = 0; i < ntrees; i++) {
+		const char *base[2] = { trees[i].lex, trees[i].canon };
+		for (int b = 0; b < 2; b++) {
+			size_t n = strlen(base[b]);
+			if (strncmp(path, base[b], n) == 0 && path[n] == '/' && (t == NULL || n < best)) t = &trees[i], rel = path + n + 1, best = n;
+		}
+	}
+	int flags = O_PATH | O_CLOEXEC, fd;
+	if (t == NULL) {
+		fd = open(path, flags);
+	} else {
+		int dir = open(t->canon, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		struct open_how how = { (uint64_t)flags, 0, RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS };
+		fd = -1;
+		for (int tries = 0; dir >= 0 && tries < 8; tries++) /* EAGAIN: a rename raced the lookup */
+			if ((fd = (int)syscall(SYS_openat2, dir, rel, &how, sizeof how)) >= 0 || errno != EAGAIN) break;
+		int err = errno;
+		if (dir >= 0) close(dir);
+		if (fd < 0 && err == EXDEV)
+			die("plan", EXDEV, "grant \"%s\": %s leads out of %s, where the sandbox may write, through a symlink; remove the link, or grant its target by name", pattern, path, t->canon);
+		errno = err;
+	}
+	if (fd < 0) {
+		if (errno == ENOENT || errno == ENOTDIR || errno == EACCES || errno == ELOOP) return -1; /* absent (or dangling) at launch: nothing to grant */
+		die("plan", errno, "open %s (grant \"%s\")", path, pattern);
+	}
+	if (path_under(path, "/proc/self") || path_under(path, "/proc/thread-self")) {
+		snprintf(canon, PATH_MAX, "%s", path);
+		return fd;
+	}
+	char link[64];
+	snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+	ssize_t n = readlink(link, canon, PATH_MAX - 1);
+	if (n <= 0 || n >= PATH_MAX - 1) die("plan", n < 0 ? errno : ENAMETOOLONG, "resolve %s through %s (grant \"%s\"; is /proc mounted?)", path, link, pattern);
+	canon[n] = 0;
+	if (canon[0] != '/') { /* a pipe or socket behind /dev/stdin and the like: no path to grant */
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 /* Grant `dir` as a hierarchy, minus carved paths inside it (siblings along the way are granted). */
 static void carve_walk(const char *dir, uint64_t rights, char **carved, uint32_t ncarved) {
 	DIR *d = opendir(dir);
@@ -903,7 +988,7 @@ static void carve_walk(const char *dir, uint64_t rights, char **carved, uint32_t
 		struct stat st;
 		if (is_carved || lstat(child, &st) != 0 || S_ISLNK(st.st_mode)) continue; /* a symlink could lead into the carve */
 		if (on_the_way && S_ISDIR(st.st_mode)) carve_walk(child, rights, carved, ncarved);
-		else if (!on_the_way) add_rule(child, rights, 0, 1);
+		else if (!on_the_way) add_rule(child, &st, rights, 0, 1);
 	}
 	closedir(d);
 }
@@ -915,7 +1000,9 @@ static void add_hit(const char *path, uint64_t rights, int subtree) {
 		if (v == NULL) die("memory", ENOMEM, "allocation failed");
 		hits = v;
 	}
-	hits[nhits++] = (struct hit){ xstrdup(path), rights, subtree, 0 };
+	struct stat st;
+	int known = !path_under(path, "/proc") && lstat(path, &st) == 0;
+	hits[nhits++] = (struct hit){ xstrdup(path), rights, subtree, 0, known ? st.st_dev : 0, known ? st.st_ino : 0 };
 }
 
 static void add_root(const char *path, uint64_t rights) {
@@ -949,9 +1036,11 @@ static int on_procfs(const char *path) {
  */
 static void grant_beneath(const struct grant *g, const char *dir) {
 	char root[PATH_MAX];
-	if (realpath(dir, root) == NULL) return; /* absent at launch: nothing to grant */
-	/* /proc/self is resolved when the rule is added, by the process that execs the command (a child with a wall-clock limit or a container). */
-	if (path_under(dir, "/proc/self") || path_under(dir, "/proc/thread-self")) snprintf(root, sizeof root, "%s", dir);
+	struct stat st;
+	int fd = open_granted(g->pattern, dir, root);
+	if (fd < 0) return; /* absent at launch: nothing to grant */
+	if (fstat(fd, &st) != 0) die("plan", errno, "stat %s", dir);
+	close(fd);
 	char **carved = xcalloc(g->carve.n, sizeof *carved);
 	uint32_t ncarved = 0;
 	for (uint32_t i = 0; i < g->carve.n; i++) {
@@ -963,13 +1052,24 @@ static void grant_beneath(const struct grant *g, const char *dir) {
 		if (canonical_maybe_missing(c, canon) != 0) die("plan", errno, "cannot resolve carve %s", c);
 		if (strcmp(canon, root) == 0) return; /* the deny covers the whole grant */
 		if (!path_under(canon, root)) continue;
-		struct stat st;
-		if (lstat(canon, &st) == 0) add_hit(canon, g->rights, subtree);
+		struct stat cst;
+		if (lstat(canon, &cst) == 0) add_hit(canon, g->rights, subtree);
 		else if (!on_procfs(canon)) carved[ncarved++] = xstrdup(canon);
 	}
 	add_root(root, g->rights);
-	if (ncarved == 0) add_rule(root, g->rights, 0, 0);
+	if (ncarved == 0) add_rule(root, &st, g->rights, 0, 0);
 	else carve_walk(root, g->rights, carved, ncarved);
+}
+
+/* A single file (not a directory); `check` is tested against the grant's excludes, if given. */
+static void grant_file(const struct grant *g, const char *path, const char *check) {
+	char canon[PATH_MAX];
+	struct stat st;
+	int fd = open_granted(g->pattern, path, canon);
+	if (fd < 0) return;
+	if (fstat(fd, &st) != 0) die("plan", errno, "stat %s", path);
+	close(fd);
+	if (!S_ISDIR(st.st_mode) && !(check && excluded(g, check))) add_rule(canon, &st, g->rights & LL_FILE_RIGHTS, 1, 0);
 }
 
 static void resolve_grant(const struct grant *g) {
@@ -984,9 +1084,8 @@ static void resolve_grant(const struct grant *g) {
 		if (!is_literal_seg(path) || strstr(path, "/**")) die("plan", EINVAL, "beneath grant \"%s\" has wildcards", g->pattern);
 		grant_beneath(g, path);
 	} else if (g->mode == MODE_EXACT) {
-		struct stat st;
 		if (!is_literal_seg(path) || strstr(path, "/**")) die("plan", EINVAL, "exact grant \"%s\" has wildcards", g->pattern);
-		if (stat(path, &st) == 0 && !S_ISDIR(st.st_mode) && !excluded(g, path)) add_rule(path, g->rights & LL_FILE_RIGHTS, 1, 0);
+		grant_file(g, path, path);
 	} else {
 		struct strlist hits;
 		if (ends_globstar) pg.n--; /* enumerate the head; each match is a hierarchy */
@@ -1000,11 +1099,13 @@ static void resolve_grant(const struct grant *g) {
 			 * through it): granted only when the target matches the pattern too, so a link
 			 * planted in a writable place (ws/x/README -> ~/.ssh/id_rsa) grants nothing.
 			 */
-			if (lstat(hits.v[i], &st) == 0 && S_ISLNK(st.st_mode)) {
-				if (realpath(hits.v[i], real) == NULL || !glob_matches(&pg, real) || excluded(g, real)) continue;
+			const char *at = hits.v[i];
+			if (lstat(at, &st) == 0 && S_ISLNK(st.st_mode)) {
+				if (realpath(at, real) == NULL || !glob_matches(&pg, real) || excluded(g, real)) continue;
+				at = real;
 			}
-			if (ends_globstar) grant_beneath(g, hits.v[i]);
-			else if (stat(hits.v[i], &st) == 0 && !S_ISDIR(st.st_mode)) add_rule(hits.v[i], g->rights & LL_FILE_RIGHTS, 1, 0);
+			if (ends_globstar) grant_beneath(g, at);
+			else grant_file(g, at, NULL);
 		}
 	}
 }
@@ -1200,6 +1301,8 @@ static void resolve_masks(void) {
 			if (realpath(hits[i].path, real) == NULL || lstat(real, &st) != 0) continue; /* dangling: nothing there to protect */
 			free(hits[i].path);
 			hits[i].path = xstrdup(real);
+			hits[i].dev = path_under(real, "/proc") ? 0 : st.st_dev;
+			hits[i].ino = path_under(real, "/proc") ? 0 : st.st_ino;
 		}
 		uint64_t rights = hits[i].rights & granted_at(hits[i].path);
 		if (rights == 0) continue;
@@ -1392,17 +1495,52 @@ static void write_file(const char *path, const char *text) {
 }
 
 /*
+ * A planned (canonical) path opened again at launch (O_PATH): no symlink is followed on the way,
+ * so one swapped in since planning fails (ELOOP), except in /proc (/proc/self, and the kernel's
+ * own entries nothing can rename).
+ */
+static int open_planned(const char *path, int nofollow) {
+	int flags = O_PATH | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0);
+	if (path_under(path, "/proc")) return open(path, flags);
+	struct open_how how = { (uint64_t)flags, 0, RESOLVE_NO_SYMLINKS };
+	int fd = -1;
+	for (int tries = 0; tries < 8; tries++) /* EAGAIN: a rename raced the lookup */
+		if ((fd = (int)syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof how)) >= 0 || errno != EAGAIN) break;
+	return fd;
+}
+
+static dev_t cover_dev; /* the masks' tmpfs: a rule on a path it covers opens its inaccessible node */
+
+static uint64_t mount_id(int fd) {
+	struct statx sx;
+	if (statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &sx) != 0) return 0;
+	return sx.stx_mask & STATX_MNT_ID ? sx.stx_mnt_id : 0;
+}
+
+/*
  * Mount one mask: an inaccessible node (mode 000 on a read-only tmpfs: EACCES once capabilities
  * are gone) over a path whose reading is denied, else the path bound onto itself with the
- * attributes its denied rights need. The target is opened once, without following symlinks.
+ * attributes its denied rights need. Masks are planned by path and mounted later: the path must
+ * still lead, without symlinks, to what was planned (dev/ino), and after the mount to the mount
+ * made; else the launch is refused, since the deny would not hold (something renamed, removed or
+ * replaced it meanwhile). A cover (no rights: the mount view) goes on whatever directory or socket
+ * is there now; one gone or replaced by a symlink is skipped, like an entry made after launch. So
+ * is a mask in /proc (a fresh one in a PID namespace: only the kernel makes or removes entries).
  */
 static void apply_mask(const struct hit *h, int tmpfs_fd) {
-	int target = open(h->path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-	if (target < 0 && errno == ENOENT) return; /* gone since planning: nothing to protect */
-	if (target < 0) die("masks", errno, "open %s", h->path);
+	int lenient = h->rights == 0 || path_under(h->path, "/proc");
 	struct stat st;
+	if (cover_dev == 0 && fstat(tmpfs_fd, &st) == 0) cover_dev = st.st_dev;
+	int target = open_planned(h->path, 1);
+	if (target < 0 && lenient && (errno == ENOENT || errno == ELOOP)) return;
+	if (target < 0) die("masks", errno, "open %s, planned to be masked (removed, renamed or replaced by a symlink since planning: the deny would not hold)", h->path);
 	if (fstat(target, &st) != 0) die("masks", errno, "stat %s", h->path);
-	if (S_ISLNK(st.st_mode)) { close(target); return; } /* replaced by a symlink since planning */
+	if (S_ISLNK(st.st_mode)) {
+		if (lenient) { close(target); return; }
+		die("masks", ELOOP, "%s, planned to be masked, is a symlink now (replaced since planning: the deny would not hold)", h->path);
+	}
+	if (!lenient && h->ino && (st.st_dev != h->dev || st.st_ino != h->ino))
+		die("masks", ESTALE, "%s, planned to be masked, is another file now (replaced since planning: the deny would not hold)", h->path);
 	int hide = h->flags & MASK_HIDE, tree;
 	struct m_mount_attr attr = { 0, 0, 0, 0 };
 	if (hide) {
@@ -1416,7 +1554,19 @@ static void apply_mask(const struct hit *h, int tmpfs_fd) {
 	if (tree < 0) die("masks", errno, "open_tree for %s", h->path);
 	if (attr.attr_set && syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | (hide ? 0 : M_AT_RECURSIVE), &attr, sizeof attr) != 0)
 		die("masks", errno, "set mount attributes for %s", h->path);
+#ifdef MXC_TEST_HOOKS
+	/* Test builds only (make test-hooks): stop before mounting over this path, so that a test can rename it meanwhile. */
+	const char *stop = getenv("MXC_TEST_STOP_BEFORE_MASK");
+	if (stop && strcmp(stop, h->path) == 0) raise(SIGSTOP);
+#endif
 	if (syscall(SYS_move_mount, tree, "", target, "", M_MOVE_MOUNT_F_EMPTY_PATH | M_MOVE_MOUNT_T_EMPTY_PATH) != 0) die("masks", errno, "mount over %s", h->path);
+	if (!lenient) { /* the path leads to the mount just made (not to something renamed into its place meanwhile) */
+		int again = open_planned(h->path, 1);
+		uint64_t id = mount_id(tree);
+		if (again < 0 || id == 0 || mount_id(again) != id)
+			die("masks", again < 0 ? errno : ESTALE, "%s does not lead to the mask just mounted over it (renamed or replaced during the launch: the deny would not hold)", h->path);
+		close(again);
+	}
 	close(tree);
 	close(target);
 }
@@ -1438,20 +1588,46 @@ static void forward_signals(pid_t to) {
 static int status_code(int status) { return WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : EXIT_REFUSED; }
 
 /*
+ * A child that must not outlive the enforcer process that forked it: PR_SET_PDEATHSIG. Should that
+ * process have died between the fork and the prctl, the signal would never come and the child
+ * would run the command unsupervised (no wall-clock limit, no cgroup cleanup). `parent` is a pidfd
+ * of it taken before the fork, readable once it has exited (getppid() cannot tell inside a PID
+ * namespace, where it is 0).
+ */
+static int parent_pidfd(const char *step) {
+	int fd = (int)syscall(SYS_pidfd_open, getpid(), 0);
+	if (fd < 0) die(step, errno, "pidfd_open of the enforcer itself (Linux >= 5.3)");
+	return fd;
+}
+
+static void die_with_parent(int parent, const char *step) {
+#ifdef MXC_TEST_HOOKS
+	/* Test builds only (make test-hooks): hold here until the file named exists, so that a test can kill the parent first. */
+	for (const char *gate = getenv("MXC_TEST_GATE_BEFORE_PDEATHSIG"); gate && access(gate, F_OK) != 0;) usleep(1000);
+#endif
+	struct pollfd p = { parent, POLLIN, 0 };
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) die(step, errno, "PR_SET_PDEATHSIG");
+	if (poll(&p, 1, 0) != 0) die(step, ESRCH, "the enforcer process that forked this one is gone; not running the command without it");
+	close(parent);
+}
+
+/*
  * Container isolation: the caller of unshare(CLONE_NEWPID) stays outside the new PID namespace,
  * so it forks; it waits there and passes the exit status through, and its child is PID 1 inside,
  * where it mounts a fresh /proc (only the namespace's processes are visible).
  */
 static void enter_pid_namespace(void) {
+	int parent = parent_pidfd("namespaces");
 	pid_t pid = fork();
 	if (pid < 0) die("namespaces", errno, "fork into the PID namespace");
 	if (pid > 0) {
+		close(parent);
 		forward_signals(pid);
 		int status;
 		while (waitpid(pid, &status, 0) < 0) if (errno != EINTR) die("namespaces", errno, "waitpid");
 		exit(status_code(status));
 	}
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) die("namespaces", errno, "PR_SET_PDEATHSIG");
+	die_with_parent(parent, "namespaces");
 	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0) die("namespaces", errno, "mount a fresh /proc (nosuid, nodev, noexec)");
 	/*
 	 * Per PID namespace (Linux >= 6.3): memfds are created MFD_NOEXEC_SEAL and MFD_EXEC is refused,
@@ -1608,13 +1784,18 @@ static void apply_landlock(void) {
 	int rs = (int)syscall(SYS_landlock_create_ruleset, &ll_attr, sizeof ll_attr, 0);
 	if (rs < 0) die("landlock", errno, "create the ruleset");
 	for (uint32_t i = 0; i < nrules; i++) {
-		int fd = open(rules[i].path, O_PATH | O_CLOEXEC | (rules[i].nofollow ? O_NOFOLLOW : 0));
+		int fd = open_planned(rules[i].path, rules[i].nofollow);
 		if (fd < 0) {
-			if (errno == ENOENT || errno == EACCES || errno == ELOOP) continue; /* gone since planning: grant nothing */
-			die("landlock", errno, "open %s", rules[i].path);
+			if (errno == ENOENT || errno == EACCES) continue; /* gone since planning, or below a mask: grant nothing */
+			die("landlock", errno, "open %s, planned to be granted (%s)", rules[i].path, errno == ELOOP ? "a symlink was swapped in since planning" : "as planned");
 		}
 		struct stat st;
 		if (fstat(fd, &st) != 0) die("landlock", errno, "stat %s", rules[i].path);
+		/* Only what was planned is granted: not a file renamed or linked into its place since. A masked path opens the mask's node, granted nothing. */
+		if (rules[i].ino && (st.st_dev != rules[i].dev || st.st_ino != rules[i].ino)) {
+			if (cover_dev && st.st_dev == cover_dev) { close(fd); continue; }
+			die("landlock", ESTALE, "%s, planned to be granted, is another file now (replaced since planning)", rules[i].path);
+		}
 		uint64_t rights = rules[i].rights & ll_attr.handled_fs;
 		if (!S_ISDIR(st.st_mode)) rights &= LL_FILE_RIGHTS;
 		if ((rules[i].exact && S_ISDIR(st.st_mode)) || S_ISLNK(st.st_mode) || rights == 0) {
@@ -1862,6 +2043,18 @@ static void apply_and_exec(char **argv) {
 	exit(err == ENOENT ? 127 : 126);
 }
 
+/*
+ * SIGCHLD as the enforcer was started with: ignored, the kernel would reap its children itself and
+ * waiting for one would fail, so it is reset while the enforcer waits, and restored in the child.
+ */
+static struct sigaction inherited_sigchld;
+static void wait_for_children(void) {
+	struct sigaction dfl;
+	memset(&dfl, 0, sizeof dfl);
+	dfl.sa_handler = SIG_DFL;
+	sigaction(SIGCHLD, &dfl, &inherited_sigchld);
+}
+
 static volatile sig_atomic_t child_group;
 static void forward_signal(int sig) {
 	if (child_group > 0) kill(-child_group, sig);
@@ -1869,13 +2062,17 @@ static void forward_signal(int sig) {
 
 /* The wall-clock limit: the command runs in a child (its own process group) the parent kills. */
 static int supervise(char **argv) {
+	wait_for_children();
+	int parent = parent_pidfd("wall");
 	pid_t pid = fork();
 	if (pid < 0) die("wall", errno, "fork");
 	if (pid == 0) {
+		sigaction(SIGCHLD, &inherited_sigchld, NULL);
 		if (setpgid(0, 0) != 0) die("wall", errno, "setpgid");
-		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+		die_with_parent(parent, "wall");
 		apply_and_exec(argv);
 	}
+	close(parent);
 	setpgid(pid, pid);
 	child_group = pid;
 	struct sigaction sa;
@@ -1907,9 +2104,13 @@ static int supervise(char **argv) {
 		kill(pid, SIGKILL);
 		fprintf(stderr, "mxc-enforce: wall-clock limit of %llu ms reached; killed the command\n", (unsigned long long)B.wall_ms);
 	}
+	/* Until it is reaped the command's pid (and so its group id) cannot be reused: signal the group before. */
+	siginfo_t si;
+	while (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT) != 0) if (errno != EINTR) die("wall", errno, "waitid");
+	if (r == 0) kill(-pid, SIGKILL); /* whatever the command left in its group */
+	child_group = 0;
 	int status;
 	while (waitpid(pid, &status, 0) < 0) if (errno != EINTR) die("wall", errno, "waitpid");
-	if (r == 0) kill(-pid, SIGKILL); /* whatever the command left in its group */
 	return WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : EXIT_REFUSED;
 }
 
@@ -1988,29 +2189,80 @@ static int make_pids_cgroup(uint64_t max) {
 	return -1;
 }
 
+/*
+ * Kills every process in the cgroup. cgroup v2 (Linux >= 5.14) has cgroup.kill: one write kills
+ * them all, forks racing it included. Without it (v1, older v2) each pid read from cgroup.procs
+ * is signalled through a pidfd taken first, and only if cgroup.procs still lists the pid after:
+ * a pid that a process outside reused in between is never signalled (its pidfd names the process
+ * that held the pid when it was taken, gone by then: ESRCH). v2 freezes the cgroup first, so no
+ * fork outruns the listing.
+ */
+static int cg_kill_all(void) {
+	if (cg_write(pids_cgroup, "cgroup.kill", "1") == 0) return 1;
+	char path[PATH_MAX], text[4096];
+	int fds[512], pids[512], listed[1024], n = 0, m = 0;
+	cg_write(pids_cgroup, "cgroup.freeze", "1"); /* v2 only; v1's freezer is another hierarchy */
+	join(path, pids_cgroup, "cgroup.procs");
+	if (cg_read(path, text, sizeof text) != 0) return 0;
+	for (char *save = NULL, *t = strtok_r(text, "\n", &save); t && n < 512; t = strtok_r(NULL, "\n", &save)) {
+		int fd = (int)syscall(SYS_pidfd_open, atoi(t), 0);
+		if (fd >= 0) fds[n] = fd, pids[n++] = atoi(t);
+	}
+	if (cg_read(path, text, sizeof text) == 0)
+		for (char *save = NULL, *t = strtok_r(text, "\n", &save); t && m < 1024; t = strtok_r(NULL, "\n", &save)) listed[m++] = atoi(t);
+	for (int i = 0; i < n; i++) {
+		for (int k = 0; k < m; k++) if (listed[k] == pids[i]) { syscall(SYS_pidfd_send_signal, fds[i], SIGKILL, NULL, 0); break; }
+		close(fds[i]);
+	}
+	return 0;
+}
+
+/* Empties and removes the pids cgroup; at exit of the enforcer that made it, whichever way it leaves. */
+static pid_t pids_cgroup_owner;
+static void remove_pids_cgroup(void) {
+	if (!pids_cgroup[0] || getpid() != pids_cgroup_owner) return;
+	int all = cg_kill_all(), tries = 0;
+	while (rmdir(pids_cgroup) != 0) {
+		if (errno != EBUSY || ++tries > 500) {
+			fprintf(stderr, "mxc-enforce: pids: could not remove %s: %s\n", pids_cgroup, strerror(errno));
+			break;
+		}
+		if (!all) all = cg_kill_all();
+		usleep(tries < 20 ? 1000 : 10000);
+	}
+	pids_cgroup[0] = 0;
+}
+
 /* The command runs in a child inside the cgroup; this parent waits, then empties and removes it. */
 static int run_in_pids_cgroup(char **argv) {
+	pids_cgroup_owner = getpid();
+	if (atexit(remove_pids_cgroup) != 0) {
+		rmdir(pids_cgroup);
+		die("pids", ENOMEM, "atexit");
+	}
+	wait_for_children();
+	int parent = parent_pidfd("pids");
 	pid_t pid = fork();
 	if (pid < 0) die("pids", errno, "fork");
 	if (pid == 0) {
 		char self[32];
+		pids_cgroup_owner = 0; /* this child and what it forks leave the cgroup to the parent */
+		sigaction(SIGCHLD, &inherited_sigchld, NULL);
 		snprintf(self, sizeof self, "%d\n", (int)getpid());
-		if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0 || cg_write(pids_cgroup, "cgroup.procs", self) != 0) die("pids", errno, "join the pids cgroup %s", pids_cgroup);
+		die_with_parent(parent, "pids");
+		if (cg_write(pids_cgroup, "cgroup.procs", self) != 0) die("pids", errno, "join the pids cgroup %s", pids_cgroup);
 		if (B.wall_ms > 0) exit(supervise(argv));
 		apply_and_exec(argv);
 	}
+	close(parent);
 	forward_signals(pid);
+	/* Signals are forwarded to the child only while it is not reaped (its pid cannot be reused until then). */
+	siginfo_t si;
+	while (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT) != 0) if (errno != EINTR) die("pids", errno, "waitid");
+	forward_pid = 0;
 	int status;
 	while (waitpid(pid, &status, 0) < 0) if (errno != EINTR) die("pids", errno, "waitpid");
-	int tries = 0, gone;
-	while (!(gone = rmdir(pids_cgroup) == 0) && errno == EBUSY && tries++ < 200) {
-		char path[PATH_MAX], text[4096];
-		join(path, pids_cgroup, "cgroup.procs");
-		if (cg_read(path, text, sizeof text) == 0)
-			for (char *save = NULL, *t = strtok_r(text, "\n", &save); t; t = strtok_r(NULL, "\n", &save)) kill((pid_t)atoi(t), SIGKILL);
-		usleep(10000);
-	}
-	if (!gone) fprintf(stderr, "mxc-enforce: pids: could not remove %s: %s\n", pids_cgroup, strerror(errno));
+	remove_pids_cgroup();
 	return status_code(status);
 }
 
@@ -2144,6 +2396,7 @@ int main(int argc, char **argv) {
 
 	negotiate_landlock();
 	if (audit) prepare_audit();
+	find_writable_trees();
 	for (uint32_t k = 0; k < B.ngrants; k++) resolve_grant(&B.grants[k]);
 	resolve_masks();
 	/* Kept capabilities must not undo the masks: unmounting them, or reading past mode 000. */
@@ -2161,6 +2414,10 @@ int main(int argc, char **argv) {
 		return 0;
 	}
 	fflush(stdout);
+#ifdef MXC_TEST_HOOKS
+	/* Test builds only (make test-hooks): stop between planning and launching, so that a test can change the tree meanwhile. */
+	if (getenv("MXC_TEST_STOP_AFTER_PLAN")) raise(SIGSTOP);
+#endif
 	for (uint32_t k = 0; k < B.nrlimits; k++) {
 		if (B.rlimits[k].resource != RLIMIT_NPROC) continue;
 		if (make_pids_cgroup(B.rlimits[k].value) == 0) return run_in_pids_cgroup(command);

@@ -4,10 +4,10 @@
  * bundle (it must be denied). Needs cc, make, Landlock and user namespaces: missing any of them
  * fails the suite; nothing is skipped.
  */
-import { beforeAll, afterAll, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, afterAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -547,6 +547,57 @@ policy unlisted extends linux_runtime {
       }
     });
 
+    it('a symlink planted under a writable grant does not carry a nested grant out of it (review finding)', () => {
+      // An earlier run (or anyone) left ws/cache -> outside; the nested grant on ${workspace}/cache
+      // must not become a grant on outside: the launch is refused, naming the link.
+      const top = mkdtempSync(path.join(root, 'nested-'));
+      const work = path.join(top, 'ws');
+      const cache = path.join(work, 'cache');
+      mkdirSync(work);
+      const b = bundleFor(`import "std/linux-runtime.mxc"
+policy nested extends linux_runtime {
+  param workspace: path
+  fs {
+    allow read, write "\${workspace}/**"
+    allow read, list "\${workspace}/cache/**"
+  }
+}`);
+      const args = ['--param', `workspace=${work}`];
+      try {
+        mkdirSync(cache);
+        writeFileSync(path.join(cache, 'f'), 'cached\n');
+        const control = enforce(b, ['/bin/sh', '-c', `ls ${cache}; cat ${outside}/secret.txt`], { args });
+        expect(control.stdout, control.stderr).toBe('f\n');
+        expect(control.stderr).toMatch(/Permission denied/);
+        rmSync(cache, { recursive: true });
+        symlinkSync(outside, cache);
+        expect(run(['cat', path.join(cache, 'secret.txt')]).stdout).toBe('outside secret\n');
+        const dry = enforce(b, ['true'], { args: [...args, '--dry-run'] });
+        expect(dry.stdout).not.toContain(`beneath ${outside}`);
+        const r = enforce(b, ['/bin/sh', '-c', `cat ${cache}/secret.txt; echo ran`], { args });
+        expect(r.status, r.stdout + r.stderr).toBe(REFUSED);
+        expect(r.stdout).toBe('');
+        expect(r.stderr).toBe(
+          `mxc-enforce: plan: Invalid cross-device link (grant "\${workspace}/cache/**": ${cache} leads out of ${work}, where the sandbox may write, through a symlink; remove the link, or grant its target by name)\n`,
+        );
+        // The same through an exact grant on a file below the link.
+        const exact = bundleFor(`import "std/linux-runtime.mxc"
+policy nested_file extends linux_runtime {
+  param workspace: path
+  fs {
+    allow read, write "\${workspace}/**"
+    allow read "\${workspace}/cache/secret.txt"
+  }
+}`);
+        const f = enforce(exact, ['cat', `${cache}/secret.txt`], { args });
+        expect(f.status, f.stdout + f.stderr).toBe(REFUSED);
+        expect(f.stdout).toBe('');
+        expect(f.stderr).toMatch(/^mxc-enforce: plan: .*leads out of/);
+      } finally {
+        rmSync(top, { recursive: true, force: true });
+      }
+    });
+
     it('a literal deny that does not exist at launch is carved out instead', () => {
       const b = bundleFor(agentPolicy('', `deny read "~/vault/**"`));
       const dry = enforce(b, ['true'], { args: [...homeArg, '--dry-run'] });
@@ -737,6 +788,39 @@ policy unlisted extends linux_runtime {
     });
   });
 
+  it('max_processes as root: what the command leaves in its pids cgroup is killed and the cgroup removed, even when the enforcer inherits SIGCHLD ignored (review finding)', () => {
+    // With SIGCHLD ignored (inherited across exec) the kernel reaps the child itself, so waiting
+    // for it fails: the enforcer must still empty and remove the cgroup, and pass the status on.
+    const b = bundleFor(`import "std/linux-runtime.mxc"
+policy pids extends linux_runtime {
+  process { max_processes 64 }
+}`);
+    const ignoring = ['perl', '-e', '$SIG{CHLD} = "IGNORE"; exec @ARGV or die "exec: $!"', '--'];
+    const cmd = ['/bin/sh', '-c', 'sleep 1000 >/dev/null 2>&1 & echo $!; exit 3'];
+    const cgroups = (pid: number): string[] =>
+      ['/sys/fs/cgroup', '/sys/fs/cgroup/unified', '/sys/fs/cgroup/pids']
+        .map((m) => run(['find', m, '-maxdepth', '6', '-type', 'd', '-name', `mxc-enforce.${pid}`]).stdout.trim())
+        .filter(Boolean);
+    const alive = (pid: number): boolean => existsSync(`/proc/${pid}`) && !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    // Unsandboxed, the background sleep outlives the shell.
+    const plain = run([...ignoring, ...cmd]);
+    const orphan = Number(plain.stdout.trim());
+    expect(alive(orphan), plain.stderr).toBe(true);
+    process.kill(orphan, 'SIGKILL');
+    const r = run([...ignoring, enforcer, b, '--', ...cmd]);
+    const left = Number(r.stdout.trim());
+    const leftCgroups = cgroups(r.pid);
+    try {
+      expect(r.status, r.stderr).toBe(3);
+      expect(left).toBeGreaterThan(0);
+      expect(alive(left), 'the background sleep was killed with its cgroup').toBe(false);
+      expect(leftCgroups).toEqual([]);
+    } finally {
+      if (left > 0 && alive(left)) process.kill(left, 'SIGKILL');
+      for (const c of leftCgroups) spawnSync('rmdir', [c]);
+    }
+  });
+
   it('--audit: a syscall the filter denies runs and the kernel logs it; Landlock stays enforced', async () => {
     // Where the records land here: no auditd listens on the audit netlink socket, so the kernel
     // prints audit records to its log (/dev/kmsg, read with dmesg), rate-limited by printk.
@@ -771,4 +855,200 @@ policy unlisted extends linux_runtime {
     expect(r.stdout).not.toContain(`landlock rule: beneath ${home}/.ssh`);
     expect(existsSync(marker)).toBe(false);
   });
+});
+
+/**
+ * Races between planning and launching, made deterministic with the test build
+ * (`make -C enforcer test-hooks`, MXC_TEST_HOOKS): MXC_TEST_STOP_AFTER_PLAN stops it with SIGSTOP
+ * once every grant and mask is planned; the test changes the tree, then continues it.
+ */
+describe('mxc-enforce: the tree changes between planning and launching (review finding)', () => {
+  const hooked = path.join(repo, 'enforcer', 'mxc-enforce-test-hooks');
+  let dir: string;
+  beforeAll(() => {
+    execFileSync('make', ['-C', path.join(repo, 'enforcer'), 'test-hooks'], { stdio: 'pipe' });
+  });
+
+  async function racing(
+    bundle: string,
+    cmd: string[],
+    args: string[],
+    meanwhile: () => void,
+    stop: NodeJS.ProcessEnv = { MXC_TEST_STOP_AFTER_PLAN: '1' },
+  ): Promise<{ status: number | null; stdout: string; stderr: string }> {
+    const child = spawn(hooked, [...args, bundle, '--', ...cmd], { env: { PATH: process.env.PATH, ...stop }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const closed = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    const state = (): string => {
+      const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
+      return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    };
+    for (let waited = 0; state() !== 'T'; waited += 5) {
+      if (waited > 20_000) throw new Error(`the enforcer did not stop after planning: ${stderr}`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    meanwhile();
+    process.kill(child.pid!, 'SIGCONT');
+    const status = await closed;
+    return { status, stdout, stderr };
+  }
+
+  beforeEach(() => {
+    dir = path.join(ws, 'race');
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(path.join(dir, 'private'), { recursive: true });
+    writeFileSync(path.join(dir, 'private', 'key'), 'race-key\n');
+  });
+  afterAll(() => rmSync(path.join(ws, 'race'), { recursive: true, force: true }));
+
+  const masked = (): string => bundleFor(agentPolicy('', `deny read, list "\${workspace}/race/private/**"`));
+
+  it('nothing changed: the stopped launch goes on (control)', async () => {
+    const r = await racing(masked(), ['/bin/sh', '-c', `cat ${dir}/private/key; echo ran`], homeArg, () => {});
+    expect(r.stdout, r.stderr).toBe('ran\n');
+    expect(r.stderr).toMatch(/key: Permission denied/);
+  });
+
+  it('a masked directory renamed away: refused, not skipped', async () => {
+    const r = await racing(masked(), ['cat', `${dir}/moved/key`], homeArg, () => renameSync(path.join(dir, 'private'), path.join(dir, 'moved')));
+    expect(r.stdout).toBe('');
+    expect(r.status, r.stderr).toBe(REFUSED);
+    expect(r.stderr).toMatch(new RegExp(`^mxc-enforce: masks: No such file or directory \\(open ${dir}/private, planned to be masked`));
+  });
+
+  it('a masked directory swapped for a symlink to it: refused', async () => {
+    const r = await racing(masked(), ['cat', `${dir}/real/key`], homeArg, () => {
+      renameSync(path.join(dir, 'private'), path.join(dir, 'real'));
+      symlinkSync('real', path.join(dir, 'private'));
+    });
+    expect(r.stdout).toBe('');
+    expect(r.status, r.stderr).toBe(REFUSED);
+    expect(r.stderr).toMatch(/^mxc-enforce: masks: Too many levels of symbolic links \(.*planned to be masked, is a symlink now/);
+  });
+
+  it('a masked directory renamed away and another made in its place: refused', async () => {
+    const r = await racing(masked(), ['cat', `${dir}/moved/key`], homeArg, () => {
+      renameSync(path.join(dir, 'private'), path.join(dir, 'moved'));
+      mkdirSync(path.join(dir, 'private'));
+    });
+    expect(r.stdout).toBe('');
+    expect(r.status, r.stderr).toBe(REFUSED);
+    expect(r.stderr).toMatch(/^mxc-enforce: masks: Stale file handle \(.*planned to be masked, is another file now/);
+  });
+
+  it('a read-only masked directory renamed away between opening it and mounting over it: refused', async () => {
+    // The mount goes on the directory opened (now hooks.old); the path must lead to that mount,
+    // or a directory made in its place would take writes the deny refuses.
+    const hooks = path.join(dir, 'hooks');
+    mkdirSync(hooks);
+    const b = bundleFor(agentPolicy('target linux { accept weaker "**/.git/hooks/**" }', `deny write, create, delete "\${workspace}/race/hooks/**"`));
+    expect(enforce(b, ['true'], { args: [...homeArg, '--dry-run'] }).stdout).toContain(`mask: ${hooks} read-only`);
+    const r = await racing(
+      b,
+      ['/bin/sh', '-c', `echo x > ${hooks}/pre-commit && echo wrote`],
+      homeArg,
+      () => {
+        renameSync(hooks, `${hooks}.old`);
+        mkdirSync(hooks);
+      },
+      { MXC_TEST_STOP_BEFORE_MASK: hooks },
+    );
+    expect(r.stdout).toBe('');
+    expect(r.status, r.stderr).toBe(REFUSED);
+    expect(r.stderr).toMatch(new RegExp(`^mxc-enforce: masks: Stale file handle \\(${hooks} does not lead to the mask just mounted over it`));
+    expect(existsSync(path.join(hooks, 'pre-commit'))).toBe(false);
+  });
+
+  it('a granted directory swapped for a symlink out of the grants: refused, not granted', async () => {
+    // The link leads to the directory above the workspace: a regular file there is not covered
+    // by the mount view, so only Landlock stands in the way.
+    mkdirSync(path.join(dir, 'data'));
+    writeFileSync(path.join(root, 'race-secret.txt'), 'above the workspace\n');
+    expect(run(['cat', path.join(root, 'race-secret.txt')]).stdout).toBe('above the workspace\n');
+    const b = bundleFor(agentPolicy('', 'allow read, list "${workspace}/race/data/**"'));
+    const r = await racing(b, ['cat', `${dir}/data/race-secret.txt`], homeArg, () => {
+      renameSync(path.join(dir, 'data'), path.join(dir, 'data.old'));
+      symlinkSync(root, path.join(dir, 'data'));
+    });
+    expect(r.stdout).toBe('');
+    expect(r.status, r.stderr).toBe(REFUSED);
+    expect(r.stderr).toMatch(new RegExp(`^mxc-enforce: landlock: Too many levels of symbolic links \\(open ${dir}/data, planned to be granted`));
+  });
+});
+
+/**
+ * A child that must not outlive the enforcer (the wall-clock supervisor's, the pids cgroup's, the
+ * PID namespace's) sets PR_SET_PDEATHSIG after fork; if the enforcer died before that, the child
+ * would run the command unsupervised. The test build holds the child right before it sets it
+ * until a file exists (MXC_TEST_GATE_BEFORE_PDEATHSIG; not SIGSTOP, which would get a stopped
+ * child in an orphaned process group SIGHUP, and which a PID namespace's init ignores); the test
+ * kills the enforcer, then lets the child go on.
+ */
+describe('mxc-enforce: the enforcer dies before its child sets PR_SET_PDEATHSIG (review finding)', () => {
+  const hooked = path.join(repo, 'enforcer', 'mxc-enforce-test-hooks');
+  beforeAll(() => {
+    execFileSync('make', ['-C', path.join(repo, 'enforcer'), 'test-hooks'], { stdio: 'pipe' });
+  });
+  const stat = (pid: number): string | undefined => {
+    try {
+      const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      return text.slice(text.lastIndexOf(')') + 2);
+    } catch {
+      return undefined;
+    }
+  };
+  const until = async (what: string, ok: () => boolean): Promise<void> => {
+    for (let waited = 0; !ok(); waited += 10) {
+      if (waited > 20_000) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  };
+
+  for (const [name, policyExtra] of [
+    ['the wall-clock supervisor', 'limits { wall 30s }'],
+    ['the pids cgroup (max_processes as root)', 'process { max_processes 64 }'],
+    ['the PID namespace (isolation container)', 'isolation container'],
+  ] as const) {
+    it(`${name}: the orphaned child does not run the command`, async () => {
+      const marker = path.join(ws, `orphan-ran-${name.replace(/\W+/g, '-')}`);
+      const gate = path.join(root, `orphan-gate-${name.replace(/\W+/g, '-')}`);
+      rmSync(marker, { force: true });
+      rmSync(gate, { force: true });
+      const b = bundleFor(`import "std/linux-runtime.mxc"
+policy orphan extends linux_runtime {
+  param workspace: path
+  fs { allow readwrite "\${workspace}/**" }
+  ${policyExtra}
+}`);
+      const child = spawn(hooked, ['--param', `workspace=${ws}`, b, '--', '/bin/sh', '-c', `echo ran > ${marker}`], {
+        env: { PATH: process.env.PATH, MXC_TEST_GATE_BEFORE_PDEATHSIG: gate },
+        stdio: 'ignore',
+      });
+      const enforcerPid = child.pid!;
+      const exited = new Promise((resolve) => child.on('exit', resolve));
+      let orphan = 0;
+      await until('the child held at the gate', () => {
+        for (const entry of readdirSync('/proc')) {
+          const st = /^\d+$/.test(entry) ? stat(Number(entry)) : undefined;
+          if (st && Number(st.split(' ')[1]) === enforcerPid) orphan = Number(entry);
+        }
+        return orphan > 0;
+      });
+      child.kill('SIGKILL');
+      await exited;
+      writeFileSync(gate, '');
+      await until('the orphan to end', () => {
+        const st = stat(orphan);
+        return st === undefined || st[0] === 'Z';
+      });
+      // Give a command that did start a moment to write its marker.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      for (const m of ['/sys/fs/cgroup', '/sys/fs/cgroup/unified', '/sys/fs/cgroup/pids'])
+        for (const dir of run(['find', m, '-maxdepth', '6', '-type', 'd', '-name', `mxc-enforce.${enforcerPid}`]).stdout.split('\n').filter(Boolean)) spawnSync('rmdir', [dir]);
+      expect(existsSync(marker), 'the command ran after the enforcer died').toBe(false);
+    });
+  }
 });
