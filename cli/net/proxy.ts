@@ -396,8 +396,10 @@ export class EgressProxy {
           else socket.destroy();
           return undefined;
         }
-        const chunk = await readSome(socket);
-        if (!chunk || buf.length + chunk.length > 1024) {
+        // A greeting or request is at most 262 bytes: more without one complete is not SOCKS. (What
+        // follows a complete one, e.g. a client's first bytes sent without waiting, stays in buf.)
+        const chunk = buf.length > 1024 ? undefined : await readSome(socket);
+        if (!chunk) {
           socket.destroy();
           return undefined;
         }
