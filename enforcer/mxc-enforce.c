@@ -1716,7 +1716,7 @@ struct bridge_relay {
 	struct bridge_half toup;    /* proxy → upstream: the client bytes the proxy read (after the boundary) */
 	struct bridge_pipe sp[2];   /* sp[0]: client → upstream, sp[1]: upstream → client */
 	uint64_t id, boundary, from_proxy;
-	int cut, kick; /* kick: a message changed its state, step it even without events */
+	int cut, kick, dead; /* kick: a message changed its state, step it even without events; dead: close it */
 };
 
 static int cmp_int(const void *a, const void *b) {
@@ -1858,7 +1858,9 @@ static void connector_command(char *line, int ctl, int sp, struct connect_pendin
 
 static void connector_loop(int ctl, int sp, int parent_fd) {
 	static struct connect_pending pend[BRIDGE_MAX_RELAYS];
+	/* Only open fds are polled: poll(2) refuses more entries than RLIMIT_NOFILE. */
 	static struct pollfd pfd[3 + BRIDGE_MAX_RELAYS];
+	static uint32_t who[3 + BRIDGE_MAX_RELAYS];
 	char line[256];
 	size_t have = 0;
 	for (uint32_t k = 0; k < BRIDGE_MAX_RELAYS; k++) pend[k].fd = -1;
@@ -1866,14 +1868,17 @@ static void connector_loop(int ctl, int sp, int parent_fd) {
 		pfd[0] = (struct pollfd){ ctl, POLLIN, 0 };
 		pfd[1] = (struct pollfd){ parent_fd, POLLIN, 0 };
 		pfd[2] = (struct pollfd){ sp, 0, 0 }; /* POLLHUP: the bridge is gone */
-		for (uint32_t k = 0; k < BRIDGE_MAX_RELAYS; k++) pfd[3 + k] = (struct pollfd){ pend[k].fd, POLLOUT, 0 };
-		if (poll(pfd, 3 + BRIDGE_MAX_RELAYS, -1) < 0) {
+		nfds_t n = 3;
+		for (uint32_t k = 0; k < BRIDGE_MAX_RELAYS; k++)
+			if (pend[k].fd >= 0) who[n] = k, pfd[n++] = (struct pollfd){ pend[k].fd, POLLOUT, 0 };
+		if (poll(pfd, n, -1) < 0) {
 			if (errno == EINTR) continue;
 			_exit(1);
 		}
 		if (pfd[1].revents || pfd[2].revents) _exit(0);
-		for (uint32_t k = 0; k < BRIDGE_MAX_RELAYS; k++) {
-			if (pend[k].fd < 0 || !pfd[3 + k].revents) continue;
+		for (nfds_t j = 3; j < n; j++) {
+			uint32_t k = who[j];
+			if (!pfd[j].revents) continue;
 			int err = 0;
 			socklen_t elen = sizeof err;
 			if (getsockopt(pend[k].fd, SOL_SOCKET, SO_ERROR, &err, &elen) != 0) err = errno;
@@ -1986,7 +1991,7 @@ static int pipe_step(struct bridge_pipe *p, int src, int dst, int readable) {
 }
 
 /* The messages the connector has sent (never blocks). An upstream socket for a relay that is gone,
- * or that cannot be adopted, is closed (and the relay with it: fail closed). */
+ * or that cannot be adopted, is closed (and the relay with it, marked dead: fail closed). */
 static void bridge_messages(int *sp, struct bridge_relay **relays) {
 	while (*sp >= 0) {
 		struct bridge_msg m;
@@ -2038,8 +2043,7 @@ static void bridge_messages(int *sp, struct bridge_relay **relays) {
 		} else if (ok && m.kind == BRIDGE_MSG_CUT) ok = (*slot)->cut = (*slot)->fd[2] >= 0;
 		else ok = 0;
 		if (fd >= 0) close(fd);
-		if (!ok && slot) bridge_close(slot);
-		else if (slot) (*slot)->kick = 1;
+		if (slot) (*slot)->kick = 1, (*slot)->dead |= !ok;
 	}
 }
 
@@ -2048,6 +2052,7 @@ static void bridge_messages(int *sp, struct bridge_relay **relays) {
 /* Move bytes for one relay after poll; returns 0 when the relay is finished or broken. */
 static int bridge_step(struct bridge_relay *r, const short rev[3], int *sp, struct bridge_relay **relays) {
 	int c = r->fd[0], u = r->fd[1], up = r->fd[2];
+	if (r->dead) return 0;
 	if (u >= 0) {
 		/* client → proxy, until the cut */
 		if (!r->cut && READABLE(0) && half_fill(&r->half[0], c, UINT64_MAX) < 0) return 0;
@@ -2078,7 +2083,7 @@ static int bridge_step(struct bridge_relay *r, const short rev[3], int *sp, stru
 			/* The proxy ended its stream: after the cut a handoff, else a refusal. The cut, if the
 			 * proxy sent it, is queued by now (it waited for the connector's answer). */
 			if (!r->cut) bridge_messages(sp, relays);
-			if (!r->cut) return 0;
+			if (!r->cut || r->dead) return 0;
 			close(u);
 			r->fd[1] = u = -1;
 			r->sp[0].on = 1;
@@ -2112,51 +2117,52 @@ static short bridge_events(const struct bridge_relay *r, int i) {
 
 static void bridge_loop(int lfd, int parent_fd, int sp, const struct sockaddr_un *addr) {
 	static struct bridge_relay *relays[BRIDGE_MAX_RELAYS];
+	/* Only open fds are polled: poll(2) refuses more entries than RLIMIT_NOFILE. who[j]: 3 × relay + its fd. */
 	static struct pollfd pfd[3 + 3 * BRIDGE_MAX_RELAYS];
+	static uint32_t who[3 + 3 * BRIDGE_MAX_RELAYS];
+	static short revs[BRIDGE_MAX_RELAYS][3];
 	/* accept4 failing for want of fds (EMFILE, ENFILE, ENOBUFS, ENOMEM) leaves the listener readable:
 	 * it is not polled again until a relay closes or a second has passed, so the bridge cannot spin. */
 	int accept_paused = 0;
 	struct timespec paused_at = { 0, 0 };
 	for (;;) {
-		nfds_t n = 3;
 		uint32_t active = 0;
-		for (uint32_t k = 0; k < BRIDGE_MAX_RELAYS; k++) {
-			struct bridge_relay *r = relays[k];
-			for (int i = 0; i < 3; i++) {
-				short ev = r ? bridge_events(r, i) : 0;
-				int fd = r && r->fd[i] >= 0 && !(ev == 0 && r->hup[i]) ? r->fd[i] : -1;
-				pfd[3 + 3 * k + (uint32_t)i] = (struct pollfd){ fd, ev, 0 };
-			}
-			if (r) {
-				active++;
-				n = 3 + 3 * (nfds_t)k + 3;
-			}
-		}
-		pfd[0] = (struct pollfd){ lfd, active < BRIDGE_MAX_RELAYS && !accept_paused ? POLLIN : 0, 0 };
-		pfd[1] = (struct pollfd){ parent_fd, POLLIN, 0 };
-		pfd[2] = (struct pollfd){ sp, POLLIN, 0 };
+		for (uint32_t k = 0; k < BRIDGE_MAX_RELAYS; k++) active += relays[k] != NULL;
 		int wait = -1;
 		if (accept_paused) {
 			struct timespec now;
 			clock_gettime(CLOCK_MONOTONIC, &now);
 			long ms = (now.tv_sec - paused_at.tv_sec) * 1000 + (now.tv_nsec - paused_at.tv_nsec) / 1000000;
-			wait = ms >= 1000 ? 0 : (int)(1000 - ms);
-			if (wait == 0) accept_paused = 0, pfd[0].events = POLLIN;
+			if (ms >= 1000) accept_paused = 0;
+			else wait = (int)(1000 - ms);
+		}
+		nfds_t n = 0;
+		int at_listen = -1, at_sp = -1;
+		if (active < BRIDGE_MAX_RELAYS && !accept_paused) at_listen = (int)n, pfd[n++] = (struct pollfd){ lfd, POLLIN, 0 };
+		nfds_t at_parent = n;
+		pfd[n++] = (struct pollfd){ parent_fd, POLLIN, 0 };
+		if (sp >= 0) at_sp = (int)n, pfd[n++] = (struct pollfd){ sp, POLLIN, 0 };
+		for (uint32_t k = 0; k < BRIDGE_MAX_RELAYS; k++) {
+			struct bridge_relay *r = relays[k];
+			if (!r) continue;
+			memset(revs[k], 0, sizeof revs[k]);
+			for (int i = 0; i < 3; i++) {
+				short ev = bridge_events(r, i);
+				if (r->fd[i] >= 0 && !(ev == 0 && r->hup[i])) who[n] = 3 * k + (uint32_t)i, pfd[n++] = (struct pollfd){ r->fd[i], ev, 0 };
+			}
 		}
 		if (poll(pfd, n, wait) < 0) {
 			if (errno == EINTR) continue;
 			_exit(1);
 		}
-		if (pfd[1].revents) _exit(0); /* the command has exited */
-		if (pfd[2].revents) bridge_messages(&sp, relays);
-		for (uint32_t k = 0; k < BRIDGE_MAX_RELAYS && 3 + 3 * (nfds_t)k < n; k++) {
+		if (pfd[at_parent].revents) _exit(0); /* the command has exited */
+		if (at_sp >= 0 && pfd[at_sp].revents) bridge_messages(&sp, relays);
+		for (nfds_t j = at_parent + 1 + (at_sp >= 0); j < n; j++) revs[who[j] / 3][who[j] % 3] = pfd[j].revents;
+		for (uint32_t k = 0; k < BRIDGE_MAX_RELAYS; k++) {
 			struct bridge_relay *r = relays[k];
 			if (!r) continue;
-			short rev[3];
-			for (int i = 0; i < 3; i++) {
-				rev[i] = pfd[3 + 3 * k + (uint32_t)i].revents;
-				if (rev[i] & POLLHUP) r->hup[i] = 1;
-			}
+			short *rev = revs[k];
+			for (int i = 0; i < 3; i++) if (rev[i] & POLLHUP) r->hup[i] = 1;
 			if (!(rev[0] | rev[1] | rev[2] | r->kick)) continue;
 			r->kick = 0;
 			if (!bridge_step(r, rev, &sp, relays)) {
@@ -2164,7 +2170,7 @@ static void bridge_loop(int lfd, int parent_fd, int sp, const struct sockaddr_un
 				accept_paused = 0;
 			}
 		}
-		if (pfd[0].revents & POLLIN) {
+		if (at_listen >= 0 && (pfd[at_listen].revents & POLLIN)) {
 			int c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 			if (c < 0) {
 				if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) accept_paused = 1, clock_gettime(CLOCK_MONOTONIC, &paused_at);

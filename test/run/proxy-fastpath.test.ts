@@ -9,13 +9,13 @@
  * upstream socket during the transfer (ss -p) shows which path carried it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { mxccRun, repo } from './helpers.js';
+import { mxcc, mxccRun, repo } from './helpers.js';
 
 const MiB = 1024 * 1024;
 const SIZE = 8 * MiB;
@@ -172,3 +172,107 @@ function helloLength(host: string): number {
   // record 5 + handshake 4 + version 2 + random 32 + session 1 + suites 4 + compression 2 + extensions 2 + server_name (4 + 2 + 3 + name)
   return 5 + 4 + 2 + 32 + 1 + 4 + 2 + 2 + 4 + 2 + 3 + name.length;
 }
+
+/** Every process below `pid`, with what /proc says about it. */
+function descendants(pid: number): { pid: number; comm: string; netns: string; pidns: string; nnp: boolean; fds: Map<number, string> }[] {
+  const parent = new Map<number, number>();
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
+      parent.set(Number(e), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      /* gone */
+    }
+  }
+  const out = [];
+  const below = (p: number): boolean => {
+    for (let q = parent.get(p); q !== undefined && q > 1; q = parent.get(q)) if (q === pid) return true;
+    return false;
+  };
+  for (const p of parent.keys()) {
+    if (!below(p)) continue;
+    try {
+      const fds = new Map<number, string>();
+      for (const fd of readdirSync(`/proc/${p}/fd`)) fds.set(Number(fd), readlinkSync(`/proc/${p}/fd/${fd}`));
+      out.push({
+        pid: p,
+        comm: readFileSync(`/proc/${p}/comm`, 'utf8').trim(),
+        netns: readlinkSync(`/proc/${p}/ns/net`),
+        pidns: readlinkSync(`/proc/${p}/ns/pid`),
+        nnp: /NoNewPrivs:\s+1/.test(readFileSync(`/proc/${p}/status`, 'utf8')),
+        fds,
+      });
+    } catch {
+      /* gone */
+    }
+  }
+  return out;
+}
+
+/** Start `mxcc run` through `sh -c PREFIX exec node mxcc run ...`; resolves once stdout shows `marker`. */
+function started(shPrefix: string, args: string[], marker: string, env: NodeJS.ProcessEnv = {}): Promise<{ child: ChildProcess; out: () => string; done: Promise<number | null> }> {
+  const child = spawn('bash', ['-c', `${shPrefix} exec "$0" "$@"`, process.execPath, mxcc, 'run', ...args], { cwd: repo, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const done = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no "${marker}" in 30 s: ${out} ${err}`)), 30_000);
+    const check = (): void => {
+      if (!out.includes(marker)) return;
+      clearTimeout(timer);
+      resolve({ child, out: () => out, done });
+    };
+    child.stdout!.on('data', check);
+    void done.then(() => {
+      clearTimeout(timer);
+      if (!out.includes(marker)) reject(new Error(`exited before "${marker}": ${out} ${err}`));
+    });
+  });
+}
+
+const cpuTicks = (pid: number): number => {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(f[11]) + Number(f[12]); // utime + stime
+};
+
+describe('the bridge and the connector: fds and limits', () => {
+  it('close every inherited fd, also above 1024, and keep only their own sockets', async () => {
+    const run = await started('exec 1500</dev/null 7</dev/null;', [policy, '--', 'sh', '-c', 'echo ready; sleep 3'], 'ready');
+    const procs = descendants(run.child.pid!);
+    await run.done;
+    const hostNet = readlinkSync('/proc/self/ns/net');
+    const connector = procs.filter((p) => p.comm === 'mxc-enforce' && p.nnp && p.netns === hostNet);
+    const bridge = procs.filter((p) => p.comm === 'mxc-enforce' && p.nnp && p.netns !== hostNet);
+    expect(connector).toHaveLength(1);
+    expect(bridge).toHaveLength(1);
+    for (const p of [...connector, ...bridge]) {
+      const kept = [...p.fds].filter(([fd]) => fd > 2);
+      expect(kept.every(([, target]) => /^socket:|^anon_inode:\[pidfd\]$/.test(target)), JSON.stringify(kept)).toBe(true);
+      expect(kept.map(([fd]) => fd).every((fd) => fd < 10), JSON.stringify(kept)).toBe(true);
+    }
+  });
+
+  it('do not spin when the bridge runs out of fds, and accept again once relays close', async () => {
+    const wrapper = path.join(root, 'enforce-low-nofile.sh');
+    writeFileSync(wrapper, `#!/bin/sh\nexec prlimit --nofile=40:40 ${path.join(repo, 'enforcer', 'mxc-enforce')} "$@"\n`, { mode: 0o755 });
+    // The command shares the limit: bash holds 30 idle connections (the bridge has room for about
+    // 16: two fds each), then closes them; then one real tunnel, through the fast path.
+    const hold = `p=\${HTTPS_PROXY##*:}; for i in {1..30}; do exec {fd}<>/dev/tcp/127.0.0.1/$p; done; echo held; sleep 2`;
+    const run = await started('', [policy, '--resolve', 'fast.test=127.0.0.1', '--', 'bash', '-c', `bash -c '${hold}' && node ${client} connect fast.test ${port}`], 'held', { MXCC_ENFORCER: wrapper });
+    const hostNet = readlinkSync('/proc/self/ns/net');
+    const bridge = descendants(run.child.pid!).find((p) => p.comm === 'mxc-enforce' && p.nnp && p.netns !== hostNet)!;
+    expect(bridge).toBeDefined();
+    const before = cpuTicks(bridge.pid);
+    await new Promise((r) => setTimeout(r, 1000));
+    const spent = cpuTicks(bridge.pid) - before; // clock ticks, 100 a second: a spin would be ~100
+    expect(spent).toBeLessThan(20);
+    expect(await run.done).toBe(0);
+    const report = JSON.parse(run.out().trim().split('\n').at(-1)!) as Report;
+    expect(report.down).toBe(true);
+    expect(report.trailer).toContain('peer=mxc-enforce');
+  });
+});
