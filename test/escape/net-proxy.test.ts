@@ -132,9 +132,10 @@ else go(net.connect(${T},"127.0.0.1"))`;
   it('the command holds no socket but what it opens: not the connector channel, not an upstream, not the bridge\'s', async () => {
     // Every fd from 3 to 4095, and whether it is a socket (perl: /proc/self/fd is not readable inside).
     const probe = `perl -e 'for my $fd (3..4095) { my $f; next unless open($f, "<&=", $fd) or open($f, ">&=", $fd); print "open-fd:$fd", (-S $f ? ":socket" : ""), "\\n" } print "probed\\n"'`;
-    // Other processes' fds (the bridge's, init's): none readable. The connector, which holds the
-    // proxy's channel, is not even in the sandbox's PID namespace.
-    const peek = 'for p in $(seq 1 64); do ls /proc/$p/fd >/dev/null 2>&1 && echo fds-readable:$p; done';
+    // Other processes' fds: none readable, not the connector's (which holds the proxy's channel),
+    // the bridge's or init's. They start just before or after the command: pids near its own (or
+    // the first ones, in a PID namespace). bash builtins only (a glob), so no child is ever "self".
+    const peek = 'shopt -s nullglob; for p in {1..64} $(eval echo {$(($$ - 64))..$(($$ + 64))}); do [ $p = $$ ] && continue; f=(/proc/$p/fd/*); [ \${#f[@]} -gt 0 ] && echo fds-readable:$p; done';
     const outside = await runAsync('bash', ['-c', `exec 9<>/dev/tcp/127.0.0.1/${A}; ${probe}; ${peek}`]);
     expect(outside.stdout, outside.stderr).toContain('open-fd:9:socket');
     expect(outside.stdout).toContain('fds-readable:1');

@@ -249,9 +249,8 @@ describe('the bridge and the connector: fds and limits', () => {
     const bridge = procs.filter((p) => p.comm === 'mxc-enforce' && p.nnp && p.netns !== hostNet);
     expect(connector).toHaveLength(1);
     expect(bridge).toHaveLength(1);
-    // The connector, which holds the proxy's channel, is outside the command's PID namespace.
+    // The connector, which holds the proxy's channel, is in the host's PID namespace (whatever the command's).
     expect(connector[0]!.pidns).toBe(readlinkSync('/proc/self/ns/pid'));
-    expect(bridge[0]!.pidns).not.toBe(readlinkSync('/proc/self/ns/pid'));
     for (const p of [...connector, ...bridge]) {
       const kept = [...p.fds].filter(([fd]) => fd > 2);
       expect(kept.every(([, target]) => /^socket:|^anon_inode:\[pidfd\]$/.test(target)), JSON.stringify(kept)).toBe(true);
