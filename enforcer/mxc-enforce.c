@@ -1968,20 +1968,24 @@ static int half_flush(struct bridge_half *h, int fd) {
 	return 0;
 }
 
-/* Move bytes src → pipe → dst; at end of stream, half-close dst. 0, or -1 when broken. */
+/* Move bytes src → pipe → dst until either side would block; at end of stream, half-close dst.
+ * 0, or -1 when broken. */
 static int pipe_step(struct bridge_pipe *p, int src, int dst, int readable) {
 	if (!p->on) return 0;
-	if (readable && !p->eof && p->in < p->cap) {
-		ssize_t n = splice(src, NULL, p->p[1], NULL, p->cap - p->in, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-		if (n > 0) p->in += (size_t)n;
-		else if (n == 0) p->eof = 1;
-		else if (errno != EAGAIN && errno != EINTR) return -1;
-	}
-	while (p->in > 0) {
-		ssize_t n = splice(p->p[0], NULL, dst, NULL, p->in, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-		if (n > 0) p->in -= (size_t)n;
-		else if (n < 0 && (errno == EAGAIN || errno == EINTR)) break;
-		else return -1;
+	for (int progress = 1; progress;) {
+		progress = 0;
+		if (readable && !p->eof && p->in < p->cap) {
+			ssize_t n = splice(src, NULL, p->p[1], NULL, p->cap - p->in, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+			if (n > 0) p->in += (size_t)n, progress = 1;
+			else if (n == 0) p->eof = 1;
+			else if (errno == EAGAIN) readable = 0;
+			else if (errno != EINTR) return -1;
+		}
+		if (p->in > 0) {
+			ssize_t n = splice(p->p[0], NULL, dst, NULL, p->in, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+			if (n > 0) p->in -= (size_t)n, progress = 1;
+			else if (n == 0 || (errno != EAGAIN && errno != EINTR)) return -1;
+		}
 	}
 	if (p->eof && p->in == 0 && !p->shut) {
 		shutdown(dst, SHUT_WR); /* pass the half-close on */
