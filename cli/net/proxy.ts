@@ -7,6 +7,7 @@
  */
 import * as http from 'node:http';
 import * as net from 'node:net';
+import { Duplex } from 'node:stream';
 import { rmSync } from 'node:fs';
 import type { EgressPolicy, EgressVerdict } from './egress.js';
 import { parseIp } from '../../compiler/evaluate.js';
@@ -115,12 +116,26 @@ export class EgressProxy {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       if ('path' in where) rmSync(where.path, { force: true });
     };
+    setImmediate(() => this.warmUp());
     const setFastPath = (fastPath: FastPath): void => {
       this.fastPath = fastPath;
     };
     if ('path' in where) return { address: where.path, close, setFastPath };
     const port = (server.address() as net.AddressInfo).port;
     return { address: `${where.host}:${port}`, port, close, setFastPath };
+  }
+
+  /**
+   * While mxc-enforce starts the sandbox: run the decision code and the HTTP parser once, so the
+   * command's first connection does not wait for their first-use costs. The request is refused
+   * (400, not an absolute URI) before any decision, resolution or log line.
+   */
+  private warmUp(): void {
+    this.options.policy.warmUp?.();
+    const [inside, outside] = duplexPair();
+    outside.on('data', () => undefined).on('error', () => undefined);
+    this.http.emit('connection', inside);
+    outside.end('OPTIONS * HTTP/1.1\r\nHost: warm-up.invalid\r\nConnection: close\r\n\r\n');
   }
 
   private track(socket: net.Socket): void {
@@ -439,6 +454,27 @@ export class EgressProxy {
     socket.write(reply(REP.succeeded));
     this.tunnel('socks5', v, socket, upstream, buf);
   }
+}
+
+/** Two connected in-memory duplex streams (what one writes, the other reads). */
+function duplexPair(): [Duplex, Duplex] {
+  const make = (): Duplex & { peer?: Duplex } =>
+    new Duplex({
+      read() {},
+      write(chunk: Buffer, _enc, done) {
+        (this as Duplex & { peer?: Duplex }).peer!.push(chunk);
+        done();
+      },
+      final(done) {
+        (this as Duplex & { peer?: Duplex }).peer!.push(null);
+        done();
+      },
+    });
+  const a = make();
+  const b = make();
+  a.peer = b;
+  b.peer = a;
+  return [a, b];
 }
 
 /** Read whatever arrives next (undefined at end of stream). */
