@@ -5,8 +5,9 @@
 // client ↔ server). curl's own speed_download is compared, so the sandbox's start-up time is not
 // counted (the proxy's tunnel set-up is: CONNECT, decision, connect, first-bytes check); so is
 // the transfer alone (after curl's pretransfer time), which leaves the set-up out. Goal: proxied/direct ≥ 0.8. `--relay` also measures tunnels with the fast path off
-// (MXCC_PROXY_SPLICE=0: the proxy relays in Node).
-// Usage: node bench/proxy.mjs [--runs N] [--relay] [--json]   (needs curl, a built enforcer and dist/)
+// (MXCC_PROXY_SPLICE=0: the proxy relays in Node). `--ceiling` also measures bench/splice-relay.c, a
+// bare blocking splice relay outside any sandbox: what a second loopback TCP hop alone costs here.
+// Usage: node bench/proxy.mjs [--runs N] [--relay] [--ceiling] [--json]   (needs curl, cc, a built enforcer and dist/)
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as http from 'node:http';
@@ -34,7 +35,7 @@ const median = (xs) => {
   return s.length % 2 ? s[(s.length - 1) >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
-export async function runProxyBench(runs = 5, relay = false) {
+export async function runProxyBench(runs = 5, relay = false, ceiling = false) {
   const chunk = Buffer.alloc(1024 * 1024, 0x61);
   const server = http.createServer(async (req, res) => {
     res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(SIZE) });
@@ -66,7 +67,15 @@ export async function runProxyBench(runs = 5, relay = false) {
   // Through sh, so that the SOCKS5 case can name $ALL_PROXY (curl prefers $http_proxy for http://).
   const proxied = (extra, env = {}) =>
     run(process.execPath, ['bin/mxcc.js', 'run', policy, '--resolve', 'bench.test=127.0.0.1', '--', 'sh', '-c', ['exec curl', ...curl(extra, `http://bench.test:${port}/100mb`).map((a) => (a === '$ALL_PROXY' ? '"$ALL_PROXY"' : quote(a)))].join(' ')], env).then(parse);
-  const cases = { direct: [], http: [], connect: [], socks5: [], ...(relay ? { connectRelay: [] } : {}) };
+  const cases = { direct: [], http: [], connect: [], socks5: [], ...(relay ? { connectRelay: [] } : {}), ...(ceiling ? { spliceRelay: [] } : {}) };
+  const relayBin = path.join(dir, 'splice-relay');
+  if (ceiling) await run('cc', ['-O2', '-o', relayBin, path.join(root, 'bench', 'splice-relay.c')]);
+  const throughRelay = () =>
+    new Promise((resolve, reject) => {
+      const child = spawn(relayBin, [String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+      child.on('error', reject);
+      child.stdout.once('data', (d) => run('curl', curl([], `http://127.0.0.1:${Number(String(d).trim())}/100mb`)).then(parse).then(resolve, reject));
+    });
   try {
     await direct();
     await proxied([]);
@@ -76,6 +85,7 @@ export async function runProxyBench(runs = 5, relay = false) {
       await record('connect', proxied(['-p']));
       await record('socks5', proxied(['-x', '$ALL_PROXY']));
       if (relay) await record('connectRelay', proxied(['-p'], { MXCC_PROXY_SPLICE: '0' }));
+      if (ceiling) await record('spliceRelay', throughRelay());
     }
   } finally {
     server.close();
@@ -95,6 +105,7 @@ export async function runProxyBench(runs = 5, relay = false) {
     connectRatio: ratio('connect'),
     socks5Ratio: ratio('socks5'),
     ...(relay ? { connectRelayMiBps: mib('connectRelay'), connectRelayRatio: ratio('connectRelay') } : {}),
+    ...(ceiling ? { spliceRelayMiBps: mib('spliceRelay'), spliceRelayRatio: ratio('spliceRelay') } : {}),
     transferOnlyRatios: Object.fromEntries(Object.keys(cases).filter((k) => k !== 'direct').map((k) => [k, transferRatio(k)])),
     samples: Object.fromEntries(Object.entries(cases).map(([k, v]) => [k, v.map((x) => +x.toFixed(0))])),
   };
@@ -109,6 +120,7 @@ export function formatProxyBench(r) {
     `  mxcc run, CONNECT tunnel        ${String(r.connectMiBps).padStart(6)} MiB/s  ratio ${r.connectRatio}  (goal ≥ 0.8: ${met(r.connectRatio)}; fast path)`,
     `  mxcc run, SOCKS5 tunnel         ${String(r.socks5MiBps).padStart(6)} MiB/s  ratio ${r.socks5Ratio}  (goal ≥ 0.8: ${met(r.socks5Ratio)}; fast path)`,
     ...(r.connectRelayMiBps !== undefined ? [`  CONNECT, fast path off         ${String(r.connectRelayMiBps).padStart(6)} MiB/s  ratio ${r.connectRelayRatio}  (MXCC_PROXY_SPLICE=0: Node relays)`] : []),
+    ...(r.spliceRelayMiBps !== undefined ? [`  bare splice relay, no sandbox  ${String(r.spliceRelayMiBps).padStart(6)} MiB/s  ratio ${r.spliceRelayRatio}  (bench/splice-relay.c: the second hop alone)`] : []),
     `  transfer alone (after curl's pretransfer), ratio to direct: ${JSON.stringify(r.transferOnlyRatios)}`,
     `  samples (MiB/s): ${JSON.stringify(r.samples)}`,
   ].join('\n');
@@ -116,7 +128,7 @@ export function formatProxyBench(r) {
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const i = process.argv.indexOf('--runs');
-  const r = await runProxyBench(i > 0 ? Number(process.argv[i + 1]) : 5, process.argv.includes('--relay'));
+  const r = await runProxyBench(i > 0 ? Number(process.argv[i + 1]) : 5, process.argv.includes('--relay'), process.argv.includes('--ceiling'));
   console.log(formatProxyBench(r));
   if (process.argv.includes('--json')) console.log(JSON.stringify(r, null, 2));
 }
