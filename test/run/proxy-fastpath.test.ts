@@ -15,7 +15,7 @@ import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFile
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { mxcc, mxccRun, repo } from './helpers.js';
+import { mxcc, mxccRun, origin, repo } from './helpers.js';
 
 const MiB = 1024 * 1024;
 const SIZE = 8 * MiB;
@@ -45,7 +45,7 @@ const HELLO = `function hello(name) {
 const CLIENT = `const net = require('net'), crypto = require('crypto');
 ${STREAM}
 ${HELLO}
-const [mode, host, port] = process.argv.slice(1).filter((a) => !a.startsWith('/'));
+const [mode, host, port] = process.argv.slice(1).filter((a) => !a.startsWith('/') && !a.startsWith('--'));
 const proxy = new URL(mode === 'socks' ? process.env.ALL_PROXY : process.env.HTTPS_PROXY);
 const up = Buffer.concat([hello(host === '127.0.0.1' ? 'ip.test' : host), stream('up', ${SIZE})]);
 let request;
@@ -54,17 +54,35 @@ if (mode === 'socks') {
   const addr = host === '127.0.0.1' ? Buffer.from([1, 127, 0, 0, 1]) : Buffer.concat([Buffer.from([3, host.length]), Buffer.from(host)]);
   request = Buffer.concat([Buffer.from([5, 1, 0, 5, 1, 0]), addr, p]);
 } else request = Buffer.from('CONNECT ' + host + ':' + port + ' HTTP/1.1\\r\\nHost: ' + host + ':' + port + '\\r\\n\\r\\n');
-const s = net.connect(+proxy.port, proxy.hostname, () => {
+// keep-alive: a plain HTTP request first on the same connection, answered in full before the CONNECT.
+const web = process.argv.slice(1).find((a) => a.startsWith('--web='))?.slice(6);
+let skip = 0;
+const tunnel = () => {
   s.write(Buffer.concat([request, up.subarray(0, ${MiB})]));
   let off = ${MiB};
   const more = () => { while (off < up.length) { const end = Math.min(off + 65536, up.length); const ok = s.write(up.subarray(off, end)); off = end; if (!ok) return s.once('drain', more); } s.end(); };
   setTimeout(more, 20);
+};
+const s = net.connect(+proxy.port, proxy.hostname, () => {
+  if (!web) return tunnel();
+  s.write('GET http://' + web + '/first HTTP/1.1\\r\\nHost: ' + web + '\\r\\n\\r\\n');
+  const onData = () => {
+    const text = Buffer.concat(got).toString('latin1');
+    const head = text.indexOf('\\r\\n\\r\\n');
+    const length = /content-length: *(\\d+)/i.exec(text);
+    const chunked = text.indexOf('\\r\\n0\\r\\n\\r\\n', head);
+    if (head < 0 || (length ? text.length < head + 4 + +length[1] : chunked < 0)) return;
+    skip = length ? head + 4 + +length[1] : chunked + 7;
+    s.removeListener('data', onData);
+    tunnel();
+  };
+  s.on('data', onData);
 });
 const got = [];
 s.on('data', (d) => got.push(d));
 s.on('error', (e) => { console.log(JSON.stringify({ error: e.message })); process.exit(1); });
 s.on('end', () => {
-  const all = Buffer.concat(got);
+  const all = Buffer.concat(got).subarray(skip);
   const answer = mode === 'socks' ? all.subarray(0, 12) : all.subarray(0, 39);
   const rest = all.subarray(answer.length);
   const banner = rest.subarray(0, 7).toString();
@@ -84,6 +102,8 @@ let policy: string;
 let client: string;
 let server: net.Server;
 let port: number;
+let web: Awaited<ReturnType<typeof origin>>;
+let closedPort: number;
 
 beforeAll(async () => {
   execFileSync('make', ['-C', path.join(repo, 'enforcer')], { stdio: 'pipe' });
@@ -108,6 +128,11 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   port = (server.address() as net.AddressInfo).port;
+  web = await origin('web');
+  const closed = net.createServer();
+  await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+  closedPort = (closed.address() as net.AddressInfo).port;
+  await new Promise((resolve) => closed.close(resolve));
   client = path.join(root, 'client.js');
   writeFileSync(client, CLIENT);
   policy = path.join(root, 'p.mxc');
@@ -116,14 +141,15 @@ beforeAll(async () => {
     `import "std/linux-runtime.mxc"
 policy fast extends linux_runtime {
   fs { allow read, list "${root}/**" }
-  net { allow connect tcp "fast.test":${port}, "127.0.0.1":${port} }
+  net { allow connect tcp "fast.test":${port}, "127.0.0.1":${port}, "web.test":${web.port}, "127.0.0.1":${web.port}, "fast.test":${closedPort}, "127.0.0.1":${closedPort} }
 }
 `,
   );
 });
 
-afterAll(() => {
+afterAll(async () => {
   server.close();
+  await web.close();
   rmSync(root, { recursive: true, force: true });
 });
 
@@ -135,8 +161,8 @@ interface Report {
   sent: string;
 }
 
-async function transfer(mode: 'connect' | 'socks', host: string, env: NodeJS.ProcessEnv = {}): Promise<Report> {
-  const r = await mxccRun([policy, '--resolve', 'fast.test=127.0.0.1', '--', 'node', client, mode, host, String(port)], { env: { PATH: process.env.PATH, ...env }, timeoutMs: 60_000 });
+async function transfer(mode: 'connect' | 'socks', host: string, env: NodeJS.ProcessEnv = {}, extra: string[] = []): Promise<Report> {
+  const r = await mxccRun([policy, '--resolve', 'fast.test=127.0.0.1', '--resolve', 'web.test=127.0.0.1', '--log-net', '-', '--', 'node', client, mode, host, String(port), ...extra], { env: { PATH: process.env.PATH, ...env }, timeoutMs: 60_000 });
   expect(r.status, r.stderr + r.stdout).toBe(0);
   return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Report;
 }
@@ -159,6 +185,22 @@ describe('mxcc run: the tunnel fast path hands over without losing, duplicating 
       expect(r.trailer).toBe(`received=${SIZE + (r.sent ? helloLength(host) : 0)} sha256=${r.sent} peer=mxc-enforce\n`);
     });
   }
+
+  it('after a kept-alive plain HTTP exchange on the same connection (the boundary counts the proxy\'s earlier bytes)', async () => {
+    const r = await transfer('connect', 'fast.test', {}, [`--web=web.test:${web.port}`]);
+    expect(r.answer).toBe(CONNECT_OK);
+    expect(r.banner).toBe('BANNER\n');
+    expect(r.down).toBe(true);
+    expect(r.trailer).toBe(`received=${SIZE + helloLength('fast.test')} sha256=${r.sent} peer=mxc-enforce\n`);
+  });
+
+  it('a refused connect is a 502 (CONNECT) or reply 5 (SOCKS5), logged, as without the fast path', async () => {
+    const script = `curl -sS -m 5 -p http://fast.test:${closedPort}/ 2>&1; curl -sS -m 5 -x "$ALL_PROXY" http://fast.test:${closedPort}/ 2>&1; true`;
+    const r = await mxccRun([policy, '--resolve', 'fast.test=127.0.0.1', '--log-net', '-', '--', 'sh', '-c', script]);
+    expect(r.stdout).toContain('CONNECT tunnel failed, response 502');
+    expect(r.stdout).toMatch(/SOCKS5.*(refused|5\))/i);
+    expect(r.stderr).toMatch(new RegExp(`error http-connect fast\\.test:${closedPort} reason="connect: ECONNREFUSED"`));
+  });
 
   it('with MXCC_PROXY_SPLICE=0 the proxy relays by itself, with the same bytes', async () => {
     const r = await transfer('connect', 'fast.test', { MXCC_PROXY_SPLICE: '0' });
