@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { accessSync, closeSync, constants, existsSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { constants as osConstants, tmpdir } from 'node:os';
 import * as path from 'node:path';
+import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { compileFile } from '../compiler/index.js';
 import { hasErrors } from '../compiler/diagnostics/diagnostic.js';
@@ -130,7 +131,7 @@ export async function runPolicy(options: RunOptions, io: Io): Promise<number> {
       : spawn(enforcer, [...args, bundlePath, '--', ...options.command], { stdio: 'inherit' });
     child = started;
     const control = started.stdio[3];
-    if (fastPath && control) proxy!.setFastPath(new ConnectorChannel(control as import('node:net').Socket));
+    if (fastPath && control) proxy!.setFastPath(new ConnectorChannel(control as Duplex));
     const status = await new Promise<number>((resolve) => {
       started.once('error', (e) => {
         io.stderr(`mxcc run: error: could not start ${enforcer}: ${e.message}\n`);
