@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { accessSync, closeSync, constants, existsSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { constants as osConstants, tmpdir } from 'node:os';
 import * as path from 'node:path';
+import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { compileFile } from '../compiler/index.js';
 import { hasErrors } from '../compiler/diagnostics/diagnostic.js';
@@ -16,6 +17,7 @@ import { buildLinuxBundle } from '../targets/linux/index.js';
 import { EXIT_FINDINGS, EXIT_USAGE, printDiagnostics, UsageError, type Io } from './context.js';
 import { describeAllowlist, EgressPolicy, mapResolver, systemResolver } from './net/egress.js';
 import { startEgressProxy, type RunningProxy } from './net/proxy.js';
+import { ConnectorChannel } from './net/connector.js';
 
 export interface RunOptions {
   policyFile: string;
@@ -121,8 +123,15 @@ export async function runPolicy(options: RunOptions, io: Io): Promise<number> {
     }
     if (pendingSignal) return 128 + signalNumber(pendingSignal);
 
-    const started = spawn(enforcer, [...args, bundlePath, '--', ...options.command], { stdio: 'inherit' });
+    // The tunnel fast path (docs/run.md): fd 3 of mxc-enforce is the line channel to its connector.
+    // MXCC_PROXY_SPLICE=0 leaves every byte to the proxy's own relay (for comparison).
+    const fastPath = proxy !== undefined && io.env.MXCC_PROXY_SPLICE !== '0';
+    const started = fastPath
+      ? spawn(enforcer, [...args, '--proxy-control', '3', bundlePath, '--', ...options.command], { stdio: ['inherit', 'inherit', 'inherit', 'pipe'] })
+      : spawn(enforcer, [...args, bundlePath, '--', ...options.command], { stdio: 'inherit' });
     child = started;
+    const control = started.stdio[3];
+    if (fastPath && control) proxy!.setFastPath(new ConnectorChannel(control as Duplex));
     const status = await new Promise<number>((resolve) => {
       started.once('error', (e) => {
         io.stderr(`mxcc run: error: could not start ${enforcer}: ${e.message}\n`);

@@ -2,7 +2,7 @@
  * mxc-enforce: load an mxcc linux bundle (docs/linux-target.md), apply it to this process and
  * run a command under it.
  *
- *   mxc-enforce [--sha256 HEX] [--param NAME=VALUE]... [--proxy-socket PATH] [--dry-run] BUNDLE -- COMMAND [ARGS...]
+ *   mxc-enforce [--sha256 HEX] [--param NAME=VALUE]... [--proxy-socket PATH [--proxy-control FD]] [--dry-run] BUNDLE -- COMMAND [ARGS...]
  *   mxc-enforce --digest FILE          print the SHA-256 of FILE (used to test the digest)
  *   mxc-enforce --check BUNDLE         only load the bundle: exit 0 if it is well formed, else 125
  *
@@ -10,6 +10,7 @@
  * capabilities → no_new_privs → Landlock → seccomp (last) → exec. Any failure before exec
  * prints "mxc-enforce: <step>: <errno text> (<hint>)" and exits 125 without running anything.
  */
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -1835,17 +1836,277 @@ static void apply_cpus(void) {
 
 /* ---------------------------------------------------------------------------------------- */
 /* Egress proxy bridge (proxy net mode): inside the new network namespace, 127.0.0.1:<port>
- * relays each TCP connection to the unix socket of the proxy `mxcc run` started outside. */
+ * relays each TCP connection to the unix socket of the proxy `mxcc run` started outside.
+ *
+ * Fast path for tunnels (`--proxy-control FD`, which `mxcc run` passes): a connector process,
+ * forked before the network namespace is made, stays in the host's and connects, on the proxy's
+ * word only, to the address the proxy checked; it hands the connected socket to the bridge over a
+ * socketpair (SCM_RIGHTS), and the bridge then moves the tunnel's bytes client ↔ upstream with
+ * splice(2), the proxy out of the data path. Handoff, per relay (the proxy knows the relay by the
+ * random id the bridge sends first on the unix socket):
+ *   1. proxy → connector "C id port boundary address": connect. The connector passes the socket
+ *      and `boundary` (how many bytes of the proxy's stream are for the client: its replies up to
+ *      and with "200 Connection Established") to the bridge, then answers "O id" (or "E id errno").
+ *   2. The bridge passes the proxy's bytes to the client up to the boundary, then splices
+ *      upstream → client. Bytes of the proxy's stream after the boundary go to the upstream.
+ *   3. Once the proxy has checked the client's first bytes (TLS server name): proxy → connector
+ *      "U id" → bridge: stop reading the client, pass on what was read, half-close the unix socket
+ *      (connector answers "A id"). The proxy, at end of stream and with that answer, writes every
+ *      client byte it holds after the boundary and closes; the bridge writes them to the upstream
+ *      and, at end of stream, splices client → upstream.
+ * Nothing reaches the upstream before the proxy has checked it; without the connector, or before
+ * step 1, the bridge relays to the proxy as before (the proxy relays itself). */
 
 #define BRIDGE_MAX_RELAYS 256
 #define BRIDGE_BUF 65536
+#define BRIDGE_PIPE (1 << 20)
+#define BRIDGE_PREAMBLE 18 /* "\0", the relay id in 16 hex digits, "\n" */
+#define BRIDGE_MSG_UPSTREAM 1u
+#define BRIDGE_MSG_CUT 2u
+#ifndef SYS_close_range
+#define SYS_close_range 436
+#endif
 
 static const char *proxy_socket; /* --proxy-socket */
 static unsigned proxy_port;      /* the bridge's port once it listens */
+static int proxy_control = -1;   /* --proxy-control FD: the proxy's line channel to the connector */
+static int connector_sp[2] = { -1, -1 }; /* connector [0] ↔ bridge [1], SOCK_SEQPACKET */
+
+/* --proxy-control FD: a unix stream socket from `mxcc run`, close-on-exec from here on. */
+static int proxy_control_fd(const char *arg) {
+	char *end;
+	long fd = strtol(arg, &end, 10);
+	struct stat st;
+	if (*arg < '0' || *arg > '9' || *end || fd < 3 || fd > INT_MAX) die("proxy", EINVAL, "--proxy-control expects a file descriptor number of 3 or more (got %s)", arg);
+	errno = 0;
+	if (fcntl((int)fd, F_SETFD, FD_CLOEXEC) != 0 || fstat((int)fd, &st) != 0 || !S_ISSOCK(st.st_mode)) die("proxy", errno ? errno : ENOTSOCK, "--proxy-control %s is not an open socket", arg);
+	return (int)fd;
+}
+
+/* connector → bridge: one message each; BRIDGE_MSG_UPSTREAM carries the socket. */
+struct bridge_msg { uint64_t id, boundary; uint32_t kind, pad; };
 
 /* One direction of a relay: bytes read from one side, waiting to be written to the other. */
 struct bridge_half { size_t off, len; int eof, shut; char buf[BRIDGE_BUF]; };
-struct bridge_relay { int fd[2]; struct bridge_half half[2]; }; /* half[i]: fd[i] → fd[1 - i] */
+/* One spliced direction: source → pipe → destination. */
+struct bridge_pipe { int p[2], on, eof, shut; size_t in, cap; };
+struct bridge_relay {
+	int fd[3];                  /* client, proxy (unix), upstream (-1 until the connector hands one) */
+	int hup[3];                 /* poll reported POLLHUP: not polled while nothing is asked of it */
+	struct bridge_half half[2]; /* half[0]: client → proxy, half[1]: proxy → client */
+	struct bridge_half toup;    /* proxy → upstream: the client bytes the proxy read (after the boundary) */
+	struct bridge_pipe sp[2];   /* sp[0]: client → upstream, sp[1]: upstream → client */
+	uint64_t id, boundary, from_proxy;
+	int cut, kick, dead; /* kick: a message changed its state, step it even without events; dead: close it */
+};
+
+static int cmp_int(const void *a, const void *b) {
+	int x = *(const int *)a, y = *(const int *)b;
+	return (x > y) - (x < y);
+}
+
+/* Close every fd from 3 up but `keep`, whatever their numbers: close_range(2) (Linux 5.9), else
+ * what /proc/self/fd lists. Returns 0, or -1 if the fds could not be listed. */
+static int close_fds_except(int *keep, size_t n) {
+	qsort(keep, n, sizeof *keep, cmp_int);
+	unsigned lo = 3;
+	int ok = 1;
+	for (size_t i = 0; i < n && ok; i++) {
+		if (keep[i] < (int)lo) continue;
+		if ((unsigned)keep[i] > lo) ok = syscall(SYS_close_range, lo, (unsigned)keep[i] - 1, 0) == 0;
+		lo = (unsigned)keep[i] + 1;
+	}
+	if (ok && syscall(SYS_close_range, lo, ~0u, 0) == 0) return 0;
+	DIR *d = opendir("/proc/self/fd");
+	if (d == NULL) return -1;
+	for (struct dirent *e; (e = readdir(d)) != NULL;) {
+		char *end;
+		long fd = strtol(e->d_name, &end, 10);
+		if (e->d_name[0] < '0' || e->d_name[0] > '9' || *end || fd < 3 || fd == dirfd(d)) continue;
+		int kept = 0;
+		for (size_t i = 0; i < n; i++) kept |= keep[i] == fd;
+		if (!kept) close((int)fd);
+	}
+	closedir(d);
+	return 0;
+}
+
+/* A helper process (bridge, connector): stdin and stdout /dev/null, no other fds but `keep`, no
+ * capabilities, no_new_privs, not dumpable; the fd soft limit raised to the hard one (the policy's
+ * limits are the command's). Returns a pidfd of `parent`, whose end ends the helper. */
+static int become_helper(pid_t parent, int *keep, size_t n) {
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || close_fds_except(keep, n) != 0) _exit(1);
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2];
+	memset(d, 0, sizeof d);
+	signal(SIGPIPE, SIG_IGN); /* splice(2) into a closed socket */
+	if (syscall(SYS_capset, &h, d) != 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) _exit(1);
+	/* Not PR_SET_PDEATHSIG: that signal is sent with the dying command's credentials, and its
+	 * Landlock signal scope blocks it. */
+	int parent_fd = (int)syscall(SYS_pidfd_open, parent, 0);
+	if (parent_fd < 0 || getppid() != parent) _exit(1);
+	return parent_fd;
+}
+
+/* ----- the connector (host network namespace) ----- */
+
+struct connect_pending { uint64_t id, boundary; int fd; };
+
+static void connector_reply(int ctl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void connector_reply(int ctl, const char *fmt, ...) {
+	char line[64];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	for (int off = 0; off < n;) {
+		ssize_t w = write(ctl, line + off, (size_t)(n - off));
+		if (w < 0 && errno == EINTR) continue;
+		if (w <= 0) _exit(0); /* the proxy is gone */
+		off += (int)w;
+	}
+}
+
+static void connector_send(int sp, uint64_t id, uint32_t kind, uint64_t boundary, int fd) {
+	struct bridge_msg m = { id, boundary, kind, 0 };
+	struct iovec iov = { &m, sizeof m };
+	union { char buf[CMSG_SPACE(sizeof(int))]; struct cmsghdr align; } ctl;
+	struct msghdr h;
+	memset(&h, 0, sizeof h);
+	memset(&ctl, 0, sizeof ctl);
+	h.msg_iov = &iov;
+	h.msg_iovlen = 1;
+	if (fd >= 0) {
+		h.msg_control = ctl.buf;
+		h.msg_controllen = sizeof ctl.buf;
+		struct cmsghdr *c = CMSG_FIRSTHDR(&h);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &fd, sizeof fd);
+	}
+	while (sendmsg(sp, &h, MSG_NOSIGNAL) < 0)
+		if (errno != EINTR) _exit(0); /* the bridge is gone */
+}
+
+/* One line from the proxy: "C <id> <port> <boundary> <address>" or "U <id>". A malformed line ends
+ * the connector (the proxy then relays by itself). */
+static void connector_command(char *line, int ctl, int sp, struct connect_pending *pend) {
+	char kind, addr[INET6_ADDRSTRLEN + 1];
+	unsigned long long id, boundary = 0;
+	unsigned port = 0;
+	int n = 0;
+	if (sscanf(line, "U %16llx%n", &id, &n) == 1 && line[n] == 0) {
+		connector_send(sp, id, BRIDGE_MSG_CUT, 0, -1);
+		connector_reply(ctl, "A %016llx\n", id);
+		return;
+	}
+	if (sscanf(line, "%c %16llx %5u %20llu %46s%n", &kind, &id, &port, &boundary, addr, &n) != 5 || kind != 'C' || line[n] != 0 || port == 0 || port > 65535) _exit(1);
+	struct sockaddr_storage ss;
+	memset(&ss, 0, sizeof ss);
+	struct sockaddr_in *in4 = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+	socklen_t len;
+	if (inet_pton(AF_INET, addr, &in4->sin_addr) == 1) {
+		in4->sin_family = AF_INET;
+		in4->sin_port = htons((uint16_t)port);
+		len = sizeof *in4;
+	} else if (inet_pton(AF_INET6, addr, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons((uint16_t)port);
+		len = sizeof *in6;
+	} else _exit(1);
+	uint32_t k = 0;
+	while (k < BRIDGE_MAX_RELAYS && pend[k].fd >= 0) k++;
+	int fd = k < BRIDGE_MAX_RELAYS ? socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0) : -1;
+	if (fd < 0) {
+		connector_reply(ctl, "E %016llx %d\n", id, k < BRIDGE_MAX_RELAYS ? errno : EMFILE);
+		return;
+	}
+	pend[k] = (struct connect_pending){ id, boundary, fd };
+	if (connect(fd, (struct sockaddr *)&ss, len) != 0 && errno != EINPROGRESS) {
+		connector_reply(ctl, "E %016llx %d\n", id, errno);
+		close(fd);
+		pend[k].fd = -1;
+	}
+}
+
+static void connector_loop(int ctl, int sp, int parent_fd) {
+	static struct connect_pending pend[BRIDGE_MAX_RELAYS];
+	/* Only open fds are polled: poll(2) refuses more entries than RLIMIT_NOFILE. */
+	static struct pollfd pfd[3 + BRIDGE_MAX_RELAYS];
+	static uint32_t who[3 + BRIDGE_MAX_RELAYS];
+	char line[256];
+	size_t have = 0;
+	for (uint32_t k = 0; k < BRIDGE_MAX_RELAYS; k++) pend[k].fd = -1;
+	for (;;) {
+		pfd[0] = (struct pollfd){ ctl, POLLIN, 0 };
+		pfd[1] = (struct pollfd){ parent_fd, POLLIN, 0 };
+		pfd[2] = (struct pollfd){ sp, 0, 0 }; /* POLLHUP: the bridge is gone */
+		nfds_t n = 3;
+		for (uint32_t k = 0; k < BRIDGE_MAX_RELAYS; k++)
+			if (pend[k].fd >= 0) who[n] = k, pfd[n++] = (struct pollfd){ pend[k].fd, POLLOUT, 0 };
+		if (poll(pfd, n, -1) < 0) {
+			if (errno == EINTR) continue;
+			_exit(1);
+		}
+		if (pfd[1].revents || pfd[2].revents) _exit(0);
+		for (nfds_t j = 3; j < n; j++) {
+			uint32_t k = who[j];
+			if (!pfd[j].revents) continue;
+			int err = 0;
+			socklen_t elen = sizeof err;
+			if (getsockopt(pend[k].fd, SOL_SOCKET, SO_ERROR, &err, &elen) != 0) err = errno;
+			if (err == 0) {
+				connector_send(sp, pend[k].id, BRIDGE_MSG_UPSTREAM, pend[k].boundary, pend[k].fd);
+				connector_reply(ctl, "O %016llx\n", (unsigned long long)pend[k].id);
+			} else connector_reply(ctl, "E %016llx %d\n", (unsigned long long)pend[k].id, err);
+			close(pend[k].fd);
+			pend[k].fd = -1;
+		}
+		if (pfd[0].revents) {
+			ssize_t n = read(ctl, line + have, sizeof line - 1 - have);
+			if (n < 0 && errno == EINTR) continue;
+			if (n <= 0) _exit(0); /* the proxy closed the channel */
+			have += (size_t)n;
+			char *nl;
+			while ((nl = memchr(line, '\n', have)) != NULL) {
+				*nl = 0;
+				connector_command(line, ctl, sp, pend);
+				have -= (size_t)(nl + 1 - line);
+				memmove(line, nl + 1, have);
+			}
+			if (have == sizeof line - 1) _exit(1);
+		}
+	}
+}
+
+/* Before the network namespace is made: fork the connector, which keeps the proxy's channel and one
+ * end of the socketpair to the bridge (forked later); this process keeps neither of the first two. */
+static void start_proxy_connector(void) {
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, connector_sp) != 0) die("proxy", errno, "create the connector's socketpair");
+	pid_t parent = getpid();
+	pid_t pid = fork();
+	if (pid < 0) die("proxy", errno, "fork the connector");
+	if (pid > 0) {
+		close(proxy_control);
+		close(connector_sp[0]);
+		proxy_control = connector_sp[0] = -1;
+		return;
+	}
+	int keep[] = { proxy_control, connector_sp[0] };
+	int parent_fd = become_helper(parent, keep, 2);
+	connector_loop(proxy_control, connector_sp[0], parent_fd);
+	_exit(0);
+}
+
+/* ----- the bridge (sandbox network namespace) ----- */
 
 static int bridge_connect_proxy(const struct sockaddr_un *addr) {
 	int u = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -1860,80 +2121,262 @@ static int bridge_connect_proxy(const struct sockaddr_un *addr) {
 }
 
 static void bridge_close(struct bridge_relay **r) {
-	close((*r)->fd[0]);
-	close((*r)->fd[1]);
+	for (int i = 0; i < 3; i++) if ((*r)->fd[i] >= 0) close((*r)->fd[i]);
+	for (int i = 0; i < 2; i++) if ((*r)->sp[i].cap) close((*r)->sp[i].p[0]), close((*r)->sp[i].p[1]);
 	free(*r);
 	*r = NULL;
 }
 
-/* Move bytes for one relay after poll; returns 0 when the relay is finished or broken. */
-static int bridge_step(struct bridge_relay *r, const short revents[2]) {
-	for (int i = 0; i < 2; i++) {
-		struct bridge_half *h = &r->half[i];
-		if (revents[i] & POLLERR) return 0;
-		if ((revents[i] & (POLLIN | POLLHUP)) && !h->eof && h->len < BRIDGE_BUF) {
-			ssize_t n = read(r->fd[i], h->buf + h->len, BRIDGE_BUF - h->len);
-			if (n > 0) h->len += (size_t)n;
-			else if (n == 0) h->eof = 1;
-			else if (errno != EAGAIN && errno != EINTR) return 0;
-		} else if ((revents[i] & POLLHUP) && h->eof) return 0;
-	}
-	for (int i = 0; i < 2; i++) {
-		struct bridge_half *h = &r->half[i];
-		if (h->len > h->off) {
-			ssize_t n = send(r->fd[1 - i], h->buf + h->off, h->len - h->off, MSG_NOSIGNAL | MSG_DONTWAIT);
-			if (n > 0) h->off += (size_t)n;
-			else if (n < 0 && errno != EAGAIN && errno != EINTR) return 0;
-			if (h->off == h->len) h->off = h->len = 0;
-		}
-		if (h->eof && h->len == 0 && !h->shut) {
-			shutdown(r->fd[1 - i], SHUT_WR); /* pass the half-close on */
-			h->shut = 1;
-		}
-	}
-	return !(r->half[0].shut && r->half[1].shut);
+/* Read into a half, at most `max` bytes: >0 read, 0 nothing (or end of stream, h->eof), -1 broken. */
+static ssize_t half_fill(struct bridge_half *h, int fd, uint64_t max) {
+	if (h->eof || h->len >= BRIDGE_BUF || max == 0) return 0;
+	size_t room = BRIDGE_BUF - h->len;
+	ssize_t n = read(fd, h->buf + h->len, room < max ? room : (size_t)max);
+	if (n > 0) h->len += (size_t)n;
+	else if (n == 0) h->eof = 1;
+	else if (errno == EAGAIN || errno == EINTR) n = 0;
+	return n;
 }
 
-static void bridge_loop(int lfd, int parent_fd, const struct sockaddr_un *addr) {
-	static struct bridge_relay *relays[BRIDGE_MAX_RELAYS];
-	static struct pollfd pfd[2 + 2 * BRIDGE_MAX_RELAYS];
-	for (;;) {
-		nfds_t n = 2;
-		uint32_t active = 0;
-		for (uint32_t k = 0; k < BRIDGE_MAX_RELAYS; k++) {
-			struct bridge_relay *r = relays[k];
-			for (int i = 0; i < 2; i++) {
-				short ev = 0;
-				if (r && !r->half[i].eof && r->half[i].len < BRIDGE_BUF) ev |= POLLIN;
-				if (r && r->half[1 - i].len > r->half[1 - i].off) ev |= POLLOUT;
-				pfd[2 + 2 * k + (uint32_t)i] = (struct pollfd){ r ? r->fd[i] : -1, ev, 0 };
-			}
-			if (r) {
-				active++;
-				n = 2 + 2 * (nfds_t)k + 2;
+/* Write what a half holds to fd: 0, or -1 when the peer is gone. */
+static int half_flush(struct bridge_half *h, int fd) {
+	if (h->len > h->off) {
+		ssize_t n = send(fd, h->buf + h->off, h->len - h->off, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n > 0) h->off += (size_t)n;
+		else if (n < 0 && errno != EAGAIN && errno != EINTR) return -1;
+		if (h->off == h->len) h->off = h->len = 0;
+	}
+	return 0;
+}
+
+/* Move bytes src → pipe → dst until either side would block; at end of stream, half-close dst.
+ * 0, or -1 when broken. */
+static int pipe_step(struct bridge_pipe *p, int src, int dst, int readable) {
+	if (!p->on) return 0;
+	for (int progress = 1; progress;) {
+		progress = 0;
+		if (readable && !p->eof && p->in < p->cap) {
+			ssize_t n = splice(src, NULL, p->p[1], NULL, p->cap - p->in, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+			if (n > 0) p->in += (size_t)n, progress = 1;
+			else if (n == 0) p->eof = 1;
+			else if (errno == EAGAIN) readable = 0;
+			else if (errno != EINTR) return -1;
+		}
+		if (p->in > 0) {
+			ssize_t n = splice(p->p[0], NULL, dst, NULL, p->in, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+			if (n > 0) p->in -= (size_t)n, progress = 1;
+			else if (n == 0 || (errno != EAGAIN && errno != EINTR)) return -1;
+		}
+	}
+	if (p->eof && p->in == 0 && !p->shut) {
+		shutdown(dst, SHUT_WR); /* pass the half-close on */
+		p->shut = 1;
+	}
+	return 0;
+}
+
+/* The messages the connector has sent (never blocks). An upstream socket for a relay that is gone,
+ * or that cannot be adopted, is closed (and the relay with it, marked dead: fail closed). */
+static void bridge_messages(int *sp, struct bridge_relay **relays) {
+	while (*sp >= 0) {
+		struct bridge_msg m;
+		struct iovec iov = { &m, sizeof m };
+		union { char buf[CMSG_SPACE(sizeof(int))]; struct cmsghdr align; } ctl;
+		struct msghdr h;
+		memset(&h, 0, sizeof h);
+		h.msg_iov = &iov;
+		h.msg_iovlen = 1;
+		h.msg_control = ctl.buf;
+		h.msg_controllen = sizeof ctl.buf;
+		ssize_t n = recvmsg(*sp, &h, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+		int fd = -1;
+		for (struct cmsghdr *c = n > 0 ? CMSG_FIRSTHDR(&h) : NULL; c; c = CMSG_NXTHDR(&h, c)) {
+			if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+			size_t nfds = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+			for (size_t i = 0; i < nfds; i++) {
+				int got;
+				memcpy(&got, CMSG_DATA(c) + i * sizeof(int), sizeof got);
+				if (fd < 0 && i == 0) fd = got;
+				else close(got);
 			}
 		}
-		pfd[0] = (struct pollfd){ lfd, active < BRIDGE_MAX_RELAYS ? POLLIN : 0, 0 };
-		pfd[1] = (struct pollfd){ parent_fd, POLLIN, 0 };
-		if (poll(pfd, n, -1) < 0) {
+		if (n <= 0) { /* the connector is gone: no more fast paths */
+			close(*sp);
+			*sp = -1;
+			return;
+		}
+		struct bridge_relay **slot = NULL;
+		for (uint32_t k = 0; k < BRIDGE_MAX_RELAYS && !slot; k++)
+			if (relays[k] && relays[k]->id == m.id && relays[k]->fd[1] >= 0) slot = &relays[k];
+		int ok = slot != NULL && n == sizeof m && !(h.msg_flags & (MSG_TRUNC | MSG_CTRUNC));
+		if (ok && m.kind == BRIDGE_MSG_UPSTREAM) {
+			struct bridge_relay *r = *slot;
+			ok = fd >= 0 && r->fd[2] < 0 && fcntl(fd, F_SETFL, O_NONBLOCK) == 0;
+			for (int i = 0; i < 2 && ok; i++) {
+				ok = pipe2(r->sp[i].p, O_NONBLOCK | O_CLOEXEC) == 0;
+				if (!ok) break;
+				int cap = fcntl(r->sp[i].p[1], F_SETPIPE_SZ, BRIDGE_PIPE);
+				if (cap < 0) cap = fcntl(r->sp[i].p[1], F_GETPIPE_SZ);
+				r->sp[i].cap = cap > 0 ? (size_t)cap : 65536;
+			}
+			if (ok) {
+				r->fd[2] = fd;
+				r->boundary = m.boundary;
+				fd = -1;
+			}
+		} else if (ok && m.kind == BRIDGE_MSG_CUT) ok = (*slot)->cut = (*slot)->fd[2] >= 0;
+		else ok = 0;
+		if (fd >= 0) close(fd);
+		if (slot) (*slot)->kick = 1, (*slot)->dead |= !ok;
+	}
+}
+
+#define READABLE(i) (rev[i] & (POLLIN | POLLHUP | POLLERR))
+
+/* Move bytes for one relay after poll; returns 0 when the relay is finished or broken. */
+static int bridge_step(struct bridge_relay *r, const short rev[3], int *sp, struct bridge_relay **relays) {
+	int c = r->fd[0], u = r->fd[1], up = r->fd[2];
+	if (r->dead) return 0;
+	if (u >= 0) {
+		/* client → proxy, until the cut */
+		if (!r->cut && READABLE(0) && half_fill(&r->half[0], c, UINT64_MAX) < 0) return 0;
+		if (half_flush(&r->half[0], u) < 0) return 0;
+		if ((r->half[0].eof || r->cut) && r->half[0].len == 0 && !r->half[0].shut) {
+			shutdown(u, SHUT_WR); /* pass the half-close on; after the cut: the proxy has it all */
+			r->half[0].shut = 1;
+		}
+		/* proxy → client, up to the boundary; after it, proxy → upstream */
+		if (READABLE(1)) {
+			ssize_t n;
+			if (up < 0 || r->from_proxy < r->boundary) n = half_fill(&r->half[1], u, up < 0 ? UINT64_MAX : r->boundary - r->from_proxy);
+			else n = half_fill(&r->toup, u, UINT64_MAX);
+			if (n < 0) return 0;
+			r->from_proxy += (uint64_t)n;
+		}
+		if (half_flush(&r->half[1], c) < 0) return 0;
+		if (r->half[1].eof && r->half[1].len == 0) {
+			if (up >= 0) return 0; /* the proxy ended before the boundary: it refused, or failed */
+			if (!r->half[1].shut) {
+				shutdown(c, SHUT_WR);
+				r->half[1].shut = 1;
+			}
+		}
+		if (up < 0) return !(r->half[0].shut && r->half[1].shut);
+		if (half_flush(&r->toup, up) < 0) return 0;
+		if (r->toup.eof && r->toup.len == 0) {
+			/* The proxy ended its stream: after the cut a handoff, else a refusal. The cut, if the
+			 * proxy sent it, is queued by now (it waited for the connector's answer). */
+			if (!r->cut) bridge_messages(sp, relays);
+			if (!r->cut || r->dead) return 0;
+			close(u);
+			r->fd[1] = u = -1;
+			r->sp[0].on = 1;
+			if (r->half[0].eof) r->sp[0].eof = 1; /* the client had half-closed already */
+		}
+	}
+	if (up >= 0 && r->from_proxy >= r->boundary && r->half[1].len == 0) r->sp[1].on = 1;
+	if (pipe_step(&r->sp[1], up, c, READABLE(2)) < 0) return 0;
+	if (pipe_step(&r->sp[0], c, up, READABLE(0)) < 0) return 0;
+	return !(r->sp[0].shut && r->sp[1].shut);
+}
+
+/* The events a relay's fd [i] waits for. */
+static short bridge_events(const struct bridge_relay *r, int i) {
+	short ev = 0;
+	const struct bridge_pipe *in = &r->sp[i == 0 ? 0 : 1]; /* spliced out of fd i (client: sp[0], upstream: sp[1]) */
+	if (i == 0) {
+		if (r->fd[1] >= 0 && !r->cut && !r->half[0].eof && r->half[0].len < BRIDGE_BUF) ev |= POLLIN;
+		if (in->on && !in->eof && in->in < in->cap) ev |= POLLIN;
+		if (r->half[1].len > r->half[1].off || r->sp[1].in) ev |= POLLOUT;
+	} else if (i == 1) {
+		int to_client = r->fd[2] < 0 || r->from_proxy < r->boundary;
+		if (to_client ? !r->half[1].eof && r->half[1].len < BRIDGE_BUF : !r->toup.eof && r->toup.len < BRIDGE_BUF) ev |= POLLIN;
+		if (r->half[0].len > r->half[0].off) ev |= POLLOUT;
+	} else {
+		if (in->on && !in->eof && in->in < in->cap) ev |= POLLIN;
+		if (r->toup.len > r->toup.off || r->sp[0].in) ev |= POLLOUT;
+	}
+	return ev;
+}
+
+static void bridge_loop(int lfd, int parent_fd, int sp, const struct sockaddr_un *addr) {
+	static struct bridge_relay *relays[BRIDGE_MAX_RELAYS];
+	/* Only open fds are polled: poll(2) refuses more entries than RLIMIT_NOFILE. who[j]: 3 × relay + its fd. */
+	static struct pollfd pfd[3 + 3 * BRIDGE_MAX_RELAYS];
+	static uint32_t who[3 + 3 * BRIDGE_MAX_RELAYS];
+	static short revs[BRIDGE_MAX_RELAYS][3];
+	/* accept4 failing for want of fds (EMFILE, ENFILE, ENOBUFS, ENOMEM) leaves the listener readable:
+	 * it is not polled again until a relay closes or a second has passed, so the bridge cannot spin. */
+	int accept_paused = 0;
+	struct timespec paused_at = { 0, 0 };
+	for (;;) {
+		uint32_t active = 0;
+		for (uint32_t k = 0; k < BRIDGE_MAX_RELAYS; k++) active += relays[k] != NULL;
+		int wait = -1;
+		if (accept_paused) {
+			struct timespec now;
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			long ms = (now.tv_sec - paused_at.tv_sec) * 1000 + (now.tv_nsec - paused_at.tv_nsec) / 1000000;
+			if (ms >= 1000) accept_paused = 0;
+			else wait = (int)(1000 - ms);
+		}
+		nfds_t n = 0;
+		int at_listen = -1, at_sp = -1;
+		if (active < BRIDGE_MAX_RELAYS && !accept_paused) at_listen = (int)n, pfd[n++] = (struct pollfd){ lfd, POLLIN, 0 };
+		nfds_t at_parent = n;
+		pfd[n++] = (struct pollfd){ parent_fd, POLLIN, 0 };
+		if (sp >= 0) at_sp = (int)n, pfd[n++] = (struct pollfd){ sp, POLLIN, 0 };
+		for (uint32_t k = 0; k < BRIDGE_MAX_RELAYS; k++) {
+			struct bridge_relay *r = relays[k];
+			if (!r) continue;
+			memset(revs[k], 0, sizeof revs[k]);
+			for (int i = 0; i < 3; i++) {
+				short ev = bridge_events(r, i);
+				if (r->fd[i] >= 0 && !(ev == 0 && r->hup[i])) who[n] = 3 * k + (uint32_t)i, pfd[n++] = (struct pollfd){ r->fd[i], ev, 0 };
+			}
+		}
+		if (poll(pfd, n, wait) < 0) {
 			if (errno == EINTR) continue;
 			_exit(1);
 		}
-		if (pfd[1].revents) _exit(0); /* the command has exited */
-		for (nfds_t j = 2; j + 1 < n; j += 2) {
-			uint32_t k = (uint32_t)(j - 2) / 2;
-			if (!relays[k]) continue;
-			short rev[2] = { pfd[j].revents, pfd[j + 1].revents };
-			if ((rev[0] | rev[1]) && !bridge_step(relays[k], rev)) bridge_close(&relays[k]);
+		if (pfd[at_parent].revents) _exit(0); /* the command has exited */
+		if (at_sp >= 0 && pfd[at_sp].revents) bridge_messages(&sp, relays);
+		for (nfds_t j = at_parent + 1 + (at_sp >= 0); j < n; j++) revs[who[j] / 3][who[j] % 3] = pfd[j].revents;
+		for (uint32_t k = 0; k < BRIDGE_MAX_RELAYS; k++) {
+			struct bridge_relay *r = relays[k];
+			if (!r) continue;
+			short *rev = revs[k];
+			for (int i = 0; i < 3; i++) if (rev[i] & POLLHUP) r->hup[i] = 1;
+			if (!(rev[0] | rev[1] | rev[2] | r->kick)) continue;
+			r->kick = 0;
+			if (!bridge_step(r, rev, &sp, relays)) {
+				bridge_close(&relays[k]);
+				accept_paused = 0;
+			}
 		}
-		if (pfd[0].revents & POLLIN) {
+		if (at_listen >= 0 && (pfd[at_listen].revents & POLLIN)) {
 			int c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-			if (c < 0) continue;
+			if (c < 0) {
+				if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) accept_paused = 1, clock_gettime(CLOCK_MONOTONIC, &paused_at);
+				continue;
+			}
 			uint32_t k = 0;
 			while (k < BRIDGE_MAX_RELAYS && relays[k]) k++;
 			int u = k < BRIDGE_MAX_RELAYS ? bridge_connect_proxy(addr) : -1;
+			if (u < 0 && (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)) accept_paused = 1, clock_gettime(CLOCK_MONOTONIC, &paused_at);
 			struct bridge_relay *r = u >= 0 ? calloc(1, sizeof *r) : NULL;
-			if (!r || fcntl(u, F_SETFL, O_NONBLOCK) != 0) {
+			int ok = r != NULL;
+			if (ok && sp >= 0) {
+				/* The relay's id, for the proxy to name it to the connector: random, so nothing
+				 * that reaches the proxy's socket another way can claim a relay. */
+				char pre[BRIDGE_PREAMBLE + 1];
+				do ok = syscall(SYS_getrandom, &r->id, sizeof r->id, 0) == (long)sizeof r->id;
+				while (ok && r->id == 0);
+				snprintf(pre, sizeof pre, "%c%016llx\n", 0, (unsigned long long)r->id);
+				ok = ok && send(u, pre, BRIDGE_PREAMBLE, MSG_NOSIGNAL) == BRIDGE_PREAMBLE;
+			}
+			if (!ok || fcntl(u, F_SETFL, O_NONBLOCK) != 0) {
 				if (u >= 0) close(u);
 				close(c); /* the client sees the connection closed: no way out */
 				free(r);
@@ -1941,6 +2384,7 @@ static void bridge_loop(int lfd, int parent_fd, const struct sockaddr_un *addr) 
 			}
 			r->fd[0] = c;
 			r->fd[1] = u;
+			r->fd[2] = -1;
 			relays[k] = r;
 		}
 	}
@@ -1975,20 +2419,13 @@ static void start_proxy_bridge(void) {
 	if (pid < 0) die("proxy", errno, "fork the bridge");
 	if (pid > 0) {
 		close(lfd);
+		if (connector_sp[1] >= 0) close(connector_sp[1]);
+		connector_sp[1] = -1;
 		return;
 	}
-	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0) _exit(1);
-	for (int fd = 3; fd < 1024; fd++) if (fd != lfd) close(fd);
-	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
-	struct __user_cap_data_struct d[2];
-	memset(d, 0, sizeof d);
-	if (syscall(SYS_capset, &h, d) != 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) _exit(1);
-	/* The bridge ends when its parent (the command) does. Not PR_SET_PDEATHSIG: that signal is
-	 * sent with the dying command's credentials, and its Landlock signal scope blocks it. */
-	int parent_fd = (int)syscall(SYS_pidfd_open, parent, 0);
-	if (parent_fd < 0 || getppid() != parent) _exit(1);
-	bridge_loop(lfd, parent_fd, &addr);
+	int keep[] = { lfd, connector_sp[1] };
+	int parent_fd = become_helper(parent, keep, connector_sp[1] >= 0 ? 2 : 1);
+	bridge_loop(lfd, parent_fd, connector_sp[1], &addr);
 	_exit(0);
 }
 
@@ -2015,6 +2452,7 @@ static void add_proxy_env(char **envp, uint32_t *ne) {
 static void apply_and_exec(char **argv) {
 	apply_rlimits();
 	apply_cpus();
+	if (proxy_control >= 0) start_proxy_connector(); /* in the host network namespace: before it is left */
 	apply_namespaces();
 	if (B.isolation != ISO_PROCESS) {
 		pid_t command = fork();
@@ -2340,7 +2778,7 @@ static uint8_t *read_file(const char *path, size_t *n) {
 }
 
 static void usage(void) {
-	fprintf(stderr, "usage: mxc-enforce [--sha256 HEX] [--param NAME=VALUE]... [--proxy-socket PATH] [--dry-run] [--audit] BUNDLE -- COMMAND [ARGS...]\n"
+	fprintf(stderr, "usage: mxc-enforce [--sha256 HEX] [--param NAME=VALUE]... [--proxy-socket PATH [--proxy-control FD]] [--dry-run] [--audit] BUNDLE -- COMMAND [ARGS...]\n"
 			"       mxc-enforce --digest FILE | --check BUNDLE\n");
 	exit(EXIT_REFUSED);
 }
@@ -2371,6 +2809,7 @@ int main(int argc, char **argv) {
 		else if (strcmp(argv[i], "--dry-run") == 0) dry = 1;
 		else if (strcmp(argv[i], "--audit") == 0) audit = 1;
 		else if (strcmp(argv[i], "--proxy-socket") == 0 && i + 1 < argc) proxy_socket = argv[++i];
+		else if (strcmp(argv[i], "--proxy-control") == 0 && i + 1 < argc) proxy_control = proxy_control_fd(argv[++i]);
 		else if (argv[i][0] != '-' && bundle_path == NULL) bundle_path = argv[i];
 		else usage();
 	}
@@ -2384,6 +2823,7 @@ int main(int argc, char **argv) {
 	char err[256];
 	if (load_bundle(data, n, &B, err) != 0) die("load", EINVAL, "%s: %s", bundle_path, err);
 	if (host_program() == NULL) die("load", ENOEXEC, "the bundle has no seccomp program for %s", HOST_ARCH_NAME);
+	if (proxy_control >= 0 && !proxy_socket) die("proxy", EINVAL, "--proxy-control needs --proxy-socket");
 	if (proxy_socket && B.net_mode != NET_PROXY) die("proxy", EINVAL, "--proxy-socket is for policies in the proxy network mode; this bundle's mode is %s", B.net_mode == NET_NONE ? "none" : "ports");
 
 	for (int k = 0; k < nparams; k++) {

@@ -119,6 +119,19 @@ export class EgressPolicy {
     return { ok: true, rules: d.deciding, reason: 'allowed by rule' };
   }
 
+  /**
+   * Run the decision code once on a request nothing matches, without resolving: the first real
+   * decision then does not pay for compiling it (about 1.5 ms, on every tunnel's set-up path).
+   */
+  warmUp(): void {
+    try {
+      decide(this.ir, connectRequest('warm-up.invalid', 1));
+      this.checkAddress('192.0.2.1', 1, true);
+    } catch {
+      /* the real decision reports it */
+    }
+  }
+
   /** Decide a connection to host:port, resolving names here. Never throws. */
   async check(hostText: string, port: number): Promise<EgressVerdict> {
     let host = hostText.trim().toLowerCase();

@@ -7,11 +7,13 @@
  */
 import * as http from 'node:http';
 import * as net from 'node:net';
+import { Duplex } from 'node:stream';
 import { rmSync } from 'node:fs';
 import type { EgressPolicy, EgressVerdict } from './egress.js';
 import { parseIp } from '../../compiler/evaluate.js';
 import { parseGreeting, parseRequest, reply, REP, METHOD_NO_AUTH, METHOD_NONE_ACCEPTABLE, SOCKS_VERSION } from './socks5.js';
 import { readClientHelloSni } from './tls-sni.js';
+import type { FastPath } from './connector.js';
 
 export type ProxyProtocol = 'http-connect' | 'http' | 'socks5';
 
@@ -26,8 +28,15 @@ export interface RunningProxy {
   address: string;
   /** TCP only: the port. */
   port?: number;
+  /** Hand tunnels from mxc-enforce's bridge to its connector from now on (see connector.ts). */
+  setFastPath(fastPath: FastPath): void;
   close(): Promise<void>;
 }
+
+/** What mxc-enforce's bridge sends first on each relay when it has a connector: "\0", the relay's id in 16 hex digits, "\n". */
+const BRIDGE_PREAMBLE = 18;
+
+type Fast = { fastPath: FastPath; id: string };
 
 /**
  * Stream buffering per relayed socket. Node's default (16 KiB) is below the 64 KiB one socket
@@ -72,6 +81,9 @@ export function parseAuthority(text: string, defaultPort?: number): { host: stri
 
 export class EgressProxy {
   private readonly sockets = new Set<net.Socket>();
+  /** The bridge relay each connection from mxc-enforce's bridge is (its preamble). */
+  private readonly relayIds = new WeakMap<net.Socket, string>();
+  private fastPath?: FastPath;
   private readonly http: http.Server;
   private server?: net.Server;
 
@@ -104,9 +116,26 @@ export class EgressProxy {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       if ('path' in where) rmSync(where.path, { force: true });
     };
-    if ('path' in where) return { address: where.path, close };
+    setImmediate(() => this.warmUp());
+    const setFastPath = (fastPath: FastPath): void => {
+      this.fastPath = fastPath;
+    };
+    if ('path' in where) return { address: where.path, close, setFastPath };
     const port = (server.address() as net.AddressInfo).port;
-    return { address: `${where.host}:${port}`, port, close };
+    return { address: `${where.host}:${port}`, port, close, setFastPath };
+  }
+
+  /**
+   * While mxc-enforce starts the sandbox: run the decision code and the HTTP parser once, so the
+   * command's first connection does not wait for their first-use costs. The request is refused
+   * (400, not an absolute URI) before any decision, resolution or log line.
+   */
+  private warmUp(): void {
+    this.options.policy.warmUp?.();
+    const [inside, outside] = duplexPair();
+    outside.on('data', () => undefined).on('error', () => undefined);
+    this.http.emit('connection', inside);
+    outside.end('OPTIONS * HTTP/1.1\r\nHost: warm-up.invalid\r\nConnection: close\r\n\r\n');
   }
 
   private track(socket: net.Socket): void {
@@ -115,19 +144,56 @@ export class EgressProxy {
     socket.on('error', () => socket.destroy());
   }
 
-  /** The first byte picks the protocol: 0x05 is a SOCKS5 greeting, anything else HTTP. */
+  /**
+   * The first byte picks the protocol: 0x05 is a SOCKS5 greeting, anything else HTTP. A 0x00 opens
+   * the bridge's preamble (its relay id), which precedes the client's bytes.
+   */
   private accept(socket: net.Socket): void {
     this.track(socket);
-    socket.once('readable', () => {
-      const first = socket.read(1) as Buffer | null;
-      if (!first) {
-        socket.destroy(); // closed before saying anything (mxc-enforce's probe)
+    void this.sniff(socket);
+  }
+
+  private async sniff(socket: net.Socket): Promise<void> {
+    let first = await readSome(socket);
+    if (first?.[0] === 0) {
+      while (first && first.length < BRIDGE_PREAMBLE) {
+        const more = await readSome(socket);
+        first = more ? Buffer.concat([first, more]) : undefined;
+      }
+      const m = first && /^\0([0-9a-f]{16})\n$/.exec(first.subarray(0, BRIDGE_PREAMBLE).toString('latin1'));
+      if (!first || !m) {
+        socket.destroy();
         return;
       }
-      socket.unshift(first);
-      if (first[0] === SOCKS_VERSION) void this.socks(socket);
-      else this.http.emit('connection', socket);
-    });
+      this.relayIds.set(socket, m[1]!);
+      first = first.length > BRIDGE_PREAMBLE ? first.subarray(BRIDGE_PREAMBLE) : await readSome(socket);
+    }
+    if (!first) {
+      socket.destroy(); // closed before saying anything (mxc-enforce's probe)
+      return;
+    }
+    socket.unshift(first);
+    if (first[0] === SOCKS_VERSION) void this.socks(socket);
+    else this.http.emit('connection', socket);
+  }
+
+  /** The fast path for a connection from the bridge, when there is one. */
+  private fast(socket: net.Socket): Fast | undefined {
+    const id = this.relayIds.get(socket);
+    return id !== undefined && this.fastPath?.alive ? { fastPath: this.fastPath, id } : undefined;
+  }
+
+  /**
+   * Connect through the connector and answer the client with `ok`: the bridge passes the client
+   * exactly the proxy's bytes up to and with `ok` (the boundary), then the upstream's.
+   */
+  private async connectFast(fast: Fast, v: EgressVerdict, socket: net.Socket, ok: string | Buffer): Promise<boolean> {
+    const boundary = socket.bytesWritten + Buffer.byteLength(ok);
+    await fast.fastPath.connect(fast.id, v.address!, v.port, boundary);
+    socket.write(ok);
+    if (socket.bytesWritten === boundary) return true;
+    socket.destroy(); // cannot happen; if it did, the bridge would misplace bytes: end the tunnel
+    return false;
   }
 
   private decided(protocol: ProxyProtocol, v: EgressVerdict): EgressVerdict {
@@ -162,8 +228,13 @@ export class EgressProxy {
       socket.end(`HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
       return;
     }
+    const fast = this.fast(socket);
     let upstream: net.Socket;
     try {
+      if (fast) {
+        if (await this.connectFast(fast, v, socket, 'HTTP/1.1 200 Connection Established\r\n\r\n')) this.tunnelFast('http-connect', v, socket, fast, head);
+        return;
+      }
       upstream = await this.dial(v);
     } catch (e) {
       socket.end(`HTTP/1.1 502 Bad Gateway\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
@@ -220,6 +291,60 @@ export class EgressProxy {
     client.once('end', onEnd);
   }
 
+  /**
+   * A tunnel on the fast path: the same check of the client's first bytes as tunnel(), then the cut
+   * (the bridge stops reading the client and half-closes); at that end of stream the proxy holds
+   * every client byte the bridge passed it, and writes them after the boundary, for the upstream,
+   * in order. The bridge splices the rest. A refusal closes the relay, and the upstream with it.
+   */
+  private tunnelFast(protocol: ProxyProtocol, v: EgressVerdict, client: net.Socket, fast: Fast, initial: Buffer): void {
+    let held = initial;
+    const after: Buffer[] = [];
+    let state: 'checking' | 'cutting' | 'refused' = 'checking';
+    let told = false;
+    let ended = false;
+    const finish = (): void => {
+      if (told && ended) client.end(Buffer.concat([held, ...after]));
+    };
+    const cut = (): void => {
+      state = 'cutting';
+      fast.fastPath.cut(fast.id).then(
+        () => {
+          told = true;
+          finish();
+        },
+        () => client.destroy(),
+      );
+    };
+    const settle = (): void => {
+      if (parseIp(v.host)) return cut();
+      const r = readClientHelloSni(held);
+      if (r.kind === 'need') return;
+      const name = r.kind === 'hello' && r.serverName !== undefined ? r.serverName.toLowerCase().replace(/\.$/, '') : undefined;
+      if (r.kind === 'error' || (name !== undefined && name !== v.host)) {
+        const reason = r.kind === 'error' ? `unreadable TLS ClientHello: ${r.message}` : `TLS server name ${name} is not the checked name ${v.host}`;
+        this.decided(protocol, { ...v, allowed: false, rules: [], reason });
+        state = 'refused';
+        client.destroy();
+        return;
+      }
+      cut();
+    };
+    client.on('data', (chunk: Buffer) => {
+      if (state === 'cutting') after.push(chunk);
+      else if (state === 'checking') {
+        held = held.length ? Buffer.concat([held, chunk]) : chunk;
+        settle();
+      }
+    });
+    client.once('end', () => {
+      ended = true;
+      if (state === 'checking') cut(); // as tunnel(): what the client sent before closing goes on
+      finish();
+    });
+    if (held.length || parseIp(v.host)) settle();
+  }
+
   private async forward(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const refuse = (status: number, text: string): void => {
       res.writeHead(status, { 'content-type': 'text/plain', connection: 'close' });
@@ -258,7 +383,10 @@ export class EgressProxy {
     }
     const headers = endToEnd(req.headers);
     headers.host = url.host;
-    const upstreamReq = http.request({ host: v.address, port: v.port, method: req.method, path: url.pathname + url.search, headers, setHost: false, agent: false });
+    // The upstream socket with the relay's stream buffering (see RELAY_HIGH_WATER_MARK): the
+    // response body streams through in large chunks instead of pausing every 16 KiB.
+    const createConnection = (): net.Socket => net.connect({ host: v.address!, port: v.port, highWaterMark: RELAY_HIGH_WATER_MARK } as net.NetConnectOpts);
+    const upstreamReq = http.request({ host: v.address, port: v.port, method: req.method, path: url.pathname + url.search, headers, setHost: false, agent: false, createConnection });
     upstreamReq.on('error', (e) => {
       if (!res.headersSent) refuse(502, `${target.host}:${target.port}: ${e.message}`);
       else res.destroy();
@@ -286,8 +414,10 @@ export class EgressProxy {
           else socket.destroy();
           return undefined;
         }
-        const chunk = await readSome(socket);
-        if (!chunk || buf.length + chunk.length > 1024) {
+        // A greeting or request is at most 262 bytes: more without one complete is not SOCKS. (What
+        // follows a complete one, e.g. a client's first bytes sent without waiting, stays in buf.)
+        const chunk = buf.length > 1024 ? undefined : await readSome(socket);
+        if (!chunk) {
           socket.destroy();
           return undefined;
         }
@@ -308,8 +438,13 @@ export class EgressProxy {
       socket.end(reply(REP.notAllowed));
       return;
     }
+    const fast = this.fast(socket);
     let upstream: net.Socket;
     try {
+      if (fast) {
+        if (await this.connectFast(fast, v, socket, reply(REP.succeeded))) this.tunnelFast('socks5', v, socket, fast, buf);
+        return;
+      }
       upstream = await this.dial(v);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
@@ -319,6 +454,27 @@ export class EgressProxy {
     socket.write(reply(REP.succeeded));
     this.tunnel('socks5', v, socket, upstream, buf);
   }
+}
+
+/** Two connected in-memory duplex streams (what one writes, the other reads). */
+function duplexPair(): [Duplex, Duplex] {
+  const make = (): Duplex & { peer?: Duplex } =>
+    new Duplex({
+      read() {},
+      write(chunk: Buffer, _enc, done) {
+        (this as Duplex & { peer?: Duplex }).peer!.push(chunk);
+        done();
+      },
+      final(done) {
+        (this as Duplex & { peer?: Duplex }).peer!.push(null);
+        done();
+      },
+    });
+  const a = make();
+  const b = make();
+  a.peer = b;
+  b.peer = a;
+  return [a, b];
 }
 
 /** Read whatever arrives next (undefined at end of stream). */

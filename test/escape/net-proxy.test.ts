@@ -129,6 +129,27 @@ else go(net.connect(${T},"127.0.0.1"))`;
     for (const mode of ['direct', 'chain']) await attack(relayScript(mode), 'server-b');
   });
 
+  it('the command holds no socket but what it opens: not the connector channel, not an upstream, not the bridge\'s', async () => {
+    // Every fd from 3 to 4095, and whether it is a socket (perl: /proc/self/fd is not readable inside).
+    const probe = `perl -e 'for my $fd (3..4095) { my $f; next unless open($f, "<&=", $fd) or open($f, ">&=", $fd); print "open-fd:$fd", (-S $f ? ":socket" : ""), "\\n" } print "probed\\n"'`;
+    // Other processes' fds: none readable, not the connector's (which holds the proxy's channel),
+    // the bridge's or init's. They start just before or after the command: pids near its own (or
+    // the first ones, in a PID namespace). bash builtins only (a glob), so no child is ever "self".
+    const peek = 'shopt -s nullglob; for p in {1..64} $(eval echo {$(($$ - 64))..$(($$ + 64))}); do [ $p = $$ ] && continue; f=(/proc/$p/fd/*); [ \${#f[@]} -gt 0 ] && echo fds-readable:$p; done';
+    const outside = await runAsync('bash', ['-c', `exec 9<>/dev/tcp/127.0.0.1/${A}; ${probe}; ${peek}`]);
+    expect(outside.stdout, outside.stderr).toContain('open-fd:9:socket');
+    expect(outside.stdout).toContain('fds-readable:1');
+    // Inside: after a tunnel through the fast path (the bridge held its upstream socket) and while
+    // another is open.
+    const script = `${curl} -p --resolve allowed.test:${A}:127.0.0.1 http://allowed.test:${A}/; exec 8<>/dev/null; ${probe}; ${peek}`;
+    const inside = await mxccRun([policy, ...RESOLVE, '--', 'bash', '-c', script]);
+    expect(inside.stdout, inside.stderr).toContain('server-a host=allowed.test');
+    expect(inside.stdout).toContain('open-fd:8\n');
+    expect(inside.stdout).toContain('probed');
+    expect(inside.stdout).not.toContain(':socket');
+    expect(inside.stdout).not.toContain('fds-readable');
+  });
+
   it('169.254.169.254 by address, by a name that resolves to it, and directly', async () => {
     const meta = path.join(root, 'meta.mxc');
     writeFileSync(meta, `import "std/linux-runtime.mxc"\npolicy meta extends linux_runtime {\n  net { allow connect tcp "meta.test":80, any:80 }\n}\n`);
