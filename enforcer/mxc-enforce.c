@@ -2449,6 +2449,28 @@ static void add_proxy_env(char **envp, uint32_t *ne) {
 }
 
 /* rlimits → namespaces → capabilities → no_new_privs → Landlock → seccomp → exec. */
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1u << 2)
+#endif
+
+/*
+ * The command inherits stdin, stdout and stderr only: an fd its caller left open without
+ * close-on-exec (a file, a directory, a socket) would carry access the policy does not grant, and
+ * Landlock does not check fds opened before it. Marked close-on-exec here, closed by execve.
+ */
+static void close_inherited_fds(void) {
+	if (syscall(SYS_close_range, 3, ~0u, CLOSE_RANGE_CLOEXEC) == 0) return; /* Linux 5.11 */
+	DIR *d = opendir("/proc/self/fd");
+	if (d == NULL) die("fds", errno, "list /proc/self/fd to close inherited file descriptors (is /proc mounted?)");
+	for (struct dirent *e; (e = readdir(d)) != NULL;) {
+		char *end;
+		long fd = strtol(e->d_name, &end, 10);
+		if (e->d_name[0] < '0' || e->d_name[0] > '9' || *end || fd < 3 || fd == dirfd(d)) continue;
+		if (fcntl((int)fd, F_SETFD, FD_CLOEXEC) != 0) die("fds", errno, "mark inherited fd %ld close-on-exec", fd);
+	}
+	closedir(d);
+}
+
 static void apply_and_exec(char **argv) {
 	apply_rlimits();
 	apply_cpus();
@@ -2461,6 +2483,7 @@ static void apply_and_exec(char **argv) {
 	}
 	if (proxy_socket) start_proxy_bridge();
 	apply_capabilities();
+	close_inherited_fds();
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) die("no_new_privs", errno, "prctl(PR_SET_NO_NEW_PRIVS)");
 	apply_landlock();
 	char **envp = xcalloc(B.env.n + 1 + N_PROXY_VARS, sizeof *envp);

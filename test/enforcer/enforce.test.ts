@@ -339,6 +339,18 @@ describe('mxc-enforce', () => {
       expect(r.stderr).toMatch(/Permission denied/);
     });
 
+    it('an fd its caller left open (no close-on-exec) does not reach the command: it inherits 0, 1 and 2 only', () => {
+      const file = path.join(outside, 'secret.txt');
+      // The caller opens the secret as fd 7 and fd 1500; the command reads them if it has them.
+      const launch = (inner: string[]) => run(['bash', '-c', `ulimit -n 4096; exec 7<"$0" 1500<"$0"; exec "$@"`, file, ...inner]);
+      const reader = ['bash', '-c', 'cat <&7; cat <&1500'];
+      expect(launch(reader).stdout).toBe('outside secret\noutside secret\n');
+      const r = launch([enforcer, ...homeArg, agent, '--', ...reader]);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(/7: Bad file descriptor/);
+      expect(r.stderr).toMatch(/1500: Bad file descriptor/);
+    });
+
     it('a carved-out ~/.ssh/id_rsa under an allowed home', () => {
       const key = path.join(home, '.ssh', 'id_rsa');
       expect(run(['cat', key]).stdout).toBe('PRIVATE KEY\n');
