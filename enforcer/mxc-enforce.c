@@ -1237,18 +1237,123 @@ static void resolve_masks(void) {
  * left to Landlock. Entries created later in the ancestors themselves are not covered.
  */
 #define MAX_COVER_ENTRIES 4096u
+#define MAX_MOUNTS 100000u
 static struct strlist reach;
 
-static void add_reach(const char *path) {
+/*
+ * Canonical path of a file rule (or a socket's path) that may not exist, resolving its directory
+ * once for all the files in it (/etc/passwd, /etc/group, ...): the directory goes through realpath,
+ * the last name is looked at with one readlink (not a link: done; a link: resolved whole).
+ */
+static void canonical_in_dir(const char *path, char *out) {
+	static char dir[8][PATH_MAX], canon[8][PATH_MAX];
+	static int ndirs, next;
+	const char *slash = strrchr(path, '/');
+	size_t dn = slash ? (size_t)(slash - path) : 0;
+	if (slash == NULL || slash[1] == 0 || dn >= PATH_MAX) {
+		if (canonical_maybe_missing(path, out) != 0) die("plan", errno, "cannot resolve %s to keep it in the mount view", path);
+		return;
+	}
+	int k = -1;
+	for (int i = 0; i < ndirs && k < 0; i++) if (strlen(dir[i]) == dn && strncmp(dir[i], path, dn) == 0) k = i;
+	if (k < 0) {
+		k = next;
+		next = (next + 1) % 8;
+		if (ndirs < 8) ndirs++;
+		memcpy(dir[k], path, dn);
+		dir[k][dn] = 0;
+		if (canonical_maybe_missing(dn ? dir[k] : "/", canon[k]) != 0) die("plan", errno, "cannot resolve %s to keep it in the mount view", dn ? dir[k] : "/");
+	}
+	char link[1];
+	join(out, canon[k], slash + 1);
+	if (readlink(out, link, sizeof link) >= 0 || (errno != EINVAL && errno != ENOENT))
+		if (canonical_maybe_missing(path, out) != 0) die("plan", errno, "cannot resolve %s to keep it in the mount view", path);
+}
+
+/* `canonical`: the path is known to be canonical (a hierarchy rule: grant_beneath resolves it). */
+static void add_reach(const char *path, int canonical) {
 	char real[PATH_MAX];
 	if (path_under(path, "/proc") || path_under(path, "/sys")) return;
-	if (canonical_maybe_missing(path, real) != 0) die("plan", errno, "cannot resolve %s to keep it in the mount view", path);
+	if (canonical) snprintf(real, sizeof real, "%s", path);
+	else canonical_in_dir(path, real);
 	add_str(&reach, real);
+}
+
+/* 1 if `path` is under a grant kept in the view, 2 if it leads to one, else 0. */
+static int reach_of(const char *path) {
+	int ancestor = 0;
+	for (uint32_t i = 0; i < reach.n; i++) {
+		if (path_under(path, reach.v[i])) return 1;
+		if (path_under(reach.v[i], path)) ancestor = 2;
+	}
+	return ancestor;
+}
+
+/*
+ * Mount points, from /proc/self/mountinfo: a name's directory-entry type (d_type) is what is
+ * beneath a mount, so a file or socket mounted over a file (a bind-mounted docker.sock) is
+ * stat'ed; every other entry is judged by its d_type, without a stat.
+ */
+static struct strlist mountpoints;
+
+static void read_mountpoints(void) {
+	int fd = openat(AT_FDCWD, "/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+	if (fd < 0) die("plan", errno, "mount view: open /proc/self/mountinfo to find the mount points");
+	static char buf[65536];
+	size_t have = 0;
+	for (;;) {
+		ssize_t r = read(fd, buf + have, sizeof buf - 1 - have);
+		if (r < 0 && errno == EINTR) continue;
+		if (r < 0) die("plan", errno, "mount view: read /proc/self/mountinfo");
+		have += (size_t)r;
+		buf[have] = 0;
+		char *line = buf, *nl;
+		while ((nl = strchr(line, '\n')) != NULL) {
+			*nl = 0;
+			/* id parent major:minor root mountpoint ...; octal escapes (\040) in paths */
+			char *f = line;
+			for (int k = 0; k < 4 && f; k++) f = strchr(f, ' '), f = f ? f + 1 : NULL;
+			if (f == NULL) die("plan", EINVAL, "mount view: malformed line in /proc/self/mountinfo");
+			char mp[PATH_MAX];
+			size_t o = 0;
+			for (; *f && *f != ' ' && o + 1 < sizeof mp; f++) {
+				if (f[0] == '\\' && f[1] >= '0' && f[1] <= '3' && f[2] >= '0' && f[2] <= '7' && f[3] >= '0' && f[3] <= '7') {
+					mp[o++] = (char)((f[1] - '0') << 6 | (f[2] - '0') << 3 | (f[3] - '0'));
+					f += 3;
+				} else mp[o++] = *f;
+			}
+			mp[o] = 0;
+			if (mountpoints.n >= MAX_MOUNTS) die("plan", E2BIG, "mount view: more than %u mounts", MAX_MOUNTS);
+			add_str(&mountpoints, mp);
+			line = nl + 1;
+		}
+		size_t rest = have - (size_t)(line - buf);
+		if (r == 0) {
+			if (rest) die("plan", EINVAL, "mount view: /proc/self/mountinfo ends inside a line");
+			break;
+		}
+		if (rest == sizeof buf - 1) die("plan", E2BIG, "mount view: a line of /proc/self/mountinfo is longer than %zu bytes", sizeof buf - 1);
+		memmove(buf, line, rest);
+		have = rest;
+	}
+	close(fd);
+}
+
+static int is_mountpoint(const char *path) {
+	for (uint32_t i = 0; i < mountpoints.n; i++) if (strcmp(mountpoints.v[i], path) == 0) return 1;
+	return 0;
+}
+
+static void add_cover(const char *path) {
+	add_hit(path, 0, 1);
+	hits[nhits - 1].flags = MASK_HIDE;
 }
 
 static void cover_walk(const char *dir, int depth) {
 	if (depth > MAX_DEPTH) die("plan", ELOOP, "mount view: %s is more than %d directories deep", dir, MAX_DEPTH);
-	DIR *d = opendir(dir);
+	/* openat + fdopendir: musl's opendir() adds an fcntl(F_SETFD) for O_CLOEXEC. */
+	int dfd = openat(AT_FDCWD, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = dfd < 0 ? NULL : fdopendir(dfd);
 	if (d == NULL) die("plan", errno, "mount view: list %s, which leads to a grant", dir);
 	char child[PATH_MAX];
 	uint32_t seen = 0;
@@ -1257,22 +1362,20 @@ static void cover_walk(const char *dir, int depth) {
 		if (++seen > MAX_COVER_ENTRIES) die("plan", E2BIG, "mount view: more than %u entries in %s", MAX_COVER_ENTRIES, dir);
 		join(child, dir, e->d_name);
 		if (strcmp(child, "/proc") == 0 || strcmp(child, "/sys") == 0) continue;
-		int ancestor = 0, granted = 0;
-		for (uint32_t i = 0; i < reach.n && !granted; i++) {
-			if (path_under(child, reach.v[i])) granted = 1;
-			else if (path_under(reach.v[i], child)) ancestor = 1;
+		int where = reach_of(child);
+		if (where == 1) continue;
+		int is_dir = e->d_type == DT_DIR, is_sock = e->d_type == DT_SOCK;
+		if (e->d_type == DT_UNKNOWN || (!is_dir && is_mountpoint(child))) {
+			struct stat st;
+			if (fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT) != 0) {
+				if (errno == ENOENT) continue;
+				die("plan", errno, "mount view: stat %s", child);
+			}
+			is_dir = S_ISDIR(st.st_mode);
+			is_sock = S_ISSOCK(st.st_mode);
 		}
-		struct stat st;
-		if (granted) continue;
-		if (fstatat(AT_FDCWD, child, &st, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT) != 0) {
-			if (errno == ENOENT) continue;
-			die("plan", errno, "mount view: stat %s", child);
-		}
-		if (ancestor && S_ISDIR(st.st_mode)) cover_walk(child, depth + 1);
-		else if (S_ISDIR(st.st_mode) || S_ISSOCK(st.st_mode)) {
-			add_hit(child, 0, 1);
-			hits[nhits - 1].flags = MASK_HIDE;
-		}
+		if (where == 2 && is_dir) cover_walk(child, depth + 1);
+		else if (is_dir || is_sock) add_cover(child);
 	}
 	closedir(d);
 }
@@ -1310,11 +1413,33 @@ static void add_noexec_views(void) {
 
 /* Cover what no grant reaches (see above); `keep` (the proxy socket) stays reachable too. */
 static void cover_ungranted(const char *keep) {
-	for (uint32_t i = 0; i < nrules; i++) add_reach(rules[i].path);
-	if (keep) add_reach(keep);
-	for (uint32_t i = 0; i < reach.n; i++) if (strcmp(reach.v[i], "/") == 0) return;
-	cover_walk("/", 0);
+	char keep_real[PATH_MAX];
+	for (uint32_t i = 0; i < nrules; i++) add_reach(rules[i].path, !rules[i].exact);
+	if (keep) {
+		canonical_in_dir(keep, keep_real);
+		add_reach(keep_real, 1);
+	}
+	int everything = 0;
+	for (uint32_t i = 0; i < reach.n; i++) everything |= strcmp(reach.v[i], "/") == 0;
+	if (!everything) {
+		read_mountpoints();
+		cover_walk("/", 0);
+	}
 	if (nhits > 1) qsort(hits, nhits, sizeof *hits, cmp_hit);
+	/* One mount per path; none below a covered one. */
+	uint32_t k = 0;
+	for (uint32_t i = 0; i < nhits; i++) {
+		if (k > 0 && strcmp(hits[k - 1].path, hits[i].path) == 0) {
+			hits[k - 1].flags |= hits[i].flags;
+			hits[k - 1].rights |= hits[i].rights;
+			hits[k - 1].subtree |= hits[i].subtree;
+			continue;
+		}
+		int covered = 0;
+		for (uint32_t a = 0; a < k && !covered; a++) covered = (hits[a].flags & MASK_HIDE) && path_under(hits[i].path, hits[a].path);
+		if (!covered) hits[k++] = hits[i];
+	}
+	nhits = k;
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -1384,7 +1509,7 @@ static void apply_rlimits(void) {
 }
 
 static void write_file(const char *path, const char *text) {
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	int fd = openat(AT_FDCWD, path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0) die("namespaces", errno, "open %s", path);
 	ssize_t n = write(fd, text, strlen(text));
 	if (n != (ssize_t)strlen(text)) die("namespaces", n < 0 ? errno : EIO, "write %s", path);
@@ -1397,7 +1522,7 @@ static void write_file(const char *path, const char *text) {
  * attributes its denied rights need. The target is opened once, without following symlinks.
  */
 static void apply_mask(const struct hit *h, int tmpfs_fd) {
-	int target = open(h->path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	int target = openat(AT_FDCWD, h->path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	if (target < 0 && errno == ENOENT) return; /* gone since planning: nothing to protect */
 	if (target < 0) die("masks", errno, "open %s", h->path);
 	struct stat st;
@@ -1501,7 +1626,8 @@ static void apply_namespaces(void) {
 	if (nhits) {
 		int fs = (int)syscall(SYS_fsopen, "tmpfs", 1 /* FSOPEN_CLOEXEC */);
 		if (fs < 0) die("masks", errno, "fsopen tmpfs");
-		if (syscall(SYS_fsconfig, fs, M_FSCONFIG_SET_STRING, "size", "64k", 0) != 0 || syscall(SYS_fsconfig, fs, M_FSCONFIG_SET_STRING, "mode", "0755", 0) != 0 ||
+		/* Its root is mode 000 too: it ends up attached over a covered directory (below). */
+		if (syscall(SYS_fsconfig, fs, M_FSCONFIG_SET_STRING, "size", "64k", 0) != 0 || syscall(SYS_fsconfig, fs, M_FSCONFIG_SET_STRING, "mode", "0000", 0) != 0 ||
 		    syscall(SYS_fsconfig, fs, M_FSCONFIG_CMD_CREATE, NULL, NULL, 0) != 0)
 			die("masks", errno, "create tmpfs");
 		int mnt = (int)syscall(SYS_fsmount, fs, 1 /* FSMOUNT_CLOEXEC */, 0);
@@ -1515,7 +1641,24 @@ static void apply_namespaces(void) {
 		struct m_mount_attr ro = { M_ATTR_RDONLY | M_ATTR_NOSUID | M_ATTR_NODEV | M_ATTR_NOEXEC, 0, 0, 0 };
 		if (syscall(SYS_mount_setattr, mnt, "", AT_EMPTY_PATH, &ro, sizeof ro) != 0) die("masks", errno, "make the cover tmpfs read-only");
 		for (uint32_t i = 0; i < nhits; i++) apply_mask(&hits[i], mnt);
-		close(mnt);
+		/*
+		 * Closing the last reference to a detached mount unmounts it, and the kernel then waits for
+		 * an RCU grace period (0.1-1.5 ms of wall time per launch here). So the tmpfs is attached
+		 * instead, on top of the first directory covered (its root, mode 000, is as inaccessible as
+		 * the cover below it), and stays in the view like the covers cloned from it.
+		 */
+		for (uint32_t i = 0; i < nhits && mnt >= 0; i++) {
+			if (!(hits[i].flags & MASK_HIDE)) continue;
+			int at = openat(AT_FDCWD, hits[i].path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+			struct stat st;
+			if (at >= 0 && fstat(at, &st) == 0 && S_ISDIR(st.st_mode)) {
+				if (syscall(SYS_move_mount, mnt, "", at, "", M_MOVE_MOUNT_F_EMPTY_PATH | M_MOVE_MOUNT_T_EMPTY_PATH) != 0) die("masks", errno, "mount the cover tmpfs over %s", hits[i].path);
+				close(mnt);
+				mnt = -1;
+			}
+			if (at >= 0) close(at);
+		}
+		if (mnt >= 0) close(mnt);
 		close(fs);
 		/* Re-enter the working directory through the new view (or /): a covered one must not stay a way past its cover (relative socket paths). */
 		if ((!cwd_ok || chdir(cwd) != 0) && chdir("/") != 0) die("masks", errno, "re-enter the working directory through the mount view");
@@ -1604,27 +1747,60 @@ static void prepare_audit(void) {
 	}
 }
 
+/*
+ * A hierarchy rule inside another hierarchy rule that grants at least its rights adds nothing:
+ * Landlock unions the rights of every rule along the path (/usr/bin inside /usr on merged-/usr
+ * systems). Only canonical hierarchy rules are judged so (grant_beneath resolves them, carve_walk
+ * skips symlinks): a file rule or a /proc/self one may lead elsewhere through a symlink.
+ */
+static int rule_inside(uint32_t i, uint32_t j) {
+	uint64_t mine = rules[i].rights & ll_attr.handled_fs, theirs = rules[j].rights & ll_attr.handled_fs;
+	return i != j && !rules[i].exact && !rules[j].exact && !path_under(rules[i].path, "/proc") && path_under(rules[i].path, rules[j].path) && !(mine & ~theirs);
+}
+
+/* Adds the rule; 1 if it is in the ruleset, 0 if its path is gone or it grants nothing there. */
+static int add_landlock_rule(int rs, uint32_t i) {
+	/* openat: musl's open() adds an fcntl(F_SETFD) for O_CLOEXEC, one more syscall per rule. */
+	int fd = openat(AT_FDCWD, rules[i].path, O_PATH | O_CLOEXEC | (rules[i].nofollow ? O_NOFOLLOW : 0));
+	if (fd < 0) {
+		if (errno == ENOENT || errno == EACCES || errno == ELOOP) return 0; /* gone since planning: grant nothing */
+		die("landlock", errno, "open %s", rules[i].path);
+	}
+	struct stat st;
+	if (fstat(fd, &st) != 0) die("landlock", errno, "stat %s", rules[i].path);
+	uint64_t rights = rules[i].rights & ll_attr.handled_fs;
+	if (!S_ISDIR(st.st_mode)) rights &= LL_FILE_RIGHTS;
+	if ((rules[i].exact && S_ISDIR(st.st_mode)) || S_ISLNK(st.st_mode) || rights == 0) {
+		close(fd);
+		return 0;
+	}
+	struct ll_path_beneath pb = { rights, fd };
+	if (syscall(SYS_landlock_add_rule, rs, LL_RULE_PATH_BENEATH, &pb, 0) != 0) die("landlock", errno, "add a rule for %s", rules[i].path);
+	close(fd);
+	return 1;
+}
+
 static void apply_landlock(void) {
 	int rs = (int)syscall(SYS_landlock_create_ruleset, &ll_attr, sizeof ll_attr, 0);
 	if (rs < 0) die("landlock", errno, "create the ruleset");
+	/* 0: not added yet, 1: added, 2: inside another rule (decided in the second pass). Pairs are
+	 * compared only for plans of up to 256 rules (bounded work); larger ones add every rule. */
+	uint8_t *state = xcalloc(nrules, 1);
+	uint32_t pairs = nrules <= 256 ? nrules : 0;
 	for (uint32_t i = 0; i < nrules; i++) {
-		int fd = open(rules[i].path, O_PATH | O_CLOEXEC | (rules[i].nofollow ? O_NOFOLLOW : 0));
-		if (fd < 0) {
-			if (errno == ENOENT || errno == EACCES || errno == ELOOP) continue; /* gone since planning: grant nothing */
-			die("landlock", errno, "open %s", rules[i].path);
-		}
-		struct stat st;
-		if (fstat(fd, &st) != 0) die("landlock", errno, "stat %s", rules[i].path);
-		uint64_t rights = rules[i].rights & ll_attr.handled_fs;
-		if (!S_ISDIR(st.st_mode)) rights &= LL_FILE_RIGHTS;
-		if ((rules[i].exact && S_ISDIR(st.st_mode)) || S_ISLNK(st.st_mode) || rights == 0) {
-			close(fd);
-			continue;
-		}
-		struct ll_path_beneath pb = { rights, fd };
-		if (syscall(SYS_landlock_add_rule, rs, LL_RULE_PATH_BENEATH, &pb, 0) != 0) die("landlock", errno, "add a rule for %s", rules[i].path);
-		close(fd);
+		int inside = 0;
+		for (uint32_t j = 0; j < pairs && !inside; j++) inside = rule_inside(i, j);
+		if (inside) state[i] = 2;
+		else state[i] = (uint8_t)add_landlock_rule(rs, i);
 	}
+	/* A rule inside others is added when none of them made it into the ruleset (gone since planning). */
+	for (uint32_t i = 0; i < nrules; i++) {
+		if (state[i] != 2) continue;
+		int covered = 0;
+		for (uint32_t j = 0; j < nrules && !covered; j++) covered = state[j] == 1 && rule_inside(i, j);
+		state[i] = covered ? 0 : (uint8_t)add_landlock_rule(rs, i);
+	}
+	free(state);
 	if (ll_attr.handled_net) {
 		for (uint32_t i = 0; i < B.nports; i++) {
 			struct ll_net_port np = { B.ports[i].rights & ll_attr.handled_net, B.ports[i].port };
@@ -2067,7 +2243,7 @@ static void dry_run(char **argv, const char *digest) {
 }
 
 static uint8_t *read_file(const char *path, size_t *n) {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) die("load", errno, "open %s", path);
 	struct stat st;
 	if (fstat(fd, &st) != 0) die("load", errno, "stat %s", path);
