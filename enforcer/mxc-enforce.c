@@ -776,7 +776,7 @@ static uint32_t nroots;
  * an inaccessible node; writing denied → bound onto itself read-only; executing → noexec; device
  * ioctls → nodev. Every mask is a mount point, which cannot be removed or renamed (EBUSY).
  */
-enum { MASK_HIDE = 1, MASK_RDONLY = 2, MASK_NOEXEC = 4, MASK_NODEV = 8 };
+enum { MASK_HIDE = 1, MASK_RDONLY = 2, MASK_NOEXEC = 4, MASK_NODEV = 8, MASK_SOCKET = 16 /* a cover over a bound socket */ };
 struct hit { char *path; uint64_t rights; int subtree, flags; };
 static struct hit *hits;
 static uint32_t nhits;
@@ -1238,6 +1238,7 @@ static void resolve_masks(void) {
  */
 #define MAX_COVER_ENTRIES 4096u
 #define MAX_MOUNTS 100000u
+#define MAX_BOUND_SOCKETS 100000u
 static struct strlist reach;
 
 /*
@@ -1381,6 +1382,65 @@ static void cover_walk(const char *dir, int depth) {
 }
 
 /*
+ * Sockets inside the grants: the unix sockets bound to a path when the launch starts (every one
+ * in this network namespace, from /proc/net/unix), which lie in a granted hierarchy, are covered
+ * too (a tmux or ssh-agent socket under a /tmp grant), except the egress proxy's. Looking them up
+ * there costs one read, where walking the granted trees for sockets would list all of /usr.
+ * Not covered: sockets bound by processes of other network namespaces (a container's, into a
+ * shared directory), bound by a relative path, or bound after the launch.
+ */
+static void cover_bound_sockets(const char *keep) {
+	int fd = openat(AT_FDCWD, "/proc/net/unix", O_RDONLY | O_CLOEXEC);
+	if (fd < 0) die("plan", errno, "mount view: open /proc/net/unix to find the unix sockets bound in granted directories");
+	static char buf[16384];
+	size_t have = 0;
+	uint32_t lines = 0;
+	struct strlist seen = { 0, NULL };
+	for (;;) {
+		ssize_t r = read(fd, buf + have, sizeof buf - 1 - have);
+		if (r < 0 && errno == EINTR) continue;
+		if (r < 0) die("plan", errno, "mount view: read /proc/net/unix");
+		have += (size_t)r;
+		buf[have] = 0;
+		char *line = buf, *nl;
+		while ((nl = strchr(line, '\n')) != NULL) {
+			*nl = 0;
+			/* Num RefCount Protocol Flags Type St Inode Path: St 01 (unconnected) is a bound socket
+			 * that can be connected or sent to; connected ones (03) repeat their listener's path. */
+			char *f = line, *st = NULL;
+			for (int k = 0; k < 7 && f; k++) {
+				if (k == 5) st = f;
+				f = strchr(f, ' ');
+				while (f && *f == ' ') f++;
+			}
+			if (lines++ > 0 && f && *f == '/' && st && strncmp(st, "01 ", 3) == 0) {
+				int dup = 0;
+				for (uint32_t i = 0; i < seen.n && !dup; i++) dup = strcmp(seen.v[i], f) == 0;
+				if (!dup) {
+					if (seen.n >= MAX_BOUND_SOCKETS) die("plan", E2BIG, "mount view: more than %u bound unix sockets", MAX_BOUND_SOCKETS);
+					add_str(&seen, f);
+					char real[PATH_MAX];
+					struct stat sb;
+					canonical_in_dir(f, real);
+					if (reach_of(real) == 1 && !(keep && strcmp(real, keep) == 0) && lstat(real, &sb) == 0 && S_ISSOCK(sb.st_mode)) {
+						add_cover(real);
+						hits[nhits - 1].flags |= MASK_SOCKET;
+					}
+				}
+			}
+			line = nl + 1;
+		}
+		size_t rest = have - (size_t)(line - buf);
+		if (r == 0) break;
+		if (rest == sizeof buf - 1) die("plan", E2BIG, "mount view: a line of /proc/net/unix is longer than %zu bytes", sizeof buf - 1);
+		memmove(buf, line, rest);
+		have = rest;
+	}
+	close(fd);
+	free_strs(&seen);
+}
+
+/*
  * Writable hierarchies that nothing inside grants execute are remounted noexec: Landlock checks
  * execve only, and noexec also refuses mmap(PROT_EXEC) of their files (`ld.so /tmp/payload`).
  */
@@ -1411,7 +1471,8 @@ static void add_noexec_views(void) {
 	nhits = k;
 }
 
-/* Cover what no grant reaches (see above); `keep` (the proxy socket) stays reachable too. */
+/* Cover what no grant reaches and the sockets bound inside the grants (see above); `keep` (the
+ * proxy socket) stays reachable. */
 static void cover_ungranted(const char *keep) {
 	char keep_real[PATH_MAX];
 	for (uint32_t i = 0; i < nrules; i++) add_reach(rules[i].path, !rules[i].exact);
@@ -1425,6 +1486,7 @@ static void cover_ungranted(const char *keep) {
 		read_mountpoints();
 		cover_walk("/", 0);
 	}
+	cover_bound_sockets(keep ? keep_real : NULL);
 	if (nhits > 1) qsort(hits, nhits, sizeof *hits, cmp_hit);
 	/* One mount per path; none below a covered one. */
 	uint32_t k = 0;
@@ -2208,7 +2270,7 @@ static void dry_run(char **argv, const char *digest) {
 	for (uint32_t i = 0; i < nhits; i++) {
 		int f = hits[i].flags;
 		if (hits[i].rights == 0) {
-			printf("cover: %s inaccessible (no grant reaches it)\n", hits[i].path);
+			printf("cover: %s inaccessible (%s)\n", hits[i].path, f & MASK_SOCKET ? "a unix socket bound at launch inside a grant" : "no grant reaches it");
 			continue;
 		}
 		describe_rights(rights, sizeof rights, hits[i].rights);
