@@ -154,13 +154,15 @@ static void sha256_block(struct sha256 *c, const uint8_t *p) {
 		w[i] = w[i - 16] + s0 + w[i - 7] + s1;
 	}
 	memcpy(v, c->h, sizeof v);
+	/* The working variables a..h rotate by assignment (a memmove per round is a libc call with musl:
+	 * it was most of the digest's time, and the digest is on the launch path of a pinned bundle). */
+	uint32_t a = v[0], b = v[1], cc = v[2], d = v[3], e = v[4], f = v[5], g = v[6], h = v[7];
 	for (int i = 0; i < 64; i++) {
-		uint32_t t1 = v[7] + (ROR(v[4], 6) ^ ROR(v[4], 11) ^ ROR(v[4], 25)) + ((v[4] & v[5]) ^ (~v[4] & v[6])) + SHA_K[i] + w[i];
-		uint32_t t2 = (ROR(v[0], 2) ^ ROR(v[0], 13) ^ ROR(v[0], 22)) + ((v[0] & v[1]) ^ (v[0] & v[2]) ^ (v[1] & v[2]));
-		memmove(v + 1, v, 7 * sizeof v[0]);
-		v[4] += t1;
-		v[0] = t1 + t2;
+		uint32_t t1 = h + (ROR(e, 6) ^ ROR(e, 11) ^ ROR(e, 25)) + ((e & f) ^ (~e & g)) + SHA_K[i] + w[i];
+		uint32_t t2 = (ROR(a, 2) ^ ROR(a, 13) ^ ROR(a, 22)) + ((a & b) ^ (a & cc) ^ (b & cc));
+		h = g, g = f, f = e, e = d + t1, d = cc, cc = b, b = a, a = t1 + t2;
 	}
+	v[0] = a, v[1] = b, v[2] = cc, v[3] = d, v[4] = e, v[5] = f, v[6] = g, v[7] = h;
 	for (int i = 0; i < 8; i++) c->h[i] += v[i];
 }
 
@@ -1237,8 +1239,8 @@ static void resolve_masks(void) {
  * left to Landlock. Entries created later in the ancestors themselves are not covered.
  */
 #define MAX_COVER_ENTRIES 4096u
-#define MAX_MOUNTS 100000u
 #define MAX_BOUND_SOCKETS 100000u
+#define MAX_MOUNTS 100000u
 static struct strlist reach;
 
 /*
@@ -1350,34 +1352,91 @@ static void add_cover(const char *path) {
 	hits[nhits - 1].flags = MASK_HIDE;
 }
 
-static void cover_walk(const char *dir, int depth) {
+struct entry { char *name; int where, is_dir, is_sock, known; };
+
+/*
+ * Walk `dir` (on the path to a grant); `sub` indexes the reach paths below it, so an entry is
+ * compared with those only. An entry's type comes from the listing (d_type); one the view would
+ * leave in place (a file, a device, a symlink) is stat'ed when it is a mount point (see above), or
+ * of unknown type.
+ */
+static void cover_walk(const char *dir, int depth, const uint32_t *sub, uint32_t nsub) {
 	if (depth > MAX_DEPTH) die("plan", ELOOP, "mount view: %s is more than %d directories deep", dir, MAX_DEPTH);
 	/* openat + fdopendir: musl's opendir() adds an fcntl(F_SETFD) for O_CLOEXEC. */
 	int dfd = openat(AT_FDCWD, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	DIR *d = dfd < 0 ? NULL : fdopendir(dfd);
 	if (d == NULL) die("plan", errno, "mount view: list %s, which leads to a grant", dir);
+	size_t dl = strlen(dir), off = dl == 1 ? 1 : dl + 1;
 	char child[PATH_MAX];
-	uint32_t seen = 0;
+	struct entry *es = NULL;
+	uint32_t n = 0;
 	for (struct dirent *e; (e = readdir(d)) != NULL;) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
-		if (++seen > MAX_COVER_ENTRIES) die("plan", E2BIG, "mount view: more than %u entries in %s", MAX_COVER_ENTRIES, dir);
-		join(child, dir, e->d_name);
-		if (strcmp(child, "/proc") == 0 || strcmp(child, "/sys") == 0) continue;
-		int where = reach_of(child);
-		if (where == 1) continue;
-		int is_dir = e->d_type == DT_DIR, is_sock = e->d_type == DT_SOCK;
-		if (e->d_type == DT_UNKNOWN || (!is_dir && is_mountpoint(child))) {
-			struct stat st;
-			if (fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT) != 0) {
-				if (errno == ENOENT) continue;
-				die("plan", errno, "mount view: stat %s", child);
-			}
-			is_dir = S_ISDIR(st.st_mode);
-			is_sock = S_ISSOCK(st.st_mode);
+		const char *name = e->d_name;
+		if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0) continue;
+		if (n >= MAX_COVER_ENTRIES) die("plan", E2BIG, "mount view: more than %u entries in %s", MAX_COVER_ENTRIES, dir);
+		if ((n & (n - 1)) == 0) {
+			struct entry *v = realloc(es, (n ? 2 * (size_t)n : 1) * sizeof *v);
+			if (v == NULL) die("memory", ENOMEM, "allocation failed");
+			es = v;
 		}
-		if (where == 2 && is_dir) cover_walk(child, depth + 1);
-		else if (is_dir || is_sock) add_cover(child);
+		struct entry *x = &es[n];
+		size_t nl = strlen(name);
+		x->where = 0;
+		for (uint32_t k = 0; k < nsub && x->where != 1; k++) {
+			const char *c = reach.v[sub[k]] + off;
+			if (c[0] == name[0] && strncmp(c, name, nl) == 0 && (c[nl] == 0 || c[nl] == '/')) x->where = c[nl] == 0 ? 1 : 2;
+		}
+		if (depth == 0 && (strcmp(name, "proc") == 0 || strcmp(name, "sys") == 0)) x->where = 1; /* left to Landlock */
+		x->is_dir = e->d_type == DT_DIR;
+		x->is_sock = e->d_type == DT_SOCK;
+		x->known = e->d_type != DT_UNKNOWN;
+		x->name = xstrdup(name);
+		n++;
 	}
+	for (uint32_t i = 0; i < n; i++) {
+		struct entry *x = &es[i];
+		int kept = x->where == 1 || (x->where == 2 && (x->is_dir || !x->known));
+		int unsure_type = !x->known;
+		if (!kept && !x->is_dir && !x->is_sock && !unsure_type) {
+			if (dl + 1 + strlen(x->name) >= PATH_MAX) die("plan", ENAMETOOLONG, "%s/%s", dir, x->name);
+			memcpy(child, dir, dl);
+			child[off - 1] = '/';
+			strcpy(child + off, x->name);
+			unsure_type = is_mountpoint(child);
+		}
+		if (unsure_type) {
+			struct stat st;
+			if (fstatat(dfd, x->name, &st, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT) != 0) {
+				if (errno != ENOENT) die("plan", errno, "mount view: stat %s/%s", dir, x->name);
+				x->where = -1; /* gone */
+				continue;
+			}
+			x->is_dir = S_ISDIR(st.st_mode);
+			x->is_sock = S_ISSOCK(st.st_mode);
+		}
+	}
+	uint32_t *next = xcalloc(nsub ? nsub : 1, sizeof *next);
+	for (uint32_t i = 0; i < n; i++) {
+		struct entry *x = &es[i];
+		size_t nl = strlen(x->name);
+		if (dl + 1 + nl >= PATH_MAX) die("plan", ENAMETOOLONG, "%s/%s", dir, x->name);
+		memcpy(child, dir, dl);
+		child[off - 1] = '/';
+		memcpy(child + off, x->name, nl + 1);
+		if (x->where == 2 && x->is_dir) {
+			uint32_t m = 0;
+			for (uint32_t k = 0; k < nsub; k++) {
+				const char *c = reach.v[sub[k]] + off;
+				if (strncmp(c, x->name, nl) == 0 && c[nl] == '/') next[m++] = sub[k];
+			}
+			cover_walk(child, depth + 1, next, m);
+		} else if (x->where == 0 && (x->is_dir || x->is_sock)) {
+			add_cover(child);
+		}
+		free(x->name);
+	}
+	free(next);
+	free(es);
 	closedir(d);
 }
 
@@ -1483,23 +1542,30 @@ static void cover_ungranted(const char *keep) {
 	int everything = 0;
 	for (uint32_t i = 0; i < reach.n; i++) everything |= strcmp(reach.v[i], "/") == 0;
 	if (!everything) {
+		uint32_t *all = xcalloc(reach.n, sizeof *all);
+		for (uint32_t i = 0; i < reach.n; i++) all[i] = i;
 		read_mountpoints();
-		cover_walk("/", 0);
+		cover_walk("/", 0, all, reach.n);
+		free(all);
 	}
 	cover_bound_sockets(keep ? keep_real : NULL);
 	if (nhits > 1) qsort(hits, nhits, sizeof *hits, cmp_hit);
-	/* One mount per path; none below a covered one. */
+	/* One mount per path; none right below the last covered one (sorted: a path follows the
+	 * paths it lies under; one that slips through is skipped when mounting, as gone). */
 	uint32_t k = 0;
+	const char *hidden = NULL;
 	for (uint32_t i = 0; i < nhits; i++) {
 		if (k > 0 && strcmp(hits[k - 1].path, hits[i].path) == 0) {
 			hits[k - 1].flags |= hits[i].flags;
 			hits[k - 1].rights |= hits[i].rights;
 			hits[k - 1].subtree |= hits[i].subtree;
+			if (hits[k - 1].flags & MASK_HIDE) hidden = hits[k - 1].path;
 			continue;
 		}
-		int covered = 0;
-		for (uint32_t a = 0; a < k && !covered; a++) covered = (hits[a].flags & MASK_HIDE) && path_under(hits[i].path, hits[a].path);
-		if (!covered) hits[k++] = hits[i];
+		if (hidden && path_under(hits[i].path, hidden)) continue;
+		hits[k] = hits[i];
+		if (hits[k].flags & MASK_HIDE) hidden = hits[k].path;
+		k++;
 	}
 	nhits = k;
 }
