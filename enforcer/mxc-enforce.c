@@ -778,7 +778,7 @@ static uint32_t nroots;
  * an inaccessible node; writing denied → bound onto itself read-only; executing → noexec; device
  * ioctls → nodev. Every mask is a mount point, which cannot be removed or renamed (EBUSY).
  */
-enum { MASK_HIDE = 1, MASK_RDONLY = 2, MASK_NOEXEC = 4, MASK_NODEV = 8, MASK_SOCKET = 16 /* a cover over a bound socket */ };
+enum { MASK_HIDE = 1, MASK_RDONLY = 2, MASK_NOEXEC = 4, MASK_NODEV = 8, MASK_SOCKET = 16 /* a cover over a bound socket */, MASK_FILE = 32 /* a cover: with the inaccessible file */ };
 struct hit { char *path; uint64_t rights; int subtree, flags; };
 static struct hit *hits;
 static uint32_t nhits;
@@ -1347,9 +1347,10 @@ static int is_mountpoint(const char *path) {
 	return 0;
 }
 
-static void add_cover(const char *path) {
+/* A cover of the mount view: the inaccessible directory, or file (`file`: a socket). */
+static void add_cover(const char *path, int file) {
 	add_hit(path, 0, 1);
-	hits[nhits - 1].flags = MASK_HIDE;
+	hits[nhits - 1].flags = MASK_HIDE | (file ? MASK_FILE : 0);
 }
 
 struct entry { char *name; int where, is_dir, is_sock, known; };
@@ -1431,7 +1432,7 @@ static void cover_walk(const char *dir, int depth, const uint32_t *sub, uint32_t
 			}
 			cover_walk(child, depth + 1, next, m);
 		} else if (x->where == 0 && (x->is_dir || x->is_sock)) {
-			add_cover(child);
+			add_cover(child, !x->is_dir);
 		}
 		free(x->name);
 	}
@@ -1482,7 +1483,7 @@ static void cover_bound_sockets(const char *keep) {
 					struct stat sb;
 					canonical_in_dir(f, real);
 					if (reach_of(real) == 1 && !(keep && strcmp(real, keep) == 0) && lstat(real, &sb) == 0 && S_ISSOCK(sb.st_mode)) {
-						add_cover(real);
+						add_cover(real, 1);
 						hits[nhits - 1].flags |= MASK_SOCKET;
 					}
 				}
@@ -1674,6 +1675,29 @@ static void apply_mask(const struct hit *h, int tmpfs_fd) {
 	close(target);
 }
 
+/*
+ * Mount one cover of the mount view (a hit the plan made with no rights: its type is known):
+ * a clone of the inaccessible directory or file, moved onto the path, whose last component is
+ * not followed. Three calls instead of apply_mask's six. If the path is gone since planning there
+ * is nothing to cover; if its type changed (a directory became a file or a symlink), apply_mask
+ * decides on what is there now.
+ */
+static void apply_cover(const struct hit *h, int tmpfs_fd) {
+	int tree = (int)syscall(SYS_open_tree, tmpfs_fd, h->flags & MASK_FILE ? "f" : "d", M_OPEN_TREE_CLONE | O_CLOEXEC);
+	if (tree < 0) die("masks", errno, "open_tree for %s", h->path);
+	if (syscall(SYS_move_mount, tree, "", AT_FDCWD, h->path, M_MOVE_MOUNT_F_EMPTY_PATH) != 0) {
+		int err = errno;
+		close(tree);
+		if (err == ENOENT) return;
+		if (err == ENOTDIR || err == EISDIR) {
+			apply_mask(h, tmpfs_fd);
+			return;
+		}
+		die("masks", err, "mount over %s", h->path);
+	}
+	close(tree);
+}
+
 static volatile sig_atomic_t forward_pid;
 static void forward_to_pid(int sig) {
 	if (forward_pid > 0) kill(forward_pid, sig);
@@ -1768,7 +1792,10 @@ static void apply_namespaces(void) {
 		/* Set once here: every clone of this mount for a cover keeps these attributes. */
 		struct m_mount_attr ro = { M_ATTR_RDONLY | M_ATTR_NOSUID | M_ATTR_NODEV | M_ATTR_NOEXEC, 0, 0, 0 };
 		if (syscall(SYS_mount_setattr, mnt, "", AT_EMPTY_PATH, &ro, sizeof ro) != 0) die("masks", errno, "make the cover tmpfs read-only");
-		for (uint32_t i = 0; i < nhits; i++) apply_mask(&hits[i], mnt);
+		for (uint32_t i = 0; i < nhits; i++) {
+			if (hits[i].rights == 0 && (hits[i].flags & ~(MASK_FILE | MASK_SOCKET)) == MASK_HIDE) apply_cover(&hits[i], mnt);
+			else apply_mask(&hits[i], mnt);
+		}
 		/*
 		 * Closing the last reference to a detached mount unmounts it, and the kernel then waits for
 		 * an RCU grace period (0.1-1.5 ms of wall time per launch here). So the tmpfs is attached
