@@ -1248,29 +1248,29 @@ static struct strlist reach;
  * once for all the files in it (/etc/passwd, /etc/group, ...): the directory goes through realpath,
  * the last name is looked at with one readlink (not a link: done; a link: resolved whole).
  */
-static void canonical_in_dir(const char *path, char *out) {
+static int canonical_in_dir(const char *path, char *out) {
 	static char dir[8][PATH_MAX], canon[8][PATH_MAX];
 	static int ndirs, next;
 	const char *slash = strrchr(path, '/');
 	size_t dn = slash ? (size_t)(slash - path) : 0;
-	if (slash == NULL || slash[1] == 0 || dn >= PATH_MAX) {
-		if (canonical_maybe_missing(path, out) != 0) die("plan", errno, "cannot resolve %s to keep it in the mount view", path);
-		return;
-	}
+	if (slash == NULL || slash[1] == 0 || dn >= PATH_MAX) return canonical_maybe_missing(path, out);
 	int k = -1;
 	for (int i = 0; i < ndirs && k < 0; i++) if (strlen(dir[i]) == dn && strncmp(dir[i], path, dn) == 0) k = i;
 	if (k < 0) {
+		char d[PATH_MAX], c[PATH_MAX];
+		memcpy(d, path, dn);
+		d[dn] = 0;
+		if (canonical_maybe_missing(dn ? d : "/", c) != 0) return -1;
 		k = next;
 		next = (next + 1) % 8;
 		if (ndirs < 8) ndirs++;
-		memcpy(dir[k], path, dn);
-		dir[k][dn] = 0;
-		if (canonical_maybe_missing(dn ? dir[k] : "/", canon[k]) != 0) die("plan", errno, "cannot resolve %s to keep it in the mount view", dn ? dir[k] : "/");
+		memcpy(dir[k], d, dn + 1);
+		memcpy(canon[k], c, strlen(c) + 1);
 	}
 	char link[1];
 	join(out, canon[k], slash + 1);
-	if (readlink(out, link, sizeof link) >= 0 || (errno != EINVAL && errno != ENOENT))
-		if (canonical_maybe_missing(path, out) != 0) die("plan", errno, "cannot resolve %s to keep it in the mount view", path);
+	if (readlink(out, link, sizeof link) >= 0 || (errno != EINVAL && errno != ENOENT)) return canonical_maybe_missing(path, out);
+	return 0;
 }
 
 /* `canonical`: the path is known to be canonical (a hierarchy rule: grant_beneath resolves it). */
@@ -1278,7 +1278,7 @@ static void add_reach(const char *path, int canonical) {
 	char real[PATH_MAX];
 	if (path_under(path, "/proc") || path_under(path, "/sys")) return;
 	if (canonical) snprintf(real, sizeof real, "%s", path);
-	else canonical_in_dir(path, real);
+	else if (canonical_in_dir(path, real) != 0) die("plan", errno, "cannot resolve %s to keep it in the mount view", path);
 	add_str(&reach, real);
 }
 
@@ -1353,25 +1353,46 @@ static void add_cover(const char *path, int file) {
 	hits[nhits - 1].flags = MASK_HIDE | (file ? MASK_FILE : 0);
 }
 
-struct entry { char *name; int where, is_dir, is_sock, known; };
+struct entry { uint32_t name; int where, is_dir, is_sock, known; };
 
 /*
  * Walk `dir` (on the path to a grant); `sub` indexes the reach paths below it, so an entry is
  * compared with those only. An entry's type comes from the listing (d_type); one the view would
  * leave in place (a file, a device, a symlink) is stat'ed when it is a mount point (see above), or
- * of unknown type.
+ * of unknown type. Listed with getdents64 into one buffer (names are kept there: no allocation per
+ * entry, and fewer calls than readdir's 2 KiB buffer in musl).
  */
+struct linux_dirent64 { uint64_t d_ino; int64_t d_off; unsigned short d_reclen; unsigned char d_type; char d_name[]; };
+
 static void cover_walk(const char *dir, int depth, const uint32_t *sub, uint32_t nsub) {
 	if (depth > MAX_DEPTH) die("plan", ELOOP, "mount view: %s is more than %d directories deep", dir, MAX_DEPTH);
-	/* openat + fdopendir: musl's opendir() adds an fcntl(F_SETFD) for O_CLOEXEC. */
 	int dfd = openat(AT_FDCWD, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *d = dfd < 0 ? NULL : fdopendir(dfd);
-	if (d == NULL) die("plan", errno, "mount view: list %s, which leads to a grant", dir);
-	size_t dl = strlen(dir), off = dl == 1 ? 1 : dl + 1;
-	char child[PATH_MAX];
+	if (dfd < 0) die("plan", errno, "mount view: list %s, which leads to a grant", dir);
+	size_t dl = strlen(dir), off = dl == 1 ? 1 : dl + 1, cap = 32768, used = 0;
+	char child[PATH_MAX], *buf = xcalloc(cap, 1);
+	for (;;) {
+		if (cap - used < 4096) {
+			if (cap >= (size_t)MAX_COVER_ENTRIES * 300) die("plan", E2BIG, "mount view: more than %u entries in %s", MAX_COVER_ENTRIES, dir);
+			char *v = realloc(buf, cap *= 2);
+			if (v == NULL) die("memory", ENOMEM, "allocation failed");
+			buf = v;
+		}
+		long got = syscall(SYS_getdents64, dfd, buf + used, cap - used);
+		if (got < 0) die("plan", errno, "mount view: list %s, which leads to a grant", dir);
+		if (got == 0) break;
+		used += (size_t)got;
+	}
+	/* The mount points directly in `dir` (non-directories among them may hide a socket). */
+	uint32_t nmp = 0;
+	for (uint32_t i = 0; i < mountpoints.n; i++) {
+		const char *m = mountpoints.v[i];
+		if (strncmp(m, dir, dl) == 0 && (dl == 1 || m[dl] == '/') && m[off] && !strchr(m + off, '/')) nmp++;
+	}
 	struct entry *es = NULL;
 	uint32_t n = 0;
-	for (struct dirent *e; (e = readdir(d)) != NULL;) {
+	for (size_t pos = 0; pos < used;) {
+		struct linux_dirent64 *e = (struct linux_dirent64 *)(buf + pos);
+		pos += e->d_reclen;
 		const char *name = e->d_name;
 		if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0) continue;
 		if (n >= MAX_COVER_ENTRIES) die("plan", E2BIG, "mount view: more than %u entries in %s", MAX_COVER_ENTRIES, dir);
@@ -1380,8 +1401,9 @@ static void cover_walk(const char *dir, int depth, const uint32_t *sub, uint32_t
 			if (v == NULL) die("memory", ENOMEM, "allocation failed");
 			es = v;
 		}
-		struct entry *x = &es[n];
+		struct entry *x = &es[n++];
 		size_t nl = strlen(name);
+		x->name = (uint32_t)(name - buf);
 		x->where = 0;
 		for (uint32_t k = 0; k < nsub && x->where != 1; k++) {
 			const char *c = reach.v[sub[k]] + off;
@@ -1391,54 +1413,42 @@ static void cover_walk(const char *dir, int depth, const uint32_t *sub, uint32_t
 		x->is_dir = e->d_type == DT_DIR;
 		x->is_sock = e->d_type == DT_SOCK;
 		x->known = e->d_type != DT_UNKNOWN;
-		x->name = xstrdup(name);
-		n++;
-	}
-	for (uint32_t i = 0; i < n; i++) {
-		struct entry *x = &es[i];
-		int kept = x->where == 1 || (x->where == 2 && (x->is_dir || !x->known));
-		int unsure_type = !x->known;
-		if (!kept && !x->is_dir && !x->is_sock && !unsure_type) {
-			if (dl + 1 + strlen(x->name) >= PATH_MAX) die("plan", ENAMETOOLONG, "%s/%s", dir, x->name);
-			memcpy(child, dir, dl);
-			child[off - 1] = '/';
-			strcpy(child + off, x->name);
-			unsure_type = is_mountpoint(child);
-		}
-		if (unsure_type) {
-			struct stat st;
-			if (fstatat(dfd, x->name, &st, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT) != 0) {
-				if (errno != ENOENT) die("plan", errno, "mount view: stat %s/%s", dir, x->name);
-				x->where = -1; /* gone */
-				continue;
-			}
-			x->is_dir = S_ISDIR(st.st_mode);
-			x->is_sock = S_ISSOCK(st.st_mode);
-		}
 	}
 	uint32_t *next = xcalloc(nsub ? nsub : 1, sizeof *next);
 	for (uint32_t i = 0; i < n; i++) {
 		struct entry *x = &es[i];
-		size_t nl = strlen(x->name);
-		if (dl + 1 + nl >= PATH_MAX) die("plan", ENAMETOOLONG, "%s/%s", dir, x->name);
+		const char *name = buf + x->name;
+		size_t nl = strlen(name);
+		if (dl + 1 + nl >= PATH_MAX) die("plan", ENAMETOOLONG, "%s/%s", dir, name);
 		memcpy(child, dir, dl);
 		child[off - 1] = '/';
-		memcpy(child + off, x->name, nl + 1);
+		memcpy(child + off, name, nl + 1);
+		int kept = x->where == 1 || (x->where == 2 && (x->is_dir || !x->known));
+		int unsure = !x->known || (nmp && !kept && !x->is_dir && !x->is_sock && is_mountpoint(child));
+		if (unsure) {
+			struct stat st;
+			if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT) != 0) {
+				if (errno != ENOENT) die("plan", errno, "mount view: stat %s", child);
+				continue; /* gone */
+			}
+			x->is_dir = S_ISDIR(st.st_mode);
+			x->is_sock = S_ISSOCK(st.st_mode);
+		}
 		if (x->where == 2 && x->is_dir) {
 			uint32_t m = 0;
 			for (uint32_t k = 0; k < nsub; k++) {
 				const char *c = reach.v[sub[k]] + off;
-				if (strncmp(c, x->name, nl) == 0 && c[nl] == '/') next[m++] = sub[k];
+				if (strncmp(c, name, nl) == 0 && c[nl] == '/') next[m++] = sub[k];
 			}
 			cover_walk(child, depth + 1, next, m);
 		} else if (x->where == 0 && (x->is_dir || x->is_sock)) {
 			add_cover(child, !x->is_dir);
 		}
-		free(x->name);
 	}
 	free(next);
 	free(es);
-	closedir(d);
+	free(buf);
+	close(dfd);
 }
 
 /*
@@ -1481,8 +1491,12 @@ static void cover_bound_sockets(const char *keep) {
 					add_str(&seen, f);
 					char real[PATH_MAX];
 					struct stat sb;
-					canonical_in_dir(f, real);
-					if (reach_of(real) == 1 && !(keep && strcmp(real, keep) == 0) && lstat(real, &sb) == 0 && S_ISSOCK(sb.st_mode)) {
+					/* A path this process cannot resolve (a 0700 directory of another user), the
+					 * command, with the same or fewer rights, cannot connect through either. */
+					int resolved = canonical_in_dir(f, real) == 0;
+					if (!resolved && errno != EACCES && errno != ENOENT && errno != ENOTDIR && errno != ELOOP && errno != ENAMETOOLONG)
+						die("plan", errno, "mount view: cannot resolve the bound unix socket %s", f);
+					if (resolved && reach_of(real) == 1 && !(keep && strcmp(real, keep) == 0) && lstat(real, &sb) == 0 && S_ISSOCK(sb.st_mode)) {
 						add_cover(real, 1);
 						hits[nhits - 1].flags |= MASK_SOCKET;
 					}
@@ -1537,7 +1551,7 @@ static void cover_ungranted(const char *keep) {
 	char keep_real[PATH_MAX];
 	for (uint32_t i = 0; i < nrules; i++) add_reach(rules[i].path, !rules[i].exact);
 	if (keep) {
-		canonical_in_dir(keep, keep_real);
+		if (canonical_in_dir(keep, keep_real) != 0) die("plan", errno, "cannot resolve %s to keep it in the mount view", keep);
 		add_reach(keep_real, 1);
 	}
 	int everything = 0;

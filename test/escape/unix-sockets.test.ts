@@ -13,7 +13,7 @@
  * bound at launch in /proc/net/unix and covers those inside a grant (`cover: ... a unix socket
  * bound at launch inside a grant`), so connect fails with EACCES there too.
  */
-import { afterAll, beforeAll, expect } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import {
@@ -106,3 +106,26 @@ attackSuite('a host unix socket by a relative path from a covered working direct
     },
   },
 ]);
+
+// An unprivileged caller and a socket bound in another user's 0700 directory under the /tmp grant
+// (`mxcc run`'s proxy socket, say): the enforcer cannot resolve its path, and neither can the
+// command, so it is left alone; the launch must not be refused for it, and connect fails (EACCES).
+describe("a host socket in another user's private directory, under the coding agent policy, as an unprivileged user", () => {
+  const NOBODY = 65534;
+  let privateDir: string;
+  let server: HostProcess | undefined;
+  const privateLog = (): string => path.join(s.root, 'private.log');
+  beforeAll(async () => {
+    privateDir = mkdtempSync('/tmp/mxcc-escape-private-');
+    server = await startHost([s.hostAttack, 'serve', 'unix', path.join(privateDir, 'service.sock'), '-', privateLog()], 'listening');
+  });
+  afterAll(() => {
+    server?.stop();
+    if (privateDir) rmSync(privateDir, { recursive: true, force: true });
+  });
+  it('the launch goes ahead and connect fails with EACCES', () => {
+    const r = sandboxed(bundle, { workspace: s.ws, home: s.home }, [s.attack, 'unix', path.join(privateDir, 'service.sock'), 'sandbox-private'], { uid: NOBODY });
+    expectDenied(r, errno.EACCES);
+    expect(readLog(privateLog())).not.toContain('sandbox-private');
+  });
+});
