@@ -1457,15 +1457,15 @@ static void cover_walk(const char *dir, int depth, const uint32_t *sub, uint32_t
  * too (a tmux or ssh-agent socket under a /tmp grant), except the egress proxy's. Looking them up
  * there costs one read, where walking the granted trees for sockets would list all of /usr.
  * Not covered: sockets bound by processes of other network namespaces (a container's, into a
- * shared directory), bound by a relative path, or bound after the launch.
+ * shared directory), bound by a relative path or from another mount namespace (the path names
+ * something else here), reachable through a hard link elsewhere, or bound after the launch.
  */
 static void cover_bound_sockets(const char *keep) {
 	int fd = openat(AT_FDCWD, "/proc/net/unix", O_RDONLY | O_CLOEXEC);
 	if (fd < 0) die("plan", errno, "mount view: open /proc/net/unix to find the unix sockets bound in granted directories");
 	static char buf[16384];
 	size_t have = 0;
-	uint32_t lines = 0;
-	struct strlist seen = { 0, NULL };
+	uint32_t lines = 0, bound = 0;
 	for (;;) {
 		ssize_t r = read(fd, buf + have, sizeof buf - 1 - have);
 		if (r < 0 && errno == EINTR) continue;
@@ -1483,12 +1483,10 @@ static void cover_bound_sockets(const char *keep) {
 				f = strchr(f, ' ');
 				while (f && *f == ' ') f++;
 			}
+			/* A path listed twice (rebound after an unlink) is covered once: hits are merged later. */
 			if (lines++ > 0 && f && *f == '/' && st && strncmp(st, "01 ", 3) == 0) {
-				int dup = 0;
-				for (uint32_t i = 0; i < seen.n && !dup; i++) dup = strcmp(seen.v[i], f) == 0;
-				if (!dup) {
-					if (seen.n >= MAX_BOUND_SOCKETS) die("plan", E2BIG, "mount view: more than %u bound unix sockets", MAX_BOUND_SOCKETS);
-					add_str(&seen, f);
+				if (++bound > MAX_BOUND_SOCKETS) die("plan", E2BIG, "mount view: more than %u bound unix sockets", MAX_BOUND_SOCKETS);
+				{
 					char real[PATH_MAX];
 					struct stat sb;
 					/* A path this process cannot resolve (a 0700 directory of another user), the
@@ -1511,7 +1509,6 @@ static void cover_bound_sockets(const char *keep) {
 		have = rest;
 	}
 	close(fd);
-	free_strs(&seen);
 }
 
 /*
