@@ -7,16 +7,18 @@
 // order rotating from round to round so that drift on a shared machine hits all of them alike;
 // the report gives medians over all launches, differences and ratios against plain exec.
 //
-// `--compare BIN` (repeatable) adds another mxc-enforce binary run on the bundle of (b), e.g. a
-// build of an earlier commit, to measure a change before/after in the same run.
+// `--compare BIN` (repeatable) adds another mxc-enforce binary run on the bundles of (b) and (c),
+// e.g. a build of an earlier commit, to measure a change before/after in the same run.
 //
 // Contenders: (a) plain exec; (b) mxc-enforce, Landlock + seccomp, no namespace (ports mode, no
 // masks: `--dry-run` must say "namespaces: none"); (c) mxc-enforce with user + mount + net
-// namespaces (no net rules); (d) bwrap with the same namespaces (--unshare-user --unshare-net,
-// --bind / /) and plain `bwrap --bind / /`; (e) minijail0 and firejail when installed.
-// Both mxc-enforce bundles come from std/linux-runtime.mxc compiled by the CLI.
+// namespaces (no net rules); (d) bwrap with the same namespaces, twice: over the whole host
+// filesystem (--bind / /, no filesystem view), and building the filesystem view of (c)'s bundle
+// (bwrapView: its granted paths bound read-only or writable into bwrap's tmpfs root, generated
+// from `mxc-enforce --dry-run`), plus plain `bwrap --bind / /`; (e) minijail0 and firejail when
+// installed. Both mxc-enforce bundles come from std/linux-runtime.mxc compiled by the CLI.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -65,6 +67,40 @@ function namespacesOf(enforcer, bundle) {
   return r.stdout.match(/^namespaces: (.*)$/m)?.[1] ?? '?';
 }
 
+/*
+ * bwrap arguments for the filesystem view of a bundle's plan (`mxc-enforce --dry-run`): each
+ * Landlock rule's path bound at the same place, writable if the rule grants writing or creating,
+ * device nodes with --dev-bind; /proc bound whole (its rules name /proc/self, which is per
+ * process); a rule inside another bound one is not bound again; the symlinks of / that lead into
+ * a bound path (/bin -> usr/bin on merged-/usr systems) recreated. Everything else is absent,
+ * where mxc-enforce covers directories and sockets and leaves other files to Landlock.
+ */
+export function bwrapView(enforcer, bundle) {
+  const r = spawnSync(enforcer, ['--dry-run', bundle, '--', TRUE], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`mxc-enforce --dry-run ${bundle}: ${r.stderr}`);
+  const binds = [];
+  for (const m of r.stdout.matchAll(/^landlock rule: (beneath|file) (\S+) (\S*)$/gm)) {
+    let [, , p, rights] = m;
+    if (p === '/proc' || p.startsWith('/proc/')) p = '/proc';
+    const writable = /write_file|make_|remove_/.test(rights);
+    const kind = p.startsWith('/dev/') ? '--dev-bind' : writable ? '--bind' : '--ro-bind';
+    binds.push({ p, kind, writable });
+  }
+  const under = (p, d) => p === d || p.startsWith(`${d}/`);
+  const kept = [];
+  for (const b of binds.sort((x, y) => (x.p < y.p ? -1 : x.p > y.p ? 1 : Number(y.writable) - Number(x.writable)))) {
+    if (!kept.some((o) => under(b.p, o.p) && (o.writable || !b.writable))) kept.push(b);
+  }
+  const args = kept.flatMap((b) => [b.kind, b.p, b.p]);
+  for (const name of readdirSync('/')) {
+    const link = `/${name}`;
+    if (!lstatSync(link).isSymbolicLink()) continue;
+    const target = readlinkSync(link);
+    if (kept.some((b) => under(path.resolve('/', target), b.p))) args.push('--symlink', target, link);
+  }
+  return { args, binds: kept.length };
+}
+
 export async function runLaunchBench({ rounds = 10, batch = 60, compare = [] } = {}) {
   const dir = mkdtempSync(path.join(tmpdir(), 'mxcc-bench-launch-'));
   try {
@@ -82,10 +118,16 @@ export async function runLaunchBench({ rounds = 10, batch = 60, compare = [] } =
       { id: 'mxc', label: '(b) mxc-enforce: Landlock + seccomp, no namespaces', argv: [enforcer, bundles.ports, '--', TRUE] },
       { id: 'mxc-ns', label: '(c) mxc-enforce: + user, mount, net namespaces', argv: [enforcer, bundles.isolated, '--', TRUE] },
     ];
-    for (const bin of compare) contenders.push({ id: `compare:${bin}`, label: `(b) ${bin}`, argv: [path.resolve(bin), bundles.ports, '--', TRUE] });
+    for (const bin of compare) {
+      contenders.push({ id: `compare:${bin}`, label: `(b) ${bin}`, argv: [path.resolve(bin), bundles.ports, '--', TRUE] });
+      contenders.push({ id: `compare-ns:${bin}`, label: `(c) ${bin}`, argv: [path.resolve(bin), bundles.isolated, '--', TRUE] });
+    }
     const bwrap = which('bwrap');
+    let view;
     if (bwrap) {
+      view = bwrapView(enforcer, bundles.isolated);
       contenders.push({ id: 'bwrap-ns', label: '(d) bwrap --unshare-user --unshare-net --bind / /', argv: [bwrap, '--unshare-user', '--unshare-net', '--bind', '/', '/', TRUE] });
+      contenders.push({ id: 'bwrap-view', label: `(d) bwrap, same namespaces, (c)'s view (${view.binds} binds)`, argv: [bwrap, '--unshare-user', '--unshare-net', ...view.args, TRUE] });
       contenders.push({ id: 'bwrap', label: '(d) bwrap --bind / /', argv: [bwrap, '--bind', '/', '/', TRUE] });
     }
     const minijail = which('minijail0');
@@ -135,12 +177,19 @@ export async function runLaunchBench({ rounds = 10, batch = 60, compare = [] } =
       { text: '(b) within 1.1 ms of plain exec', value: `+${row('mxc').overPlainMs.toFixed(3)} ms`, met: row('mxc').overPlainMs <= 1.1 },
     ];
     if (row('bwrap-ns')) {
-      const ratio = row('mxc-ns').medianMs / row('bwrap-ns').medianMs;
-      goals.push({ text: '(c) strictly faster than bwrap with the same namespaces', value: `${row('mxc-ns').medianMs.toFixed(3)} vs ${row('bwrap-ns').medianMs.toFixed(3)} ms, ratio ${ratio.toFixed(2)}×`, met: ratio < 1 });
+      // Both peers, the one without a filesystem view and the one building (c)'s view.
+      for (const [id, what] of [
+        ['bwrap-ns', 'bwrap with the same namespaces (--bind / /)'],
+        ['bwrap-view', "bwrap with the same namespaces and (c)'s filesystem view"],
+      ]) {
+        const ratio = row('mxc-ns').medianMs / row(id).medianMs;
+        const cpuRatio = row('mxc-ns').cpuMedianMs / row(id).cpuMedianMs;
+        goals.push({ text: `(c) strictly faster than ${what}`, value: `${row('mxc-ns').medianMs.toFixed(3)} vs ${row(id).medianMs.toFixed(3)} ms, ratio ${ratio.toFixed(2)}× (CPU ${cpuRatio.toFixed(2)}×)`, met: ratio < 1 });
+      }
     } else {
       goals.push({ text: '(c) strictly faster than bwrap with the same namespaces', value: 'bwrap not installed', met: false });
     }
-    return { rounds, batch, rows, goals, missing, kernel: execFileSync('uname', ['-r'], { encoding: 'utf8' }).trim(), cpus: (await import('node:os')).cpus().length };
+    return { rounds, batch, rows, goals, missing, bwrapViewArgs: view?.args, kernel: execFileSync('uname', ['-r'], { encoding: 'utf8' }).trim(), cpus: (await import('node:os')).cpus().length };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -148,10 +197,10 @@ export async function runLaunchBench({ rounds = 10, batch = 60, compare = [] } =
 
 export function formatLaunchBench({ rounds, batch, rows, goals, missing, kernel, cpus }) {
   const lines = [`\nLaunch time of ${TRUE}: ${rounds} rounds × ${batch} launches per contender, order rotating each round (kernel ${kernel}, ${cpus} CPUs); medians in ms`];
-  lines.push(`  ${'contender'.padEnd(54)} ${'wall'.padStart(7)}  ${'(p10, p90)'.padEnd(20)} ${'over plain'.padStart(10)} ${'ratio'.padStart(6)}  ${'cpu'.padStart(6)} ${'cpu over plain'.padStart(14)}`);
+  lines.push(`  ${'contender'.padEnd(58)} ${'wall'.padStart(7)}  ${'(p10, p90)'.padEnd(20)} ${'over plain'.padStart(10)} ${'ratio'.padStart(6)}  ${'cpu'.padStart(6)} ${'cpu over plain'.padStart(14)}`);
   for (const r of rows) {
     lines.push(
-      `  ${r.label.padEnd(54)} ${r.medianMs.toFixed(3).padStart(7)}  ${`(${r.p10Ms.toFixed(2)}, ${r.p90Ms.toFixed(2)})`.padEnd(20)} ${`+${r.overPlainMs.toFixed(3)}`.padStart(10)} ${`${r.ratioToPlain.toFixed(2)}×`.padStart(6)}  ${r.cpuMedianMs.toFixed(3).padStart(6)} ${`+${r.cpuOverPlainMs.toFixed(3)}`.padStart(14)}`,
+      `  ${r.label.padEnd(58)} ${r.medianMs.toFixed(3).padStart(7)}  ${`(${r.p10Ms.toFixed(2)}, ${r.p90Ms.toFixed(2)})`.padEnd(20)} ${`+${r.overPlainMs.toFixed(3)}`.padStart(10)} ${`${r.ratioToPlain.toFixed(2)}×`.padStart(6)}  ${r.cpuMedianMs.toFixed(3).padStart(6)} ${`+${r.cpuOverPlainMs.toFixed(3)}`.padStart(14)}`,
     );
   }
   if (missing.length) lines.push(`  not installed: ${missing.join(', ')}`);

@@ -21,6 +21,7 @@
 #include <linux/magic.h>
 #include <linux/openat2.h>
 #include <linux/seccomp.h>
+#include <linux/stat.h>
 #include <linux/securebits.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -156,13 +157,15 @@ static void sha256_block(struct sha256 *c, const uint8_t *p) {
 		w[i] = w[i - 16] + s0 + w[i - 7] + s1;
 	}
 	memcpy(v, c->h, sizeof v);
+	/* The working variables a..h rotate by assignment (a memmove per round is a libc call with musl:
+	 * it was most of the digest's time, and the digest is on the launch path of a pinned bundle). */
+	uint32_t a = v[0], b = v[1], cc = v[2], d = v[3], e = v[4], f = v[5], g = v[6], h = v[7];
 	for (int i = 0; i < 64; i++) {
-		uint32_t t1 = v[7] + (ROR(v[4], 6) ^ ROR(v[4], 11) ^ ROR(v[4], 25)) + ((v[4] & v[5]) ^ (~v[4] & v[6])) + SHA_K[i] + w[i];
-		uint32_t t2 = (ROR(v[0], 2) ^ ROR(v[0], 13) ^ ROR(v[0], 22)) + ((v[0] & v[1]) ^ (v[0] & v[2]) ^ (v[1] & v[2]));
-		memmove(v + 1, v, 7 * sizeof v[0]);
-		v[4] += t1;
-		v[0] = t1 + t2;
+		uint32_t t1 = h + (ROR(e, 6) ^ ROR(e, 11) ^ ROR(e, 25)) + ((e & f) ^ (~e & g)) + SHA_K[i] + w[i];
+		uint32_t t2 = (ROR(a, 2) ^ ROR(a, 13) ^ ROR(a, 22)) + ((a & b) ^ (a & cc) ^ (b & cc));
+		h = g, g = f, f = e, e = d + t1, d = cc, cc = b, b = a, a = t1 + t2;
 	}
+	v[0] = a, v[1] = b, v[2] = cc, v[3] = d, v[4] = e, v[5] = f, v[6] = g, v[7] = h;
 	for (int i = 0; i < 8; i++) c->h[i] += v[i];
 }
 
@@ -779,7 +782,7 @@ static uint32_t nroots;
  * an inaccessible node; writing denied → bound onto itself read-only; executing → noexec; device
  * ioctls → nodev. Every mask is a mount point, which cannot be removed or renamed (EBUSY).
  */
-enum { MASK_HIDE = 1, MASK_RDONLY = 2, MASK_NOEXEC = 4, MASK_NODEV = 8 };
+enum { MASK_HIDE = 1, MASK_RDONLY = 2, MASK_NOEXEC = 4, MASK_NODEV = 8, MASK_SOCKET = 16 /* a cover over a bound socket */, MASK_FILE = 32 /* a cover: with the inaccessible file */ };
 struct hit { char *path; uint64_t rights; int subtree, flags; dev_t dev; ino_t ino; };
 static struct hit *hits;
 static uint32_t nhits;
@@ -1341,44 +1344,276 @@ static void resolve_masks(void) {
  * left to Landlock. Entries created later in the ancestors themselves are not covered.
  */
 #define MAX_COVER_ENTRIES 4096u
+#define MAX_BOUND_SOCKETS 100000u
+#define MAX_MOUNTS 100000u
 static struct strlist reach;
 
-static void add_reach(const char *path) {
+/*
+ * Canonical path of a file rule (or a socket's path) that may not exist, resolving its directory
+ * once for all the files in it (/etc/passwd, /etc/group, ...): the directory goes through realpath,
+ * the last name is looked at with one readlink (not a link: done; a link: resolved whole).
+ */
+static int canonical_in_dir(const char *path, char *out) {
+	static char dir[8][PATH_MAX], canon[8][PATH_MAX];
+	static int ndirs, next;
+	const char *slash = strrchr(path, '/');
+	size_t dn = slash ? (size_t)(slash - path) : 0;
+	if (slash == NULL || slash[1] == 0 || dn >= PATH_MAX) return canonical_maybe_missing(path, out);
+	int k = -1;
+	for (int i = 0; i < ndirs && k < 0; i++) if (strlen(dir[i]) == dn && strncmp(dir[i], path, dn) == 0) k = i;
+	if (k < 0) {
+		char d[PATH_MAX], c[PATH_MAX];
+		memcpy(d, path, dn);
+		d[dn] = 0;
+		if (canonical_maybe_missing(dn ? d : "/", c) != 0) return -1;
+		k = next;
+		next = (next + 1) % 8;
+		if (ndirs < 8) ndirs++;
+		memcpy(dir[k], d, dn + 1);
+		memcpy(canon[k], c, strlen(c) + 1);
+	}
+	char link[1];
+	join(out, canon[k], slash + 1);
+	if (readlink(out, link, sizeof link) >= 0 || (errno != EINVAL && errno != ENOENT)) return canonical_maybe_missing(path, out);
+	return 0;
+}
+
+/* `canonical`: the path is known to be canonical (a hierarchy rule: grant_beneath resolves it). */
+static void add_reach(const char *path, int canonical) {
 	char real[PATH_MAX];
 	if (path_under(path, "/proc") || path_under(path, "/sys")) return;
-	if (canonical_maybe_missing(path, real) != 0) die("plan", errno, "cannot resolve %s to keep it in the mount view", path);
+	if (canonical) snprintf(real, sizeof real, "%s", path);
+	else if (canonical_in_dir(path, real) != 0) die("plan", errno, "cannot resolve %s to keep it in the mount view", path);
 	add_str(&reach, real);
 }
 
-static void cover_walk(const char *dir, int depth) {
+/* 1 if `path` is under a grant kept in the view, 2 if it leads to one, else 0. */
+static int reach_of(const char *path) {
+	int ancestor = 0;
+	for (uint32_t i = 0; i < reach.n; i++) {
+		if (path_under(path, reach.v[i])) return 1;
+		if (path_under(reach.v[i], path)) ancestor = 2;
+	}
+	return ancestor;
+}
+
+/*
+ * Mount points, from /proc/self/mountinfo: a name's directory-entry type (d_type) is what is
+ * beneath a mount, so a file or socket mounted over a file (a bind-mounted docker.sock) is
+ * stat'ed; every other entry is judged by its d_type, without a stat.
+ */
+static struct strlist mountpoints;
+
+static void read_mountpoints(void) {
+	int fd = openat(AT_FDCWD, "/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+	if (fd < 0) die("plan", errno, "mount view: open /proc/self/mountinfo to find the mount points");
+	static char buf[65536];
+	size_t have = 0;
+	for (;;) {
+		ssize_t r = read(fd, buf + have, sizeof buf - 1 - have);
+		if (r < 0 && errno == EINTR) continue;
+		if (r < 0) die("plan", errno, "mount view: read /proc/self/mountinfo");
+		have += (size_t)r;
+		buf[have] = 0;
+		char *line = buf, *nl;
+		while ((nl = strchr(line, '\n')) != NULL) {
+			*nl = 0;
+			/* id parent major:minor root mountpoint ...; octal escapes (\040) in paths */
+			char *f = line;
+			for (int k = 0; k < 4 && f; k++) f = strchr(f, ' '), f = f ? f + 1 : NULL;
+			if (f == NULL) die("plan", EINVAL, "mount view: malformed line in /proc/self/mountinfo");
+			char mp[PATH_MAX];
+			size_t o = 0;
+			for (; *f && *f != ' ' && o + 1 < sizeof mp; f++) {
+				if (f[0] == '\\' && f[1] >= '0' && f[1] <= '3' && f[2] >= '0' && f[2] <= '7' && f[3] >= '0' && f[3] <= '7') {
+					mp[o++] = (char)((f[1] - '0') << 6 | (f[2] - '0') << 3 | (f[3] - '0'));
+					f += 3;
+				} else mp[o++] = *f;
+			}
+			mp[o] = 0;
+			if (mountpoints.n >= MAX_MOUNTS) die("plan", E2BIG, "mount view: more than %u mounts", MAX_MOUNTS);
+			add_str(&mountpoints, mp);
+			line = nl + 1;
+		}
+		size_t rest = have - (size_t)(line - buf);
+		if (r == 0) {
+			if (rest) die("plan", EINVAL, "mount view: /proc/self/mountinfo ends inside a line");
+			break;
+		}
+		if (rest == sizeof buf - 1) die("plan", E2BIG, "mount view: a line of /proc/self/mountinfo is longer than %zu bytes", sizeof buf - 1);
+		memmove(buf, line, rest);
+		have = rest;
+	}
+	close(fd);
+}
+
+static int is_mountpoint(const char *path) {
+	for (uint32_t i = 0; i < mountpoints.n; i++) if (strcmp(mountpoints.v[i], path) == 0) return 1;
+	return 0;
+}
+
+/* A cover of the mount view: the inaccessible directory, or file (`file`: a socket). */
+static void add_cover(const char *path, int file) {
+	add_hit(path, 0, 1);
+	hits[nhits - 1].flags = MASK_HIDE | (file ? MASK_FILE : 0);
+}
+
+struct entry { uint32_t name; int where, is_dir, is_sock, known; };
+
+/*
+ * Walk `dir` (on the path to a grant); `sub` indexes the reach paths below it, so an entry is
+ * compared with those only. An entry's type comes from the listing (d_type); one the view would
+ * leave in place (a file, a device, a symlink) is stat'ed when it is a mount point (see above), or
+ * of unknown type. Listed with getdents64 into one buffer (names are kept there: no allocation per
+ * entry, and fewer calls than readdir's 2 KiB buffer in musl).
+ */
+struct linux_dirent64 { uint64_t d_ino; int64_t d_off; unsigned short d_reclen; unsigned char d_type; char d_name[]; };
+
+static void cover_walk(const char *dir, int depth, const uint32_t *sub, uint32_t nsub) {
 	if (depth > MAX_DEPTH) die("plan", ELOOP, "mount view: %s is more than %d directories deep", dir, MAX_DEPTH);
-	DIR *d = opendir(dir);
-	if (d == NULL) die("plan", errno, "mount view: list %s, which leads to a grant", dir);
-	char child[PATH_MAX];
-	uint32_t seen = 0;
-	for (struct dirent *e; (e = readdir(d)) != NULL;) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
-		if (++seen > MAX_COVER_ENTRIES) die("plan", E2BIG, "mount view: more than %u entries in %s", MAX_COVER_ENTRIES, dir);
-		join(child, dir, e->d_name);
-		if (strcmp(child, "/proc") == 0 || strcmp(child, "/sys") == 0) continue;
-		int ancestor = 0, granted = 0;
-		for (uint32_t i = 0; i < reach.n && !granted; i++) {
-			if (path_under(child, reach.v[i])) granted = 1;
-			else if (path_under(reach.v[i], child)) ancestor = 1;
+	int dfd = openat(AT_FDCWD, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0) die("plan", errno, "mount view: list %s, which leads to a grant", dir);
+	size_t dl = strlen(dir), off = dl == 1 ? 1 : dl + 1, cap = 32768, used = 0;
+	char child[PATH_MAX], *buf = xcalloc(cap, 1);
+	for (;;) {
+		if (cap - used < 4096) {
+			if (cap >= (size_t)MAX_COVER_ENTRIES * 300) die("plan", E2BIG, "mount view: more than %u entries in %s", MAX_COVER_ENTRIES, dir);
+			char *v = realloc(buf, cap *= 2);
+			if (v == NULL) die("memory", ENOMEM, "allocation failed");
+			buf = v;
 		}
-		struct stat st;
-		if (granted) continue;
-		if (fstatat(AT_FDCWD, child, &st, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT) != 0) {
-			if (errno == ENOENT) continue;
-			die("plan", errno, "mount view: stat %s", child);
+		long got = syscall(SYS_getdents64, dfd, buf + used, cap - used);
+		if (got < 0) die("plan", errno, "mount view: list %s, which leads to a grant", dir);
+		if (got == 0) break;
+		used += (size_t)got;
+	}
+	/* The mount points directly in `dir` (non-directories among them may hide a socket). */
+	uint32_t nmp = 0;
+	for (uint32_t i = 0; i < mountpoints.n; i++) {
+		const char *m = mountpoints.v[i];
+		if (strncmp(m, dir, dl) == 0 && (dl == 1 || m[dl] == '/') && m[off] && !strchr(m + off, '/')) nmp++;
+	}
+	struct entry *es = NULL;
+	uint32_t n = 0;
+	for (size_t pos = 0; pos < used;) {
+		struct linux_dirent64 *e = (struct linux_dirent64 *)(buf + pos);
+		pos += e->d_reclen;
+		const char *name = e->d_name;
+		if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0) continue;
+		if (n >= MAX_COVER_ENTRIES) die("plan", E2BIG, "mount view: more than %u entries in %s", MAX_COVER_ENTRIES, dir);
+		if ((n & (n - 1)) == 0) {
+			struct entry *v = realloc(es, (n ? 2 * (size_t)n : 1) * sizeof *v);
+			if (v == NULL) die("memory", ENOMEM, "allocation failed");
+			es = v;
 		}
-		if (ancestor && S_ISDIR(st.st_mode)) cover_walk(child, depth + 1);
-		else if (S_ISDIR(st.st_mode) || S_ISSOCK(st.st_mode)) {
-			add_hit(child, 0, 1);
-			hits[nhits - 1].flags = MASK_HIDE;
+		struct entry *x = &es[n++];
+		size_t nl = strlen(name);
+		x->name = (uint32_t)(name - buf);
+		x->where = 0;
+		for (uint32_t k = 0; k < nsub && x->where != 1; k++) {
+			const char *c = reach.v[sub[k]] + off;
+			if (c[0] == name[0] && strncmp(c, name, nl) == 0 && (c[nl] == 0 || c[nl] == '/')) x->where = c[nl] == 0 ? 1 : 2;
+		}
+		if (depth == 0 && (strcmp(name, "proc") == 0 || strcmp(name, "sys") == 0)) x->where = 1; /* left to Landlock */
+		x->is_dir = e->d_type == DT_DIR;
+		x->is_sock = e->d_type == DT_SOCK;
+		x->known = e->d_type != DT_UNKNOWN;
+	}
+	uint32_t *next = xcalloc(nsub ? nsub : 1, sizeof *next);
+	for (uint32_t i = 0; i < n; i++) {
+		struct entry *x = &es[i];
+		const char *name = buf + x->name;
+		size_t nl = strlen(name);
+		if (dl + 1 + nl >= PATH_MAX) die("plan", ENAMETOOLONG, "%s/%s", dir, name);
+		memcpy(child, dir, dl);
+		child[off - 1] = '/';
+		memcpy(child + off, name, nl + 1);
+		int kept = x->where == 1 || (x->where == 2 && (x->is_dir || !x->known));
+		int unsure = !x->known || (nmp && !kept && !x->is_dir && !x->is_sock && is_mountpoint(child));
+		if (unsure) {
+			struct stat st;
+			if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT) != 0) {
+				if (errno != ENOENT) die("plan", errno, "mount view: stat %s", child);
+				continue; /* gone */
+			}
+			x->is_dir = S_ISDIR(st.st_mode);
+			x->is_sock = S_ISSOCK(st.st_mode);
+		}
+		if (x->where == 2 && x->is_dir) {
+			uint32_t m = 0;
+			for (uint32_t k = 0; k < nsub; k++) {
+				const char *c = reach.v[sub[k]] + off;
+				if (strncmp(c, name, nl) == 0 && c[nl] == '/') next[m++] = sub[k];
+			}
+			cover_walk(child, depth + 1, next, m);
+		} else if (x->where == 0 && (x->is_dir || x->is_sock)) {
+			add_cover(child, !x->is_dir);
 		}
 	}
-	closedir(d);
+	free(next);
+	free(es);
+	free(buf);
+	close(dfd);
+}
+
+/*
+ * Sockets inside the grants: the unix sockets bound to a path when the launch starts (every one
+ * in this network namespace, from /proc/net/unix), which lie in a granted hierarchy, are covered
+ * too (a tmux or ssh-agent socket under a /tmp grant), except the egress proxy's. Looking them up
+ * there costs one read, where walking the granted trees for sockets would list all of /usr.
+ * Not covered: sockets bound by processes of other network namespaces (a container's, into a
+ * shared directory), bound by a relative path or from another mount namespace (the path names
+ * something else here), reachable through a hard link elsewhere, or bound after the launch.
+ */
+static void cover_bound_sockets(const char *keep) {
+	int fd = openat(AT_FDCWD, "/proc/net/unix", O_RDONLY | O_CLOEXEC);
+	if (fd < 0) die("plan", errno, "mount view: open /proc/net/unix to find the unix sockets bound in granted directories");
+	static char buf[16384];
+	size_t have = 0;
+	uint32_t lines = 0, bound = 0;
+	for (;;) {
+		ssize_t r = read(fd, buf + have, sizeof buf - 1 - have);
+		if (r < 0 && errno == EINTR) continue;
+		if (r < 0) die("plan", errno, "mount view: read /proc/net/unix");
+		have += (size_t)r;
+		buf[have] = 0;
+		char *line = buf, *nl;
+		while ((nl = strchr(line, '\n')) != NULL) {
+			*nl = 0;
+			/* Num RefCount Protocol Flags Type St Inode Path: St 01 (unconnected) is a bound socket
+			 * that can be connected or sent to; connected ones (03) repeat their listener's path. */
+			char *f = line, *st = NULL;
+			for (int k = 0; k < 7 && f; k++) {
+				if (k == 5) st = f;
+				f = strchr(f, ' ');
+				while (f && *f == ' ') f++;
+			}
+			/* A path listed twice (rebound after an unlink) is covered once: hits are merged later. */
+			if (lines++ > 0 && f && *f == '/' && st && strncmp(st, "01 ", 3) == 0) {
+				if (++bound > MAX_BOUND_SOCKETS) die("plan", E2BIG, "mount view: more than %u bound unix sockets", MAX_BOUND_SOCKETS);
+				{
+					char real[PATH_MAX];
+					struct stat sb;
+					/* A path this process cannot resolve (a 0700 directory of another user), the
+					 * command, with the same or fewer rights, cannot connect through either. */
+					int resolved = canonical_in_dir(f, real) == 0;
+					if (!resolved && errno != EACCES && errno != ENOENT && errno != ENOTDIR && errno != ELOOP && errno != ENAMETOOLONG)
+						die("plan", errno, "mount view: cannot resolve the bound unix socket %s", f);
+					if (resolved && reach_of(real) == 1 && !(keep && strcmp(real, keep) == 0) && lstat(real, &sb) == 0 && S_ISSOCK(sb.st_mode)) {
+						add_cover(real, 1);
+						hits[nhits - 1].flags |= MASK_SOCKET;
+					}
+				}
+			}
+			line = nl + 1;
+		}
+		size_t rest = have - (size_t)(line - buf);
+		if (r == 0) break;
+		if (rest == sizeof buf - 1) die("plan", E2BIG, "mount view: a line of /proc/net/unix is longer than %zu bytes", sizeof buf - 1);
+		memmove(buf, line, rest);
+		have = rest;
+	}
+	close(fd);
 }
 
 /*
@@ -1412,13 +1647,44 @@ static void add_noexec_views(void) {
 	nhits = k;
 }
 
-/* Cover what no grant reaches (see above); `keep` (the proxy socket) stays reachable too. */
+/* Cover what no grant reaches and the sockets bound inside the grants (see above); `keep` (the
+ * proxy socket) stays reachable. */
 static void cover_ungranted(const char *keep) {
-	for (uint32_t i = 0; i < nrules; i++) add_reach(rules[i].path);
-	if (keep) add_reach(keep);
-	for (uint32_t i = 0; i < reach.n; i++) if (strcmp(reach.v[i], "/") == 0) return;
-	cover_walk("/", 0);
+	char keep_real[PATH_MAX];
+	for (uint32_t i = 0; i < nrules; i++) add_reach(rules[i].path, !rules[i].exact);
+	if (keep) {
+		if (canonical_in_dir(keep, keep_real) != 0) die("plan", errno, "cannot resolve %s to keep it in the mount view", keep);
+		add_reach(keep_real, 1);
+	}
+	int everything = 0;
+	for (uint32_t i = 0; i < reach.n; i++) everything |= strcmp(reach.v[i], "/") == 0;
+	if (!everything) {
+		uint32_t *all = xcalloc(reach.n, sizeof *all);
+		for (uint32_t i = 0; i < reach.n; i++) all[i] = i;
+		read_mountpoints();
+		cover_walk("/", 0, all, reach.n);
+		free(all);
+	}
+	cover_bound_sockets(keep ? keep_real : NULL);
 	if (nhits > 1) qsort(hits, nhits, sizeof *hits, cmp_hit);
+	/* One mount per path; none right below the last covered one (sorted: a path follows the
+	 * paths it lies under; one that slips through is skipped when mounting, as gone). */
+	uint32_t k = 0;
+	const char *hidden = NULL;
+	for (uint32_t i = 0; i < nhits; i++) {
+		if (k > 0 && strcmp(hits[k - 1].path, hits[i].path) == 0) {
+			hits[k - 1].flags |= hits[i].flags;
+			hits[k - 1].rights |= hits[i].rights;
+			hits[k - 1].subtree |= hits[i].subtree;
+			if (hits[k - 1].flags & MASK_HIDE) hidden = hits[k - 1].path;
+			continue;
+		}
+		if (hidden && path_under(hits[i].path, hidden)) continue;
+		hits[k] = hits[i];
+		if (hits[k].flags & MASK_HIDE) hidden = hits[k].path;
+		k++;
+	}
+	nhits = k;
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -1488,7 +1754,7 @@ static void apply_rlimits(void) {
 }
 
 static void write_file(const char *path, const char *text) {
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	int fd = openat(AT_FDCWD, path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0) die("namespaces", errno, "open %s", path);
 	ssize_t n = write(fd, text, strlen(text));
 	if (n != (ssize_t)strlen(text)) die("namespaces", n < 0 ? errno : EIO, "write %s", path);
@@ -1513,8 +1779,8 @@ static int open_planned(const char *path, int nofollow) {
 static dev_t cover_dev; /* the masks' tmpfs: a rule on a path it covers opens its inaccessible node */
 
 static uint64_t mount_id(int fd) {
-	struct statx sx;
-	if (statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &sx) != 0) return 0;
+	struct statx sx; /* the raw syscall: musl before 1.2.5 has no statx() */
+	if (syscall(SYS_statx, fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &sx) != 0) return 0;
 	return sx.stx_mask & STATX_MNT_ID ? sx.stx_mnt_id : 0;
 }
 
@@ -1570,6 +1836,29 @@ static void apply_mask(const struct hit *h, int tmpfs_fd) {
 	}
 	close(tree);
 	close(target);
+}
+
+/*
+ * Mount one cover of the mount view (a hit the plan made with no rights: its type is known):
+ * a clone of the inaccessible directory or file, moved onto the path, whose last component is
+ * not followed. Three calls instead of apply_mask's six. If the path is gone since planning there
+ * is nothing to cover; if its type changed (a directory became a file or a symlink), apply_mask
+ * decides on what is there now.
+ */
+static void apply_cover(const struct hit *h, int tmpfs_fd) {
+	int tree = (int)syscall(SYS_open_tree, tmpfs_fd, h->flags & MASK_FILE ? "f" : "d", M_OPEN_TREE_CLONE | O_CLOEXEC);
+	if (tree < 0) die("masks", errno, "open_tree for %s", h->path);
+	if (syscall(SYS_move_mount, tree, "", AT_FDCWD, h->path, M_MOVE_MOUNT_F_EMPTY_PATH) != 0) {
+		int err = errno;
+		close(tree);
+		if (err == ENOENT) return;
+		if (err == ENOTDIR || err == EISDIR) {
+			apply_mask(h, tmpfs_fd);
+			return;
+		}
+		die("masks", err, "mount over %s", h->path);
+	}
+	close(tree);
 }
 
 static volatile sig_atomic_t forward_pid;
@@ -1678,7 +1967,8 @@ static void apply_namespaces(void) {
 	if (nhits) {
 		int fs = (int)syscall(SYS_fsopen, "tmpfs", 1 /* FSOPEN_CLOEXEC */);
 		if (fs < 0) die("masks", errno, "fsopen tmpfs");
-		if (syscall(SYS_fsconfig, fs, M_FSCONFIG_SET_STRING, "size", "64k", 0) != 0 || syscall(SYS_fsconfig, fs, M_FSCONFIG_SET_STRING, "mode", "0755", 0) != 0 ||
+		/* Its root is mode 000 too: it ends up attached over a covered directory (below). */
+		if (syscall(SYS_fsconfig, fs, M_FSCONFIG_SET_STRING, "size", "64k", 0) != 0 || syscall(SYS_fsconfig, fs, M_FSCONFIG_SET_STRING, "mode", "0000", 0) != 0 ||
 		    syscall(SYS_fsconfig, fs, M_FSCONFIG_CMD_CREATE, NULL, NULL, 0) != 0)
 			die("masks", errno, "create tmpfs");
 		int mnt = (int)syscall(SYS_fsmount, fs, 1 /* FSMOUNT_CLOEXEC */, 0);
@@ -1691,8 +1981,28 @@ static void apply_namespaces(void) {
 		/* Set once here: every clone of this mount for a cover keeps these attributes. */
 		struct m_mount_attr ro = { M_ATTR_RDONLY | M_ATTR_NOSUID | M_ATTR_NODEV | M_ATTR_NOEXEC, 0, 0, 0 };
 		if (syscall(SYS_mount_setattr, mnt, "", AT_EMPTY_PATH, &ro, sizeof ro) != 0) die("masks", errno, "make the cover tmpfs read-only");
-		for (uint32_t i = 0; i < nhits; i++) apply_mask(&hits[i], mnt);
-		close(mnt);
+		for (uint32_t i = 0; i < nhits; i++) {
+			if (hits[i].rights == 0 && (hits[i].flags & ~(MASK_FILE | MASK_SOCKET)) == MASK_HIDE) apply_cover(&hits[i], mnt);
+			else apply_mask(&hits[i], mnt);
+		}
+		/*
+		 * Closing the last reference to a detached mount unmounts it, and the kernel then waits for
+		 * an RCU grace period (0.1-1.5 ms of wall time per launch here). So the tmpfs is attached
+		 * instead, on top of the first directory covered (its root, mode 000, is as inaccessible as
+		 * the cover below it), and stays in the view like the covers cloned from it.
+		 */
+		for (uint32_t i = 0; i < nhits && mnt >= 0; i++) {
+			if (!(hits[i].flags & MASK_HIDE)) continue;
+			int at = openat(AT_FDCWD, hits[i].path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+			struct stat st;
+			if (at >= 0 && fstat(at, &st) == 0 && S_ISDIR(st.st_mode)) {
+				if (syscall(SYS_move_mount, mnt, "", at, "", M_MOVE_MOUNT_F_EMPTY_PATH | M_MOVE_MOUNT_T_EMPTY_PATH) != 0) die("masks", errno, "mount the cover tmpfs over %s", hits[i].path);
+				close(mnt);
+				mnt = -1;
+			}
+			if (at >= 0) close(at);
+		}
+		if (mnt >= 0) close(mnt);
 		close(fs);
 		/* Re-enter the working directory through the new view (or /): a covered one must not stay a way past its cover (relative socket paths). */
 		if ((!cwd_ok || chdir(cwd) != 0) && chdir("/") != 0) die("masks", errno, "re-enter the working directory through the mount view");
@@ -1781,32 +2091,67 @@ static void prepare_audit(void) {
 	}
 }
 
+/*
+ * A hierarchy rule inside another hierarchy rule that grants at least its rights adds nothing:
+ * Landlock unions the rights of every rule along the path (/usr/bin inside /usr on merged-/usr
+ * systems). Only canonical hierarchy rules are judged so (grant_beneath resolves them, carve_walk
+ * skips symlinks): a file rule or a /proc/self one may lead elsewhere through a symlink.
+ */
+static int rule_inside(uint32_t i, uint32_t j) {
+	uint64_t mine = rules[i].rights & ll_attr.handled_fs, theirs = rules[j].rights & ll_attr.handled_fs;
+	return i != j && !rules[i].exact && !rules[j].exact && !path_under(rules[i].path, "/proc") && path_under(rules[i].path, rules[j].path) && !(mine & ~theirs);
+}
+
+/* Adds the rule; 1 if it is in the ruleset, 0 if its path is gone or it grants nothing there. */
+static int add_landlock_rule(int rs, uint32_t i) {
+	int fd = open_planned(rules[i].path, rules[i].nofollow);
+	if (fd < 0) {
+		if (errno == ENOENT || errno == EACCES) return 0; /* gone since planning, or below a mask: grant nothing */
+		die("landlock", errno, "open %s, planned to be granted (%s)", rules[i].path, errno == ELOOP ? "a symlink was swapped in since planning" : "as planned");
+	}
+	struct stat st;
+	if (fstat(fd, &st) != 0) die("landlock", errno, "stat %s", rules[i].path);
+	/* Only what was planned is granted: not a file renamed or linked into its place since. A masked path opens the mask's node, granted nothing. */
+	if (rules[i].ino && (st.st_dev != rules[i].dev || st.st_ino != rules[i].ino)) {
+		if (cover_dev && st.st_dev == cover_dev) {
+			close(fd);
+			return 0;
+		}
+		die("landlock", ESTALE, "%s, planned to be granted, is another file now (replaced since planning)", rules[i].path);
+	}
+	uint64_t rights = rules[i].rights & ll_attr.handled_fs;
+	if (!S_ISDIR(st.st_mode)) rights &= LL_FILE_RIGHTS;
+	if ((rules[i].exact && S_ISDIR(st.st_mode)) || S_ISLNK(st.st_mode) || rights == 0) {
+		close(fd);
+		return 0;
+	}
+	struct ll_path_beneath pb = { rights, fd };
+	if (syscall(SYS_landlock_add_rule, rs, LL_RULE_PATH_BENEATH, &pb, 0) != 0) die("landlock", errno, "add a rule for %s", rules[i].path);
+	close(fd);
+	return 1;
+}
+
 static void apply_landlock(void) {
 	int rs = (int)syscall(SYS_landlock_create_ruleset, &ll_attr, sizeof ll_attr, 0);
 	if (rs < 0) die("landlock", errno, "create the ruleset");
+	/* 0: not added yet, 1: added, 2: inside another rule (decided in the second pass). Pairs are
+	 * compared only for plans of up to 256 rules (bounded work); larger ones add every rule. */
+	uint8_t *state = xcalloc(nrules, 1);
+	uint32_t pairs = nrules <= 256 ? nrules : 0;
 	for (uint32_t i = 0; i < nrules; i++) {
-		int fd = open_planned(rules[i].path, rules[i].nofollow);
-		if (fd < 0) {
-			if (errno == ENOENT || errno == EACCES) continue; /* gone since planning, or below a mask: grant nothing */
-			die("landlock", errno, "open %s, planned to be granted (%s)", rules[i].path, errno == ELOOP ? "a symlink was swapped in since planning" : "as planned");
-		}
-		struct stat st;
-		if (fstat(fd, &st) != 0) die("landlock", errno, "stat %s", rules[i].path);
-		/* Only what was planned is granted: not a file renamed or linked into its place since. A masked path opens the mask's node, granted nothing. */
-		if (rules[i].ino && (st.st_dev != rules[i].dev || st.st_ino != rules[i].ino)) {
-			if (cover_dev && st.st_dev == cover_dev) { close(fd); continue; }
-			die("landlock", ESTALE, "%s, planned to be granted, is another file now (replaced since planning)", rules[i].path);
-		}
-		uint64_t rights = rules[i].rights & ll_attr.handled_fs;
-		if (!S_ISDIR(st.st_mode)) rights &= LL_FILE_RIGHTS;
-		if ((rules[i].exact && S_ISDIR(st.st_mode)) || S_ISLNK(st.st_mode) || rights == 0) {
-			close(fd);
-			continue;
-		}
-		struct ll_path_beneath pb = { rights, fd };
-		if (syscall(SYS_landlock_add_rule, rs, LL_RULE_PATH_BENEATH, &pb, 0) != 0) die("landlock", errno, "add a rule for %s", rules[i].path);
-		close(fd);
+		int inside = 0;
+		for (uint32_t j = 0; j < pairs && !inside; j++) inside = rule_inside(i, j);
+		if (inside) state[i] = 2;
+		else state[i] = (uint8_t)add_landlock_rule(rs, i);
 	}
+	/* A rule inside others is added when none of them made it into the ruleset (gone since planning). */
+	for (uint32_t i = 0; i < nrules; i++) {
+		if (state[i] != 2) continue;
+		int covered = 0;
+		for (uint32_t j = 0; j < nrules && !covered; j++) covered = state[j] == 1 && rule_inside(i, j);
+		state[i] = covered ? 0 : (uint8_t)add_landlock_rule(rs, i);
+	}
+	free(state);
 	if (ll_attr.handled_net) {
 		for (uint32_t i = 0; i < B.nports; i++) {
 			struct ll_net_port np = { B.ports[i].rights & ll_attr.handled_net, B.ports[i].port };
@@ -2745,7 +3090,7 @@ static void dry_run(char **argv, const char *digest) {
 	for (uint32_t i = 0; i < nhits; i++) {
 		int f = hits[i].flags;
 		if (hits[i].rights == 0) {
-			printf("cover: %s inaccessible (no grant reaches it)\n", hits[i].path);
+			printf("cover: %s inaccessible (%s)\n", hits[i].path, f & MASK_SOCKET ? "a unix socket bound at launch inside a grant" : "no grant reaches it");
 			continue;
 		}
 		describe_rights(rights, sizeof rights, hits[i].rights);
@@ -2780,7 +3125,7 @@ static void dry_run(char **argv, const char *digest) {
 }
 
 static uint8_t *read_file(const char *path, size_t *n) {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) die("load", errno, "open %s", path);
 	struct stat st;
 	if (fstat(fd, &st) != 0) die("load", errno, "stat %s", path);

@@ -79,14 +79,14 @@ export function buildLinuxBundle(ir: PolicyIR): { bundle?: Bundle; plan: Landloc
       ? {
           rule: 'fs.unix-sockets',
           fidelity: 'exact',
-          note: `connect(2) to pathname unix sockets is enforced by the enforcer's mount view, not Landlock: every directory and socket beside the path to a grant is covered by an inaccessible node (EACCES), so host sockets outside the grants (the session bus, systemd --user) are unreachable; sockets inside granted hierarchies stay reachable, and entries created after launch directly in a directory on the path to a grant are not covered${ir.isolation === 'process' && plan.netMode === 'ports' ? ' (the mount namespace is made only when a mask matches at launch)' : ''}`,
+          note: `connect(2) to pathname unix sockets is enforced by the enforcer's mount view, not Landlock: every directory and socket beside the path to a grant is covered by an inaccessible node (EACCES), so host sockets outside the grants (the session bus, systemd --user) are unreachable; the unix sockets bound when the launch starts inside granted hierarchies (a tmux or ssh-agent socket under a /tmp grant, found in /proc/net/unix) are covered too, except the egress proxy's; not covered: sockets bound after launch, by a relative path or by processes of another network namespace (a container's, in a shared directory), and entries created after launch directly in a directory on the path to a grant${ir.isolation === 'process' && plan.netMode === 'ports' ? ' (the mount namespace is made only when a mask matches at launch)' : ''}`,
         }
       : {
           rule: 'fs.unix-sockets',
           fidelity: 'weaker',
           note: undoesView
-            ? 'connect(2) to pathname unix sockets is not mediated: Landlock does not check it, and the capabilities the policy keeps would undo a mount view'
-            : 'connect(2) to pathname unix sockets is not mediated: Landlock does not check it, and without masks, a network namespace or PID isolation the enforcer makes no mount namespace to hide them in',
+            ? 'connect(2) to pathname unix sockets is not mediated: Landlock does not check it, and the capabilities the policy keeps would undo a mount view; every host socket the command can name, inside the grants or outside them, stays connectable'
+            : 'connect(2) to pathname unix sockets is not mediated: Landlock does not check it, and without masks, a network namespace or PID isolation the enforcer makes no mount namespace to hide them in; every host socket the command can name, inside the grants (a tmux socket under a /tmp grant) or outside them, stays connectable',
         },
   );
 
