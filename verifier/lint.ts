@@ -3,7 +3,7 @@ import { diagnostic, type Diagnostic, type RelatedSpan } from '../compiler/diagn
 import { originSpan } from '../compiler/index.js';
 import type { IrAssertion, Origin, PolicyIR } from '../compiler/ir.js';
 import type { Program } from '../compiler/load.js';
-import { findDeadFsAllows, findJointFsAccess, findSyscallWith, fsModel, proveAssertions, type AssertionResult, type FsModel } from './assertions.js';
+import { findDeadFsAllows, findJointFsAccess, findSyscallWith, fsModel, fsSpace, proveAssertions, type AssertionResult, type FsModel } from './assertions.js';
 import { z3 } from './z3.js';
 import { assertionDiagnostics } from './index.js';
 import { LINTS, type Lint } from './lints/index.js';
@@ -40,10 +40,12 @@ export async function lintAndProve(ir: PolicyIR, lints: readonly Lint[] = LINTS)
   const hits = new Map<LintProbe, { display: string; deciding: string[] }>();
   // One partition of the whole path space and one solver serve every fs question: the policy's
   // assertions, the probes, the write+exec question and the dead-allow check.
-  const Z = await z3();
   const questions = [...ir.assertions, ...plain.map((p) => p.assertion)];
   const regions = questions.flatMap((a) => (a.request.kind === 'fs' ? a.request.paths : []));
-  const whole = ir.fs.rules.length > 0 || regions.length > 0 ? fsModel(Z, ir, [...new Set(['/**', ...regions])]) : undefined;
+  // The path atoms need no solver: computed while z3 may still be loading.
+  const space = ir.fs.rules.length > 0 || regions.length > 0 ? fsSpace(ir, [...new Set(['/**', ...regions])]) : undefined;
+  const Z = await z3();
+  const whole = space ? fsModel(Z, ir, space) : undefined;
   const all = await proveAssertions({ ...ir, assertions: questions }, whole);
   const own = all.slice(0, ir.assertions.length);
   all.slice(ir.assertions.length).forEach((res, i) => {
