@@ -315,7 +315,25 @@ export function computeAtoms(patterns: readonly string[], params: readonly IrPar
   // A state lists only the live automata (glob index, DFA state, pairwise): most globs are dead
   // on most paths. `parent`/`cls` rebuild the witness path.
   type State = { live: number[]; parent: number; cls: number };
-  const keyOf = (live: readonly number[]): string => live.join(',');
+  // A compact key: one UTF-16 unit per number (every number here is far below 0xffff; larger
+  // ones are escaped as 0xffff and two units).
+  let keyBuffer = new Uint16Array(256);
+  const keyOf = (live: readonly number[], length = live.length): string => {
+    if (keyBuffer.length < 3 * length) keyBuffer = new Uint16Array(3 * length);
+    let n = 0;
+    for (let j = 0; j < length; j++) {
+      const v = live[j]!;
+      if (v < 0xffff) keyBuffer[n++] = v;
+      else {
+        keyBuffer[n++] = 0xffff;
+        keyBuffer[n++] = v >>> 16;
+        keyBuffer[n++] = v & 0xffff;
+      }
+    }
+    let out = '';
+    for (let k = 0; k < n; k += 4096) out += String.fromCharCode.apply(null, keyBuffer.subarray(k, Math.min(n, k + 4096)) as unknown as number[]);
+    return out;
+  };
   const start: State = { live: dfas.flatMap((d, i) => (d.start === d.dead ? [] : [i, d.start])), parent: -1, cls: -1 };
   const seen = new Set<string>([keyOf(start.live)]);
   const queue: State[] = [start];
@@ -353,48 +371,78 @@ export function computeAtoms(patterns: readonly string[], params: readonly IrPar
     }
     return false;
   };
-  const projection: string[] = new Array<string>(nClasses).fill('');
+  // Per state, classes are grouped by which of the segment patterns the live automata expect
+  // next they match (partition refinement, one pattern at a time); classes no such pattern
+  // matches stay in group 0. `stamp[c] === head` marks a class moved out of group 0 in this state.
+  const stamp = new Int32Array(nClasses).fill(-1);
+  const group = new Int32Array(nClasses);
+  let incidences = 1;
+  for (const cs of classesOf) incidences += cs.length;
+  const splitTo = new Int32Array(incidences);
+  const splitStamp = new Int32Array(incidences).fill(-1);
+  const groupSeen = new Int32Array(incidences).fill(-1);
+  let tick = 0;
+  const patternStamp = new Int32Array(segItems.length).fill(-1);
+  const scratch: number[] = [];
   for (let head = 0; head < queue.length; head++) {
     const s = queue[head]!;
     const matches: number[] = [];
     let inFocus = !focusSet;
-    const relevant = new Set<number>();
+    const relevant: number[] = [];
     for (let k = 0; k < s.live.length; k += 2) {
       const i = s.live[k]!;
       if (dfas[i]!.accepting[s.live[k + 1]!]) {
         matches.push(i);
         if (focusSet?.[i]) inFocus = true;
       }
-      for (const p of expectedAt(i, s.live[k + 1]!)) relevant.add(p);
+      for (const p of expectedAt(i, s.live[k + 1]!)) {
+        if (patternStamp[p] === head) continue;
+        patternStamp[p] = head;
+        relevant.push(p);
+      }
     }
     if (inFocus) {
       const sig = matches.join(',');
       if (!atoms.has(sig)) atoms.set(sig, head);
     }
     if (absorbed(s.live)) continue;
-    projection.fill('');
-    for (const p of relevant) for (const c of classesOf[p]!) projection[c] += p + ',';
-    const representatives = new Set<string>();
+    let groups = 1;
+    for (const p of relevant) {
+      if (classesOf[p]!.length === nClasses) continue; // matches every class: splits nothing
+      tick++;
+      for (const c of classesOf[p]!) {
+        const g = stamp[c] === head ? group[c]! : 0;
+        stamp[c] = head;
+        if (splitStamp[g] !== tick) {
+          splitStamp[g] = tick;
+          splitTo[g] = groups++;
+        }
+        group[c] = splitTo[g]!;
+      }
+    }
+    // One representative per group: its first class (shortest name), in class order.
     for (let c = 0; c < nClasses; c++) {
-      if (representatives.has(projection[c]!)) continue;
-      representatives.add(projection[c]!);
-      const live: number[] = [];
+      const g = stamp[c] === head ? group[c]! : 0;
+      if (groupSeen[g] === head) continue;
+      groupSeen[g] = head;
+      let n = 0;
       let focusLive = !focusSet;
       for (let k = 0; k < s.live.length; k += 2) {
         const i = s.live[k]!;
         const d = dfas[i]!;
         const to = d.step(s.live[k + 1]!, c);
         if (to !== d.dead) {
-          live.push(i, to);
+          scratch[n++] = i;
+          scratch[n++] = to;
           if (focusSet?.[i]) focusLive = true;
         }
       }
       if (!focusLive) continue;
-      const key = keyOf(live);
+      const key = keyOf(scratch, n);
       if (seen.has(key)) continue;
       seen.add(key);
       if (seen.size > MAX_PRODUCT_STATES) tooComplex();
-      queue.push({ live, parent: head, cls: c });
+      queue.push({ live: scratch.slice(0, n), parent: head, cls: c });
     }
   }
   const list: Atom[] = [...atoms].map(([sig, q]) => ({ matches: sig === '' ? [] : sig.split(',').map(Number), witness: pathOf(q) }));
