@@ -23,9 +23,9 @@ import type { Bool, BitVec, Context, Model } from 'z3-solver';
 import { actionSeverity, decide, type Decision, type Request } from '../compiler/evaluate.js';
 import { FS_RIGHTS, IR_ARCHES, type Arch, type FsRight, type IrAction, type IrFsRule, type IrNetRule, type IrSyscallRule, type PolicyIR } from '../compiler/ir.js';
 import { syscallNumber } from '../compiler/syscalls/index.js';
-import { bvValue, findSyscallWith, netModel, netRequestOf, syscallAllowedExpr, VerifierError, type NetModel } from './assertions.js';
+import { bvValue, findSyscallWith, netModel, netRequestOf, syscallAllowedExpr, syscallSolver, VerifierError, type NetModel } from './assertions.js';
 import { computeAtoms, displayPath } from './atoms.js';
-import { check, z3 } from './z3.js';
+import { check, push, z3 } from './z3.js';
 
 type Z = Context<'mxcc'>;
 
@@ -292,19 +292,30 @@ async function redundantSyscalls(ir: PolicyIR): Promise<HygieneFinding[]> {
       }
       const args = [...Array(6).keys()].map((i) => Z.BitVec.const(`arg${i}`, 64));
       const mine = matchExpr(Z, ir, arch, rule.syscall, [rule], args);
-      const s = new Z.Solver('QF_BV');
-      s.add(mine, Z.Not(matchExpr(Z, ir, arch, rule.syscall, coverers, args)));
-      const v = await check(s);
+      const s = syscallSolver(Z, ir);
+      push(s);
+      let v: Awaited<ReturnType<typeof check>>;
+      try {
+        s.add(mine, Z.Not(matchExpr(Z, ir, arch, rule.syscall, coverers, args)));
+        v = await check(s);
+      } finally {
+        s.pop();
+      }
       if (v === 'unknown') throw new VerifierError('the solver gave up on a redundancy query');
       if (v === 'sat') {
         redundant = false;
         break;
       }
       if (!witness) {
-        const w = new Z.Solver('QF_BV');
-        w.add(mine);
-        if ((await check(w)) !== 'sat') continue; // matches nothing at all
-        witness = { arch, rule, coverers, args: args.map((x) => bvValue(w.model(), x)) };
+        push(s);
+        try {
+          s.add(mine);
+          if ((await check(s)) !== 'sat') continue; // matches nothing at all
+          const model = s.model();
+          witness = { arch, rule, coverers, args: args.map((x) => bvValue(model, x)) };
+        } finally {
+          s.pop();
+        }
       }
     }
     if (!redundant || !witness) continue;
