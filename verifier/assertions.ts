@@ -204,7 +204,7 @@ export interface FsSpace {
   rules: FsRule[];
   region: string[];
   sets: readonly PathSet[] | undefined;
-  classes: { witness: string; bits: Uint8Array }[];
+  classes: { witness: string; bits: Uint8Array; key: string }[];
   /** Predicate columns: rules, then region patterns (without `sets`) or the sets. */
   ruleIndex: Map<FsRule, number>;
   regionIndex: Map<string, number>;
@@ -231,29 +231,37 @@ export function fsSpace(ir: PolicyIR, region: readonly string[], opts: FsModelOp
   ];
   // Classes of atoms: same predicates holding. Atoms are sorted by witness length, so a class's
   // first atom has its shortest witness.
-  const classOf = new Map<string, number>();
-  const classes: { witness: string; bits: Uint8Array }[] = [];
+  const classOf = new Set<string>();
+  const classes: { witness: string; bits: Uint8Array; key: string }[] = [];
   const hit = new Uint8Array(list.length);
+  const words = new Uint16Array(Math.ceil(preds.length / 15));
   for (const a of set.atoms) {
     hit.fill(0);
     for (const i of a.matches) hit[i] = 1;
     const bits = new Uint8Array(preds.length);
+    words.fill(0);
     for (let j = 0; j < preds.length; j++) {
       const p = preds[j]!;
       let inside = false;
       for (const i of p.paths) if (hit[i]) { inside = true; break; }
       if (inside) for (const i of p.except) if (hit[i]) { inside = false; break; }
-      bits[j] = inside ? 1 : 0;
+      if (inside) {
+        bits[j] = 1;
+        words[(j / 15) | 0]! |= 1 << (14 - (j % 15));
+      }
     }
-    const key = bits.join('');
+    // The signature, 15 bits a character (most significant first), so that comparing keys
+    // compares signatures lexicographically.
+    let key = '';
+    for (let w = 0; w < words.length; w += 4096) key += String.fromCharCode.apply(null, words.subarray(w, w + 4096) as unknown as number[]);
     if (!classOf.has(key)) {
-      classOf.set(key, classes.length);
-      classes.push({ witness: a.witness, bits });
+      classOf.add(key);
+      classes.push({ witness: a.witness, bits, key });
     }
   }
   // Sorted by their signature, the classes a predicate holds on form a few runs of consecutive
-  // indices (few terms per predicate below).
-  const order = classes.map((c, k) => ({ c, key: c.bits.join('') + String(k).padStart(8, '0') }));
+  // indices (few terms per predicate below). Signatures are distinct, so the order is total.
+  const order = classes.map((c) => ({ c, key: c.key }));
   order.sort((a, b) => (a.key < b.key ? 1 : a.key > b.key ? -1 : 0));
   return {
     ir,
