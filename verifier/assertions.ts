@@ -462,7 +462,70 @@ export function syscallSolver(Z: Z, ir: PolicyIR): InstanceType<Z['Solver']> {
 }
 
 /** Is the syscall allowed, on some architecture, with arguments meeting `when`? Re-checked witness. */
+type SyscallWitness = { request: Request; display: string; deciding: string[] };
+
+/** Verdicts of `findSyscallWith` questions asked ahead by `askSyscallsWith`, per policy (syscall section). */
+const syscallVerdicts = new WeakMap<object, Map<string, boolean>>();
+const queryKey = (syscall: string, when: readonly IrArgCondition[]): string => JSON.stringify([syscall, when]);
+
+/** A model's call, re-checked: decide() must allow it. */
+function allowedCall(ir: PolicyIR, arch: Arch, syscall: string, nr: number, values: bigint[]): SyscallWitness {
+  const request: Request = { kind: 'syscall', arch, syscall, nr, args: values };
+  const d = decide(ir, request);
+  if (!d.allowed) throw new VerifierError(`internal error: the solver's ${syscall} call is not allowed by the reference evaluator; this is a bug in mxcc's verifier`);
+  return { request, display: `syscall ${arch} ${syscall}(${values.map((v) => '0x' + v.toString(16)).join(', ')})`, deciding: d.deciding };
+}
+
+/**
+ * Asks many `findSyscallWith` questions together (see `violations`: one check settles every
+ * refused one, and each model answers every question it satisfies, its call re-checked with
+ * decide()), keeping the verdicts: `syscallAllowedWith` answers from them, and `findSyscallWith`
+ * returns at once for a refused call. Witnesses that are shown still come from `findSyscallWith`
+ * asking alone, so they do not depend on which other questions were asked.
+ */
+export async function askSyscallsWith(ir: PolicyIR, queries: readonly { syscall: string; when: readonly IrArgCondition[] }[]): Promise<void> {
+  let verdicts = syscallVerdicts.get(ir.syscalls);
+  if (!verdicts) syscallVerdicts.set(ir.syscalls, (verdicts = new Map()));
+  const keys = new Set<string>();
+  const todo = queries.filter((q) => {
+    const k = queryKey(q.syscall, q.when);
+    if (verdicts!.has(k) || keys.has(k)) return false;
+    keys.add(k);
+    return true;
+  });
+  if (todo.length === 0) return;
+  const Z = await z3();
+  const args = [...Array(6).keys()].map((i) => Z.BitVec.const(`arg${i}`, 64));
+  const asked: { q: number; arch: Arch; nr: number }[] = [];
+  const questions: Bool<'mxcc'>[] = [];
+  todo.forEach((q, k) => {
+    for (const arch of IR_ARCHES) {
+      const nr = syscallNumber(q.syscall, arch);
+      if (nr === undefined) continue;
+      asked.push({ q: k, arch, nr });
+      questions.push(Z.And(syscallAllowedExpr(Z, ir, arch, q.syscall, args), ...q.when.map((c) => conditionExpr(Z, args, c))));
+    }
+  });
+  const allowed = todo.map(() => false);
+  await violations(Z, syscallSolver(Z, ir), questions, (model, hits) => {
+    const values = args.map((x) => bvValue(model, x));
+    for (const h of hits) {
+      const { q, arch, nr } = asked[h]!;
+      allowedCall(ir, arch, todo[q]!.syscall, nr, values);
+      allowed[q] = true;
+    }
+  });
+  todo.forEach((q, k) => verdicts!.set(queryKey(q.syscall, q.when), allowed[k]!));
+}
+
+/** Is the syscall allowed, on some architecture, with arguments meeting `when`? */
+export async function syscallAllowedWith(ir: PolicyIR, syscall: string, when: readonly IrArgCondition[]): Promise<boolean> {
+  const known = syscallVerdicts.get(ir.syscalls)?.get(queryKey(syscall, when));
+  return known ?? (await findSyscallWith(ir, syscall, when)) !== undefined;
+}
+
 export async function findSyscallWith(ir: PolicyIR, syscall: string, when: readonly IrArgCondition[]): Promise<{ request: Request; display: string; deciding: string[] } | undefined> {
+  if (syscallVerdicts.get(ir.syscalls)?.get(queryKey(syscall, when)) === false) return undefined; // refused
   const Z = await z3();
   for (const arch of IR_ARCHES) {
     const nr = syscallNumber(syscall, arch);
@@ -482,10 +545,7 @@ export async function findSyscallWith(ir: PolicyIR, syscall: string, when: reado
     } finally {
       s.pop();
     }
-    const request: Request = { kind: 'syscall', arch, syscall, nr, args: values };
-    const d = decide(ir, request);
-    if (!d.allowed) throw new VerifierError(`internal error: the solver's ${syscall} call is not allowed by the reference evaluator; this is a bug in mxcc's verifier`);
-    return { request, display: `syscall ${arch} ${syscall}(${values.map((v) => '0x' + v.toString(16)).join(', ')})`, deciding: d.deciding };
+    return allowedCall(ir, arch, syscall, nr, values);
   }
   return undefined;
 }

@@ -21,9 +21,9 @@
  */
 import type { Bool, BitVec, Context, Model } from 'z3-solver';
 import { actionSeverity, decide, type Decision, type Request } from '../compiler/evaluate.js';
-import { FS_RIGHTS, IR_ARCHES, type Arch, type FsRight, type IrAction, type IrFsRule, type IrNetRule, type IrSyscallRule, type PolicyIR } from '../compiler/ir.js';
+import { FS_RIGHTS, IR_ARCHES, type Arch, type FsRight, type IrAction, type IrArgCondition, type IrFsRule, type IrNetRule, type IrSyscallRule, type PolicyIR } from '../compiler/ir.js';
 import { syscallNumber } from '../compiler/syscalls/index.js';
-import { bvValue, findSyscallWith, netModel, netRequestOf, syscallAllowedExpr, syscallSolver, VerifierError, type NetModel } from './assertions.js';
+import { askSyscallsWith, bvValue, findSyscallWith, netModel, syscallAllowedWith, netRequestOf, syscallAllowedExpr, syscallSolver, VerifierError, type NetModel } from './assertions.js';
 import { computeAtoms, displayPath } from './atoms.js';
 import { check, push, z3 } from './z3.js';
 
@@ -357,6 +357,14 @@ const AF_INET = '2';
 const AF_INET6 = '10';
 const SOCK_TYPE: Record<'tcp' | 'udp', string> = { tcp: '1', udp: '2' };
 
+/** socket(domain, type) with the type's low bits naming the protocol's socket type. */
+function socketWhen(domain: string, p: 'tcp' | 'udp'): IrArgCondition[] {
+  return [
+    { arg: 0, name: 'domain', bits: 32, op: 'eq', value: domain },
+    { arg: 1, name: 'type', bits: 32, op: 'masked_eq', mask: '15', value: SOCK_TYPE[p] },
+  ];
+}
+
 /** Syscalls any one of which a file right needs (the open family covers reads and writes through a descriptor). */
 const OPEN = ['open', 'openat', 'openat2'];
 const FS_NEEDS: Partial<Record<FsRight, string[]>> = {
@@ -378,11 +386,17 @@ const FS_NEEDS: Partial<Record<FsRight, string[]>> = {
  */
 export async function findCrossSectionConflicts(ir: PolicyIR): Promise<HygieneFinding[]> {
   if (!IR_ARCHES.some((a) => ir.syscalls.rules[a].length > 0)) return [];
+  // Every syscall question this check may ask, asked together first (answers kept for findSyscallWith).
+  const exists = (n: string): boolean => IR_ARCHES.some((a) => syscallNumber(n, a) !== undefined);
+  await askSyscallsWith(ir, [
+    ...[AF_INET, AF_INET6].flatMap((domain) => (['tcp', 'udp'] as const).map((p) => ({ syscall: 'socket', when: socketWhen(domain, p) }))),
+    ...[...new Set([...Object.values(FS_NEEDS).flat(), 'bind', 'connect', 'sendto', 'sendmsg', 'sendmmsg'])].filter(exists).map((syscall) => ({ syscall, when: [] })),
+  ]);
   const refused = new Map<string, boolean>();
   const isRefused = async (key: string, syscall: string, when: Parameters<typeof findSyscallWith>[2]): Promise<boolean> => {
     let v = refused.get(key);
     if (v === undefined) {
-      v = (await findSyscallWith(ir, syscall, when)) === undefined;
+      v = !(await syscallAllowedWith(ir, syscall, when));
       refused.set(key, v);
     }
     return v;
@@ -390,11 +404,7 @@ export async function findCrossSectionConflicts(ir: PolicyIR): Promise<HygieneFi
   const socketRefused = (p: 'tcp' | 'udp'): Promise<boolean> =>
     (async () => {
       for (const domain of [AF_INET, AF_INET6]) {
-        const when = [
-          { arg: 0, name: 'domain', bits: 32 as const, op: 'eq' as const, value: domain },
-          { arg: 1, name: 'type', bits: 32 as const, op: 'masked_eq' as const, mask: '15', value: SOCK_TYPE[p] },
-        ];
-        if (!(await isRefused(`socket|${domain}|${p}`, 'socket', when))) return false;
+        if (!(await isRefused(`socket|${domain}|${p}`, 'socket', socketWhen(domain, p)))) return false;
       }
       return true;
     })();

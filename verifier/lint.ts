@@ -3,7 +3,7 @@ import { diagnostic, type Diagnostic, type RelatedSpan } from '../compiler/diagn
 import { originSpan } from '../compiler/index.js';
 import type { IrAssertion, Origin, PolicyIR } from '../compiler/ir.js';
 import type { Program } from '../compiler/load.js';
-import { findDeadFsAllows, findJointFsAccess, findSyscallWith, fsModel, fsSpace, proveAssertions, type AssertionResult, type FsModel } from './assertions.js';
+import { askSyscallsWith, findDeadFsAllows, findJointFsAccess, findSyscallWith, syscallAllowedWith, fsModel, fsSpace, proveAssertions, type AssertionResult, type FsModel } from './assertions.js';
 import { z3 } from './z3.js';
 import { assertionDiagnostics } from './index.js';
 import { LINTS, type Lint } from './lints/index.js';
@@ -51,6 +51,16 @@ export async function lintAndProve(ir: PolicyIR, lints: readonly Lint[] = LINTS)
   all.slice(ir.assertions.length).forEach((res, i) => {
     if (!res.holds && res.counterexample) hits.set(plain[i]!.probe, { display: res.counterexample.display, deciding: res.counterexample.deciding });
   });
+  // The syscall questions of the special probes, asked together first (answers kept for findSyscallWith).
+  await askSyscallsWith(
+    ir,
+    special.flatMap(({ probe }) => {
+      const r = probe.request;
+      if (r.kind === 'syscall-when') return [{ syscall: r.syscall, when: r.when }];
+      if (r.kind === 'bypass') return [r.denied, ...r.alternatives].map((syscall) => ({ syscall, when: [] }));
+      return [];
+    }),
+  );
   for (const { probe } of special) {
     const r = probe.request;
     const hit = await answerSpecial(ir, r, whole);
@@ -100,7 +110,7 @@ async function answerSpecial(ir: PolicyIR, r: LintProbe['request'], whole: FsMod
     case 'syscall-when':
       return findSyscallWith(ir, r.syscall, r.when);
     case 'bypass': {
-      if (await findSyscallWith(ir, r.denied, [])) return undefined; // not refused: nothing to bypass
+      if (await syscallAllowedWith(ir, r.denied, [])) return undefined; // not refused: nothing to bypass
       for (const alt of r.alternatives) {
         const hit = await findSyscallWith(ir, alt, []);
         if (hit) return { display: `${r.denied} is refused but ${hit.display} is allowed`, deciding: hit.deciding };
