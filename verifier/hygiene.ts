@@ -23,7 +23,7 @@ import type { Bool, BitVec, Context, Model } from 'z3-solver';
 import { actionSeverity, decide, type Decision, type Request } from '../compiler/evaluate.js';
 import { FS_RIGHTS, IR_ARCHES, type Arch, type FsRight, type IrAction, type IrArgCondition, type IrFsRule, type IrNetRule, type IrSyscallRule, type PolicyIR } from '../compiler/ir.js';
 import { syscallNumber } from '../compiler/syscalls/index.js';
-import { askSyscallsWith, bvValue, findSyscallWith, netModel, syscallAllowedWith, netRequestOf, syscallAllowedExpr, syscallSolver, VerifierError, type NetModel } from './assertions.js';
+import { askSyscallsWith, bvValue, findSyscallWith, netModel, syscallAllowedWith, netRequestOf, syscallAllowedExpr, syscallSolver, VerifierError, violations, type NetModel } from './assertions.js';
 import { computeAtoms, displayPath } from './atoms.js';
 import { check, push, z3 } from './z3.js';
 
@@ -202,10 +202,27 @@ async function redundantNet(ir: PolicyIR): Promise<HygieneFinding[]> {
   const denies = ir.net.rules.filter((r) => r.effect === 'deny');
   const removed = new Set<string>();
   const out: HygieneFinding[] = [];
+  const sameAs = (rule: IrNetRule): IrNetRule[] => ir.net.rules.filter((r) => r.effect === rule.effect && r.id !== rule.id && !removed.has(r.id) && r.operation === rule.operation);
+  const liveOf = (rule: IrNetRule): Bool<'mxcc'> => (rule.effect === 'allow' ? Z.And(matchesAny([rule]), Z.Not(matchesAny(denies))) : matchesAny([rule]));
+  // The two questions every rule starts with (does it decide anything; does it decide something
+  // no rule like it does), asked for all rules together: their verdicts hold until a rule is
+  // found redundant and removed, after which the loop asks again.
+  const ahead = new Map<string, [boolean, boolean]>();
+  {
+    const verdicts = candidates.map(() => [false, false] as [boolean, boolean]);
+    await violations(
+      Z,
+      s,
+      candidates.flatMap((rule) => [liveOf(rule), Z.And(liveOf(rule), Z.Not(matchesAny(sameAs(rule))))]),
+      (_model, hits) => hits.forEach((h) => (verdicts[h >> 1]![h & 1] = true)),
+    );
+    candidates.forEach((rule, i) => ahead.set(rule.id, verdicts[i]!));
+  }
   for (const rule of [...candidates].reverse()) {
-    const same = ir.net.rules.filter((r) => r.effect === rule.effect && r.id !== rule.id && !removed.has(r.id) && r.operation === rule.operation);
-    const live = rule.effect === 'allow' ? Z.And(matchesAny([rule]), Z.Not(matchesAny(denies))) : matchesAny([rule]);
-    const example = await sat(live);
+    const same = sameAs(rule);
+    const live = liveOf(rule);
+    const known = removed.size === 0 ? ahead.get(rule.id) : undefined;
+    const example = known ? known[0] : await sat(live);
     let coverers: IrNetRule[];
     const verb = rule.effect === 'allow' ? 'allowed' : 'denied';
     if (!example) {
@@ -220,7 +237,7 @@ async function redundantNet(ir: PolicyIR): Promise<HygieneFinding[]> {
       out.push({ ...finding(rule.id, 'net allow', 'denied', ids, `${display} is denied by ${listIds(ids)}`), message: `this net allow rule allows nothing: every request it matches is denied by ${listIds(ids)}`, help: 'remove the rule, or narrow the deny with except' });
       continue;
     }
-    if (await sat(live, Z.Not(matchesAny(same)))) continue;
+    if (known ? known[1] : await sat(live, Z.Not(matchesAny(same)))) continue;
     const single: IrNetRule[] = [];
     for (const r of same) {
       if (!(await sat(live, Z.Not(matchesAny([r]))))) {
