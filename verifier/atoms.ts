@@ -184,6 +184,30 @@ function tooComplex(): never {
   throw new Error(`path space too complex: more than ${MAX_PRODUCT_STATES} automaton states`);
 }
 
+/**
+ * A compact, exact key for a list of small non-negative integers: one UTF-16 unit per number
+ * below 0xfff0, else 0xffff and two units (a prefix-free code), then an optional tag unit
+ * 0xfff0..0xfffe that no code word starts with.
+ */
+let keyBuffer = new Uint16Array(256);
+function compactKey(live: readonly number[], length: number, tag = -1): string {
+  if (keyBuffer.length < 3 * length + 1) keyBuffer = new Uint16Array(3 * length + 1);
+  let n = 0;
+  for (let j = 0; j < length; j++) {
+    const v = live[j]!;
+    if (v < 0xfff0) keyBuffer[n++] = v;
+    else {
+      keyBuffer[n++] = 0xffff;
+      keyBuffer[n++] = v >>> 16;
+      keyBuffer[n++] = v & 0xffff;
+    }
+  }
+  if (tag >= 0) keyBuffer[n++] = 0xfff0 + tag;
+  let out = '';
+  for (let k = 0; k < n; k += 4096) out += String.fromCharCode.apply(null, keyBuffer.subarray(k, Math.min(n, k + 4096)) as unknown as number[]);
+  return out;
+}
+
 interface SegmentClasses {
   /** A shortest segment name of each class. */
   witness: string[];
@@ -202,9 +226,10 @@ function segmentClasses(patterns: readonly (readonly CharItem[])[]): SegmentClas
   type State = { live: number[]; name: string }; // live: pattern index, DFA state, pairwise
   // The empty name, `.` and `..` are kept apart from names with the same future, so every class
   // still gets a proper name as witness.
-  const keyOf = (live: readonly number[], name: string): string => (name === '' || name === '.' || name === '..' ? name + '|' : '') + live.join(',');
+  const tagOf = (name: string): number => (name === '' ? 0 : name === '.' ? 1 : name === '..' ? 2 : -1);
   const start: State = { live: dfas.flatMap((d, i) => (d.start === d.dead ? [] : [i, d.start])), name: '' };
-  const seen = new Set<string>([keyOf(start.live, '')]);
+  const seen = new Set<string>([compactKey(start.live, start.live.length, tagOf(''))]);
+  const scratch: number[] = [];
   const queue: State[] = [start];
   const bySignature = new Map<string, number>();
   const out: SegmentClasses = { witness: [], matches: [] };
@@ -223,18 +248,22 @@ function segmentClasses(patterns: readonly (readonly CharItem[])[]): SegmentClas
       }
     }
     for (let c = 0; c < sigma.length; c++) {
-      const live: number[] = [];
+      let n = 0;
       for (let k = 0; k < s.live.length; k += 2) {
         const d = dfas[s.live[k]!]!;
         const to = d.step(s.live[k + 1]!, c);
-        if (to !== d.dead) live.push(s.live[k]!, to);
+        if (to !== d.dead) {
+          scratch[n++] = s.live[k]!;
+          scratch[n++] = to;
+        }
       }
-      const name = s.name + sigma[c]!;
-      const key = keyOf(live, name);
+      // Only `.` and `..` among the successors' names are special (none is empty).
+      const tag = sigma[c] === '.' && (s.name === '' || s.name === '.') ? tagOf(s.name + '.') : -1;
+      const key = compactKey(scratch, n, tag);
       if (seen.has(key)) continue;
       seen.add(key);
       if (seen.size > MAX_PRODUCT_STATES) tooComplex();
-      queue.push({ live, name });
+      queue.push({ live: scratch.slice(0, n), name: s.name + sigma[c]! });
     }
   }
   return out;
@@ -315,25 +344,7 @@ export function computeAtoms(patterns: readonly string[], params: readonly IrPar
   // A state lists only the live automata (glob index, DFA state, pairwise): most globs are dead
   // on most paths. `parent`/`cls` rebuild the witness path.
   type State = { live: number[]; parent: number; cls: number };
-  // A compact key: one UTF-16 unit per number (every number here is far below 0xffff; larger
-  // ones are escaped as 0xffff and two units).
-  let keyBuffer = new Uint16Array(256);
-  const keyOf = (live: readonly number[], length = live.length): string => {
-    if (keyBuffer.length < 3 * length) keyBuffer = new Uint16Array(3 * length);
-    let n = 0;
-    for (let j = 0; j < length; j++) {
-      const v = live[j]!;
-      if (v < 0xffff) keyBuffer[n++] = v;
-      else {
-        keyBuffer[n++] = 0xffff;
-        keyBuffer[n++] = v >>> 16;
-        keyBuffer[n++] = v & 0xffff;
-      }
-    }
-    let out = '';
-    for (let k = 0; k < n; k += 4096) out += String.fromCharCode.apply(null, keyBuffer.subarray(k, Math.min(n, k + 4096)) as unknown as number[]);
-    return out;
-  };
+  const keyOf = (live: readonly number[], length = live.length): string => compactKey(live, length);
   const start: State = { live: dfas.flatMap((d, i) => (d.start === d.dead ? [] : [i, d.start])), parent: -1, cls: -1 };
   const seen = new Set<string>([keyOf(start.live)]);
   const queue: State[] = [start];
