@@ -15,7 +15,7 @@ import { decide, type Request } from '../compiler/evaluate.js';
 import { FS_RIGHTS, IR_ARCHES, type Arch, type IrArgCondition, type IrAssertion, type IrHost, type IrNetTarget, type IrSyscallRule, type PolicyIR } from '../compiler/ir.js';
 import { formatIpv4, formatIpv6, parseIpv4, parseIpv6 } from '../compiler/values.js';
 import { syscallNumber } from '../compiler/syscalls/index.js';
-import { computeAtoms, displayPath } from './atoms.js';
+import { computeAtoms, displayPath, type AtomSet } from './atoms.js';
 import { check, push, z3 } from './z3.js';
 
 type Z = Context<'mxcc'>;
@@ -77,7 +77,7 @@ export async function proveAssertions(ir: PolicyIR, fs?: FsModel): Promise<Asser
         }
       }
     }
-    await violations(Z, new Z.Solver('QF_BV'), questions, (model, hits) => {
+    await violations(Z, syscallSolver(Z, ir), questions, (model, hits) => {
       const values = args.map((x) => bvValue(model, x));
       for (const h of hits) {
         const q = asked[h]!;
@@ -149,13 +149,15 @@ export function bvValue(model: Model<'mxcc'>, x: BitVec<number, 'mxcc'>): bigint
 export interface FsModel {
   /**
    * The path a model picks, as the shortest witness of its class of atoms: atoms that every rule
-   * (of both policies, for diffs) and every region pattern treat alike are one class, so the
-   * solver sees a few hundred values instead of thousands.
+   * (of both policies, for diffs) and every predicate of the model treat alike are one class, so
+   * the solver sees a few hundred values instead of thousands.
    */
   pathOf: (model: Model<'mxcc'>) => string;
   right: BitVec<number, 'mxcc'>;
   /** Membership in one of the region patterns the model was built for. */
   inPattern: (p: string) => Bool<'mxcc'>;
+  /** Membership in one of the extra path sets the model was built for (by index). */
+  inSet: (i: number) => Bool<'mxcc'>;
   /** The path is matched by the rule (one of its paths, none of its excepts); rights aside. */
   inRule: (r: FsRule) => Bool<'mxcc'>;
   allowed: Bool<'mxcc'>;
@@ -175,75 +177,169 @@ export interface FsModel {
 
 type FsRule = PolicyIR['fs']['rules'][number];
 
+/** A set of paths: inside one of `paths` and none of `except` (as a rule matches them). */
+export interface PathSet {
+  paths: readonly string[];
+  except: readonly string[];
+}
+
+export interface FsModelOptions {
+  /** A second policy whose rules the model also distinguishes (diffs). */
+  other?: PolicyIR;
+  /** Below a match of one of these region patterns (`X/**`) nothing is distinguished. */
+  absorbing?: readonly string[];
+  /**
+   * Extra path sets the questions use (`inSet`). When given, the region patterns only bound the
+   * atoms (the paths questions are about) and are not predicates of their own (`inPattern`).
+   */
+  sets?: readonly PathSet[];
+}
+
 /**
- * The fs model over atoms of `region` (the paths questions are about) and the rules of `ir` (and
- * `other`). Below a match of an `absorbing` region pattern (`X/**`) nothing is distinguished: for
- * questions that can have no witness there.
+ * The part of an fs model that needs no solver: the path atoms and their classes. Computed
+ * before z3 is awaited, so it overlaps z3's initialisation.
  */
-export function fsModel(Z: Z, ir: PolicyIR, region: readonly string[], other?: PolicyIR, absorbing: readonly string[] = []): FsModel {
+export interface FsSpace {
+  ir: PolicyIR;
+  rules: FsRule[];
+  region: string[];
+  sets: readonly PathSet[] | undefined;
+  classes: { witness: string; bits: Uint8Array; key: string }[];
+  /** Predicate columns: rules, then region patterns (without `sets`) or the sets. */
+  ruleIndex: Map<FsRule, number>;
+  regionIndex: Map<string, number>;
+  atomSet: AtomSet;
+  patternIndex: Map<string, number>;
+}
+
+export function fsSpace(ir: PolicyIR, region: readonly string[], opts: FsModelOptions = {}): FsSpace {
+  const other = opts.other;
   const rules = [...ir.fs.rules, ...(other?.fs.rules ?? [])];
   const patterns = new Set<string>(region);
   for (const r of rules) [...r.paths, ...r.except].forEach((p) => patterns.add(p));
+  for (const s of opts.sets ?? []) [...s.paths, ...s.except].forEach((p) => patterns.add(p));
   const list = [...patterns];
   const params = [...ir.params, ...(other?.params ?? []).filter((p) => !ir.params.some((q) => q.name === p.name))];
-  const set = computeAtoms(list, params, region.map((p) => list.indexOf(p)), absorbing.map((p) => list.indexOf(p)));
-  const index = new Map(set.patterns.map((p, i) => [p, i]));
-  // Classes of atoms: same rules matching, same region patterns matching. Atoms are sorted by
-  // witness length, so a class's first atom has its shortest witness.
-  const ruleIndex = new Map(rules.map((r, i) => [r, i]));
-  const regionIndex = new Map(region.map((p, i) => [p, i]));
-  const classOf = new Map<string, number>();
-  const classes: { witness: string; rules: Uint8Array; region: Uint8Array }[] = [];
+  const index = new Map(list.map((p, i) => [p, i]));
+  const set = computeAtoms(list, params, region.map((p) => index.get(p)!), (opts.absorbing ?? []).map((p) => index.get(p)!));
+  // Predicates: every rule, then every region pattern or every extra set, as index lists.
+  const preds: { paths: number[]; except: number[] }[] = [
+    ...rules.map((r) => ({ paths: r.paths.map((p) => index.get(p)!), except: r.except.map((p) => index.get(p)!) })),
+    ...(opts.sets
+      ? opts.sets.map((s) => ({ paths: s.paths.map((p) => index.get(p)!), except: s.except.map((p) => index.get(p)!) }))
+      : region.map((p) => ({ paths: [index.get(p)!], except: [] }))),
+  ];
+  // Classes of atoms: same predicates holding. Atoms are sorted by witness length, so a class's
+  // first atom has its shortest witness.
+  const classOf = new Set<string>();
+  const classes: { witness: string; bits: Uint8Array; key: string }[] = [];
+  const hit = new Uint8Array(list.length);
+  const words = new Uint16Array(Math.ceil(preds.length / 15));
   for (const a of set.atoms) {
-    const hit = new Uint8Array(list.length);
+    hit.fill(0);
     for (const i of a.matches) hit[i] = 1;
-    const inRules = new Uint8Array(rules.length);
-    rules.forEach((r, i) => {
-      inRules[i] = r.paths.some((p) => hit[index.get(p)!]) && !r.except.some((p) => hit[index.get(p)!]) ? 1 : 0;
-    });
-    const inRegion = new Uint8Array(region.map((p) => hit[index.get(p)!]!));
-    const key = inRules.join('') + '|' + inRegion.join('');
+    const bits = new Uint8Array(preds.length);
+    words.fill(0);
+    for (let j = 0; j < preds.length; j++) {
+      const p = preds[j]!;
+      let inside = false;
+      for (const i of p.paths) if (hit[i]) { inside = true; break; }
+      if (inside) for (const i of p.except) if (hit[i]) { inside = false; break; }
+      if (inside) {
+        bits[j] = 1;
+        words[(j / 15) | 0]! |= 1 << (14 - (j % 15));
+      }
+    }
+    // The signature, 15 bits a character (most significant first), so that comparing keys
+    // compares signatures lexicographically.
+    let key = '';
+    for (let w = 0; w < words.length; w += 4096) key += String.fromCharCode.apply(null, words.subarray(w, w + 4096) as unknown as number[]);
     if (!classOf.has(key)) {
-      classOf.set(key, classes.length);
-      classes.push({ witness: a.witness, rules: inRules, region: inRegion });
+      classOf.add(key);
+      classes.push({ witness: a.witness, bits, key });
     }
   }
-  // Sorted by their signature, the classes a rule or pattern contains form a few runs of
-  // consecutive indices, so membership is a few range comparisons on one bit-vector. (Measured
-  // against one Boolean per class with an exactly-one constraint: that made push cheaper but the
-  // Landlock validation's unsat proof 20x slower.)
-  const order = classes.map((c, k) => ({ c, key: [...c.rules, ...c.region].join('') + String(k).padStart(8, '0') }));
+  // Sorted by their signature, the classes a predicate holds on form a few runs of consecutive
+  // indices (few terms per predicate below). Signatures are distinct, so the order is total.
+  const order = classes.map((c) => ({ c, key: c.key }));
   order.sort((a, b) => (a.key < b.key ? 1 : a.key > b.key ? -1 : 0));
-  classes.splice(0, classes.length, ...order.map((o) => o.c));
-  const atomBits = Math.max(1, Math.ceil(Math.log2(classes.length + 1)));
-  const atom = Z.BitVec.const('atom', atomBits);
-  const right = Z.BitVec.const('right', 4);
-  const anyOf = (pick: (c: (typeof classes)[number]) => boolean): Bool<'mxcc'> => {
-    const runs: Bool<'mxcc'>[] = [];
-    for (let k = 0; k < classes.length; k++) {
-      if (!pick(classes[k]!)) continue;
+  return {
+    ir,
+    rules,
+    region: [...region],
+    sets: opts.sets,
+    classes: order.map((o) => o.c),
+    ruleIndex: new Map(rules.map((r, i) => [r, i])),
+    regionIndex: new Map(region.map((p, i) => [p, i])),
+    atomSet: set,
+    patternIndex: index,
+  };
+}
+
+let modelCount = 0;
+
+/**
+ * The fs model over atoms of `region` (the paths questions are about) and the rules of `ir` (and
+ * `opts.other`). Below a match of an `absorbing` region pattern (`X/**`) nothing is
+ * distinguished: for questions that can have no witness there.
+ *
+ * Encoding. The class of the path is in order encoding: Booleans ge_k ⇔ class ≥ k (k = 1..n-1)
+ * with ge_{k+1} → ge_k, so a run of classes [a, b] is ge_a ∧ ¬ge_{b+1}, one gate (measured
+ * against a bit-vector class index with range comparisons: the solver's push, where it
+ * bit-blasts, took 2–3× longer). Each predicate (rule or region membership) is one named Boolean
+ * defined as the disjunction of its runs. The definitions are handed to z3 as one SMT-LIB2 text:
+ * thousands of terms built through the JS API cost more than parsing them.
+ */
+export function fsModel(Z: Z, ir: PolicyIR, region: readonly string[] | FsSpace, opts: FsModelOptions = {}): FsModel {
+  const space = Array.isArray(region) ? fsSpace(ir, region as readonly string[], opts) : (region as FsSpace);
+  const { classes, rules, ruleIndex, regionIndex } = space;
+  const n = classes.length;
+  const id = `fs${modelCount++}_`;
+  const ge = (k: number): string => `${id}ge${k}`;
+  const pred = (j: number): string => `${id}p${j}`;
+  const out: string[] = [];
+  for (let k = 1; k < n; k++) out.push(`(declare-fun ${ge(k)} () Bool)`);
+  for (let k = 2; k < n; k++) out.push(`(assert (=> ${ge(k)} ${ge(k - 1)}))`);
+  if (n === 0) out.push('(assert false)'); // no path at all
+  const columns = classes.length > 0 ? classes[0]!.bits.length : rules.length + (space.sets ? space.sets.length : space.region.length);
+  for (let j = 0; j < columns; j++) {
+    const runs: string[] = [];
+    for (let k = 0; k < n; k++) {
+      if (!classes[k]!.bits[j]) continue;
       let end = k;
-      while (end + 1 < classes.length && pick(classes[end + 1]!)) end++;
-      runs.push(end === k ? atom.eq(Z.BitVec.val(k, atomBits)) : Z.And(atom.uge(Z.BitVec.val(k, atomBits)), atom.ule(Z.BitVec.val(end, atomBits))));
+      while (end + 1 < n && classes[end + 1]!.bits[j]) end++;
+      const lo = k === 0 ? '' : ge(k);
+      const hi = end + 1 < n ? `(not ${ge(end + 1)})` : '';
+      runs.push(lo && hi ? `(and ${lo} ${hi})` : lo || hi || 'true');
       k = end;
     }
-    return runs.length === 0 ? Z.Bool.val(false) : Z.Or(...runs);
-  };
-  const patternMemo = new Map<string, Bool<'mxcc'>>();
-  const inPattern = (p: string): Bool<'mxcc'> => {
-    const i = regionIndex.get(p);
-    if (i === undefined) throw new Error(`internal: ${p} is not a region pattern of this fs model`);
-    let e = patternMemo.get(p);
-    if (!e) patternMemo.set(p, (e = anyOf((c) => c.region[i] === 1)));
+    const body = runs.length === 0 ? 'false' : runs.length === 1 ? runs[0]! : `(or ${runs.join(' ')})`;
+    out.push(`(declare-fun ${pred(j)} () Bool)`, `(assert (= ${pred(j)} ${body}))`);
+  }
+  const right = Z.BitVec.const(`${id}right`, 4);
+  // The QF_BV solver bit-blasts into the incremental SAT solver: measured 10× faster here than
+  // the default incremental SMT core, which expands every bit-vector disequality lazily.
+  const solver = new Z.Solver('QF_BV');
+  solver.fromString(out.join('\n'));
+  const predMemo = new Map<number, Bool<'mxcc'>>();
+  const predVar = (j: number): Bool<'mxcc'> => {
+    let e = predMemo.get(j);
+    if (!e) predMemo.set(j, (e = Z.Bool.const(pred(j))));
     return e;
   };
-  const ruleMemo = new Map<FsRule, Bool<'mxcc'>>();
+  const inPattern = (p: string): Bool<'mxcc'> => {
+    const i = regionIndex.get(p);
+    if (i === undefined || space.sets) throw new Error(`internal: ${p} is not a region pattern of this fs model`);
+    return predVar(rules.length + i);
+  };
+  const inSet = (i: number): Bool<'mxcc'> => {
+    if (!space.sets || i < 0 || i >= space.sets.length) throw new Error(`internal: no path set ${i} in this fs model`);
+    return predVar(rules.length + i);
+  };
   const inRule = (r: FsRule): Bool<'mxcc'> => {
     const i = ruleIndex.get(r);
     if (i === undefined) throw new Error(`internal: rule ${r.id} is not part of this fs model`);
-    let e = ruleMemo.get(r);
-    if (!e) ruleMemo.set(r, (e = anyOf((c) => c.rules[i] === 1)));
-    return e;
+    return predVar(i);
   };
   const rightIn = (rights: readonly string[]): Bool<'mxcc'> => Z.Or(...rights.map((r) => right.eq(Z.BitVec.val(FS_RIGHTS.indexOf(r as (typeof FS_RIGHTS)[number]), 4))));
   const ruleMatches = (r: FsRule): Bool<'mxcc'> => Z.And(rightIn(r.access), inRule(r));
@@ -254,16 +350,27 @@ export function fsModel(Z: Z, ir: PolicyIR, region: readonly string[], other?: P
     const withRight = (effect: 'allow' | 'deny') => ir.fs.rules.filter((r) => r.effect === effect && r.access.includes(fixed)).map(inRule);
     return Z.And(Z.Or(Z.Bool.val(false), ...withRight('allow')), Z.Not(Z.Or(Z.Bool.val(false), ...withRight('deny'))));
   };
-  // The QF_BV solver bit-blasts into the incremental SAT solver: measured 10× faster here than
-  // the default incremental SMT core, which expands every bit-vector disequality lazily.
-  const solver = new Z.Solver('QF_BV');
-  const allowedVar = Z.Bool.const('allowed');
+  const allowedVar = Z.Bool.const(`${id}allowed`);
   solver.add(allowedVar.eq(allowed));
-  solver.add(atom.ult(classes.length), right.ult(FS_RIGHTS.length));
+  solver.add(right.ult(FS_RIGHTS.length));
+  const classOfModel = (model: Model<'mxcc'>): number => {
+    // The largest k with ge_k true (the ladder makes ge monotone in every model).
+    let lo = 0;
+    let hi = n - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (Z.isTrue(model.eval(Z.Bool.const(ge(mid)), true))) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  };
+  const set = space.atomSet;
+  const index = space.patternIndex;
   return {
-    pathOf: (model) => classes[Number(bvValue(model, atom))]!.witness,
+    pathOf: (model) => classes[classOfModel(model)]!.witness,
     right,
     inPattern,
+    inSet,
     inRule,
     allowed,
     allowedFor,
@@ -341,24 +448,104 @@ export async function findDeadFsAllows(ir: PolicyIR, whole?: FsModel): Promise<s
   return suspects.filter((r) => !alive.has(r.id)).map((r) => r.id);
 }
 
+const syscallSolvers = new WeakMap<PolicyIR, InstanceType<Z['Solver']>>();
+
+/**
+ * One incremental solver per policy for its syscall questions, each asked between push and pop:
+ * a fresh z3 solver costs several milliseconds to set up before its first check (measured
+ * 7–50 ms for a trivial query, against 2–3 ms for a push/check/pop on a live one).
+ */
+export function syscallSolver(Z: Z, ir: PolicyIR): InstanceType<Z['Solver']> {
+  let s = syscallSolvers.get(ir);
+  if (!s) syscallSolvers.set(ir, (s = new Z.Solver('QF_BV')));
+  return s;
+}
+
 /** Is the syscall allowed, on some architecture, with arguments meeting `when`? Re-checked witness. */
+type SyscallWitness = { request: Request; display: string; deciding: string[] };
+
+/** Verdicts of `findSyscallWith` questions asked ahead by `askSyscallsWith`, per policy (syscall section). */
+const syscallVerdicts = new WeakMap<object, Map<string, boolean>>();
+const queryKey = (syscall: string, when: readonly IrArgCondition[]): string => JSON.stringify([syscall, when]);
+
+/** A model's call, re-checked: decide() must allow it. */
+function allowedCall(ir: PolicyIR, arch: Arch, syscall: string, nr: number, values: bigint[]): SyscallWitness {
+  const request: Request = { kind: 'syscall', arch, syscall, nr, args: values };
+  const d = decide(ir, request);
+  if (!d.allowed) throw new VerifierError(`internal error: the solver's ${syscall} call is not allowed by the reference evaluator; this is a bug in mxcc's verifier`);
+  return { request, display: `syscall ${arch} ${syscall}(${values.map((v) => '0x' + v.toString(16)).join(', ')})`, deciding: d.deciding };
+}
+
+/**
+ * Asks many `findSyscallWith` questions together (see `violations`: one check settles every
+ * refused one, and each model answers every question it satisfies, its call re-checked with
+ * decide()), keeping the verdicts: `syscallAllowedWith` answers from them, and `findSyscallWith`
+ * returns at once for a refused call. Witnesses that are shown still come from `findSyscallWith`
+ * asking alone, so they do not depend on which other questions were asked.
+ */
+export async function askSyscallsWith(ir: PolicyIR, queries: readonly { syscall: string; when: readonly IrArgCondition[] }[]): Promise<void> {
+  let verdicts = syscallVerdicts.get(ir.syscalls);
+  if (!verdicts) syscallVerdicts.set(ir.syscalls, (verdicts = new Map()));
+  const keys = new Set<string>();
+  const todo = queries.filter((q) => {
+    const k = queryKey(q.syscall, q.when);
+    if (verdicts!.has(k) || keys.has(k)) return false;
+    keys.add(k);
+    return true;
+  });
+  if (todo.length === 0) return;
+  const Z = await z3();
+  const args = [...Array(6).keys()].map((i) => Z.BitVec.const(`arg${i}`, 64));
+  const asked: { q: number; arch: Arch; nr: number }[] = [];
+  const questions: Bool<'mxcc'>[] = [];
+  todo.forEach((q, k) => {
+    for (const arch of IR_ARCHES) {
+      const nr = syscallNumber(q.syscall, arch);
+      if (nr === undefined) continue;
+      asked.push({ q: k, arch, nr });
+      questions.push(Z.And(syscallAllowedExpr(Z, ir, arch, q.syscall, args), ...q.when.map((c) => conditionExpr(Z, args, c))));
+    }
+  });
+  const allowed = todo.map(() => false);
+  await violations(Z, syscallSolver(Z, ir), questions, (model, hits) => {
+    const values = args.map((x) => bvValue(model, x));
+    for (const h of hits) {
+      const { q, arch, nr } = asked[h]!;
+      allowedCall(ir, arch, todo[q]!.syscall, nr, values);
+      allowed[q] = true;
+    }
+  });
+  todo.forEach((q, k) => verdicts!.set(queryKey(q.syscall, q.when), allowed[k]!));
+}
+
+/** Is the syscall allowed, on some architecture, with arguments meeting `when`? */
+export async function syscallAllowedWith(ir: PolicyIR, syscall: string, when: readonly IrArgCondition[]): Promise<boolean> {
+  const known = syscallVerdicts.get(ir.syscalls)?.get(queryKey(syscall, when));
+  return known ?? (await findSyscallWith(ir, syscall, when)) !== undefined;
+}
+
 export async function findSyscallWith(ir: PolicyIR, syscall: string, when: readonly IrArgCondition[]): Promise<{ request: Request; display: string; deciding: string[] } | undefined> {
+  if (syscallVerdicts.get(ir.syscalls)?.get(queryKey(syscall, when)) === false) return undefined; // refused
   const Z = await z3();
   for (const arch of IR_ARCHES) {
     const nr = syscallNumber(syscall, arch);
     if (nr === undefined) continue;
     const args = [...Array(6).keys()].map((i) => Z.BitVec.const(`arg${i}`, 64));
-    const s = new Z.Solver('QF_BV');
-    s.add(syscallAllowedExpr(Z, ir, arch, syscall, args));
-    for (const c of when) s.add(conditionExpr(Z, args, c));
-    const verdict = await check(s);
-    if (verdict === 'unsat') continue;
-    if (verdict !== 'sat') throw new VerifierError(`the solver gave up (${verdict})`);
-    const values = args.map((x) => bvValue(s.model(), x));
-    const request: Request = { kind: 'syscall', arch, syscall, nr, args: values };
-    const d = decide(ir, request);
-    if (!d.allowed) throw new VerifierError(`internal error: the solver's ${syscall} call is not allowed by the reference evaluator; this is a bug in mxcc's verifier`);
-    return { request, display: `syscall ${arch} ${syscall}(${values.map((v) => '0x' + v.toString(16)).join(', ')})`, deciding: d.deciding };
+    const s = syscallSolver(Z, ir);
+    push(s);
+    let values: bigint[];
+    try {
+      s.add(syscallAllowedExpr(Z, ir, arch, syscall, args));
+      for (const c of when) s.add(conditionExpr(Z, args, c));
+      const verdict = await check(s);
+      if (verdict === 'unsat') continue;
+      if (verdict !== 'sat') throw new VerifierError(`the solver gave up (${verdict})`);
+      const model = s.model();
+      values = args.map((x) => bvValue(model, x));
+    } finally {
+      s.pop();
+    }
+    return allowedCall(ir, arch, syscall, nr, values);
   }
   return undefined;
 }

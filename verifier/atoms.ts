@@ -184,6 +184,30 @@ function tooComplex(): never {
   throw new Error(`path space too complex: more than ${MAX_PRODUCT_STATES} automaton states`);
 }
 
+/**
+ * A compact, exact key for a list of small non-negative integers: one UTF-16 unit per number
+ * below 0xfff0, else 0xffff and two units (a prefix-free code), then an optional tag unit
+ * 0xfff0..0xfffe that no code word starts with.
+ */
+let keyBuffer = new Uint16Array(256);
+function compactKey(live: readonly number[], length: number, tag = -1): string {
+  if (keyBuffer.length < 3 * length + 1) keyBuffer = new Uint16Array(3 * length + 1);
+  let n = 0;
+  for (let j = 0; j < length; j++) {
+    const v = live[j]!;
+    if (v < 0xfff0) keyBuffer[n++] = v;
+    else {
+      keyBuffer[n++] = 0xffff;
+      keyBuffer[n++] = v >>> 16;
+      keyBuffer[n++] = v & 0xffff;
+    }
+  }
+  if (tag >= 0) keyBuffer[n++] = 0xfff0 + tag;
+  let out = '';
+  for (let k = 0; k < n; k += 4096) out += String.fromCharCode.apply(null, keyBuffer.subarray(k, Math.min(n, k + 4096)) as unknown as number[]);
+  return out;
+}
+
 interface SegmentClasses {
   /** A shortest segment name of each class. */
   witness: string[];
@@ -202,9 +226,10 @@ function segmentClasses(patterns: readonly (readonly CharItem[])[]): SegmentClas
   type State = { live: number[]; name: string }; // live: pattern index, DFA state, pairwise
   // The empty name, `.` and `..` are kept apart from names with the same future, so every class
   // still gets a proper name as witness.
-  const keyOf = (live: readonly number[], name: string): string => (name === '' || name === '.' || name === '..' ? name + '|' : '') + live.join(',');
+  const tagOf = (name: string): number => (name === '' ? 0 : name === '.' ? 1 : name === '..' ? 2 : -1);
   const start: State = { live: dfas.flatMap((d, i) => (d.start === d.dead ? [] : [i, d.start])), name: '' };
-  const seen = new Set<string>([keyOf(start.live, '')]);
+  const seen = new Set<string>([compactKey(start.live, start.live.length, tagOf(''))]);
+  const scratch: number[] = [];
   const queue: State[] = [start];
   const bySignature = new Map<string, number>();
   const out: SegmentClasses = { witness: [], matches: [] };
@@ -223,18 +248,22 @@ function segmentClasses(patterns: readonly (readonly CharItem[])[]): SegmentClas
       }
     }
     for (let c = 0; c < sigma.length; c++) {
-      const live: number[] = [];
+      let n = 0;
       for (let k = 0; k < s.live.length; k += 2) {
         const d = dfas[s.live[k]!]!;
         const to = d.step(s.live[k + 1]!, c);
-        if (to !== d.dead) live.push(s.live[k]!, to);
+        if (to !== d.dead) {
+          scratch[n++] = s.live[k]!;
+          scratch[n++] = to;
+        }
       }
-      const name = s.name + sigma[c]!;
-      const key = keyOf(live, name);
+      // Only `.` and `..` among the successors' names are special (none is empty).
+      const tag = sigma[c] === '.' && (s.name === '' || s.name === '.') ? tagOf(s.name + '.') : -1;
+      const key = compactKey(scratch, n, tag);
       if (seen.has(key)) continue;
       seen.add(key);
       if (seen.size > MAX_PRODUCT_STATES) tooComplex();
-      queue.push({ live, name });
+      queue.push({ live: scratch.slice(0, n), name: s.name + sigma[c]! });
     }
   }
   return out;
@@ -315,7 +344,7 @@ export function computeAtoms(patterns: readonly string[], params: readonly IrPar
   // A state lists only the live automata (glob index, DFA state, pairwise): most globs are dead
   // on most paths. `parent`/`cls` rebuild the witness path.
   type State = { live: number[]; parent: number; cls: number };
-  const keyOf = (live: readonly number[]): string => live.join(',');
+  const keyOf = (live: readonly number[], length = live.length): string => compactKey(live, length);
   const start: State = { live: dfas.flatMap((d, i) => (d.start === d.dead ? [] : [i, d.start])), parent: -1, cls: -1 };
   const seen = new Set<string>([keyOf(start.live)]);
   const queue: State[] = [start];
@@ -353,48 +382,78 @@ export function computeAtoms(patterns: readonly string[], params: readonly IrPar
     }
     return false;
   };
-  const projection: string[] = new Array<string>(nClasses).fill('');
+  // Per state, classes are grouped by which of the segment patterns the live automata expect
+  // next they match (partition refinement, one pattern at a time); classes no such pattern
+  // matches stay in group 0. `stamp[c] === head` marks a class moved out of group 0 in this state.
+  const stamp = new Int32Array(nClasses).fill(-1);
+  const group = new Int32Array(nClasses);
+  let incidences = 1;
+  for (const cs of classesOf) incidences += cs.length;
+  const splitTo = new Int32Array(incidences);
+  const splitStamp = new Int32Array(incidences).fill(-1);
+  const groupSeen = new Int32Array(incidences).fill(-1);
+  let tick = 0;
+  const patternStamp = new Int32Array(segItems.length).fill(-1);
+  const scratch: number[] = [];
   for (let head = 0; head < queue.length; head++) {
     const s = queue[head]!;
     const matches: number[] = [];
     let inFocus = !focusSet;
-    const relevant = new Set<number>();
+    const relevant: number[] = [];
     for (let k = 0; k < s.live.length; k += 2) {
       const i = s.live[k]!;
       if (dfas[i]!.accepting[s.live[k + 1]!]) {
         matches.push(i);
         if (focusSet?.[i]) inFocus = true;
       }
-      for (const p of expectedAt(i, s.live[k + 1]!)) relevant.add(p);
+      for (const p of expectedAt(i, s.live[k + 1]!)) {
+        if (patternStamp[p] === head) continue;
+        patternStamp[p] = head;
+        relevant.push(p);
+      }
     }
     if (inFocus) {
       const sig = matches.join(',');
       if (!atoms.has(sig)) atoms.set(sig, head);
     }
     if (absorbed(s.live)) continue;
-    projection.fill('');
-    for (const p of relevant) for (const c of classesOf[p]!) projection[c] += p + ',';
-    const representatives = new Set<string>();
+    let groups = 1;
+    for (const p of relevant) {
+      if (classesOf[p]!.length === nClasses) continue; // matches every class: splits nothing
+      tick++;
+      for (const c of classesOf[p]!) {
+        const g = stamp[c] === head ? group[c]! : 0;
+        stamp[c] = head;
+        if (splitStamp[g] !== tick) {
+          splitStamp[g] = tick;
+          splitTo[g] = groups++;
+        }
+        group[c] = splitTo[g]!;
+      }
+    }
+    // One representative per group: its first class (shortest name), in class order.
     for (let c = 0; c < nClasses; c++) {
-      if (representatives.has(projection[c]!)) continue;
-      representatives.add(projection[c]!);
-      const live: number[] = [];
+      const g = stamp[c] === head ? group[c]! : 0;
+      if (groupSeen[g] === head) continue;
+      groupSeen[g] = head;
+      let n = 0;
       let focusLive = !focusSet;
       for (let k = 0; k < s.live.length; k += 2) {
         const i = s.live[k]!;
         const d = dfas[i]!;
         const to = d.step(s.live[k + 1]!, c);
         if (to !== d.dead) {
-          live.push(i, to);
+          scratch[n++] = i;
+          scratch[n++] = to;
           if (focusSet?.[i]) focusLive = true;
         }
       }
       if (!focusLive) continue;
-      const key = keyOf(live);
+      const key = keyOf(scratch, n);
       if (seen.has(key)) continue;
       seen.add(key);
       if (seen.size > MAX_PRODUCT_STATES) tooComplex();
-      queue.push({ live, parent: head, cls: c });
+      queue.push({ live: scratch.slice(0, n), parent: head, cls: c });
     }
   }
   const list: Atom[] = [...atoms].map(([sig, q]) => ({ matches: sig === '' ? [] : sig.split(',').map(Number), witness: pathOf(q) }));

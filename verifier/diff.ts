@@ -46,7 +46,7 @@ export async function diffPolicies(oldIr: PolicyIR, newIr: PolicyIR): Promise<Se
     const region = [...new Set([...oldIr.fs.rules, ...newIr.fs.rules].filter((r) => r.effect === 'allow').flatMap((r) => r.paths))];
     const witnesses: (DiffWitness | undefined)[] = [];
     if (region.length > 0) {
-      const m = fsModel(Z, newIr, region, oldIr);
+      const m = fsModel(Z, newIr, region, { other: oldIr });
       const params = { ...paramRoots([...newIr.params, ...oldIr.params.filter((p) => !newIr.params.some((q) => q.name === p.name))]) };
       const inRegion = Z.Or(...region.map(m.inPattern));
       for (const [yes, no] of [[newIr, oldIr], [oldIr, newIr]] as const) {

@@ -21,11 +21,11 @@
  */
 import type { Bool, BitVec, Context, Model } from 'z3-solver';
 import { actionSeverity, decide, type Decision, type Request } from '../compiler/evaluate.js';
-import { FS_RIGHTS, IR_ARCHES, type Arch, type FsRight, type IrAction, type IrFsRule, type IrNetRule, type IrSyscallRule, type PolicyIR } from '../compiler/ir.js';
+import { FS_RIGHTS, IR_ARCHES, type Arch, type FsRight, type IrAction, type IrArgCondition, type IrFsRule, type IrNetRule, type IrSyscallRule, type PolicyIR } from '../compiler/ir.js';
 import { syscallNumber } from '../compiler/syscalls/index.js';
-import { bvValue, findSyscallWith, netModel, netRequestOf, syscallAllowedExpr, VerifierError, type NetModel } from './assertions.js';
+import { askSyscallsWith, bvValue, findSyscallWith, netModel, syscallAllowedWith, netRequestOf, syscallAllowedExpr, syscallSolver, VerifierError, violations, type NetModel } from './assertions.js';
 import { computeAtoms, displayPath } from './atoms.js';
-import { check, z3 } from './z3.js';
+import { check, push, z3 } from './z3.js';
 
 type Z = Context<'mxcc'>;
 
@@ -202,10 +202,27 @@ async function redundantNet(ir: PolicyIR): Promise<HygieneFinding[]> {
   const denies = ir.net.rules.filter((r) => r.effect === 'deny');
   const removed = new Set<string>();
   const out: HygieneFinding[] = [];
+  const sameAs = (rule: IrNetRule): IrNetRule[] => ir.net.rules.filter((r) => r.effect === rule.effect && r.id !== rule.id && !removed.has(r.id) && r.operation === rule.operation);
+  const liveOf = (rule: IrNetRule): Bool<'mxcc'> => (rule.effect === 'allow' ? Z.And(matchesAny([rule]), Z.Not(matchesAny(denies))) : matchesAny([rule]));
+  // The two questions every rule starts with (does it decide anything; does it decide something
+  // no rule like it does), asked for all rules together: their verdicts hold until a rule is
+  // found redundant and removed, after which the loop asks again.
+  const ahead = new Map<string, [boolean, boolean]>();
+  {
+    const verdicts = candidates.map(() => [false, false] as [boolean, boolean]);
+    await violations(
+      Z,
+      s,
+      candidates.flatMap((rule) => [liveOf(rule), Z.And(liveOf(rule), Z.Not(matchesAny(sameAs(rule))))]),
+      (_model, hits) => hits.forEach((h) => (verdicts[h >> 1]![h & 1] = true)),
+    );
+    candidates.forEach((rule, i) => ahead.set(rule.id, verdicts[i]!));
+  }
   for (const rule of [...candidates].reverse()) {
-    const same = ir.net.rules.filter((r) => r.effect === rule.effect && r.id !== rule.id && !removed.has(r.id) && r.operation === rule.operation);
-    const live = rule.effect === 'allow' ? Z.And(matchesAny([rule]), Z.Not(matchesAny(denies))) : matchesAny([rule]);
-    const example = await sat(live);
+    const same = sameAs(rule);
+    const live = liveOf(rule);
+    const known = removed.size === 0 ? ahead.get(rule.id) : undefined;
+    const example = known ? known[0] : await sat(live);
     let coverers: IrNetRule[];
     const verb = rule.effect === 'allow' ? 'allowed' : 'denied';
     if (!example) {
@@ -220,7 +237,7 @@ async function redundantNet(ir: PolicyIR): Promise<HygieneFinding[]> {
       out.push({ ...finding(rule.id, 'net allow', 'denied', ids, `${display} is denied by ${listIds(ids)}`), message: `this net allow rule allows nothing: every request it matches is denied by ${listIds(ids)}`, help: 'remove the rule, or narrow the deny with except' });
       continue;
     }
-    if (await sat(live, Z.Not(matchesAny(same)))) continue;
+    if (known ? known[1] : await sat(live, Z.Not(matchesAny(same)))) continue;
     const single: IrNetRule[] = [];
     for (const r of same) {
       if (!(await sat(live, Z.Not(matchesAny([r]))))) {
@@ -292,19 +309,30 @@ async function redundantSyscalls(ir: PolicyIR): Promise<HygieneFinding[]> {
       }
       const args = [...Array(6).keys()].map((i) => Z.BitVec.const(`arg${i}`, 64));
       const mine = matchExpr(Z, ir, arch, rule.syscall, [rule], args);
-      const s = new Z.Solver('QF_BV');
-      s.add(mine, Z.Not(matchExpr(Z, ir, arch, rule.syscall, coverers, args)));
-      const v = await check(s);
+      const s = syscallSolver(Z, ir);
+      push(s);
+      let v: Awaited<ReturnType<typeof check>>;
+      try {
+        s.add(mine, Z.Not(matchExpr(Z, ir, arch, rule.syscall, coverers, args)));
+        v = await check(s);
+      } finally {
+        s.pop();
+      }
       if (v === 'unknown') throw new VerifierError('the solver gave up on a redundancy query');
       if (v === 'sat') {
         redundant = false;
         break;
       }
       if (!witness) {
-        const w = new Z.Solver('QF_BV');
-        w.add(mine);
-        if ((await check(w)) !== 'sat') continue; // matches nothing at all
-        witness = { arch, rule, coverers, args: args.map((x) => bvValue(w.model(), x)) };
+        push(s);
+        try {
+          s.add(mine);
+          if ((await check(s)) !== 'sat') continue; // matches nothing at all
+          const model = s.model();
+          witness = { arch, rule, coverers, args: args.map((x) => bvValue(model, x)) };
+        } finally {
+          s.pop();
+        }
       }
     }
     if (!redundant || !witness) continue;
@@ -346,6 +374,14 @@ const AF_INET = '2';
 const AF_INET6 = '10';
 const SOCK_TYPE: Record<'tcp' | 'udp', string> = { tcp: '1', udp: '2' };
 
+/** socket(domain, type) with the type's low bits naming the protocol's socket type. */
+function socketWhen(domain: string, p: 'tcp' | 'udp'): IrArgCondition[] {
+  return [
+    { arg: 0, name: 'domain', bits: 32, op: 'eq', value: domain },
+    { arg: 1, name: 'type', bits: 32, op: 'masked_eq', mask: '15', value: SOCK_TYPE[p] },
+  ];
+}
+
 /** Syscalls any one of which a file right needs (the open family covers reads and writes through a descriptor). */
 const OPEN = ['open', 'openat', 'openat2'];
 const FS_NEEDS: Partial<Record<FsRight, string[]>> = {
@@ -367,11 +403,17 @@ const FS_NEEDS: Partial<Record<FsRight, string[]>> = {
  */
 export async function findCrossSectionConflicts(ir: PolicyIR): Promise<HygieneFinding[]> {
   if (!IR_ARCHES.some((a) => ir.syscalls.rules[a].length > 0)) return [];
+  // Every syscall question this check may ask, asked together first (answers kept for findSyscallWith).
+  const exists = (n: string): boolean => IR_ARCHES.some((a) => syscallNumber(n, a) !== undefined);
+  await askSyscallsWith(ir, [
+    ...[AF_INET, AF_INET6].flatMap((domain) => (['tcp', 'udp'] as const).map((p) => ({ syscall: 'socket', when: socketWhen(domain, p) }))),
+    ...[...new Set([...Object.values(FS_NEEDS).flat(), 'bind', 'connect', 'sendto', 'sendmsg', 'sendmmsg'])].filter(exists).map((syscall) => ({ syscall, when: [] })),
+  ]);
   const refused = new Map<string, boolean>();
   const isRefused = async (key: string, syscall: string, when: Parameters<typeof findSyscallWith>[2]): Promise<boolean> => {
     let v = refused.get(key);
     if (v === undefined) {
-      v = (await findSyscallWith(ir, syscall, when)) === undefined;
+      v = !(await syscallAllowedWith(ir, syscall, when));
       refused.set(key, v);
     }
     return v;
@@ -379,11 +421,7 @@ export async function findCrossSectionConflicts(ir: PolicyIR): Promise<HygieneFi
   const socketRefused = (p: 'tcp' | 'udp'): Promise<boolean> =>
     (async () => {
       for (const domain of [AF_INET, AF_INET6]) {
-        const when = [
-          { arg: 0, name: 'domain', bits: 32 as const, op: 'eq' as const, value: domain },
-          { arg: 1, name: 'type', bits: 32 as const, op: 'masked_eq' as const, mask: '15', value: SOCK_TYPE[p] },
-        ];
-        if (!(await isRefused(`socket|${domain}|${p}`, 'socket', when))) return false;
+        if (!(await isRefused(`socket|${domain}|${p}`, 'socket', socketWhen(domain, p)))) return false;
       }
       return true;
     })();

@@ -28,7 +28,7 @@ import { globMatches } from '../compiler/glob.js';
 import { FS_RIGHTS, type FsRight, type PolicyIR } from '../compiler/ir.js';
 import { PARENT_CHECKED, planLandlock, READ_RIGHTS, RIGHTS_FOR, WRITE_RIGHTS, type LandlockGrant, type LandlockMask, type LandlockPlan } from '../targets/linux/landlock.js';
 import { displayPath } from './atoms.js';
-import { bvValue, fsModel, VerifierError, violations } from './assertions.js';
+import { fsModel, fsSpace, VerifierError, violations, type PathSet } from './assertions.js';
 import { z3 } from './z3.js';
 
 export interface LandlockFinding {
@@ -102,31 +102,40 @@ export async function validateLandlockPlan(ir: PolicyIR, plan: LandlockPlan): Pr
     const mr = maskRegion(k, r);
     if (mr !== undefined) region.add(mr);
   }
-  const Z = await z3();
+  // The solver sees, per grant and right, the paths the grant covers (its region minus its
+  // carve-outs and excludes, as a rule's paths minus its excepts), and each mask's region: the
+  // path classes are those these sets and the policy's rules tell apart.
+  const sets: PathSet[] = [];
+  const setIndex = new Map<string, number>();
+  const setOf = (paths: string[], except: string[]): number => {
+    const key = JSON.stringify([paths, except]);
+    let i = setIndex.get(key);
+    if (i === undefined) {
+      i = sets.length;
+      setIndex.set(key, i);
+      sets.push({ paths, except });
+    }
+    return i;
+  };
+  const grantSets = rights.map((r) => plan.grants.filter((g) => carries(g, r)).map((g) => setOf([grantRegion(g, r)], [...g.carve.map(andBelow), ...g.exclude])));
+  const maskSets = rights.map((r) =>
+    plan.masks.flatMap((k) => {
+      const mr = maskRegion(k, r);
+      return mr === undefined ? [] : [setOf([mr], [])];
+    }),
+  );
   // Below an inaccessible mask every right is hidden: no witness there, so the atoms need not
   // tell those paths apart.
-  const m = fsModel(Z, ir, [...region], undefined, plan.masks.filter(hides).map((k) => andBelow(k.pattern)));
+  const space = fsSpace(ir, [...region], { absorbing: plan.masks.filter(hides).map((k) => andBelow(k.pattern)), sets });
+  const Z = await z3();
+  const m = fsModel(Z, ir, space);
   const none = Z.Bool.val(false);
-  const masked = (r: FsRight): Bool<'mxcc'> =>
-    Z.Or(none, ...plan.masks.flatMap((k) => {
-      const mr = maskRegion(k, r);
-      return mr === undefined ? [] : [m.inPattern(mr)];
-    }));
-  const planFor = (r: FsRight): Bool<'mxcc'> =>
-    Z.And(
-      Z.Not(masked(r)),
-      Z.Or(
-        none,
-        ...plan.grants
-          .filter((g) => carries(g, r))
-          .map((g) => Z.And(m.inPattern(grantRegion(g, r)), Z.Not(Z.Or(none, ...g.carve.map((c) => m.inPattern(andBelow(c))), ...g.exclude.map(m.inPattern))))),
-      ),
-    );
+  const planFor = (i: number): Bool<'mxcc'> => Z.And(Z.Not(Z.Or(none, ...maskSets[i]!.map(m.inSet))), Z.Or(none, ...grantSets[i]!.map(m.inSet)));
   const findings: LandlockFinding[] = [];
   await violations(
     Z,
     m.solver,
-    rights.map((r) => Z.And(m.right.eq(Z.BitVec.val(FS_RIGHTS.indexOf(r), 4)), planFor(r), Z.Not(m.allowedVar))),
+    rights.map((r, i) => Z.And(m.right.eq(Z.BitVec.val(FS_RIGHTS.indexOf(r), 4)), planFor(i), Z.Not(m.allowedVar))),
     (model, hits) => {
       const path = m.pathOf(model);
       for (const h of hits) {

@@ -3,7 +3,7 @@ import { diagnostic, type Diagnostic, type RelatedSpan } from '../compiler/diagn
 import { originSpan } from '../compiler/index.js';
 import type { IrAssertion, Origin, PolicyIR } from '../compiler/ir.js';
 import type { Program } from '../compiler/load.js';
-import { findDeadFsAllows, findJointFsAccess, findSyscallWith, fsModel, proveAssertions, type AssertionResult, type FsModel } from './assertions.js';
+import { askSyscallsWith, findDeadFsAllows, findJointFsAccess, findSyscallWith, syscallAllowedWith, fsModel, fsSpace, proveAssertions, type AssertionResult, type FsModel } from './assertions.js';
 import { z3 } from './z3.js';
 import { assertionDiagnostics } from './index.js';
 import { LINTS, type Lint } from './lints/index.js';
@@ -40,15 +40,27 @@ export async function lintAndProve(ir: PolicyIR, lints: readonly Lint[] = LINTS)
   const hits = new Map<LintProbe, { display: string; deciding: string[] }>();
   // One partition of the whole path space and one solver serve every fs question: the policy's
   // assertions, the probes, the write+exec question and the dead-allow check.
-  const Z = await z3();
   const questions = [...ir.assertions, ...plain.map((p) => p.assertion)];
   const regions = questions.flatMap((a) => (a.request.kind === 'fs' ? a.request.paths : []));
-  const whole = ir.fs.rules.length > 0 || regions.length > 0 ? fsModel(Z, ir, [...new Set(['/**', ...regions])]) : undefined;
+  // The path atoms need no solver: computed while z3 may still be loading.
+  const space = ir.fs.rules.length > 0 || regions.length > 0 ? fsSpace(ir, [...new Set(['/**', ...regions])]) : undefined;
+  const Z = await z3();
+  const whole = space ? fsModel(Z, ir, space) : undefined;
   const all = await proveAssertions({ ...ir, assertions: questions }, whole);
   const own = all.slice(0, ir.assertions.length);
   all.slice(ir.assertions.length).forEach((res, i) => {
     if (!res.holds && res.counterexample) hits.set(plain[i]!.probe, { display: res.counterexample.display, deciding: res.counterexample.deciding });
   });
+  // The syscall questions of the special probes, asked together first (answers kept for findSyscallWith).
+  await askSyscallsWith(
+    ir,
+    special.flatMap(({ probe }) => {
+      const r = probe.request;
+      if (r.kind === 'syscall-when') return [{ syscall: r.syscall, when: r.when }];
+      if (r.kind === 'bypass') return [r.denied, ...r.alternatives].map((syscall) => ({ syscall, when: [] }));
+      return [];
+    }),
+  );
   for (const { probe } of special) {
     const r = probe.request;
     const hit = await answerSpecial(ir, r, whole);
@@ -98,7 +110,7 @@ async function answerSpecial(ir: PolicyIR, r: LintProbe['request'], whole: FsMod
     case 'syscall-when':
       return findSyscallWith(ir, r.syscall, r.when);
     case 'bypass': {
-      if (await findSyscallWith(ir, r.denied, [])) return undefined; // not refused: nothing to bypass
+      if (await syscallAllowedWith(ir, r.denied, [])) return undefined; // not refused: nothing to bypass
       for (const alt of r.alternatives) {
         const hit = await findSyscallWith(ir, alt, []);
         if (hit) return { display: `${r.denied} is refused but ${hit.display} is allowed`, deciding: hit.deciding };
