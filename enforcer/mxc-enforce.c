@@ -782,7 +782,8 @@ static uint32_t nroots;
  * an inaccessible node; writing denied → bound onto itself read-only; executing → noexec; device
  * ioctls → nodev. Every mask is a mount point, which cannot be removed or renamed (EBUSY).
  */
-enum { MASK_HIDE = 1, MASK_RDONLY = 2, MASK_NOEXEC = 4, MASK_NODEV = 8, MASK_SOCKET = 16 /* a cover over a bound socket */, MASK_FILE = 32 /* a cover: with the inaccessible file */ };
+enum { MASK_HIDE = 1, MASK_RDONLY = 2, MASK_NOEXEC = 4, MASK_NODEV = 8, MASK_SOCKET = 16 /* a cover over a bound socket */, MASK_FILE = 32 /* a cover: with the inaccessible file */,
+       MASK_PIN = 64 /* a directory bound onto itself, no attribute changed: on the way to a covered socket */ };
 struct hit { char *path; uint64_t rights; int subtree, flags; dev_t dev; ino_t ino; };
 static struct hit *hits;
 static uint32_t nhits;
@@ -905,6 +906,7 @@ static int canonical_maybe_missing(const char *path, char *out) {
 struct tree { char *lex, *canon; };
 static struct tree *trees;
 static uint32_t ntrees;
+static int root_writable; /* a writable grant on all of / (a `/` hierarchy): not a tree above, but where pins start */
 
 static void find_writable_trees(void) {
 	trees = xcalloc(B.ngrants, sizeof *trees);
@@ -917,7 +919,9 @@ static void find_writable_trees(void) {
 				size_t n = strlen(head);
 				if (snprintf(head + n, sizeof head - n, "/%s", pg.seg[k]) >= (int)(sizeof head - n)) die("plan", ENAMETOOLONG, "grant \"%s\"", g->pattern);
 			}
-			if (head[0] && realpath(head, real) != NULL && strcmp(real, "/") != 0) trees[ntrees++] = (struct tree){ xstrdup(head), xstrdup(real) };
+			int found = head[0] && realpath(head, real) != NULL;
+			if (found && strcmp(real, "/") != 0) trees[ntrees++] = (struct tree){ xstrdup(head), xstrdup(real) };
+			else if (!head[0] || found) root_writable = 1;
 		}
 		free(path);
 		free_glob(&pg);
@@ -1565,6 +1569,31 @@ static void cover_walk(const char *dir, int depth, const uint32_t *sub, uint32_t
  * shared directory), bound by a relative path or from another mount namespace (the path names
  * something else here), reachable through a hard link elsewhere, or bound after the launch.
  */
+/*
+ * The path /proc/net/unix gives is the one the socket was bound at; the kernel never updates it.
+ * Had a run renamed a directory on the way to a covered socket (the cover moves with it), the next
+ * run would look for the socket where it no longer is, and leave it uncovered. So every directory
+ * between the outermost writable hierarchy around the socket (where a grant lets the sandbox rename
+ * things) and the socket is pinned: bound onto itself, a mount point, which cannot be renamed or
+ * removed (EBUSY) from inside. Outside writable hierarchies nothing in the sandbox can rename.
+ */
+static void pin_ancestors(const char *path) {
+	size_t from = 0;
+	if (root_writable) from = 1;
+	for (uint32_t i = 0; i < ntrees; i++) {
+		size_t n = strlen(trees[i].canon);
+		if (path_under(path, trees[i].canon) && path[n] == '/' && (from == 0 || n + 1 < from)) from = n + 1;
+	}
+	if (from == 0) return;
+	char dir[PATH_MAX];
+	snprintf(dir, sizeof dir, "%s", path);
+	for (char *slash = strrchr(dir, '/'); slash && (size_t)(slash - dir) >= from; slash = strrchr(dir, '/')) {
+		*slash = 0;
+		add_hit(dir, 0, 0);
+		hits[nhits - 1].flags = MASK_PIN;
+	}
+}
+
 static void cover_bound_sockets(const char *keep) {
 	int fd = openat(AT_FDCWD, "/proc/net/unix", O_RDONLY | O_CLOEXEC);
 	if (fd < 0) die("plan", errno, "mount view: open /proc/net/unix to find the unix sockets bound in granted directories");
@@ -1602,6 +1631,7 @@ static void cover_bound_sockets(const char *keep) {
 					if (resolved && reach_of(real) == 1 && !(keep && strcmp(real, keep) == 0) && lstat(real, &sb) == 0 && S_ISSOCK(sb.st_mode)) {
 						add_cover(real, 1);
 						hits[nhits - 1].flags |= MASK_SOCKET;
+						pin_ancestors(real);
 					}
 				}
 			}
@@ -1793,21 +1823,23 @@ static uint64_t mount_id(int fd) {
  * replaced it meanwhile). A cover (no rights: the mount view) goes on whatever directory or socket
  * is there now; one gone or replaced by a symlink is skipped, like an entry made after launch. So
  * is a mask in /proc (a fresh one in a PID namespace: only the kernel makes or removes entries).
+ * A pin (no rights either: a directory on the way to a covered socket) is as strict as a mask.
  */
 static void apply_mask(const struct hit *h, int tmpfs_fd) {
-	int lenient = h->rights == 0 || path_under(h->path, "/proc");
+	int lenient = (h->rights == 0 && !(h->flags & MASK_PIN)) || path_under(h->path, "/proc");
+	const char *what = h->rights == 0 && !(h->flags & MASK_HIDE) ? "pinned" : "masked";
 	struct stat st;
 	if (cover_dev == 0 && fstat(tmpfs_fd, &st) == 0) cover_dev = st.st_dev;
 	int target = open_planned(h->path, 1);
 	if (target < 0 && lenient && (errno == ENOENT || errno == ELOOP)) return;
-	if (target < 0) die("masks", errno, "open %s, planned to be masked (removed, renamed or replaced by a symlink since planning: the deny would not hold)", h->path);
+	if (target < 0) die("masks", errno, "open %s, planned to be %s (removed, renamed or replaced by a symlink since planning: the deny would not hold)", h->path, what);
 	if (fstat(target, &st) != 0) die("masks", errno, "stat %s", h->path);
 	if (S_ISLNK(st.st_mode)) {
 		if (lenient) { close(target); return; }
-		die("masks", ELOOP, "%s, planned to be masked, is a symlink now (replaced since planning: the deny would not hold)", h->path);
+		die("masks", ELOOP, "%s, planned to be %s, is a symlink now (replaced since planning: the deny would not hold)", h->path, what);
 	}
 	if (!lenient && h->ino && (st.st_dev != h->dev || st.st_ino != h->ino))
-		die("masks", ESTALE, "%s, planned to be masked, is another file now (replaced since planning: the deny would not hold)", h->path);
+		die("masks", ESTALE, "%s, planned to be %s, is another file now (replaced since planning: the deny would not hold)", h->path, what);
 	int hide = h->flags & MASK_HIDE, tree;
 	struct m_mount_attr attr = { 0, 0, 0, 0 };
 	if (hide) {
@@ -1843,12 +1875,28 @@ static void apply_mask(const struct hit *h, int tmpfs_fd) {
  * a clone of the inaccessible directory or file, moved onto the path, whose last component is
  * not followed. Three calls instead of apply_mask's six. If the path is gone since planning there
  * is nothing to cover; if its type changed (a directory became a file or a symlink), apply_mask
- * decides on what is there now.
+ * decides on what is there now. A socket's cover is mounted in its directory opened without
+ * following symlinks: inside a writable grant a directory on the way swapped for a symlink would
+ * move the cover elsewhere and leave the socket reachable; the launch is refused instead.
  */
 static void apply_cover(const struct hit *h, int tmpfs_fd) {
 	int tree = (int)syscall(SYS_open_tree, tmpfs_fd, h->flags & MASK_FILE ? "f" : "d", M_OPEN_TREE_CLONE | O_CLOEXEC);
 	if (tree < 0) die("masks", errno, "open_tree for %s", h->path);
-	if (syscall(SYS_move_mount, tree, "", AT_FDCWD, h->path, M_MOVE_MOUNT_F_EMPTY_PATH) != 0) {
+	int at = AT_FDCWD;
+	const char *name = h->path;
+	if (h->flags & MASK_SOCKET) {
+		char dir[PATH_MAX];
+		const char *slash = strrchr(h->path, '/');
+		snprintf(dir, sizeof dir, "%.*s", slash == h->path ? 1 : (int)(slash - h->path), h->path);
+		if ((at = open_planned(dir, 0)) < 0) {
+			if (errno == ENOENT) { close(tree); return; } /* gone with its directory */
+			die("masks", errno, "open %s, the directory of a unix socket planned to be covered (%s)", dir, errno == ELOOP ? "a directory on the way is a symlink now: the cover would go elsewhere" : "as planned");
+		}
+		name = slash + 1;
+	}
+	int moved = (int)syscall(SYS_move_mount, tree, "", at, name, M_MOVE_MOUNT_F_EMPTY_PATH);
+	if (at >= 0) close(at);
+	if (moved != 0) {
 		int err = errno;
 		close(tree);
 		if (err == ENOENT) return;
@@ -3089,6 +3137,10 @@ static void dry_run(char **argv, const char *digest) {
 		printf("namespaces: none\n");
 	for (uint32_t i = 0; i < nhits; i++) {
 		int f = hits[i].flags;
+		if (hits[i].rights == 0 && !(f & MASK_HIDE)) {
+			printf("pin: %s mount point (on the way to a covered unix socket inside a writable grant: cannot be renamed)\n", hits[i].path);
+			continue;
+		}
 		if (hits[i].rights == 0) {
 			printf("cover: %s inaccessible (%s)\n", hits[i].path, f & MASK_SOCKET ? "a unix socket bound at launch inside a grant" : "no grant reaches it");
 			continue;

@@ -980,6 +980,36 @@ describe('mxc-enforce: the tree changes between planning and launching (review f
     expect(existsSync(path.join(hooks, 'pre-commit'))).toBe(false);
   });
 
+  it('a directory on the way to a covered socket swapped for a symlink: refused, the socket is not left uncovered', async () => {
+    // A host service bound at race/svc/s in the writable workspace: its cover is planned at the
+    // path /proc/net/unix gives. Renamed away and replaced by a link to an empty directory, the
+    // cover would go through the link and find nothing, and race/real/s would stay reachable.
+    const svc = path.join(dir, 'svc');
+    mkdirSync(svc);
+    const server = net.createServer((c) => c.end());
+    await new Promise<void>((resolve) => server.listen(path.join(svc, 's'), resolve));
+    try {
+      const b = bundleFor(agentPolicy());
+      const dry = enforce(b, ['true'], { args: [...homeArg, '--dry-run'] }).stdout;
+      expect(dry).toContain(`cover: ${svc}/s inaccessible (a unix socket bound at launch inside a grant)`);
+      expect(dry).toContain(`pin: ${svc} mount point`);
+      expect(run([attack, 'uconnect', path.join(svc, 's')]).stdout).toBe('ok\n');
+      const control = await racing(b, [attack, 'uconnect', path.join(svc, 's')], homeArg, () => {});
+      expect(control.stdout, control.stderr).toBe(`errno=${EACCES}\n`);
+      const r = await racing(b, [attack, 'uconnect', path.join(dir, 'real', 's')], homeArg, () => {
+        renameSync(svc, path.join(dir, 'real'));
+        mkdirSync(path.join(dir, 'decoy'));
+        symlinkSync('decoy', svc);
+      });
+      expect(r.stdout).toBe('');
+      expect(r.status, r.stderr).toBe(REFUSED);
+      expect(r.stderr.replace(STRERROR.ELOOP, 'ELOOP')).toMatch(new RegExp(`^mxc-enforce: masks: ELOOP \\(${svc}, planned to be pinned, is a symlink now`));
+      expect(run([attack, 'uconnect', path.join(dir, 'real', 's')]).stdout).toBe('ok\n');
+    } finally {
+      server.close();
+    }
+  });
+
   it('a granted directory swapped for a symlink out of the grants: refused, not granted', async () => {
     // The link leads to the directory above the workspace: a regular file there is not covered
     // by the mount view, so only Landlock stands in the way.
