@@ -1594,6 +1594,12 @@ static void pin_ancestors(const char *path) {
 	}
 }
 
+/* A socket a grant names by its exact path is the policy's to allow: not covered. */
+static int granted_exactly(const char *path) {
+	for (uint32_t i = 0; i < nrules; i++) if (rules[i].exact && strcmp(rules[i].path, path) == 0) return 1;
+	return 0;
+}
+
 static void cover_bound_sockets(const char *keep) {
 	int fd = openat(AT_FDCWD, "/proc/net/unix", O_RDONLY | O_CLOEXEC);
 	if (fd < 0) die("plan", errno, "mount view: open /proc/net/unix to find the unix sockets bound in granted directories");
@@ -1628,7 +1634,7 @@ static void cover_bound_sockets(const char *keep) {
 					int resolved = canonical_in_dir(f, real) == 0;
 					if (!resolved && errno != EACCES && errno != ENOENT && errno != ENOTDIR && errno != ELOOP && errno != ENAMETOOLONG)
 						die("plan", errno, "mount view: cannot resolve the bound unix socket %s", f);
-					if (resolved && reach_of(real) == 1 && !(keep && strcmp(real, keep) == 0) && lstat(real, &sb) == 0 && S_ISSOCK(sb.st_mode)) {
+					if (resolved && reach_of(real) == 1 && !(keep && strcmp(real, keep) == 0) && !granted_exactly(real) && lstat(real, &sb) == 0 && S_ISSOCK(sb.st_mode)) {
 						add_cover(real, 1);
 						hits[nhits - 1].flags |= MASK_SOCKET;
 						pin_ancestors(real);
@@ -1829,7 +1835,6 @@ static void apply_mask(const struct hit *h, int tmpfs_fd) {
 	int lenient = (h->rights == 0 && !(h->flags & MASK_PIN)) || path_under(h->path, "/proc");
 	const char *what = h->rights == 0 && !(h->flags & MASK_HIDE) ? "pinned" : "masked";
 	struct stat st;
-	if (cover_dev == 0 && fstat(tmpfs_fd, &st) == 0) cover_dev = st.st_dev;
 	int target = open_planned(h->path, 1);
 	if (target < 0 && lenient && (errno == ENOENT || errno == ELOOP)) return;
 	if (target < 0) die("masks", errno, "open %s, planned to be %s (removed, renamed or replaced by a symlink since planning: the deny would not hold)", h->path, what);
@@ -2020,7 +2025,10 @@ static void apply_namespaces(void) {
 		    syscall(SYS_fsconfig, fs, M_FSCONFIG_CMD_CREATE, NULL, NULL, 0) != 0)
 			die("masks", errno, "create tmpfs");
 		int mnt = (int)syscall(SYS_fsmount, fs, 1 /* FSMOUNT_CLOEXEC */, 0);
+		struct stat mst;
 		if (mnt < 0) die("masks", errno, "fsmount tmpfs");
+		if (fstat(mnt, &mst) != 0) die("masks", errno, "stat the cover tmpfs");
+		cover_dev = mst.st_dev; /* a rule whose path a cover or mask hides opens a node of it: granted nothing */
 		/* Mode 000: without CAP_DAC_OVERRIDE not even their owner may read, list or enter them. */
 		if (mkdirat(mnt, "d", 0) != 0 || fchmodat(mnt, "d", 0, 0) != 0) die("masks", errno, "create the inaccessible directory");
 		int f = openat(mnt, "f", O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0);

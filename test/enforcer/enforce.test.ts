@@ -693,6 +693,29 @@ policy nested_file extends linux_runtime {
       }
     });
 
+    it('a unix socket granted by its exact path stays connectable; another beside it is covered (review finding)', async () => {
+      const dir = path.join(outside, 's2');
+      mkdirSync(dir, { recursive: true });
+      const servers = [net.createServer((c) => c.end()), net.createServer((c) => c.end())];
+      const [granted, other] = [path.join(dir, 's'), path.join(dir, 't')] as const;
+      await new Promise<void>((resolve) => servers[0]!.listen(granted, resolve));
+      await new Promise<void>((resolve) => servers[1]!.listen(other, resolve));
+      try {
+        const b = bundleFor(agentPolicy('', `allow read, write "${granted}"`));
+        for (const p of [granted, other]) expect(run([attack, 'uconnect', p]).stdout).toBe('ok\n');
+        const dry = enforce(b, ['true'], { args: [...homeArg, '--dry-run'] }).stdout;
+        expect(dry).not.toContain(`cover: ${granted} `);
+        expect(dry).toContain(`cover: ${other} inaccessible (no grant reaches it)`);
+        const ok = enforce(b, [attack, 'uconnect', granted], { args: homeArg });
+        expect(ok.stdout, ok.stderr).toBe('ok\n');
+        const denied = enforce(b, [attack, 'uconnect', other], { args: homeArg });
+        expect(denied.stdout, denied.stderr).toBe(`errno=${EACCES}\n`);
+      } finally {
+        for (const s of servers) s.close();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
     it('no network when the policy has no net rules', async () => {
       const server = net.createServer((s) => s.end());
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
