@@ -1955,11 +1955,24 @@ static void die_with_parent(int parent, const char *step) {
 }
 
 /*
+ * SIGCHLD as the enforcer was started with: ignored, the kernel would reap its children itself and
+ * waiting for one would fail, so it is reset while the enforcer waits, and restored in the child.
+ */
+static struct sigaction inherited_sigchld;
+static void wait_for_children(void) {
+	struct sigaction dfl;
+	memset(&dfl, 0, sizeof dfl);
+	dfl.sa_handler = SIG_DFL;
+	sigaction(SIGCHLD, &dfl, &inherited_sigchld);
+}
+
+/*
  * Container isolation: the caller of unshare(CLONE_NEWPID) stays outside the new PID namespace,
  * so it forks; it waits there and passes the exit status through, and its child is PID 1 inside,
  * where it mounts a fresh /proc (only the namespace's processes are visible).
  */
 static void enter_pid_namespace(void) {
+	wait_for_children(); /* this process waits for PID 1, PID 1 for the command (which gets it back) */
 	int parent = parent_pidfd("namespaces");
 	pid_t pid = fork();
 	if (pid < 0) die("namespaces", errno, "fork into the PID namespace");
@@ -2881,6 +2894,7 @@ static void apply_and_exec(char **argv) {
 		pid_t command = fork();
 		if (command < 0) die("init", errno, "fork the command");
 		if (command > 0) run_init(command);
+		sigaction(SIGCHLD, &inherited_sigchld, NULL);
 	}
 	if (proxy_socket) start_proxy_bridge();
 	apply_capabilities();
@@ -2903,18 +2917,6 @@ static void apply_and_exec(char **argv) {
 	int err = errno;
 	fprintf(stderr, "mxc-enforce: exec %s: %s\n", argv[0], strerror(err));
 	exit(err == ENOENT ? 127 : 126);
-}
-
-/*
- * SIGCHLD as the enforcer was started with: ignored, the kernel would reap its children itself and
- * waiting for one would fail, so it is reset while the enforcer waits, and restored in the child.
- */
-static struct sigaction inherited_sigchld;
-static void wait_for_children(void) {
-	struct sigaction dfl;
-	memset(&dfl, 0, sizeof dfl);
-	dfl.sa_handler = SIG_DFL;
-	sigaction(SIGCHLD, &dfl, &inherited_sigchld);
 }
 
 static volatile sig_atomic_t child_group;

@@ -862,6 +862,24 @@ policy pids extends linux_runtime {
     }
   });
 
+  it('isolation session: the exit status passes through when the enforcer inherits SIGCHLD ignored, and the command inherits it as it was (review finding)', () => {
+    // The PID namespace path waits twice (the outer process for PID 1, PID 1 for the command):
+    // with SIGCHLD ignored the kernel reaps the children itself and waitpid fails (ECHILD).
+    const b = bundleFor(`import "std/linux-runtime.mxc"
+policy session extends linux_runtime {
+  isolation session
+}`);
+    const ignoring = ['perl', '-e', '$SIG{CHLD} = "IGNORE"; exec @ARGV or die "exec: $!"', '--'];
+    const r = run([...ignoring, enforcer, b, '--', '/bin/sh', '-c', 'exit 7']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(7);
+    const sigign = (out: string): bigint => BigInt(`0x${/^SigIgn:\s*([0-9a-f]+)$/m.exec(out)![1]}`);
+    const status = run([...ignoring, enforcer, b, '--', 'cat', '/proc/self/status']);
+    expect(status.status, status.stderr).toBe(0);
+    expect(sigign(status.stdout) & (1n << 16n), 'SIGCHLD (17) still ignored in the command').toBe(1n << 16n);
+    expect(sigign(run([enforcer, b, '--', 'cat', '/proc/self/status']).stdout) & (1n << 16n)).toBe(0n);
+  });
+
   it('--audit: a syscall the filter denies runs and the kernel logs it; Landlock stays enforced', async () => {
     // Where the records land here: no auditd listens on the audit netlink socket, so the kernel
     // prints audit records to its log (/dev/kmsg, read with dmesg), rate-limited by printk.
