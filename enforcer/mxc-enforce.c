@@ -1954,6 +1954,20 @@ static void die_with_parent(int parent, const char *step) {
 	close(parent);
 }
 
+static int proxy_control = -1;   /* --proxy-control FD: the proxy's line channel to the connector */
+static int connector_sp[2] = { -1, -1 }; /* connector [0] ↔ bridge [1], SOCK_SEQPACKET */
+
+/*
+ * A process that only waits (for the command, PID 1, the pids cgroup's or the wall-clock child)
+ * lets go of the helpers' channels: held there, the proxy would see no end of its channel when the
+ * connector exits, nor the connector the bridge's end (POLLHUP).
+ */
+static void drop_helper_channels(void) {
+	if (proxy_control >= 0) close(proxy_control);
+	if (connector_sp[1] >= 0) close(connector_sp[1]);
+	proxy_control = connector_sp[1] = -1;
+}
+
 /*
  * SIGCHLD as the enforcer was started with: ignored, the kernel would reap its children itself and
  * waiting for one would fail, so it is reset while the enforcer waits, and restored in the child.
@@ -1978,6 +1992,7 @@ static void enter_pid_namespace(void) {
 	if (pid < 0) die("namespaces", errno, "fork into the PID namespace");
 	if (pid > 0) {
 		close(parent);
+		drop_helper_channels();
 		forward_signals(pid);
 		int status;
 		while (waitpid(pid, &status, 0) < 0) if (errno != EINTR) die("namespaces", errno, "waitpid");
@@ -2283,8 +2298,6 @@ static void apply_cpus(void) {
 
 static const char *proxy_socket; /* --proxy-socket */
 static unsigned proxy_port;      /* the bridge's port once it listens */
-static int proxy_control = -1;   /* --proxy-control FD: the proxy's line channel to the connector */
-static int connector_sp[2] = { -1, -1 }; /* connector [0] ↔ bridge [1], SOCK_SEQPACKET */
 
 /* --proxy-control FD: a unix stream socket from `mxcc run`, close-on-exec from here on. */
 static int proxy_control_fd(const char *arg) {
@@ -2893,7 +2906,7 @@ static void apply_and_exec(char **argv) {
 	if (B.isolation != ISO_PROCESS) {
 		pid_t command = fork();
 		if (command < 0) die("init", errno, "fork the command");
-		if (command > 0) run_init(command);
+		if (command > 0) drop_helper_channels(), run_init(command);
 		sigaction(SIGCHLD, &inherited_sigchld, NULL);
 	}
 	if (proxy_socket) start_proxy_bridge();
@@ -2937,6 +2950,7 @@ static int supervise(char **argv) {
 		apply_and_exec(argv);
 	}
 	close(parent);
+	drop_helper_channels();
 	setpgid(pid, pid);
 	child_group = pid;
 	struct sigaction sa;
@@ -3119,6 +3133,7 @@ static int run_in_pids_cgroup(char **argv) {
 		apply_and_exec(argv);
 	}
 	close(parent);
+	drop_helper_channels();
 	forward_signals(pid);
 	/* Signals are forwarded to the child only while it is not reaped (its pid cannot be reused until then). */
 	siginfo_t si;
