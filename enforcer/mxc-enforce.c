@@ -1226,7 +1226,14 @@ out:
 	free(next.v);
 }
 
-static int cmp_hit(const void *a, const void *b) { return strcmp(((const struct hit *)a)->path, ((const struct hit *)b)->path); }
+/* Path order with '/' before every other byte: a path is followed by everything under it, then by
+ * its siblings (strcmp would put /a/b-x between /a/b and /a/b/c). */
+static int cmp_hit(const void *a, const void *b) {
+	const unsigned char *p = (const unsigned char *)((const struct hit *)a)->path, *q = (const unsigned char *)((const struct hit *)b)->path;
+	for (; *p && *p == *q; p++, q++) {}
+	int x = *p == '/' ? 1 : *p ? *p + 1 : 0, y = *q == '/' ? 1 : *q ? *q + 1 : 0;
+	return x - y;
+}
 
 /* How a mask with these (granted and denied) rights is applied; see struct hit. */
 static int mask_flags(uint64_t rights, int subtree, int is_dir) {
@@ -1703,8 +1710,8 @@ static void cover_ungranted(const char *keep) {
 	}
 	cover_bound_sockets(keep ? keep_real : NULL);
 	if (nhits > 1) qsort(hits, nhits, sizeof *hits, cmp_hit);
-	/* One mount per path; none right below the last covered one (sorted: a path follows the
-	 * paths it lies under; one that slips through is skipped when mounting, as gone). */
+	/* One mount per path; none below a hidden one. Sorted (cmp_hit), a path is followed by all
+	 * that lies under it, so only the last hidden path can be around the current one. */
 	uint32_t k = 0;
 	const char *hidden = NULL;
 	for (uint32_t i = 0; i < nhits; i++) {

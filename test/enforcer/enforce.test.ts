@@ -716,6 +716,28 @@ policy nested_file extends linux_runtime {
       }
     });
 
+    it("nothing is mounted below a hidden path, even after a sibling whose name sorts between ('-' before '/') (review finding)", async () => {
+      // Sorted by strcmp: .../b, .../b-x, .../b/s. The socket in b is hidden with b; the cover
+      // for it must not be planned (nor mounted through b's inaccessible node).
+      const dir = path.join(ws, 'sorted');
+      mkdirSync(path.join(dir, 'b'), { recursive: true });
+      const servers = [net.createServer((c) => c.end()), net.createServer((c) => c.end())];
+      await new Promise<void>((resolve) => servers[0]!.listen(path.join(dir, 'b-x'), resolve));
+      await new Promise<void>((resolve) => servers[1]!.listen(path.join(dir, 'b', 's'), resolve));
+      try {
+        const b = bundleFor(agentPolicy('', `deny read "\${workspace}/sorted/b/**"`));
+        const dry = enforce(b, ['true'], { args: [...homeArg, '--dry-run'] });
+        expect(dry.stdout, dry.stderr).toContain(`mask: ${dir}/b inaccessible`);
+        expect(dry.stdout).toContain(`cover: ${dir}/b-x inaccessible`);
+        expect(dry.stdout).not.toContain(`${dir}/b/s`);
+        const r = enforce(b, [attack, 'uconnect', path.join(dir, 'b-x')], { args: homeArg });
+        expect(r.stdout, r.stderr).toBe(`errno=${EACCES}\n`);
+      } finally {
+        for (const s of servers) s.close();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
     it('no network when the policy has no net rules', async () => {
       const server = net.createServer((s) => s.end());
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
