@@ -1415,48 +1415,59 @@ static int reach_of(const char *path) {
  */
 static struct strlist mountpoints;
 
-static void read_mountpoints(void) {
-	int fd = openat(AT_FDCWD, "/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
-	if (fd < 0) die("plan", errno, "mount view: open /proc/self/mountinfo to find the mount points");
+/*
+ * Calls `line` with each line of a /proc file (the newline cut off), read in pieces into one
+ * buffer; a line longer than the buffer, or a file that ends inside a line, refuses the launch.
+ */
+static void each_line(const char *path, const char *why, void (*line)(char *text, void *ctx), void *ctx) {
+	int fd = openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) die("plan", errno, "mount view: open %s %s", path, why);
 	static char buf[65536];
 	size_t have = 0;
 	for (;;) {
 		ssize_t r = read(fd, buf + have, sizeof buf - 1 - have);
 		if (r < 0 && errno == EINTR) continue;
-		if (r < 0) die("plan", errno, "mount view: read /proc/self/mountinfo");
+		if (r < 0) die("plan", errno, "mount view: read %s", path);
 		have += (size_t)r;
 		buf[have] = 0;
-		char *line = buf, *nl;
-		while ((nl = strchr(line, '\n')) != NULL) {
+		char *at = buf, *nl;
+		while ((nl = strchr(at, '\n')) != NULL) {
 			*nl = 0;
-			/* id parent major:minor root mountpoint ...; octal escapes (\040) in paths */
-			char *f = line;
-			for (int k = 0; k < 4 && f; k++) f = strchr(f, ' '), f = f ? f + 1 : NULL;
-			if (f == NULL) die("plan", EINVAL, "mount view: malformed line in /proc/self/mountinfo");
-			char mp[PATH_MAX];
-			size_t o = 0;
-			for (; *f && *f != ' ' && o + 1 < sizeof mp; f++) {
-				if (f[0] == '\\' && f[1] >= '0' && f[1] <= '3' && f[2] >= '0' && f[2] <= '7' && f[3] >= '0' && f[3] <= '7') {
-					mp[o++] = (char)((f[1] - '0') << 6 | (f[2] - '0') << 3 | (f[3] - '0'));
-					f += 3;
-				} else mp[o++] = *f;
-			}
-			mp[o] = 0;
-			if (mountpoints.n >= MAX_MOUNTS) die("plan", E2BIG, "mount view: more than %u mounts", MAX_MOUNTS);
-			add_str(&mountpoints, mp);
-			line = nl + 1;
+			line(at, ctx);
+			at = nl + 1;
 		}
-		size_t rest = have - (size_t)(line - buf);
+		size_t rest = have - (size_t)(at - buf);
 		if (r == 0) {
-			if (rest) die("plan", EINVAL, "mount view: /proc/self/mountinfo ends inside a line");
+			if (rest) die("plan", EINVAL, "mount view: %s ends inside a line", path);
 			break;
 		}
-		if (rest == sizeof buf - 1) die("plan", E2BIG, "mount view: a line of /proc/self/mountinfo is longer than %zu bytes", sizeof buf - 1);
-		memmove(buf, line, rest);
+		if (rest == sizeof buf - 1) die("plan", E2BIG, "mount view: a line of %s is longer than %zu bytes", path, sizeof buf - 1);
+		memmove(buf, at, rest);
 		have = rest;
 	}
 	close(fd);
 }
+
+/* id parent major:minor root mountpoint ...; octal escapes (\040) in paths */
+static void mountinfo_line(char *line, void *ctx) {
+	(void)ctx;
+	char *f = line;
+	for (int k = 0; k < 4 && f; k++) f = strchr(f, ' '), f = f ? f + 1 : NULL;
+	if (f == NULL) die("plan", EINVAL, "mount view: malformed line in /proc/self/mountinfo");
+	char mp[PATH_MAX];
+	size_t o = 0;
+	for (; *f && *f != ' ' && o + 1 < sizeof mp; f++) {
+		if (f[0] == '\\' && f[1] >= '0' && f[1] <= '3' && f[2] >= '0' && f[2] <= '7' && f[3] >= '0' && f[3] <= '7') {
+			mp[o++] = (char)((f[1] - '0') << 6 | (f[2] - '0') << 3 | (f[3] - '0'));
+			f += 3;
+		} else mp[o++] = *f;
+	}
+	mp[o] = 0;
+	if (mountpoints.n >= MAX_MOUNTS) die("plan", E2BIG, "mount view: more than %u mounts", MAX_MOUNTS);
+	add_str(&mountpoints, mp);
+}
+
+static void read_mountpoints(void) { each_line("/proc/self/mountinfo", "to find the mount points", mountinfo_line, NULL); }
 
 static int is_mountpoint(const char *path) {
 	for (uint32_t i = 0; i < mountpoints.n; i++) if (strcmp(mountpoints.v[i], path) == 0) return 1;
@@ -1568,15 +1579,6 @@ static void cover_walk(const char *dir, int depth, const uint32_t *sub, uint32_t
 }
 
 /*
- * Sockets inside the grants: the unix sockets bound to a path when the launch starts (every one
- * in this network namespace, from /proc/net/unix), which lie in a granted hierarchy, are covered
- * too (a tmux or ssh-agent socket under a /tmp grant), except the egress proxy's. Looking them up
- * there costs one read, where walking the granted trees for sockets would list all of /usr.
- * Not covered: sockets bound by processes of other network namespaces (a container's, into a
- * shared directory), bound by a relative path or from another mount namespace (the path names
- * something else here), reachable through a hard link elsewhere, or bound after the launch.
- */
-/*
  * The path /proc/net/unix gives is the one the socket was bound at; the kernel never updates it.
  * Had a run renamed a directory on the way to a covered socket (the cover moves with it), the next
  * run would look for the socket where it no longer is, and leave it uncovered. So every directory
@@ -1607,56 +1609,48 @@ static int granted_exactly(const char *path) {
 	return 0;
 }
 
-static void cover_bound_sockets(const char *keep) {
-	int fd = openat(AT_FDCWD, "/proc/net/unix", O_RDONLY | O_CLOEXEC);
-	if (fd < 0) die("plan", errno, "mount view: open /proc/net/unix to find the unix sockets bound in granted directories");
-	static char buf[16384];
-	size_t have = 0;
-	uint32_t lines = 0, bound = 0;
-	for (;;) {
-		ssize_t r = read(fd, buf + have, sizeof buf - 1 - have);
-		if (r < 0 && errno == EINTR) continue;
-		if (r < 0) die("plan", errno, "mount view: read /proc/net/unix");
-		have += (size_t)r;
-		buf[have] = 0;
-		char *line = buf, *nl;
-		while ((nl = strchr(line, '\n')) != NULL) {
-			*nl = 0;
-			/* Num RefCount Protocol Flags Type St Inode Path: St 01 (unconnected) is a bound socket
-			 * that can be connected or sent to; connected ones (03) repeat their listener's path. */
-			char *f = line, *st = NULL;
-			for (int k = 0; k < 7 && f; k++) {
-				if (k == 5) st = f;
-				f = strchr(f, ' ');
-				while (f && *f == ' ') f++;
-			}
-			/* A path listed twice (rebound after an unlink) is covered once: hits are merged later. */
-			if (lines++ > 0 && f && *f == '/' && st && strncmp(st, "01 ", 3) == 0) {
-				if (++bound > MAX_BOUND_SOCKETS) die("plan", E2BIG, "mount view: more than %u bound unix sockets", MAX_BOUND_SOCKETS);
-				{
-					char real[PATH_MAX];
-					struct stat sb;
-					/* A path this process cannot resolve (a 0700 directory of another user), the
-					 * command, with the same or fewer rights, cannot connect through either. */
-					int resolved = canonical_in_dir(f, real) == 0;
-					if (!resolved && errno != EACCES && errno != ENOENT && errno != ENOTDIR && errno != ELOOP && errno != ENAMETOOLONG)
-						die("plan", errno, "mount view: cannot resolve the bound unix socket %s", f);
-					if (resolved && reach_of(real) == 1 && !(keep && strcmp(real, keep) == 0) && !granted_exactly(real) && lstat(real, &sb) == 0 && S_ISSOCK(sb.st_mode)) {
-						add_cover(real, 1);
-						hits[nhits - 1].flags |= MASK_SOCKET;
-						pin_ancestors(real);
-					}
-				}
-			}
-			line = nl + 1;
-		}
-		size_t rest = have - (size_t)(line - buf);
-		if (r == 0) break;
-		if (rest == sizeof buf - 1) die("plan", E2BIG, "mount view: a line of /proc/net/unix is longer than %zu bytes", sizeof buf - 1);
-		memmove(buf, line, rest);
-		have = rest;
+/*
+ * Sockets inside the grants: the unix sockets bound to a path when the launch starts (every one
+ * in this network namespace, from /proc/net/unix), which lie in a granted hierarchy, are covered
+ * too (a tmux or ssh-agent socket under a /tmp grant), except the egress proxy's. Looking them up
+ * there costs one read, where walking the granted trees for sockets would list all of /usr.
+ * Not covered: sockets bound by processes of other network namespaces (a container's, into a
+ * shared directory), bound by a relative path or from another mount namespace (the path names
+ * something else here), reachable through a hard link elsewhere, bound after the launch, or
+ * renamed (they or a directory above them) by a host process since they were bound.
+ */
+struct bound_scan { const char *keep; uint32_t lines, bound; };
+
+static void unix_line(char *line, void *ctx) {
+	struct bound_scan *b = ctx;
+	/* Num RefCount Protocol Flags Type St Inode Path: St 01 (unconnected) is a bound socket
+	 * that can be connected or sent to; connected ones (03) repeat their listener's path. */
+	char *f = line, *st = NULL;
+	for (int k = 0; k < 7 && f; k++) {
+		if (k == 5) st = f;
+		f = strchr(f, ' ');
+		while (f && *f == ' ') f++;
 	}
-	close(fd);
+	/* A path listed twice (rebound after an unlink) is covered once: hits are merged later. */
+	if (b->lines++ == 0 || f == NULL || *f != '/' || st == NULL || strncmp(st, "01 ", 3) != 0) return;
+	if (++b->bound > MAX_BOUND_SOCKETS) die("plan", E2BIG, "mount view: more than %u bound unix sockets", MAX_BOUND_SOCKETS);
+	char real[PATH_MAX];
+	struct stat sb;
+	/* A path this process cannot resolve (a 0700 directory of another user), the
+	 * command, with the same or fewer rights, cannot connect through either. */
+	int resolved = canonical_in_dir(f, real) == 0;
+	if (!resolved && errno != EACCES && errno != ENOENT && errno != ENOTDIR && errno != ELOOP && errno != ENAMETOOLONG)
+		die("plan", errno, "mount view: cannot resolve the bound unix socket %s", f);
+	if (resolved && reach_of(real) == 1 && !(b->keep && strcmp(real, b->keep) == 0) && !granted_exactly(real) && lstat(real, &sb) == 0 && S_ISSOCK(sb.st_mode)) {
+		add_cover(real, 1);
+		hits[nhits - 1].flags |= MASK_SOCKET;
+		pin_ancestors(real);
+	}
+}
+
+static void cover_bound_sockets(const char *keep) {
+	struct bound_scan b = { keep, 0, 0 };
+	each_line("/proc/net/unix", "to find the unix sockets bound in granted directories", unix_line, &b);
 }
 
 /*
