@@ -1176,3 +1176,39 @@ policy orphan extends linux_runtime {
     });
   }
 });
+
+describe('mxc-enforce: emptying the pids cgroup without cgroup.kill (review finding)', () => {
+  const hooked = path.join(repo, 'enforcer', 'mxc-enforce-test-hooks');
+  beforeAll(() => {
+    execFileSync('make', ['-C', path.join(repo, 'enforcer'), 'test-hooks'], { stdio: 'pipe' });
+  });
+
+  it('more pids than one read of cgroup.procs holds: every one is killed, no pid cut mid-number, the cgroup removed', () => {
+    // MXC_TEST_NO_CGROUP_KILL (test build) takes the fallback of older kernels and v1: pidfds of
+    // the listed pids, signalled if still listed. 1100 pids are more than its 4 KiB buffer holds;
+    // the last line of a full buffer is dropped (it may be a pid cut short, another process's).
+    const b = bundleFor(`import "std/linux-runtime.mxc"
+policy pids extends linux_runtime {
+  process { max_processes 1200 }
+}`);
+    const tag = `987.${process.pid % 1000}`;
+    const r = run([hooked, b, '--', '/bin/sh', '-c', `i=0; while [ $i -lt 1100 ]; do sleep ${tag} & i=$((i+1)); done; echo $i; echo $!; exit 3`], { MXC_TEST_NO_CGROUP_KILL: '1' });
+    const left = run(['pgrep', '-f', `^sleep ${tag}$`]).stdout.split('\n').filter(Boolean).map(Number);
+    const cgroups = ['/sys/fs/cgroup', '/sys/fs/cgroup/unified', '/sys/fs/cgroup/pids']
+      .map((m) => run(['find', m, '-maxdepth', '6', '-type', 'd', '-name', `mxc-enforce.${r.pid}`]).stdout.trim())
+      .filter(Boolean);
+    try {
+      expect(r.status, r.stderr).toBe(3);
+      expect(r.stderr).toBe('');
+      const [count, last] = r.stdout.trim().split('\n').map((l) => l.trim());
+      expect(Number(count)).toBe(1100);
+      // cgroup.procs: a line per pid, at least 4 bytes each (the kernel hands out pids >= 300 after a wrap): > 4 KiB
+      expect(Number(last)).toBeGreaterThanOrEqual(100);
+      expect(left).toEqual([]);
+      expect(cgroups).toEqual([]);
+    } finally {
+      for (const pid of left) process.kill(pid, 'SIGKILL');
+      for (const c of cgroups) spawnSync('rmdir', [c]);
+    }
+  });
+});
