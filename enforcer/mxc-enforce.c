@@ -782,7 +782,8 @@ static uint32_t nroots;
  * an inaccessible node; writing denied → bound onto itself read-only; executing → noexec; device
  * ioctls → nodev. Every mask is a mount point, which cannot be removed or renamed (EBUSY).
  */
-enum { MASK_HIDE = 1, MASK_RDONLY = 2, MASK_NOEXEC = 4, MASK_NODEV = 8, MASK_SOCKET = 16 /* a cover over a bound socket */, MASK_FILE = 32 /* a cover: with the inaccessible file */ };
+enum { MASK_HIDE = 1, MASK_RDONLY = 2, MASK_NOEXEC = 4, MASK_NODEV = 8, MASK_SOCKET = 16 /* a cover over a bound socket */, MASK_FILE = 32 /* a cover: with the inaccessible file */,
+       MASK_PIN = 64 /* a directory bound onto itself, no attribute changed: on the way to a covered socket */ };
 struct hit { char *path; uint64_t rights; int subtree, flags; dev_t dev; ino_t ino; };
 static struct hit *hits;
 static uint32_t nhits;
@@ -905,6 +906,7 @@ static int canonical_maybe_missing(const char *path, char *out) {
 struct tree { char *lex, *canon; };
 static struct tree *trees;
 static uint32_t ntrees;
+static int root_writable; /* a writable grant on all of / (a `/` hierarchy): not a tree above, but where pins start */
 
 static void find_writable_trees(void) {
 	trees = xcalloc(B.ngrants, sizeof *trees);
@@ -917,7 +919,9 @@ static void find_writable_trees(void) {
 				size_t n = strlen(head);
 				if (snprintf(head + n, sizeof head - n, "/%s", pg.seg[k]) >= (int)(sizeof head - n)) die("plan", ENAMETOOLONG, "grant \"%s\"", g->pattern);
 			}
-			if (head[0] && realpath(head, real) != NULL && strcmp(real, "/") != 0) trees[ntrees++] = (struct tree){ xstrdup(head), xstrdup(real) };
+			int found = head[0] && realpath(head, real) != NULL;
+			if (found && strcmp(real, "/") != 0) trees[ntrees++] = (struct tree){ xstrdup(head), xstrdup(real) };
+			else if (!head[0] || found) root_writable = 1;
 		}
 		free(path);
 		free_glob(&pg);
@@ -1222,7 +1226,14 @@ out:
 	free(next.v);
 }
 
-static int cmp_hit(const void *a, const void *b) { return strcmp(((const struct hit *)a)->path, ((const struct hit *)b)->path); }
+/* Path order with '/' before every other byte: a path is followed by everything under it, then by
+ * its siblings (strcmp would put /a/b-x between /a/b and /a/b/c). */
+static int cmp_hit(const void *a, const void *b) {
+	const unsigned char *p = (const unsigned char *)((const struct hit *)a)->path, *q = (const unsigned char *)((const struct hit *)b)->path;
+	for (; *p && *p == *q; p++, q++) {}
+	int x = *p == '/' ? 1 : *p ? *p + 1 : 0, y = *q == '/' ? 1 : *q ? *q + 1 : 0;
+	return x - y;
+}
 
 /* How a mask with these (granted and denied) rights is applied; see struct hit. */
 static int mask_flags(uint64_t rights, int subtree, int is_dir) {
@@ -1404,48 +1415,59 @@ static int reach_of(const char *path) {
  */
 static struct strlist mountpoints;
 
-static void read_mountpoints(void) {
-	int fd = openat(AT_FDCWD, "/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
-	if (fd < 0) die("plan", errno, "mount view: open /proc/self/mountinfo to find the mount points");
+/*
+ * Calls `line` with each line of a /proc file (the newline cut off), read in pieces into one
+ * buffer; a line longer than the buffer, or a file that ends inside a line, refuses the launch.
+ */
+static void each_line(const char *path, const char *why, void (*line)(char *text, void *ctx), void *ctx) {
+	int fd = openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) die("plan", errno, "mount view: open %s %s", path, why);
 	static char buf[65536];
 	size_t have = 0;
 	for (;;) {
 		ssize_t r = read(fd, buf + have, sizeof buf - 1 - have);
 		if (r < 0 && errno == EINTR) continue;
-		if (r < 0) die("plan", errno, "mount view: read /proc/self/mountinfo");
+		if (r < 0) die("plan", errno, "mount view: read %s", path);
 		have += (size_t)r;
 		buf[have] = 0;
-		char *line = buf, *nl;
-		while ((nl = strchr(line, '\n')) != NULL) {
+		char *at = buf, *nl;
+		while ((nl = strchr(at, '\n')) != NULL) {
 			*nl = 0;
-			/* id parent major:minor root mountpoint ...; octal escapes (\040) in paths */
-			char *f = line;
-			for (int k = 0; k < 4 && f; k++) f = strchr(f, ' '), f = f ? f + 1 : NULL;
-			if (f == NULL) die("plan", EINVAL, "mount view: malformed line in /proc/self/mountinfo");
-			char mp[PATH_MAX];
-			size_t o = 0;
-			for (; *f && *f != ' ' && o + 1 < sizeof mp; f++) {
-				if (f[0] == '\\' && f[1] >= '0' && f[1] <= '3' && f[2] >= '0' && f[2] <= '7' && f[3] >= '0' && f[3] <= '7') {
-					mp[o++] = (char)((f[1] - '0') << 6 | (f[2] - '0') << 3 | (f[3] - '0'));
-					f += 3;
-				} else mp[o++] = *f;
-			}
-			mp[o] = 0;
-			if (mountpoints.n >= MAX_MOUNTS) die("plan", E2BIG, "mount view: more than %u mounts", MAX_MOUNTS);
-			add_str(&mountpoints, mp);
-			line = nl + 1;
+			line(at, ctx);
+			at = nl + 1;
 		}
-		size_t rest = have - (size_t)(line - buf);
+		size_t rest = have - (size_t)(at - buf);
 		if (r == 0) {
-			if (rest) die("plan", EINVAL, "mount view: /proc/self/mountinfo ends inside a line");
+			if (rest) die("plan", EINVAL, "mount view: %s ends inside a line", path);
 			break;
 		}
-		if (rest == sizeof buf - 1) die("plan", E2BIG, "mount view: a line of /proc/self/mountinfo is longer than %zu bytes", sizeof buf - 1);
-		memmove(buf, line, rest);
+		if (rest == sizeof buf - 1) die("plan", E2BIG, "mount view: a line of %s is longer than %zu bytes", path, sizeof buf - 1);
+		memmove(buf, at, rest);
 		have = rest;
 	}
 	close(fd);
 }
+
+/* id parent major:minor root mountpoint ...; octal escapes (\040) in paths */
+static void mountinfo_line(char *line, void *ctx) {
+	(void)ctx;
+	char *f = line;
+	for (int k = 0; k < 4 && f; k++) f = strchr(f, ' '), f = f ? f + 1 : NULL;
+	if (f == NULL) die("plan", EINVAL, "mount view: malformed line in /proc/self/mountinfo");
+	char mp[PATH_MAX];
+	size_t o = 0;
+	for (; *f && *f != ' ' && o + 1 < sizeof mp; f++) {
+		if (f[0] == '\\' && f[1] >= '0' && f[1] <= '3' && f[2] >= '0' && f[2] <= '7' && f[3] >= '0' && f[3] <= '7') {
+			mp[o++] = (char)((f[1] - '0') << 6 | (f[2] - '0') << 3 | (f[3] - '0'));
+			f += 3;
+		} else mp[o++] = *f;
+	}
+	mp[o] = 0;
+	if (mountpoints.n >= MAX_MOUNTS) die("plan", E2BIG, "mount view: more than %u mounts", MAX_MOUNTS);
+	add_str(&mountpoints, mp);
+}
+
+static void read_mountpoints(void) { each_line("/proc/self/mountinfo", "to find the mount points", mountinfo_line, NULL); }
 
 static int is_mountpoint(const char *path) {
 	for (uint32_t i = 0; i < mountpoints.n; i++) if (strcmp(mountpoints.v[i], path) == 0) return 1;
@@ -1557,63 +1579,78 @@ static void cover_walk(const char *dir, int depth, const uint32_t *sub, uint32_t
 }
 
 /*
+ * The path /proc/net/unix gives is the one the socket was bound at; the kernel never updates it.
+ * Had a run renamed a directory on the way to a covered socket (the cover moves with it), the next
+ * run would look for the socket where it no longer is, and leave it uncovered. So every directory
+ * between the outermost writable hierarchy around the socket (where a grant lets the sandbox rename
+ * things) and the socket is pinned: bound onto itself, a mount point, which cannot be renamed or
+ * removed (EBUSY) from inside. Outside writable hierarchies nothing in the sandbox can rename.
+ */
+static void pin_ancestors(const char *path) {
+	size_t from = 0;
+	if (root_writable) from = 1;
+	for (uint32_t i = 0; i < ntrees; i++) {
+		size_t n = strlen(trees[i].canon);
+		if (path_under(path, trees[i].canon) && path[n] == '/' && (from == 0 || n + 1 < from)) from = n + 1;
+	}
+	if (from == 0) return;
+	char dir[PATH_MAX];
+	snprintf(dir, sizeof dir, "%s", path);
+	for (char *slash = strrchr(dir, '/'); slash && (size_t)(slash - dir) >= from; slash = strrchr(dir, '/')) {
+		*slash = 0;
+		add_hit(dir, 0, 0);
+		hits[nhits - 1].flags = MASK_PIN;
+	}
+}
+
+/* A socket a grant names by its exact path is the policy's to allow: not covered. */
+static int granted_exactly(const char *path) {
+	for (uint32_t i = 0; i < nrules; i++) if (rules[i].exact && strcmp(rules[i].path, path) == 0) return 1;
+	return 0;
+}
+
+/*
  * Sockets inside the grants: the unix sockets bound to a path when the launch starts (every one
  * in this network namespace, from /proc/net/unix), which lie in a granted hierarchy, are covered
  * too (a tmux or ssh-agent socket under a /tmp grant), except the egress proxy's. Looking them up
  * there costs one read, where walking the granted trees for sockets would list all of /usr.
  * Not covered: sockets bound by processes of other network namespaces (a container's, into a
  * shared directory), bound by a relative path or from another mount namespace (the path names
- * something else here), reachable through a hard link elsewhere, or bound after the launch.
+ * something else here), reachable through a hard link elsewhere, bound after the launch, or
+ * renamed (they or a directory above them) by a host process since they were bound.
  */
-static void cover_bound_sockets(const char *keep) {
-	int fd = openat(AT_FDCWD, "/proc/net/unix", O_RDONLY | O_CLOEXEC);
-	if (fd < 0) die("plan", errno, "mount view: open /proc/net/unix to find the unix sockets bound in granted directories");
-	static char buf[16384];
-	size_t have = 0;
-	uint32_t lines = 0, bound = 0;
-	for (;;) {
-		ssize_t r = read(fd, buf + have, sizeof buf - 1 - have);
-		if (r < 0 && errno == EINTR) continue;
-		if (r < 0) die("plan", errno, "mount view: read /proc/net/unix");
-		have += (size_t)r;
-		buf[have] = 0;
-		char *line = buf, *nl;
-		while ((nl = strchr(line, '\n')) != NULL) {
-			*nl = 0;
-			/* Num RefCount Protocol Flags Type St Inode Path: St 01 (unconnected) is a bound socket
-			 * that can be connected or sent to; connected ones (03) repeat their listener's path. */
-			char *f = line, *st = NULL;
-			for (int k = 0; k < 7 && f; k++) {
-				if (k == 5) st = f;
-				f = strchr(f, ' ');
-				while (f && *f == ' ') f++;
-			}
-			/* A path listed twice (rebound after an unlink) is covered once: hits are merged later. */
-			if (lines++ > 0 && f && *f == '/' && st && strncmp(st, "01 ", 3) == 0) {
-				if (++bound > MAX_BOUND_SOCKETS) die("plan", E2BIG, "mount view: more than %u bound unix sockets", MAX_BOUND_SOCKETS);
-				{
-					char real[PATH_MAX];
-					struct stat sb;
-					/* A path this process cannot resolve (a 0700 directory of another user), the
-					 * command, with the same or fewer rights, cannot connect through either. */
-					int resolved = canonical_in_dir(f, real) == 0;
-					if (!resolved && errno != EACCES && errno != ENOENT && errno != ENOTDIR && errno != ELOOP && errno != ENAMETOOLONG)
-						die("plan", errno, "mount view: cannot resolve the bound unix socket %s", f);
-					if (resolved && reach_of(real) == 1 && !(keep && strcmp(real, keep) == 0) && lstat(real, &sb) == 0 && S_ISSOCK(sb.st_mode)) {
-						add_cover(real, 1);
-						hits[nhits - 1].flags |= MASK_SOCKET;
-					}
-				}
-			}
-			line = nl + 1;
-		}
-		size_t rest = have - (size_t)(line - buf);
-		if (r == 0) break;
-		if (rest == sizeof buf - 1) die("plan", E2BIG, "mount view: a line of /proc/net/unix is longer than %zu bytes", sizeof buf - 1);
-		memmove(buf, line, rest);
-		have = rest;
+struct bound_scan { const char *keep; uint32_t lines, bound; };
+
+static void unix_line(char *line, void *ctx) {
+	struct bound_scan *b = ctx;
+	/* Num RefCount Protocol Flags Type St Inode Path: St 01 (unconnected) is a bound socket
+	 * that can be connected or sent to; connected ones (03) repeat their listener's path. */
+	char *f = line, *st = NULL;
+	for (int k = 0; k < 7 && f; k++) {
+		if (k == 5) st = f;
+		f = strchr(f, ' ');
+		while (f && *f == ' ') f++;
 	}
-	close(fd);
+	/* A path listed twice (rebound after an unlink) is covered once: hits are merged later. */
+	if (b->lines++ == 0 || f == NULL || *f != '/' || st == NULL || strncmp(st, "01 ", 3) != 0) return;
+	if (++b->bound > MAX_BOUND_SOCKETS) die("plan", E2BIG, "mount view: more than %u bound unix sockets", MAX_BOUND_SOCKETS);
+	char real[PATH_MAX];
+	struct stat sb;
+	/* A path this process cannot resolve (a 0700 directory of another user), the
+	 * command, with the same or fewer rights, cannot connect through either. */
+	int resolved = canonical_in_dir(f, real) == 0;
+	if (!resolved && errno != EACCES && errno != ENOENT && errno != ENOTDIR && errno != ELOOP && errno != ENAMETOOLONG)
+		die("plan", errno, "mount view: cannot resolve the bound unix socket %s", f);
+	if (resolved && reach_of(real) == 1 && !(b->keep && strcmp(real, b->keep) == 0) && !granted_exactly(real) && lstat(real, &sb) == 0 && S_ISSOCK(sb.st_mode)) {
+		add_cover(real, 1);
+		hits[nhits - 1].flags |= MASK_SOCKET;
+		pin_ancestors(real);
+	}
+}
+
+static void cover_bound_sockets(const char *keep) {
+	struct bound_scan b = { keep, 0, 0 };
+	each_line("/proc/net/unix", "to find the unix sockets bound in granted directories", unix_line, &b);
 }
 
 /*
@@ -1667,8 +1704,8 @@ static void cover_ungranted(const char *keep) {
 	}
 	cover_bound_sockets(keep ? keep_real : NULL);
 	if (nhits > 1) qsort(hits, nhits, sizeof *hits, cmp_hit);
-	/* One mount per path; none right below the last covered one (sorted: a path follows the
-	 * paths it lies under; one that slips through is skipped when mounting, as gone). */
+	/* One mount per path; none below a hidden one. Sorted (cmp_hit), a path is followed by all
+	 * that lies under it, so only the last hidden path can be around the current one. */
 	uint32_t k = 0;
 	const char *hidden = NULL;
 	for (uint32_t i = 0; i < nhits; i++) {
@@ -1793,21 +1830,22 @@ static uint64_t mount_id(int fd) {
  * replaced it meanwhile). A cover (no rights: the mount view) goes on whatever directory or socket
  * is there now; one gone or replaced by a symlink is skipped, like an entry made after launch. So
  * is a mask in /proc (a fresh one in a PID namespace: only the kernel makes or removes entries).
+ * A pin (no rights either: a directory on the way to a covered socket) is as strict as a mask.
  */
 static void apply_mask(const struct hit *h, int tmpfs_fd) {
-	int lenient = h->rights == 0 || path_under(h->path, "/proc");
+	int lenient = (h->rights == 0 && !(h->flags & MASK_PIN)) || path_under(h->path, "/proc");
+	const char *what = h->rights == 0 && !(h->flags & MASK_HIDE) ? "pinned" : "masked";
 	struct stat st;
-	if (cover_dev == 0 && fstat(tmpfs_fd, &st) == 0) cover_dev = st.st_dev;
 	int target = open_planned(h->path, 1);
 	if (target < 0 && lenient && (errno == ENOENT || errno == ELOOP)) return;
-	if (target < 0) die("masks", errno, "open %s, planned to be masked (removed, renamed or replaced by a symlink since planning: the deny would not hold)", h->path);
+	if (target < 0) die("masks", errno, "open %s, planned to be %s (removed, renamed or replaced by a symlink since planning: the deny would not hold)", h->path, what);
 	if (fstat(target, &st) != 0) die("masks", errno, "stat %s", h->path);
 	if (S_ISLNK(st.st_mode)) {
 		if (lenient) { close(target); return; }
-		die("masks", ELOOP, "%s, planned to be masked, is a symlink now (replaced since planning: the deny would not hold)", h->path);
+		die("masks", ELOOP, "%s, planned to be %s, is a symlink now (replaced since planning: the deny would not hold)", h->path, what);
 	}
 	if (!lenient && h->ino && (st.st_dev != h->dev || st.st_ino != h->ino))
-		die("masks", ESTALE, "%s, planned to be masked, is another file now (replaced since planning: the deny would not hold)", h->path);
+		die("masks", ESTALE, "%s, planned to be %s, is another file now (replaced since planning: the deny would not hold)", h->path, what);
 	int hide = h->flags & MASK_HIDE, tree;
 	struct m_mount_attr attr = { 0, 0, 0, 0 };
 	if (hide) {
@@ -1843,12 +1881,28 @@ static void apply_mask(const struct hit *h, int tmpfs_fd) {
  * a clone of the inaccessible directory or file, moved onto the path, whose last component is
  * not followed. Three calls instead of apply_mask's six. If the path is gone since planning there
  * is nothing to cover; if its type changed (a directory became a file or a symlink), apply_mask
- * decides on what is there now.
+ * decides on what is there now. A socket's cover is mounted in its directory opened without
+ * following symlinks: inside a writable grant a directory on the way swapped for a symlink would
+ * move the cover elsewhere and leave the socket reachable; the launch is refused instead.
  */
 static void apply_cover(const struct hit *h, int tmpfs_fd) {
 	int tree = (int)syscall(SYS_open_tree, tmpfs_fd, h->flags & MASK_FILE ? "f" : "d", M_OPEN_TREE_CLONE | O_CLOEXEC);
 	if (tree < 0) die("masks", errno, "open_tree for %s", h->path);
-	if (syscall(SYS_move_mount, tree, "", AT_FDCWD, h->path, M_MOVE_MOUNT_F_EMPTY_PATH) != 0) {
+	int at = AT_FDCWD;
+	const char *name = h->path;
+	if (h->flags & MASK_SOCKET) {
+		char dir[PATH_MAX];
+		const char *slash = strrchr(h->path, '/');
+		snprintf(dir, sizeof dir, "%.*s", slash == h->path ? 1 : (int)(slash - h->path), h->path);
+		if ((at = open_planned(dir, 0)) < 0) {
+			if (errno == ENOENT) { close(tree); return; } /* gone with its directory */
+			die("masks", errno, "open %s, the directory of a unix socket planned to be covered (%s)", dir, errno == ELOOP ? "a directory on the way is a symlink now: the cover would go elsewhere" : "as planned");
+		}
+		name = slash + 1;
+	}
+	int moved = (int)syscall(SYS_move_mount, tree, "", at, name, M_MOVE_MOUNT_F_EMPTY_PATH);
+	if (at >= 0) close(at);
+	if (moved != 0) {
 		int err = errno;
 		close(tree);
 		if (err == ENOENT) return;
@@ -1901,17 +1955,45 @@ static void die_with_parent(int parent, const char *step) {
 	close(parent);
 }
 
+static int proxy_control = -1;   /* --proxy-control FD: the proxy's line channel to the connector */
+static int connector_sp[2] = { -1, -1 }; /* connector [0] ↔ bridge [1], SOCK_SEQPACKET */
+
+/*
+ * A process that only waits (for the command, PID 1, the pids cgroup's or the wall-clock child)
+ * lets go of the helpers' channels: held there, the proxy would see no end of its channel when the
+ * connector exits, nor the connector the bridge's end (POLLHUP).
+ */
+static void drop_helper_channels(void) {
+	if (proxy_control >= 0) close(proxy_control);
+	if (connector_sp[1] >= 0) close(connector_sp[1]);
+	proxy_control = connector_sp[1] = -1;
+}
+
+/*
+ * SIGCHLD as the enforcer was started with: ignored, the kernel would reap its children itself and
+ * waiting for one would fail, so it is reset while the enforcer waits, and restored in the child.
+ */
+static struct sigaction inherited_sigchld;
+static void wait_for_children(void) {
+	struct sigaction dfl;
+	memset(&dfl, 0, sizeof dfl);
+	dfl.sa_handler = SIG_DFL;
+	sigaction(SIGCHLD, &dfl, &inherited_sigchld);
+}
+
 /*
  * Container isolation: the caller of unshare(CLONE_NEWPID) stays outside the new PID namespace,
  * so it forks; it waits there and passes the exit status through, and its child is PID 1 inside,
  * where it mounts a fresh /proc (only the namespace's processes are visible).
  */
 static void enter_pid_namespace(void) {
+	wait_for_children(); /* this process waits for PID 1, PID 1 for the command (which gets it back) */
 	int parent = parent_pidfd("namespaces");
 	pid_t pid = fork();
 	if (pid < 0) die("namespaces", errno, "fork into the PID namespace");
 	if (pid > 0) {
 		close(parent);
+		drop_helper_channels();
 		forward_signals(pid);
 		int status;
 		while (waitpid(pid, &status, 0) < 0) if (errno != EINTR) die("namespaces", errno, "waitpid");
@@ -1972,7 +2054,10 @@ static void apply_namespaces(void) {
 		    syscall(SYS_fsconfig, fs, M_FSCONFIG_CMD_CREATE, NULL, NULL, 0) != 0)
 			die("masks", errno, "create tmpfs");
 		int mnt = (int)syscall(SYS_fsmount, fs, 1 /* FSMOUNT_CLOEXEC */, 0);
+		struct stat mst;
 		if (mnt < 0) die("masks", errno, "fsmount tmpfs");
+		if (fstat(mnt, &mst) != 0) die("masks", errno, "stat the cover tmpfs");
+		cover_dev = mst.st_dev; /* a rule whose path a cover or mask hides opens a node of it: granted nothing */
 		/* Mode 000: without CAP_DAC_OVERRIDE not even their owner may read, list or enter them. */
 		if (mkdirat(mnt, "d", 0) != 0 || fchmodat(mnt, "d", 0, 0) != 0) die("masks", errno, "create the inaccessible directory");
 		int f = openat(mnt, "f", O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0);
@@ -2214,8 +2299,6 @@ static void apply_cpus(void) {
 
 static const char *proxy_socket; /* --proxy-socket */
 static unsigned proxy_port;      /* the bridge's port once it listens */
-static int proxy_control = -1;   /* --proxy-control FD: the proxy's line channel to the connector */
-static int connector_sp[2] = { -1, -1 }; /* connector [0] ↔ bridge [1], SOCK_SEQPACKET */
 
 /* --proxy-control FD: a unix stream socket from `mxcc run`, close-on-exec from here on. */
 static int proxy_control_fd(const char *arg) {
@@ -2824,7 +2907,8 @@ static void apply_and_exec(char **argv) {
 	if (B.isolation != ISO_PROCESS) {
 		pid_t command = fork();
 		if (command < 0) die("init", errno, "fork the command");
-		if (command > 0) run_init(command);
+		if (command > 0) drop_helper_channels(), run_init(command);
+		sigaction(SIGCHLD, &inherited_sigchld, NULL);
 	}
 	if (proxy_socket) start_proxy_bridge();
 	apply_capabilities();
@@ -2849,18 +2933,6 @@ static void apply_and_exec(char **argv) {
 	exit(err == ENOENT ? 127 : 126);
 }
 
-/*
- * SIGCHLD as the enforcer was started with: ignored, the kernel would reap its children itself and
- * waiting for one would fail, so it is reset while the enforcer waits, and restored in the child.
- */
-static struct sigaction inherited_sigchld;
-static void wait_for_children(void) {
-	struct sigaction dfl;
-	memset(&dfl, 0, sizeof dfl);
-	dfl.sa_handler = SIG_DFL;
-	sigaction(SIGCHLD, &dfl, &inherited_sigchld);
-}
-
 static volatile sig_atomic_t child_group;
 static void forward_signal(int sig) {
 	if (child_group > 0) kill(-child_group, sig);
@@ -2879,6 +2951,7 @@ static int supervise(char **argv) {
 		apply_and_exec(argv);
 	}
 	close(parent);
+	drop_helper_channels();
 	setpgid(pid, pid);
 	child_group = pid;
 	struct sigaction sa;
@@ -2941,12 +3014,28 @@ static int cg_write(const char *dir, const char *file, const char *text) {
 }
 
 /* Reads a small file into buf (NUL-terminated); 0 or -1. */
+/* Reads to the end, or as much as fits; then the last line, which may be cut (a pid mid-number), is dropped. */
 static int cg_read(const char *path, char *buf, size_t n) {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t got = fd < 0 ? -1 : read(fd, buf, n - 1);
-	if (fd >= 0) close(fd);
-	if (got < 0) return -1;
-	buf[got] = 0;
+	if (fd < 0) return -1;
+	size_t have = 0;
+	ssize_t got = 1;
+	while (have < n - 1 && (got = read(fd, buf + have, n - 1 - have)) != 0) {
+		if (got < 0 && errno == EINTR) continue;
+		if (got < 0) {
+			int err = errno;
+			close(fd);
+			errno = err;
+			return -1;
+		}
+		have += (size_t)got;
+	}
+	close(fd);
+	buf[have] = 0;
+	if (got != 0) {
+		char *nl = strrchr(buf, '\n');
+		*(nl ? nl + 1 : buf) = 0;
+	}
 	return 0;
 }
 
@@ -3004,7 +3093,12 @@ static int make_pids_cgroup(uint64_t max) {
  * fork outruns the listing.
  */
 static int cg_kill_all(void) {
-	if (cg_write(pids_cgroup, "cgroup.kill", "1") == 0) return 1;
+	int atomic = 1;
+#ifdef MXC_TEST_HOOKS
+	/* Test builds only (make test-hooks): the fallback for kernels without cgroup.kill. */
+	atomic = getenv("MXC_TEST_NO_CGROUP_KILL") == NULL;
+#endif
+	if (atomic && cg_write(pids_cgroup, "cgroup.kill", "1") == 0) return 1;
 	char path[PATH_MAX], text[4096];
 	int fds[512], pids[512], listed[1024], n = 0, m = 0;
 	cg_write(pids_cgroup, "cgroup.freeze", "1"); /* v2 only; v1's freezer is another hierarchy */
@@ -3061,6 +3155,7 @@ static int run_in_pids_cgroup(char **argv) {
 		apply_and_exec(argv);
 	}
 	close(parent);
+	drop_helper_channels();
 	forward_signals(pid);
 	/* Signals are forwarded to the child only while it is not reaped (its pid cannot be reused until then). */
 	siginfo_t si;
@@ -3089,6 +3184,10 @@ static void dry_run(char **argv, const char *digest) {
 		printf("namespaces: none\n");
 	for (uint32_t i = 0; i < nhits; i++) {
 		int f = hits[i].flags;
+		if (hits[i].rights == 0 && !(f & MASK_HIDE)) {
+			printf("pin: %s mount point (on the way to a covered unix socket inside a writable grant: cannot be renamed)\n", hits[i].path);
+			continue;
+		}
 		if (hits[i].rights == 0) {
 			printf("cover: %s inaccessible (%s)\n", hits[i].path, f & MASK_SOCKET ? "a unix socket bound at launch inside a grant" : "no grant reaches it");
 			continue;

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 static int report(int ok) {
@@ -40,6 +41,15 @@ int main(int argc, char **argv) {
 		a.sin_family = AF_INET;
 		a.sin_port = htons((unsigned short)atoi(argv[2]));
 		a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		return report(connect(s, (struct sockaddr *)&a, sizeof a) == 0);
+	}
+	if (argc == 3 && strcmp(argv[1], "uconnect") == 0) {
+		int s = socket(AF_UNIX, SOCK_STREAM, 0);
+		struct sockaddr_un a;
+		memset(&a, 0, sizeof a);
+		a.sun_family = AF_UNIX;
+		if (s < 0 || strlen(argv[2]) >= sizeof a.sun_path) return report(0);
+		memcpy(a.sun_path, argv[2], strlen(argv[2]) + 1);
 		return report(connect(s, (struct sockaddr *)&a, sizeof a) == 0);
 	}
 	if (argc == 2 && strcmp(argv[1], "ptrace") == 0) return report(ptrace(PTRACE_TRACEME, 0, NULL, NULL) == 0);

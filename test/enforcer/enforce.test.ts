@@ -693,6 +693,51 @@ policy nested_file extends linux_runtime {
       }
     });
 
+    it('a unix socket granted by its exact path stays connectable; another beside it is covered (review finding)', async () => {
+      const dir = path.join(outside, 's2');
+      mkdirSync(dir, { recursive: true });
+      const servers = [net.createServer((c) => c.end()), net.createServer((c) => c.end())];
+      const [granted, other] = [path.join(dir, 's'), path.join(dir, 't')] as const;
+      await new Promise<void>((resolve) => servers[0]!.listen(granted, resolve));
+      await new Promise<void>((resolve) => servers[1]!.listen(other, resolve));
+      try {
+        const b = bundleFor(agentPolicy('', `allow read, write "${granted}"`));
+        for (const p of [granted, other]) expect(run([attack, 'uconnect', p]).stdout).toBe('ok\n');
+        const dry = enforce(b, ['true'], { args: [...homeArg, '--dry-run'] }).stdout;
+        expect(dry).not.toContain(`cover: ${granted} `);
+        expect(dry).toContain(`cover: ${other} inaccessible (no grant reaches it)`);
+        const ok = enforce(b, [attack, 'uconnect', granted], { args: homeArg });
+        expect(ok.stdout, ok.stderr).toBe('ok\n');
+        const denied = enforce(b, [attack, 'uconnect', other], { args: homeArg });
+        expect(denied.stdout, denied.stderr).toBe(`errno=${EACCES}\n`);
+      } finally {
+        for (const s of servers) s.close();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it("nothing is mounted below a hidden path, even after a sibling whose name sorts between ('-' before '/') (review finding)", async () => {
+      // Sorted by strcmp: .../b, .../b-x, .../b/s. The socket in b is hidden with b; the cover
+      // for it must not be planned (nor mounted through b's inaccessible node).
+      const dir = path.join(ws, 'sorted');
+      mkdirSync(path.join(dir, 'b'), { recursive: true });
+      const servers = [net.createServer((c) => c.end()), net.createServer((c) => c.end())];
+      await new Promise<void>((resolve) => servers[0]!.listen(path.join(dir, 'b-x'), resolve));
+      await new Promise<void>((resolve) => servers[1]!.listen(path.join(dir, 'b', 's'), resolve));
+      try {
+        const b = bundleFor(agentPolicy('', `deny read "\${workspace}/sorted/b/**"`));
+        const dry = enforce(b, ['true'], { args: [...homeArg, '--dry-run'] });
+        expect(dry.stdout, dry.stderr).toContain(`mask: ${dir}/b inaccessible`);
+        expect(dry.stdout).toContain(`cover: ${dir}/b-x inaccessible`);
+        expect(dry.stdout).not.toContain(`${dir}/b/s`);
+        const r = enforce(b, [attack, 'uconnect', path.join(dir, 'b-x')], { args: homeArg });
+        expect(r.stdout, r.stderr).toBe(`errno=${EACCES}\n`);
+      } finally {
+        for (const s of servers) s.close();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
     it('no network when the policy has no net rules', async () => {
       const server = net.createServer((s) => s.end());
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -839,6 +884,24 @@ policy pids extends linux_runtime {
     }
   });
 
+  it('isolation session: the exit status passes through when the enforcer inherits SIGCHLD ignored, and the command inherits it as it was (review finding)', () => {
+    // The PID namespace path waits twice (the outer process for PID 1, PID 1 for the command):
+    // with SIGCHLD ignored the kernel reaps the children itself and waitpid fails (ECHILD).
+    const b = bundleFor(`import "std/linux-runtime.mxc"
+policy session extends linux_runtime {
+  isolation session
+}`);
+    const ignoring = ['perl', '-e', '$SIG{CHLD} = "IGNORE"; exec @ARGV or die "exec: $!"', '--'];
+    const r = run([...ignoring, enforcer, b, '--', '/bin/sh', '-c', 'exit 7']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(7);
+    const sigign = (out: string): bigint => BigInt(`0x${/^SigIgn:\s*([0-9a-f]+)$/m.exec(out)![1]}`);
+    const status = run([...ignoring, enforcer, b, '--', 'cat', '/proc/self/status']);
+    expect(status.status, status.stderr).toBe(0);
+    expect(sigign(status.stdout) & (1n << 16n), 'SIGCHLD (17) still ignored in the command').toBe(1n << 16n);
+    expect(sigign(run([enforcer, b, '--', 'cat', '/proc/self/status']).stdout) & (1n << 16n)).toBe(0n);
+  });
+
   it('--audit: a syscall the filter denies runs and the kernel logs it; Landlock stays enforced', async () => {
     // Where the records land here: no auditd listens on the audit netlink socket, so the kernel
     // prints audit records to its log (/dev/kmsg, read with dmesg), rate-limited by printk.
@@ -980,6 +1043,36 @@ describe('mxc-enforce: the tree changes between planning and launching (review f
     expect(existsSync(path.join(hooks, 'pre-commit'))).toBe(false);
   });
 
+  it('a directory on the way to a covered socket swapped for a symlink: refused, the socket is not left uncovered', async () => {
+    // A host service bound at race/svc/s in the writable workspace: its cover is planned at the
+    // path /proc/net/unix gives. Renamed away and replaced by a link to an empty directory, the
+    // cover would go through the link and find nothing, and race/real/s would stay reachable.
+    const svc = path.join(dir, 'svc');
+    mkdirSync(svc);
+    const server = net.createServer((c) => c.end());
+    await new Promise<void>((resolve) => server.listen(path.join(svc, 's'), resolve));
+    try {
+      const b = bundleFor(agentPolicy());
+      const dry = enforce(b, ['true'], { args: [...homeArg, '--dry-run'] }).stdout;
+      expect(dry).toContain(`cover: ${svc}/s inaccessible (a unix socket bound at launch inside a grant)`);
+      expect(dry).toContain(`pin: ${svc} mount point`);
+      expect(run([attack, 'uconnect', path.join(svc, 's')]).stdout).toBe('ok\n');
+      const control = await racing(b, [attack, 'uconnect', path.join(svc, 's')], homeArg, () => {});
+      expect(control.stdout, control.stderr).toBe(`errno=${EACCES}\n`);
+      const r = await racing(b, [attack, 'uconnect', path.join(dir, 'real', 's')], homeArg, () => {
+        renameSync(svc, path.join(dir, 'real'));
+        mkdirSync(path.join(dir, 'decoy'));
+        symlinkSync('decoy', svc);
+      });
+      expect(r.stdout).toBe('');
+      expect(r.status, r.stderr).toBe(REFUSED);
+      expect(r.stderr.replace(STRERROR.ELOOP, 'ELOOP')).toMatch(new RegExp(`^mxc-enforce: masks: ELOOP \\(${svc}, planned to be pinned, is a symlink now`));
+      expect(run([attack, 'uconnect', path.join(dir, 'real', 's')]).stdout).toBe('ok\n');
+    } finally {
+      server.close();
+    }
+  });
+
   it('a granted directory swapped for a symlink out of the grants: refused, not granted', async () => {
     // The link leads to the directory above the workspace: a regular file there is not covered
     // by the mount view, so only Landlock stands in the way.
@@ -1082,4 +1175,40 @@ policy orphan extends linux_runtime {
       expect(existsSync(marker), 'the command ran after the enforcer died').toBe(false);
     });
   }
+});
+
+describe('mxc-enforce: emptying the pids cgroup without cgroup.kill (review finding)', () => {
+  const hooked = path.join(repo, 'enforcer', 'mxc-enforce-test-hooks');
+  beforeAll(() => {
+    execFileSync('make', ['-C', path.join(repo, 'enforcer'), 'test-hooks'], { stdio: 'pipe' });
+  });
+
+  it('more pids than one read of cgroup.procs holds: every one is killed, no pid cut mid-number, the cgroup removed', () => {
+    // MXC_TEST_NO_CGROUP_KILL (test build) takes the fallback of older kernels and v1: pidfds of
+    // the listed pids, signalled if still listed. 1100 pids are more than its 4 KiB buffer holds;
+    // the last line of a full buffer is dropped (it may be a pid cut short, another process's).
+    const b = bundleFor(`import "std/linux-runtime.mxc"
+policy pids extends linux_runtime {
+  process { max_processes 1200 }
+}`);
+    const tag = `987.${process.pid % 1000}`;
+    const r = run([hooked, b, '--', '/bin/sh', '-c', `i=0; while [ $i -lt 1100 ]; do sleep ${tag} & i=$((i+1)); done; echo $i; echo $!; exit 3`], { MXC_TEST_NO_CGROUP_KILL: '1' });
+    const left = run(['pgrep', '-f', `^sleep ${tag}$`]).stdout.split('\n').filter(Boolean).map(Number);
+    const cgroups = ['/sys/fs/cgroup', '/sys/fs/cgroup/unified', '/sys/fs/cgroup/pids']
+      .map((m) => run(['find', m, '-maxdepth', '6', '-type', 'd', '-name', `mxc-enforce.${r.pid}`]).stdout.trim())
+      .filter(Boolean);
+    try {
+      expect(r.status, r.stderr).toBe(3);
+      expect(r.stderr).toBe('');
+      const [count, last] = r.stdout.trim().split('\n').map((l) => l.trim());
+      expect(Number(count)).toBe(1100);
+      // cgroup.procs: a line per pid, at least 4 bytes each (the kernel hands out pids >= 300 after a wrap): > 4 KiB
+      expect(Number(last)).toBeGreaterThanOrEqual(100);
+      expect(left).toEqual([]);
+      expect(cgroups).toEqual([]);
+    } finally {
+      for (const pid of left) process.kill(pid, 'SIGKILL');
+      for (const c of cgroups) spawnSync('rmdir', [c]);
+    }
+  });
 });

@@ -24,12 +24,15 @@ import {
   expectWorked,
   host,
   makeScratch,
+  parseBatch,
   readLog,
   sandboxed,
   sleep,
   startHost,
+  textBundle,
   type AttackCase,
   type HostProcess,
+  type Outcome,
   type Scratch,
 } from './harness.js';
 
@@ -127,5 +130,72 @@ describe("a host socket in another user's private directory, under the coding ag
     const r = sandboxed(bundle, { workspace: s.ws, home: s.home }, [s.attack, 'unix', path.join(privateDir, 'service.sock'), 'sandbox-private'], { uid: NOBODY });
     expectDenied(r, errno.EACCES);
     expect(readLog(privateLog())).not.toContain('sandbox-private');
+  });
+});
+
+// Two runs under the same policy, a host service bound at scratch/svc/s inside the writable
+// `${root}/scratch/**`. /proc/net/unix keeps the path the socket was bound at, whatever happens to
+// it later: were run 1 allowed to rename scratch/svc (the cover on `s` would move with it), run 2
+// would look for the socket at scratch/svc/s, find nothing there, and leave scratch/svc2/s
+// uncovered. Every directory between the writable hierarchy and a covered socket is pinned (bound
+// onto itself: a mount point cannot be renamed or removed, EBUSY), so run 1 cannot make that state.
+describe('a host socket inside a writable grant, its directory renamed by one run and connected to by the next', () => {
+  let scratch: string;
+  let server: HostProcess | undefined;
+  let renameBundle: string;
+  const log = (): string => path.join(s.root, 'renamed.log');
+  const policy = (argv: string[]): Outcome =>
+    sandboxed(
+      (renameBundle ??= textBundle(
+        'socket_rename',
+        `import "std/linux-runtime.mxc"
+policy socket_rename extends linux_runtime {
+  param root: path = "/srv"
+  fs {
+    allow read, exec "\${root}/bin/**"
+    allow readwrite "\${root}/scratch/**"
+  }
+}`,
+        s.root,
+      )),
+      { root: s.root },
+      [s.hostAttack, ...argv],
+    );
+  beforeAll(async () => {
+    scratch = path.join(s.root, 'scratch');
+    mkdirSync(path.join(scratch, 'svc', 'deep'), { recursive: true });
+    server = await startHost([s.hostAttack, 'serve', 'unix', path.join(scratch, 'svc', 'deep', 's'), '-', log()], 'listening');
+  });
+  afterAll(() => server?.stop());
+  let hostWorked = false;
+
+  it('works unsandboxed: rename the directory, connect to the socket where it went', async () => {
+    expectWorked(host(s, ['rename', path.join(scratch, 'svc'), path.join(scratch, 'svc2')]));
+    try {
+      expectWorked(host(s, ['unix', path.join(scratch, 'svc2', 'deep', 's'), 'host-renamed']), 'pong');
+      for (let i = 0; i < 40 && !readLog(log()).includes('host-renamed'); i++) await sleep(50);
+      expect(readLog(log())).toContain('host-renamed');
+      hostWorked = true;
+    } finally {
+      expectWorked(host(s, ['rename', path.join(scratch, 'svc2'), path.join(scratch, 'svc')]));
+    }
+  });
+
+  it('under the policy: run 1 cannot rename the directories on the way to the socket, run 2 cannot connect', () => {
+    expect(hostWorked, 'the attack did not work unsandboxed, so this case proves nothing').toBe(true);
+    const run1 = parseBatch(
+      policy(['batch', 'rename', path.join(scratch, 'svc'), path.join(scratch, 'svc2'), '::', 'rename', path.join(scratch, 'svc', 'deep'), path.join(scratch, 'svc', 'deep2')]),
+      2,
+    );
+    const run2 = parseBatch(
+      policy(['batch', 'unix', path.join(scratch, 'svc2', 'deep', 's'), 'sandbox-renamed', '::', 'unix', path.join(scratch, 'svc', 'deep2', 's'), 'sandbox-renamed', '::', 'unix', path.join(scratch, 'svc', 'deep', 's'), 'sandbox-renamed']),
+      3,
+    );
+    expectDenied(run1[0]!, errno.EBUSY);
+    expectDenied(run1[1]!, errno.EBUSY);
+    expectDenied(run2[0]!, errno.ENOENT);
+    expectDenied(run2[1]!, errno.ENOENT);
+    expectDenied(run2[2]!, errno.EACCES);
+    expect(readLog(log())).not.toContain('sandbox-renamed');
   });
 });

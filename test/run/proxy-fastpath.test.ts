@@ -320,3 +320,73 @@ describe('the bridge and the connector: fds and limits', () => {
     expect(report.trailer).toContain('peer=mxc-enforce');
   });
 });
+
+/** The fast-path policy with `extra` added (a wall-clock limit, max_processes, isolation). */
+function policyWith(name: string, extra: string): string {
+  const file = path.join(root, `${name}.mxc`);
+  writeFileSync(file, readFileSync(policy, 'utf8').replace(/\n}\n$/, `\n  ${extra}\n}\n`));
+  return file;
+}
+
+const alive = (pid: number): boolean => {
+  try {
+    return !/^\d+ \(.*\) [ZX]/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+};
+
+describe('the connector and the bridge see each other end (review finding)', () => {
+  // Only the connector and its parent may hold the proxy's channel, only the bridge and the
+  // connector their socketpair: a waiting enforcer process that kept either open would hide the
+  // other end's exit (no EOF for the proxy, no POLLHUP for the connector).
+  for (const [name, extra] of [
+    ['wall', 'limits { wall 40s }'],
+    ['pids', 'process { max_processes 256 }'],
+  ] as const) {
+    it(`${name}: the connector gone with a CONNECT pending, the CONNECT fails at once (502), not after the client's timeout`, async () => {
+      // The connector is stopped, the CONNECT written to it, then it is killed: the proxy must see
+      // the channel end (EOF) and answer, though the enforcer waits on in the wall or pids parent.
+      const p = policyWith(name, extra);
+      const script = `echo ready; sleep 2; curl -sS -m 12 -p http://fast.test:${port}/ 2>&1; echo rc=$?`;
+      const run = await started('', [p, '--resolve', 'fast.test=127.0.0.1', '--', 'sh', '-c', script], 'ready');
+      const hostNet = readlinkSync('/proc/self/ns/net');
+      const find = () => descendants(run.child.pid!).find((q) => q.comm === 'mxc-enforce' && q.nnp && q.netns === hostNet);
+      let connector = find();
+      for (let i = 0; i < 40 && !connector; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        connector = find();
+      }
+      expect(connector).toBeDefined();
+      process.kill(connector!.pid, 'SIGSTOP');
+      await new Promise((r) => setTimeout(r, 3500));
+      const killed = Date.now();
+      process.kill(connector!.pid, 'SIGKILL');
+      expect(await run.done).toBe(0);
+      expect(run.out()).toContain('CONNECT tunnel failed, response 502');
+      expect(Date.now() - killed).toBeLessThan(5000);
+    });
+  }
+
+  it('isolation session: the bridge gone, the connector exits', async () => {
+    const p = policyWith('session', 'isolation session');
+    const run = await started('', [p, '--', 'sh', '-c', 'echo ready; sleep 6'], 'ready');
+    const hostNet = readlinkSync('/proc/self/ns/net');
+    // The helpers finish setting themselves up (no_new_privs) while the command starts.
+    let procs = descendants(run.child.pid!);
+    const helper = (inHost: boolean) => procs.find((q) => q.comm === 'mxc-enforce' && q.nnp && (q.netns === hostNet) === inHost);
+    for (let i = 0; i < 40 && !(helper(true) && helper(false)); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      procs = descendants(run.child.pid!);
+    }
+    const [connector, bridge] = [helper(true), helper(false)];
+    expect(connector).toBeDefined();
+    expect(bridge).toBeDefined();
+    process.kill(bridge!.pid, 'SIGKILL');
+    for (let i = 0; i < 40 && alive(connector!.pid); i++) await new Promise((r) => setTimeout(r, 50));
+    const left = alive(connector!.pid);
+    run.child.kill('SIGTERM');
+    await run.done;
+    expect(left, 'the connector still runs 2 s after the bridge died').toBe(false);
+  });
+});
