@@ -928,6 +928,15 @@ static void find_writable_trees(void) {
 	}
 }
 
+/* openat2(2), again while a rename racing the lookup makes it fail with EAGAIN (a few times). */
+static int openat2_retrying(int dir, const char *path, int flags, uint64_t resolve) {
+	struct open_how how = { (uint64_t)flags, 0, resolve };
+	int fd = -1;
+	for (int tries = 0; tries < 8; tries++)
+		if ((fd = (int)syscall(SYS_openat2, dir, path, &how, sizeof how)) >= 0 || errno != EAGAIN) break;
+	return fd;
+}
+
 /*
  * Opens a granted path (O_PATH) and writes its canonical form to `canon` (a /proc/self path stays
  * as it is: it is opened again by the process that execs the command); -1 if it does not exist.
@@ -949,10 +958,7 @@ static int open_granted(const char *pattern, const char *path, char *canon) {
 		fd = open(path, flags);
 	} else {
 		int dir = open(t->canon, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		struct open_how how = { (uint64_t)flags, 0, RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS };
-		fd = -1;
-		for (int tries = 0; dir >= 0 && tries < 8; tries++) /* EAGAIN: a rename raced the lookup */
-			if ((fd = (int)syscall(SYS_openat2, dir, rel, &how, sizeof how)) >= 0 || errno != EAGAIN) break;
+		fd = dir >= 0 ? openat2_retrying(dir, rel, flags, RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS) : -1;
 		int err = errno;
 		if (dir >= 0) close(dir);
 		if (fd < 0 && err == EXDEV)
@@ -1806,11 +1812,7 @@ static void write_file(const char *path, const char *text) {
 static int open_planned(const char *path, int nofollow) {
 	int flags = O_PATH | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0);
 	if (path_under(path, "/proc")) return open(path, flags);
-	struct open_how how = { (uint64_t)flags, 0, RESOLVE_NO_SYMLINKS };
-	int fd = -1;
-	for (int tries = 0; tries < 8; tries++) /* EAGAIN: a rename raced the lookup */
-		if ((fd = (int)syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof how)) >= 0 || errno != EAGAIN) break;
-	return fd;
+	return openat2_retrying(AT_FDCWD, path, flags, RESOLVE_NO_SYMLINKS);
 }
 
 static dev_t cover_dev; /* the masks' tmpfs: a rule on a path it covers opens its inaccessible node */
@@ -2333,18 +2335,23 @@ static int cmp_int(const void *a, const void *b) {
 	return (x > y) - (x < y);
 }
 
-/* Close every fd from 3 up but `keep`, whatever their numbers: close_range(2) (Linux 5.9), else
- * what /proc/self/fd lists. Returns 0, or -1 if the fds could not be listed. */
-static int close_fds_except(int *keep, size_t n) {
-	qsort(keep, n, sizeof *keep, cmp_int);
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1u << 2)
+#endif
+
+/* Close every fd from 3 up but `keep` (how 0), or mark them close-on-exec (how CLOSE_RANGE_CLOEXEC),
+ * whatever their numbers: close_range(2) (Linux 5.9; 5.11 for CLOSE_RANGE_CLOEXEC), else what
+ * /proc/self/fd lists. Returns 0, or -1 if the fds could not be listed or marked. */
+static int close_fds_except(int *keep, size_t n, unsigned how) {
+	if (n > 1) qsort(keep, n, sizeof *keep, cmp_int);
 	unsigned lo = 3;
 	int ok = 1;
 	for (size_t i = 0; i < n && ok; i++) {
 		if (keep[i] < (int)lo) continue;
-		if ((unsigned)keep[i] > lo) ok = syscall(SYS_close_range, lo, (unsigned)keep[i] - 1, 0) == 0;
+		if ((unsigned)keep[i] > lo) ok = syscall(SYS_close_range, lo, (unsigned)keep[i] - 1, how) == 0;
 		lo = (unsigned)keep[i] + 1;
 	}
-	if (ok && syscall(SYS_close_range, lo, ~0u, 0) == 0) return 0;
+	if (ok && syscall(SYS_close_range, lo, ~0u, how) == 0) return 0;
 	DIR *d = opendir("/proc/self/fd");
 	if (d == NULL) return -1;
 	for (struct dirent *e; (e = readdir(d)) != NULL;) {
@@ -2353,7 +2360,14 @@ static int close_fds_except(int *keep, size_t n) {
 		if (e->d_name[0] < '0' || e->d_name[0] > '9' || *end || fd < 3 || fd == dirfd(d)) continue;
 		int kept = 0;
 		for (size_t i = 0; i < n; i++) kept |= keep[i] == fd;
-		if (!kept) close((int)fd);
+		if (kept) continue;
+		if (how == 0) close((int)fd);
+		else if (fcntl((int)fd, F_SETFD, FD_CLOEXEC) != 0) {
+			int err = errno;
+			closedir(d);
+			errno = err;
+			return -1;
+		}
 	}
 	closedir(d);
 	return 0;
@@ -2364,7 +2378,7 @@ static int close_fds_except(int *keep, size_t n) {
  * limits are the command's). Returns a pidfd of `parent`, whose end ends the helper. */
 static int become_helper(pid_t parent, int *keep, size_t n) {
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || close_fds_except(keep, n) != 0) _exit(1);
+	if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || close_fds_except(keep, n, 0) != 0) _exit(1);
 	struct rlimit rl;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
@@ -2876,29 +2890,17 @@ static void add_proxy_env(char **envp, uint32_t *ne) {
 	}
 }
 
-/* rlimits → namespaces → capabilities → no_new_privs → Landlock → seccomp → exec. */
-#ifndef CLOSE_RANGE_CLOEXEC
-#define CLOSE_RANGE_CLOEXEC (1u << 2)
-#endif
-
 /*
  * The command inherits stdin, stdout and stderr only: an fd its caller left open without
  * close-on-exec (a file, a directory, a socket) would carry access the policy does not grant, and
  * Landlock does not check fds opened before it. Marked close-on-exec here, closed by execve.
  */
 static void close_inherited_fds(void) {
-	if (syscall(SYS_close_range, 3, ~0u, CLOSE_RANGE_CLOEXEC) == 0) return; /* Linux 5.11 */
-	DIR *d = opendir("/proc/self/fd");
-	if (d == NULL) die("fds", errno, "list /proc/self/fd to close inherited file descriptors (is /proc mounted?)");
-	for (struct dirent *e; (e = readdir(d)) != NULL;) {
-		char *end;
-		long fd = strtol(e->d_name, &end, 10);
-		if (e->d_name[0] < '0' || e->d_name[0] > '9' || *end || fd < 3 || fd == dirfd(d)) continue;
-		if (fcntl((int)fd, F_SETFD, FD_CLOEXEC) != 0) die("fds", errno, "mark inherited fd %ld close-on-exec", fd);
-	}
-	closedir(d);
+	if (close_fds_except(NULL, 0, CLOSE_RANGE_CLOEXEC) != 0)
+		die("fds", errno, "mark inherited file descriptors close-on-exec (close_range, else /proc/self/fd: is /proc mounted?)");
 }
 
+/* rlimits → namespaces → capabilities → no_new_privs → Landlock → seccomp → exec. */
 static void apply_and_exec(char **argv) {
 	apply_rlimits();
 	apply_cpus();
