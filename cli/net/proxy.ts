@@ -79,6 +79,18 @@ export function parseAuthority(text: string, defaultPort?: number): { host: stri
   return port >= 1 && port <= 65535 ? { host, port } : undefined;
 }
 
+/**
+ * The client's first bytes in a tunnel to a checked name: a TLS ClientHello there must name that
+ * name, or none (a forged SNI would reach another virtual host behind the same address).
+ */
+function checkFirstBytes(held: Buffer, host: string): 'need' | 'ok' | { refused: string } {
+  const r = readClientHelloSni(held);
+  if (r.kind === 'need') return 'need';
+  if (r.kind === 'error') return { refused: `unreadable TLS ClientHello: ${r.message}` };
+  const name = r.kind === 'hello' && r.serverName !== undefined ? r.serverName.toLowerCase().replace(/\.$/, '') : undefined;
+  return name !== undefined && name !== host ? { refused: `TLS server name ${name} is not the checked name ${host}` } : 'ok';
+}
+
 export class EgressProxy {
   private readonly sockets = new Set<net.Socket>();
   /** The bridge relay each connection from mxc-enforce's bridge is (its preamble). */
@@ -262,12 +274,10 @@ export class EgressProxy {
     }
     let held = initial;
     const settle = (): boolean => {
-      const r = readClientHelloSni(held);
-      if (r.kind === 'need') return false;
-      const name = r.kind === 'hello' && r.serverName !== undefined ? r.serverName.toLowerCase().replace(/\.$/, '') : undefined;
-      if (r.kind === 'error' || (name !== undefined && name !== v.host)) {
-        const reason = r.kind === 'error' ? `unreadable TLS ClientHello: ${r.message}` : `TLS server name ${name} is not the checked name ${v.host}`;
-        this.decided(protocol, { ...v, allowed: false, rules: [], reason });
+      const check = checkFirstBytes(held, v.host);
+      if (check === 'need') return false;
+      if (check !== 'ok') {
+        this.decided(protocol, { ...v, allowed: false, rules: [], reason: check.refused });
         client.destroy();
         upstream.destroy();
         return true;
@@ -318,12 +328,10 @@ export class EgressProxy {
     };
     const settle = (): void => {
       if (parseIp(v.host)) return cut();
-      const r = readClientHelloSni(held);
-      if (r.kind === 'need') return;
-      const name = r.kind === 'hello' && r.serverName !== undefined ? r.serverName.toLowerCase().replace(/\.$/, '') : undefined;
-      if (r.kind === 'error' || (name !== undefined && name !== v.host)) {
-        const reason = r.kind === 'error' ? `unreadable TLS ClientHello: ${r.message}` : `TLS server name ${name} is not the checked name ${v.host}`;
-        this.decided(protocol, { ...v, allowed: false, rules: [], reason });
+      const check = checkFirstBytes(held, v.host);
+      if (check === 'need') return;
+      if (check !== 'ok') {
+        this.decided(protocol, { ...v, allowed: false, rules: [], reason: check.refused });
         state = 'refused';
         client.destroy();
         return;
