@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { compileFile } from '../../compiler/index.js';
 import { syscallNumber } from '../../compiler/syscalls/index.js';
-import { encodeProgram } from '../../targets/linux/seccomp/bpf.js';
+import { encodeProgram, SECCOMP_RET_KILL_PROCESS, type Insn } from '../../targets/linux/seccomp/bpf.js';
+import { runFilter } from '../../targets/linux/seccomp/interpret.js';
 import { compileSeccomp } from '../../targets/linux/seccomp/compile.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'mxcc-kernel-'));
@@ -22,12 +23,16 @@ beforeAll(() => {
   execFileSync('cc', ['-std=c99', '-Wall', '-Wextra', '-Werror', '-O2', '-o', helper, path.join(import.meta.dirname, 'seccomp-try.c')], { stdio: 'pipe' });
 });
 
-function filterFor(text: string): string {
+function programFor(text: string): Insn[] {
   const files = new Map([['/v/p.mxc', Buffer.from(text)]]);
   const r = compileFile('/v/p.mxc', { host: { readFile: (p) => files.get(p) }, cwd: '/v', stdDir: '/nostd' });
   if (!r.ir) throw new Error(r.diagnostics.map((d) => d.message).join('\n'));
+  return compileSeccomp(r.ir, arch!).program;
+}
+
+function filterFor(text: string): string {
   const file = path.join(dir, `f${Math.random().toString(36).slice(2)}.bpf`);
-  writeFileSync(file, encodeProgram(compileSeccomp(r.ir, arch!).program));
+  writeFileSync(file, encodeProgram(programFor(text)));
   return file;
 }
 
@@ -53,6 +58,8 @@ const nr = (name: string): number => {
 };
 
 const BASE = 'write, exit_group';
+/** AUDIT_ARCH_I386 from linux/audit.h: EM_386 (3) | __AUDIT_ARCH_LE. */
+const AUDIT_ARCH_I386 = 0x40000003;
 const EPERM = 1;
 const EACCES = 13;
 
@@ -94,9 +101,19 @@ describe('seccomp filters in the real kernel', () => {
   });
 
   it.runIf(arch === 'x86_64')('x86_64: i386 system calls through int 0x80 kill the process', () => {
-    const f = filterFor(`policy p { syscalls { allow ${BASE}, getppid } }`);
+    const text = `policy p { syscalls { allow ${BASE}, getppid } }`;
+    const f = filterFor(text);
     const I386_GETPPID = 64;
+    // The program's first check, whatever this kernel offers: every i386 call is killed.
+    expect(runFilter(programFor(text), { nr: I386_GETPPID, arch: AUDIT_ARCH_I386, args: [0n, 0n, 0n, 0n, 0n, 0n] }).ret).toBe(SECCOMP_RET_KILL_PROCESS);
     const bare = run('-', 'int80', I386_GETPPID);
+    if (bare.signal === 'SIGSEGV') {
+      // A kernel without the i386 entry point (int 0x80 raises a general protection fault before
+      // any system call code runs, seen on PVM guests): the attack does not exist there, and the
+      // filter's answer is checked on the program above.
+      expect(run(f, 'int80', I386_GETPPID)).toEqual({ signal: 'SIGSEGV' });
+      return;
+    }
     expect(bare.errno, 'the kernel must run i386 system calls for this attack to exist').toBe(0);
     expect(bare.ret).toBeGreaterThan(0);
     expect(run(f, 'int80', I386_GETPPID)).toEqual({ signal: 'SIGSYS' });
