@@ -95,11 +95,12 @@ try {
       peer.push(timeOnce(process.execPath, ['-e', '0']));
     }
     const m = median(lint);
-    // The same work in a child process that reports where it spent its time: z3 init, pushes
-    // (the SAT-based solver internalizes the model there) and checks, against the whole pass.
+    // The same work in a child process that reports where it spent its time: waiting for z3 to
+    // load (it loads while the path atoms are computed), pushes (the SAT-based solver internalizes
+    // the model there) and waiting for checks, against the whole pass.
     const share = spawnSync(process.execPath, [path.join(root, 'bench/lint-share.mjs'), f], { cwd: root, encoding: 'utf8' });
     const z = share.status === 0 ? JSON.parse(share.stdout) : undefined;
-    const zText = z ? `z3 ${z.z3Ms.toFixed(0)} of ${z.totalMs.toFixed(0)} ms in-process (${((100 * z.z3Ms) / z.totalMs).toFixed(0)}%: init ${z.initMs.toFixed(0)}, push ${z.pushMs.toFixed(0)}, ${z.checks} checks ${z.checkMs.toFixed(0)})` : `z3 share not measured: ${share.stderr.trim().split('\n').pop()}`;
+    const zText = z ? `z3 ${z.z3Ms.toFixed(0)} of ${z.totalMs.toFixed(0)} ms in-process (${((100 * z.z3Ms) / z.totalMs).toFixed(0)}%: load ${z.initMs.toFixed(0)} of which waited ${z.waitMs.toFixed(0)}, push ${z.pushMs.toFixed(0)}, ${z.checks} checks ${z.checkMs.toFixed(0)}, TypeScript run during waits ${z.idleMs.toFixed(0)})` : `z3 share not measured: ${share.stderr.trim().split('\n').pop()}`;
     console.log(`  ${f.padEnd(36)} ${m.toFixed(0).padStart(6)} ms  (node -e 0: ${median(peer).toFixed(0)} ms, ratio ${(m / median(peer)).toFixed(1)}x)  ${m < 1000 ? 'met' : 'NOT MET'}; ${zText}`);
   }
 }

@@ -566,6 +566,8 @@ export interface NetModel {
   targetsMatch: (targets: readonly IrNetTarget[], withPorts: boolean) => Bool<'mxcc'>;
   allowed: Bool<'mxcc'>;
   allowedBy: (rules: PolicyIR['net']['rules']) => Bool<'mxcc'>;
+  /** The rule matches the request (its effect aside); built once per rule. */
+  ruleMatches: (rule: PolicyIR['net']['rules'][number]) => Bool<'mxcc'>;
 }
 
 const OPS = ['connect', 'bind', 'resolve'] as const;
@@ -602,39 +604,52 @@ export function netModel(Z: Z, ir: PolicyIR, other?: PolicyIR): NetModel {
   const ip6 = Z.BitVec.const('ip6', 128);
   const port = Z.BitVec.const('port', 16);
 
+  const v16 = (n: number): BitVec<16, 'mxcc'> => bvVal(Z, n, 16);
+  const hostTerms = new Map<string, Bool<'mxcc'>>();
   const hostMatch = (h: IrHost): Bool<'mxcc'> => {
-    if (h.kind === 'any') return Z.Bool.val(true);
+    const key = JSON.stringify(h);
+    let e = hostTerms.get(key);
+    if (!e) hostTerms.set(key, (e = hostTerm(h)));
+    return e;
+  };
+  const hostTerm = (h: IrHost): Bool<'mxcc'> => {
+    if (h.kind === 'any') return boolVal(Z, true);
     if (h.kind === 'name' || h.kind === 'wildcard') {
       const idx = names.flatMap((n, i) => (nameMatches(h, n) ? [i] : []));
-      return Z.And(kind.eq(Z.BitVec.val(0, 16)), Z.Or(Z.Bool.val(false), ...idx.map((i) => name.eq(Z.BitVec.val(i, 16)))));
+      return allOf(Z, [kind.eq(v16(0)), anyOf(Z, idx.map((i) => name.eq(v16(i))))]);
     }
     // CIDR: prefix comparison; an IPv4-mapped IPv6 address is the IPv4 address (as decide() does).
     if (h.family === 4) {
       const net = parseIpv4(h.address)!;
-      const v4in = (x: BitVec<32, 'mxcc'>): Bool<'mxcc'> => (h.prefix === 0 ? Z.Bool.val(true) : x.extract(31, 32 - h.prefix).eq(Z.BitVec.val(net >> BigInt(32 - h.prefix), h.prefix)));
-      const mapped = Z.And(kind.eq(Z.BitVec.val(2, 16)), ip6.extract(127, 32).eq(Z.BitVec.val(MAPPED_PREFIX >> 32n, 96)), v4in(ip6.extract(31, 0) as BitVec<32, 'mxcc'>));
-      return Z.Or(Z.And(kind.eq(Z.BitVec.val(1, 16)), v4in(ip4)), mapped);
+      const v4in = (x: BitVec<32, 'mxcc'>): Bool<'mxcc'> => (h.prefix === 0 ? boolVal(Z, true) : x.extract(31, 32 - h.prefix).eq(bvVal(Z, net >> BigInt(32 - h.prefix), h.prefix)));
+      const mapped = Z.And(kind.eq(v16(2)), ip6.extract(127, 32).eq(bvVal(Z, MAPPED_PREFIX >> 32n, 96)), v4in(ip6.extract(31, 0) as BitVec<32, 'mxcc'>));
+      return Z.Or(Z.And(kind.eq(v16(1)), v4in(ip4)), mapped);
     }
     const net = parseIpv6(h.address)!;
-    const v6in = (x: BitVec<128, 'mxcc'>): Bool<'mxcc'> => (h.prefix === 0 ? Z.Bool.val(true) : x.extract(127, 128 - h.prefix).eq(Z.BitVec.val(net >> BigInt(128 - h.prefix), h.prefix)));
-    const asMapped = Z.Concat(Z.BitVec.val(MAPPED_PREFIX >> 32n, 96), ip4) as BitVec<128, 'mxcc'>;
-    return Z.Or(Z.And(kind.eq(Z.BitVec.val(2, 16)), v6in(ip6)), Z.And(kind.eq(Z.BitVec.val(1, 16)), v6in(asMapped)));
+    const v6in = (x: BitVec<128, 'mxcc'>): Bool<'mxcc'> => (h.prefix === 0 ? boolVal(Z, true) : x.extract(127, 128 - h.prefix).eq(bvVal(Z, net >> BigInt(128 - h.prefix), h.prefix)));
+    const asMapped = Z.Concat(bvVal(Z, MAPPED_PREFIX >> 32n, 96), ip4) as BitVec<128, 'mxcc'>;
+    return Z.Or(Z.And(kind.eq(v16(2)), v6in(ip6)), Z.And(kind.eq(v16(1)), v6in(asMapped)));
   };
-  const portIn = (t: IrNetTarget): Bool<'mxcc'> => Z.Or(Z.Bool.val(false), ...t.ports.map((r) => Z.And(port.uge(r.from), port.ule(r.to))));
+  const portIn = (t: IrNetTarget): Bool<'mxcc'> => anyOf(Z, t.ports.map((r) => Z.And(port.uge(r.from), port.ule(r.to))));
   const targetsMatch = (targets: readonly IrNetTarget[], withPorts: boolean): Bool<'mxcc'> =>
-    Z.Or(Z.Bool.val(false), ...targets.map((t) => (withPorts ? Z.And(hostMatch(t.host), portIn(t)) : hostMatch(t.host))));
+    anyOf(Z, targets.map((t) => (withPorts ? allOf(Z, [hostMatch(t.host), portIn(t)]) : hostMatch(t.host))));
+  const ruleTerms = new WeakMap<PolicyIR['net']['rules'][number], Bool<'mxcc'>>();
   const ruleMatches = (r: PolicyIR['net']['rules'][number]): Bool<'mxcc'> => {
+    let e = ruleTerms.get(r);
+    if (e) return e;
     const isResolve = r.operation === 'resolve';
-    return Z.And(
-      op.eq(Z.BitVec.val(OPS.indexOf(r.operation), 16)),
-      isResolve ? Z.Bool.val(true) : Z.Or(Z.Bool.val(false), ...r.protocols.map((p) => proto.eq(Z.BitVec.val(PROTOS.indexOf(p), 16)))),
+    e = allOf(Z, [
+      op.eq(v16(OPS.indexOf(r.operation))),
+      isResolve ? boolVal(Z, true) : anyOf(Z, r.protocols.map((p) => proto.eq(v16(PROTOS.indexOf(p))))),
       targetsMatch(r.targets, !isResolve),
       Z.Not(targetsMatch(r.except, !isResolve)),
-    );
+    ]);
+    ruleTerms.set(r, e);
+    return e;
   };
   const allowedBy = (rules: PolicyIR['net']['rules']): Bool<'mxcc'> =>
-    Z.And(Z.Or(Z.Bool.val(false), ...rules.filter((r) => r.effect === 'allow').map(ruleMatches)), Z.Not(Z.Or(Z.Bool.val(false), ...rules.filter((r) => r.effect === 'deny').map(ruleMatches))));
-  return { op, proto, kind, name, ip4, ip6, port, names, targetsMatch, allowed: allowedBy(ir.net.rules), allowedBy };
+    allOf(Z, [anyOf(Z, rules.filter((r) => r.effect === 'allow').map(ruleMatches)), Z.Not(anyOf(Z, rules.filter((r) => r.effect === 'deny').map(ruleMatches)))]);
+  return { op, proto, kind, name, ip4, ip6, port, names, targetsMatch, allowed: allowedBy(ir.net.rules), allowedBy, ruleMatches };
 }
 
 /** The requests that violate a net assertion (the domain constraints are on the solver). */
@@ -679,11 +694,39 @@ function decodeNet(ir: PolicyIR, a: IrAssertion, m: NetModel, model: Model<'mxcc
 // ---------------------------------------------------------------------------
 // Syscalls
 
+/**
+ * Shared constants and numerals: every z3 term built from JavaScript costs several calls into
+ * the WebAssembly module (the term, a reference count, an error check), and the syscall
+ * encodings below ask for the same few values thousands of times.
+ */
+const constants = new WeakMap<Z, { yes: Bool<'mxcc'>; no: Bool<'mxcc'>; numerals: Map<string, BitVec<number, 'mxcc'>> }>();
+
+function constantsOf(Z: Z): { yes: Bool<'mxcc'>; no: Bool<'mxcc'>; numerals: Map<string, BitVec<number, 'mxcc'>> } {
+  let c = constants.get(Z);
+  if (!c) constants.set(Z, (c = { yes: Z.Bool.val(true), no: Z.Bool.val(false), numerals: new Map() }));
+  return c;
+}
+
+export const boolVal = (Z: Z, value: boolean): Bool<'mxcc'> => (value ? constantsOf(Z).yes : constantsOf(Z).no);
+
+/** The bit-vector numeral `value` of `bits` bits, built once. */
+export function bvVal<N extends number>(Z: Z, value: number | bigint, bits: N): BitVec<N, 'mxcc'> {
+  const numerals = constantsOf(Z).numerals;
+  const key = `${bits}:${value}`;
+  let v = numerals.get(key);
+  if (!v) numerals.set(key, (v = Z.BitVec.val(value, bits)));
+  return v as BitVec<N, 'mxcc'>;
+}
+
+/** Disjunction and conjunction without a term for the trivial cases. */
+export const anyOf = (Z: Z, xs: readonly Bool<'mxcc'>[]): Bool<'mxcc'> => (xs.length === 0 ? boolVal(Z, false) : xs.length === 1 ? xs[0]! : Z.Or(...xs));
+export const allOf = (Z: Z, xs: readonly Bool<'mxcc'>[]): Bool<'mxcc'> => (xs.length === 0 ? boolVal(Z, true) : xs.length === 1 ? xs[0]! : Z.And(...xs));
+
 function conditionExpr(Z: Z, args: BitVec<64, 'mxcc'>[], c: IrArgCondition): Bool<'mxcc'> {
   const width = c.bits;
   const a = (width === 32 ? args[c.arg]!.extract(31, 0) : args[c.arg]!) as BitVec<number, 'mxcc'>;
-  const v = Z.BitVec.val(BigInt(c.value), width);
-  const masked = c.mask !== undefined ? a.and(Z.BitVec.val(BigInt(c.mask), width)) : a;
+  const v = bvVal(Z, BigInt(c.value), width);
+  const masked = c.mask !== undefined ? a.and(bvVal(Z, BigInt(c.mask), width)) : a;
   switch (c.op) {
     case 'eq': return a.eq(v);
     case 'ne': return a.neq(v);
@@ -697,8 +740,8 @@ function conditionExpr(Z: Z, args: BitVec<64, 'mxcc'>[], c: IrArgCondition): Boo
 }
 
 function ruleMatchesExpr(Z: Z, args: BitVec<64, 'mxcc'>[], r: IrSyscallRule): Bool<'mxcc'> {
-  if (r.when === null) return Z.Bool.val(true);
-  return Z.Or(Z.Bool.val(false), ...r.when.map((conj) => Z.And(Z.Bool.val(true), ...conj.map((c) => conditionExpr(Z, args, c)))));
+  if (r.when === null) return boolVal(Z, true);
+  return anyOf(Z, r.when.map((conj) => allOf(Z, conj.map((c) => conditionExpr(Z, args, c)))));
 }
 
 const proceeds = (kind: string): boolean => kind === 'allow' || kind === 'log';
@@ -707,13 +750,17 @@ const proceeds = (kind: string): boolean => kind === 'allow' || kind === 'log';
  * allowed ⇔ no matching deny blocks the call ∧ (some deny matches ∨ some allow matches ∨ the
  * default lets calls proceed). The most severe matching deny decides, and it lets the call
  * proceed exactly when every matching deny does (log and allow are the least severe actions).
+ * Unconditional rules are folded here: a blocking one makes the answer false, any other one
+ * makes the second conjunct true.
  */
 export function syscallAllowedExpr(Z: Z, ir: PolicyIR, arch: Arch, name: string, args: BitVec<64, 'mxcc'>[]): Bool<'mxcc'> {
   const rules = ir.syscalls.rules[arch].filter((r) => r.syscall === name);
   const def = ir.syscalls.defaultAction;
   const denies = rules.filter((r) => r.effect === 'deny');
-  const blocking = denies.filter((r) => !proceeds((r.action ?? def).kind)).map((r) => ruleMatchesExpr(Z, args, r));
-  const anyDeny = denies.map((r) => ruleMatchesExpr(Z, args, r));
-  const anyAllow = rules.filter((r) => r.effect === 'allow').map((r) => ruleMatchesExpr(Z, args, r));
-  return Z.And(Z.Not(Z.Or(Z.Bool.val(false), ...blocking)), Z.Or(Z.Bool.val(proceeds(def.kind)), ...anyDeny, ...anyAllow));
+  const blockers = denies.filter((r) => !proceeds((r.action ?? def).kind));
+  if (blockers.some((r) => r.when === null)) return boolVal(Z, false);
+  const blocking = blockers.map((r) => ruleMatchesExpr(Z, args, r));
+  const lets = [...denies, ...rules.filter((r) => r.effect === 'allow')];
+  const second = proceeds(def.kind) || lets.some((r) => r.when === null) ? boolVal(Z, true) : anyOf(Z, lets.map((r) => ruleMatchesExpr(Z, args, r)));
+  return blocking.length === 0 ? second : allOf(Z, [Z.Not(anyOf(Z, blocking)), second]);
 }

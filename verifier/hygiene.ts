@@ -23,7 +23,7 @@ import type { Bool, BitVec, Context, Model } from 'z3-solver';
 import { actionSeverity, decide, type Decision, type Request } from '../compiler/evaluate.js';
 import { FS_RIGHTS, IR_ARCHES, type Arch, type FsRight, type IrAction, type IrArgCondition, type IrFsRule, type IrNetRule, type IrSyscallRule, type PolicyIR } from '../compiler/ir.js';
 import { syscallNumber } from '../compiler/syscalls/index.js';
-import { askSyscallsWith, bvValue, findSyscallWith, netModel, syscallAllowedWith, netRequestOf, syscallAllowedExpr, syscallSolver, VerifierError, violations, type NetModel } from './assertions.js';
+import { anyOf, askSyscallsWith, bvValue, findSyscallWith, netModel, syscallAllowedWith, netRequestOf, syscallAllowedExpr, syscallSolver, VerifierError, violations, type NetModel } from './assertions.js';
 import { computeAtoms, displayPath } from './atoms.js';
 import { check, push, z3 } from './z3.js';
 
@@ -185,7 +185,8 @@ async function redundantNet(ir: PolicyIR): Promise<HygieneFinding[]> {
   if (candidates.length === 0) return [];
   const Z = await z3();
   const m = netModel(Z, ir);
-  const matchesAny = (rules: readonly IrNetRule[]): Bool<'mxcc'> => m.allowedBy(rules.map((r) => ({ ...r, effect: 'allow' as const })));
+  const matchesAny = (rules: readonly IrNetRule[]): Bool<'mxcc'> => anyOf(Z, rules.map(m.ruleMatches));
+  const denied = Z.Not(matchesAny(ir.net.rules.filter((r) => r.effect === 'deny')));
   const s = new Z.Solver('QF_BV');
   s.add(...netDomain(Z, m));
   const sat = async (...e: Bool<'mxcc'>[]): Promise<Model<'mxcc'> | undefined> => {
@@ -199,11 +200,10 @@ async function redundantNet(ir: PolicyIR): Promise<HygieneFinding[]> {
       s.pop();
     }
   };
-  const denies = ir.net.rules.filter((r) => r.effect === 'deny');
   const removed = new Set<string>();
   const out: HygieneFinding[] = [];
   const sameAs = (rule: IrNetRule): IrNetRule[] => ir.net.rules.filter((r) => r.effect === rule.effect && r.id !== rule.id && !removed.has(r.id) && r.operation === rule.operation);
-  const liveOf = (rule: IrNetRule): Bool<'mxcc'> => (rule.effect === 'allow' ? Z.And(matchesAny([rule]), Z.Not(matchesAny(denies))) : matchesAny([rule]));
+  const liveOf = (rule: IrNetRule): Bool<'mxcc'> => (rule.effect === 'allow' ? Z.And(m.ruleMatches(rule), denied) : m.ruleMatches(rule));
   // The two questions every rule starts with (does it decide anything; does it decide something
   // no rule like it does), asked for all rules together: their verdicts hold until a rule is
   // found redundant and removed, after which the loop asks again.

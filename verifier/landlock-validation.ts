@@ -28,7 +28,7 @@ import { globMatches } from '../compiler/glob.js';
 import { FS_RIGHTS, type FsRight, type PolicyIR } from '../compiler/ir.js';
 import { PARENT_CHECKED, planLandlock, READ_RIGHTS, RIGHTS_FOR, WRITE_RIGHTS, type LandlockGrant, type LandlockMask, type LandlockPlan } from '../targets/linux/landlock.js';
 import { displayPath } from './atoms.js';
-import { fsModel, fsSpace, VerifierError, violations, type PathSet } from './assertions.js';
+import { fsModel, fsSpace, VerifierError, violations, type FsSpace, type PathSet } from './assertions.js';
 import { z3 } from './z3.js';
 
 export interface LandlockFinding {
@@ -89,9 +89,18 @@ export function planAllows(plan: LandlockPlan, right: FsRight, path: string, par
   return undefined;
 }
 
-export async function validateLandlockPlan(ir: PolicyIR, plan: LandlockPlan): Promise<LandlockFinding[]> {
+/** The questions of the validation without the solver: the plan's rights, path sets and atoms. */
+export interface LandlockQuestions {
+  plan: LandlockPlan;
+  rights: FsRight[];
+  grantSets: number[][];
+  maskSets: number[][];
+  space: FsSpace | undefined;
+}
+
+export function landlockQuestions(ir: PolicyIR, plan: LandlockPlan): LandlockQuestions {
   const rights = FS_RIGHTS.filter((r) => plan.grants.some((g) => carries(g, r)));
-  if (rights.length === 0) return [];
+  if (rights.length === 0) return { plan, rights, grantSets: [], maskSets: [], space: undefined };
   const region = new Set<string>();
   for (const g of plan.grants) {
     for (const r of rights) if (carries(g, r)) region.add(grantRegion(g, r));
@@ -127,6 +136,13 @@ export async function validateLandlockPlan(ir: PolicyIR, plan: LandlockPlan): Pr
   // Below an inaccessible mask every right is hidden: no witness there, so the atoms need not
   // tell those paths apart.
   const space = fsSpace(ir, [...region], { absorbing: plan.masks.filter(hides).map((k) => andBelow(k.pattern)), sets });
+  return { plan, rights, grantSets, maskSets, space };
+}
+
+export async function validateLandlockPlan(ir: PolicyIR, plan: LandlockPlan | LandlockQuestions): Promise<LandlockFinding[]> {
+  const q = 'space' in plan ? plan : landlockQuestions(ir, plan);
+  const { rights, grantSets, maskSets, space } = q;
+  if (!space) return [];
   const Z = await z3();
   const m = fsModel(Z, ir, space);
   const none = Z.Bool.val(false);
@@ -140,7 +156,7 @@ export async function validateLandlockPlan(ir: PolicyIR, plan: LandlockPlan): Pr
       const path = m.pathOf(model);
       for (const h of hits) {
         const right = rights[h]!;
-        const rule = planAllows(plan, right, path, m.roots);
+        const rule = planAllows(q.plan, right, path, m.roots);
         const policy = decide(ir, { kind: 'fs', access: right, path }, { ...m.roots });
         if (rule === undefined || policy.allowed) {
           throw new VerifierError(`internal error: the Landlock validation witness ${right} ${path} does not reproduce; this is a bug in mxcc's verifier`);
@@ -152,9 +168,15 @@ export async function validateLandlockPlan(ir: PolicyIR, plan: LandlockPlan): Pr
   return findings;
 }
 
-/** Plan the policy's Landlock ruleset as the Linux target does and validate it (MXC2004). */
-export async function validateCompiledLandlock(ir: PolicyIR): Promise<Diagnostic[]> {
-  return (await validateLandlockPlan(ir, planLandlock(ir).plan)).map((f) => {
+/** The validation's questions for the plan the Linux target compiles (no solver). */
+export const compiledLandlockQuestions = (ir: PolicyIR): LandlockQuestions => landlockQuestions(ir, planLandlock(ir).plan);
+
+/**
+ * Plan the policy's Landlock ruleset as the Linux target does and validate it (MXC2004); the
+ * questions may be prepared beforehand (`compiledLandlockQuestions`).
+ */
+export async function validateCompiledLandlock(ir: PolicyIR, questions: LandlockQuestions = compiledLandlockQuestions(ir)): Promise<Diagnostic[]> {
+  return (await validateLandlockPlan(ir, questions)).map((f) => {
     const d = diagnostic('MXC2004', `the compiled Landlock plan allows ${f.display}, which the policy denies (through the grant of ${f.rule})`, {
       help: "this is a bug in mxcc's Linux compiler; please report it with the policy",
     });

@@ -4,7 +4,9 @@ import { originSpan } from '../compiler/index.js';
 import type { IrAssertion, Origin, PolicyIR } from '../compiler/ir.js';
 import type { Program } from '../compiler/load.js';
 import { askSyscallsWith, findDeadFsAllows, findJointFsAccess, findSyscallWith, syscallAllowedWith, fsModel, fsSpace, proveAssertions, type AssertionResult, type FsModel } from './assertions.js';
-import { z3 } from './z3.js';
+import { ready, whenIdle } from './z3.js';
+import { compiledSeccompPrograms, validateCompiledSeccomp } from './translation.js';
+import { compiledLandlockQuestions, validateCompiledLandlock } from './landlock-validation.js';
 import { assertionDiagnostics } from './index.js';
 import { LINTS, type Lint } from './lints/index.js';
 import { probeAssertion, type LintProbe } from './lints/lint.js';
@@ -44,7 +46,7 @@ export async function lintAndProve(ir: PolicyIR, lints: readonly Lint[] = LINTS)
   const regions = questions.flatMap((a) => (a.request.kind === 'fs' ? a.request.paths : []));
   // The path atoms need no solver: computed while z3 may still be loading.
   const space = ir.fs.rules.length > 0 || regions.length > 0 ? fsSpace(ir, [...new Set(['/**', ...regions])]) : undefined;
-  const Z = await z3();
+  const Z = await ready();
   const whole = space ? fsModel(Z, ir, space) : undefined;
   const all = await proveAssertions({ ...ir, assertions: questions }, whole);
   const own = all.slice(0, ir.assertions.length);
@@ -157,4 +159,24 @@ export async function lintAndVerify(ir: PolicyIR, program: Program, lints: reado
     out.push(d);
   }
   return { lints: out, assertions: assertionDiagnostics(ir, program, pass.assertions) };
+}
+
+/**
+ * Everything `mxcc lint` proves about one policy, in this order: its assertions, the lints, and
+ * the translation validation of the compiled seccomp programs (MXC2003) and Landlock plan
+ * (MXC2004). The solver-free parts of the validations (compiling the programs, planning the
+ * ruleset, its path atoms) are queued to run while this thread would otherwise wait for z3 to
+ * load or for a check: on a 2-core machine they overlap the solver's work.
+ */
+export async function lintAll(ir: PolicyIR, program: Program, lints: readonly Lint[] = LINTS): Promise<Diagnostic[]> {
+  const landlock = whenIdle(() => compiledLandlockQuestions(ir));
+  const programs = whenIdle(() => compiledSeccompPrograms(ir));
+  try {
+    const pass = await lintAndVerify(ir, program, lints);
+    const seccomp = await validateCompiledSeccomp(ir, programs());
+    return [...pass.assertions, ...pass.lints, ...seccomp, ...(await validateCompiledLandlock(ir, landlock()))];
+  } finally {
+    landlock.drop();
+    programs.drop();
+  }
 }

@@ -16,7 +16,7 @@ import { AUDIT_ARCH, compileSeccomp } from '../targets/linux/seccomp/compile.js'
 import { seccompArches } from '../targets/linux/seccomp/target.js';
 import { diagnostic, type Diagnostic } from '../compiler/diagnostics/diagnostic.js';
 import { runFilter } from '../targets/linux/seccomp/interpret.js';
-import { bvValue, syscallAllowedExpr, VerifierError, violations } from './assertions.js';
+import { boolVal, bvVal, bvValue, syscallAllowedExpr, VerifierError, violations } from './assertions.js';
 import { z3 } from './z3.js';
 
 type Z = Context<'mxcc'>;
@@ -34,12 +34,12 @@ export interface TranslationFinding {
 function symbolicReturn(Z: Z, program: readonly Insn[], arch: number, nr: BV32, args: BitVec<64, 'mxcc'>[]): BV32 {
   const word = (k: number): BV32 => {
     if (k === 0) return nr;
-    if (k === 4) return Z.BitVec.val(arch, 32) as BV32;
+    if (k === 4) return bvVal(Z, arch, 32) as BV32;
     if (k >= 16 && k < 64) {
       const a = args[(k - 16) >> 3]!;
       return ((k - 16) % 8 === 0 ? a.extract(31, 0) : a.extract(63, 32)) as BV32;
     }
-    return Z.BitVec.val(0, 32) as BV32; // instruction pointer: not used by mxcc programs
+    return bvVal(Z, 0, 32) as BV32; // instruction pointer: not used by mxcc programs
   };
   const memo = new Map<string, BV32>();
   const run = (pc: number, A: BV32, aKey: string, depth: number): BV32 => {
@@ -51,33 +51,45 @@ function symbolicReturn(Z: Z, program: readonly Insn[], arch: number, nr: BV32, 
     if (!insn) throw new VerifierError(`program falls off its end at ${pc}`);
     let out: BV32;
     const cls = insn.code & 0x07;
-    if (cls === BPF_RET) out = Z.BitVec.val(insn.k >>> 0, 32) as BV32;
+    if (cls === BPF_RET) out = bvVal(Z, insn.k >>> 0, 32) as BV32;
     else if (cls === BPF_LD && (insn.code & 0xe0) === BPF_ABS && (insn.code & 0x18) === BPF_W) out = run(pc + 1, word(insn.k), `w${insn.k}`, depth + 1);
-    else if (cls === BPF_ALU && (insn.code & 0xf0) === BPF_AND && (insn.code & 0x08) === BPF_K) out = run(pc + 1, A.and(Z.BitVec.val(insn.k >>> 0, 32)) as BV32, `${aKey}&${insn.k}`, depth + 1);
+    else if (cls === BPF_ALU && (insn.code & 0xf0) === BPF_AND && (insn.code & 0x08) === BPF_K) out = run(pc + 1, A.and(bvVal(Z, insn.k >>> 0, 32)) as BV32, `${aKey}&${insn.k}`, depth + 1);
     else if (cls === BPF_JMP && (insn.code & 0xf0) === BPF_JA) out = run(pc + 1 + insn.k, A, aKey, depth + 1);
     else if (cls === BPF_JMP && (insn.code & 0x08) === BPF_K) {
-      const k = Z.BitVec.val(insn.k >>> 0, 32);
+      const k = bvVal(Z, insn.k >>> 0, 32);
       const op = insn.code & 0xf0;
-      const cond: Bool<'mxcc'> = op === BPF_JEQ ? A.eq(k) : op === BPF_JGT ? A.ugt(k) : op === BPF_JGE ? A.uge(k) : op === BPF_JSET ? A.and(k).neq(Z.BitVec.val(0, 32)) : (() => { throw new VerifierError(`unsupported jump 0x${insn.code.toString(16)}`); })();
-      out = Z.If(cond, run(pc + 1 + insn.jt, A, aKey, depth + 1), run(pc + 1 + insn.jf, A, aKey, depth + 1)) as BV32;
+      if (op !== BPF_JEQ && op !== BPF_JGT && op !== BPF_JGE && op !== BPF_JSET) throw new VerifierError(`unsupported jump 0x${insn.code.toString(16)}`);
+      const taken = run(pc + 1 + insn.jt, A, aKey, depth + 1);
+      const fallthrough = run(pc + 1 + insn.jf, A, aKey, depth + 1);
+      // Both branches reaching the same result (memoized, so the same term) need no condition.
+      if (taken === fallthrough) out = taken;
+      else out = Z.If(op === BPF_JEQ ? A.eq(k) : op === BPF_JGT ? A.ugt(k) : op === BPF_JGE ? A.uge(k) : A.and(k).neq(bvVal(Z, 0, 32)), taken, fallthrough) as BV32;
     } else throw new VerifierError(`instruction 0x${insn.code.toString(16)} at ${pc} is outside what mxcc emits; cannot validate`);
     memo.set(key, out);
     return out;
   };
-  return run(0, Z.BitVec.val(0, 32) as BV32, 'init', 0);
+  return run(0, bvVal(Z, 0, 32) as BV32, 'init', 0);
 }
 
 const proceeds = (ret: BV32, Z: Z): Bool<'mxcc'> => {
-  const action = ret.and(Z.BitVec.val(SECCOMP_RET_ACTION_FULL, 32));
-  return Z.Or(action.eq(Z.BitVec.val(SECCOMP_RET_ALLOW, 32)), action.eq(Z.BitVec.val(SECCOMP_RET_LOG, 32)));
+  const action = ret.and(bvVal(Z, SECCOMP_RET_ACTION_FULL, 32));
+  return Z.Or(action.eq(bvVal(Z, SECCOMP_RET_ALLOW, 32)), action.eq(bvVal(Z, SECCOMP_RET_LOG, 32)));
 };
 
-/** Whether the IR lets the call (nr, args) proceed, as an expression over a symbolic nr. */
+/**
+ * Whether the IR lets the call (nr, args) proceed, as an expression over a symbolic nr. A
+ * syscall the IR decides as its default does (unconditionally) needs no case of its own: the
+ * numbers are distinct, so the chain below gives it the default anyway.
+ */
 function irAllowed(Z: Z, ir: PolicyIR, arch: Arch, nr: BV32, args: BitVec<64, 'mxcc'>[]): Bool<'mxcc'> {
   const named = [...new Map(ir.syscalls.rules[arch].map((r) => [r.nr, r.syscall])).entries()];
   const def = ir.syscalls.defaultAction.kind;
-  let e: Bool<'mxcc'> = Z.Bool.val(def === 'allow' || def === 'log');
-  for (const [n, name] of named) e = Z.If(nr.eq(Z.BitVec.val(n, 32)), syscallAllowedExpr(Z, ir, arch, name, args), e) as Bool<'mxcc'>;
+  const otherwise = boolVal(Z, def === 'allow' || def === 'log');
+  let e: Bool<'mxcc'> = otherwise;
+  for (const [n, name] of named) {
+    const allowed = syscallAllowedExpr(Z, ir, arch, name, args);
+    if (allowed !== otherwise) e = Z.If(nr.eq(bvVal(Z, n, 32)), allowed, e) as Bool<'mxcc'>;
+  }
   return e;
 }
 
@@ -124,10 +136,17 @@ async function validatePrograms(ir: PolicyIR, programs: readonly { arch: Arch; p
   return findings.sort((a, b) => programs.findIndex((p) => p.arch === a.arch) - programs.findIndex((p) => p.arch === b.arch) || DIRECTIONS.indexOf(a.direction) - DIRECTIONS.indexOf(b.direction));
 }
 
-/** Compile the policy's seccomp programs and validate each; a disagreement is a compiler bug (MXC2003). */
-export async function validateCompiledSeccomp(ir: PolicyIR): Promise<Diagnostic[]> {
+export type CompiledPrograms = { arch: Arch; program: readonly Insn[] }[];
+
+/** The policy's seccomp programs as the Linux target compiles them (no solver). */
+export const compiledSeccompPrograms = (ir: PolicyIR): CompiledPrograms => seccompArches(ir).map((arch) => ({ arch, program: compileSeccomp(ir, arch).program }));
+
+/**
+ * Compile the policy's seccomp programs (or take them compiled) and validate each; a
+ * disagreement is a compiler bug (MXC2003).
+ */
+export async function validateCompiledSeccomp(ir: PolicyIR, programs: CompiledPrograms = compiledSeccompPrograms(ir)): Promise<Diagnostic[]> {
   const out: Diagnostic[] = [];
-  const programs = seccompArches(ir).map((arch) => ({ arch, program: compileSeccomp(ir, arch).program }));
   for (const f of await validatePrograms(ir, programs)) {
     const d = diagnostic('MXC2003', `the compiled ${f.arch} seccomp program disagrees with the policy: ${f.direction}`, {
       help: 'this is a bug in mxcc\'s seccomp compiler; please report it with the policy',
