@@ -22,6 +22,16 @@ function bundleBytes(name = 'coding-agent.mxc'): Uint8Array {
   return out.files.find((f) => f.path === 'bundle.mxcb')!.content as Uint8Array;
 }
 
+describe('fidelity of what Landlock does not mediate', () => {
+  it('pathname unix sockets: weaker even with the mount view, and the note names the gaps', () => {
+    const { fidelity } = buildLinuxBundle(corpusIr('coding-agent.mxc'));
+    const unix = fidelity.find((f) => f.rule === 'fs.unix-sockets')!;
+    expect(unix.fidelity).toBe('weaker');
+    expect(unix.note).toContain("the enforcer's mount view");
+    expect(unix.note).toContain('not covered: sockets bound after launch');
+  });
+});
+
 describe('bundle encoding', () => {
   it('round-trips every corpus policy and is byte-identical across builds', () => {
     for (const name of ['coding-agent.mxc', 'browser-agent.mxc', 'ci-build-job.mxc', 'docker-default.mxc', 'package-install.mxc']) {

@@ -78,8 +78,9 @@ export function buildLinuxBundle(ir: PolicyIR): { bundle?: Bundle; plan: Landloc
     mountNamespace && !undoesView
       ? {
           rule: 'fs.unix-sockets',
-          fidelity: 'exact',
-          note: `connect(2) to pathname unix sockets is enforced by the enforcer's mount view, not Landlock: every directory and socket beside the path to a grant is covered by an inaccessible node (EACCES), so host sockets outside the grants (the session bus, systemd --user) are unreachable; the unix sockets bound when the launch starts inside granted hierarchies (a tmux or ssh-agent socket under a /tmp grant, found in /proc/net/unix) are covered too, except the egress proxy's; not covered: sockets bound after launch, by a relative path or by processes of another network namespace (a container's, in a shared directory), and entries created after launch directly in a directory on the path to a grant${ir.isolation === 'process' && plan.netMode === 'ports' ? ' (the mount namespace is made only when a mask matches at launch)' : ''}`,
+          // Weaker, not exact: the view is fixed at launch, and the gaps below are real.
+          fidelity: 'weaker',
+          note: `connect(2) to pathname unix sockets is enforced by the enforcer's mount view, not Landlock, as it stands at launch: every directory and socket beside the path to a grant is covered by an inaccessible node (EACCES), so host sockets outside the grants (the session bus, systemd --user) are unreachable; the unix sockets bound when the launch starts inside granted hierarchies (a tmux or ssh-agent socket under a /tmp grant, found in /proc/net/unix) are covered too, except the egress proxy's; not covered: sockets bound after launch, by a relative path or by processes of another network namespace (a container's, in a shared directory), and entries created after launch directly in a directory on the path to a grant${ir.isolation === 'process' && plan.netMode === 'ports' ? ' (the mount namespace is made only when a mask matches at launch)' : ''}`,
         }
       : {
           rule: 'fs.unix-sockets',
