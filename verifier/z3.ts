@@ -223,6 +223,7 @@ export async function check(solver: { check(): Promise<'sat' | 'unsat' | 'unknow
   checking++;
   try {
     const verdict = solver.check();
+    verdict.catch(() => undefined); // rejected before the await below: not an unhandled rejection
     if (idle.length > 0) {
       await tick(); // z3-solver posts the check to the worker a few promise steps later
       worked = runIdle();
