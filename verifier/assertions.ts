@@ -276,7 +276,8 @@ export function fsSpace(ir: PolicyIR, region: readonly string[], opts: FsModelOp
   };
 }
 
-let modelCount = 0;
+/** fs models are named fs0_, fs1_, … per z3 context, so a fresh context sees the same names. */
+const modelCounts = new WeakMap<Z, number>();
 
 /**
  * The fs model over atoms of `region` (the paths questions are about) and the rules of `ir` (and
@@ -294,7 +295,9 @@ export function fsModel(Z: Z, ir: PolicyIR, region: readonly string[] | FsSpace,
   const space = Array.isArray(region) ? fsSpace(ir, region as readonly string[], opts) : (region as FsSpace);
   const { classes, rules, ruleIndex, regionIndex } = space;
   const n = classes.length;
-  const id = `fs${modelCount++}_`;
+  const count = modelCounts.get(Z) ?? 0;
+  modelCounts.set(Z, count + 1);
+  const id = `fs${count}_`;
   const ge = (k: number): string => `${id}ge${k}`;
   const pred = (j: number): string => `${id}p${j}`;
   const out: string[] = [];
@@ -448,7 +451,7 @@ export async function findDeadFsAllows(ir: PolicyIR, whole?: FsModel): Promise<s
   return suspects.filter((r) => !alive.has(r.id)).map((r) => r.id);
 }
 
-const syscallSolvers = new WeakMap<PolicyIR, InstanceType<Z['Solver']>>();
+const syscallSolvers = new WeakMap<Z, WeakMap<PolicyIR, InstanceType<Z['Solver']>>>();
 
 /**
  * One incremental solver per policy for its syscall questions, each asked between push and pop:
@@ -456,8 +459,10 @@ const syscallSolvers = new WeakMap<PolicyIR, InstanceType<Z['Solver']>>();
  * 7–50 ms for a trivial query, against 2–3 ms for a push/check/pop on a live one).
  */
 export function syscallSolver(Z: Z, ir: PolicyIR): InstanceType<Z['Solver']> {
-  let s = syscallSolvers.get(ir);
-  if (!s) syscallSolvers.set(ir, (s = new Z.Solver('QF_BV')));
+  let ofContext = syscallSolvers.get(Z);
+  if (!ofContext) syscallSolvers.set(Z, (ofContext = new WeakMap()));
+  let s = ofContext.get(ir);
+  if (!s) ofContext.set(ir, (s = new Z.Solver('QF_BV')));
   return s;
 }
 

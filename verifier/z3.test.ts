@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compileFile } from '../compiler/index.js';
-import { check, ready, whenIdle, z3, z3Stats } from './z3.js';
+import { runInNewContext } from 'node:vm';
+import { setFlagsFromString } from 'node:v8';
+import { check, freshContext, ready, whenIdle, z3, z3Stats } from './z3.js';
 import { lintAll, lintAndVerify } from './lint.js';
 import { validateCompiledSeccomp } from './translation.js';
 import { validateCompiledLandlock } from './landlock-validation.js';
@@ -59,18 +61,61 @@ describe('idle work', () => {
   });
 });
 
+function corpus(name: string) {
+  const r = compileFile(path.join(root, 'corpus', name), { cwd: root });
+  if (!r.ir) throw new Error(`${name} does not compile`);
+  return r;
+}
+
+const show = (ds: Awaited<ReturnType<typeof lintAll>>) => ds.map((d) => `${d.code} ${d.message} ${d.span?.line ?? ''}:${d.span?.column ?? ''} ${d.counterexample ?? ''}`);
+
 describe('lintAll', () => {
-  it('reports what the separate passes report, in the same order', async () => {
-    const file = path.join(root, 'corpus/coding-agent.mxc');
-    const r = compileFile(file, { cwd: root });
-    expect(r.ir).toBeDefined();
+  it('reports what the separate passes report, in the same order, with the same counterexamples', async () => {
+    const r = corpus('coding-agent.mxc');
+    await freshContext();
     const together = await lintAll(r.ir!, r.program);
+    await freshContext();
     const pass = await lintAndVerify(r.ir!, r.program);
     const apart = [...pass.assertions, ...pass.lints, ...(await validateCompiledSeccomp(r.ir!)), ...(await validateCompiledLandlock(r.ir!))];
-    // The witness may differ: a second pass in the same z3 context can get another model (both
-    // are re-checked by the reference evaluator before they are reported).
-    const show = (ds: typeof together) => ds.map((d) => `${d.code} ${d.message} ${d.span?.line ?? ''}:${d.span?.column ?? ''} ${d.counterexample ? 'with' : 'without'} counterexample`);
     expect(show(together)).toEqual(show(apart));
     expect(together.some((d) => d.code === 'MXC2103')).toBe(true); // the corpus's known write+exec finding
   }, 60_000);
+});
+
+describe('freshContext', () => {
+  it('a policy gets the same findings whatever the process linted before it', async () => {
+    const lint = async (name: string) => {
+      await freshContext();
+      const r = corpus(name);
+      return show(await lintAll(r.ir!, r.program));
+    };
+    const alone = await lint('coding-agent.mxc');
+    expect(alone.some((d) => d.startsWith('MXC2103'))).toBe(true);
+    await lint('mcp-server.mxc');
+    await lint('browser-agent.mxc');
+    expect(await lint('coding-agent.mxc')).toEqual(alone);
+  }, 120_000);
+
+  it('objects of a retired context are not freed into it after it is deleted', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const old = await z3();
+    const s = new old.Solver('QF_BV');
+    const xs = [...Array(2000).keys()].map((i) => old.BitVec.const(`retired_${i}`, 16));
+    s.add(old.Or(...xs.map((x, i) => x.eq(old.BitVec.val(i, 16)))));
+    expect(await check(s)).toBe('sat');
+    await freshContext();
+    // Everything of the old context becomes garbage now; its finalizers must not call into it.
+    xs.length = 0;
+    gc();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    gc();
+    const Z = await z3();
+    expect(Z).not.toBe(old);
+    const t = new Z.Solver('QF_BV');
+    const y = Z.BitVec.const('fresh_y', 16);
+    t.add(y.ugt(40000), y.ult(40002));
+    expect(await check(t)).toBe('sat');
+    expect((t.model().eval(y, true) as unknown as { value(): bigint }).value()).toBe(40001n);
+  });
 });

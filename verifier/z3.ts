@@ -12,20 +12,39 @@ let shared: Promise<Context<'mxcc'>> | undefined;
  * worse, a silently wrong model). The registry is created inside `init()`, so while it runs the
  * global constructor is swapped for one whose callbacks wait while a check is in flight; `check`
  * below runs them once the solver is idle again.
+ *
+ * Each registration is also tagged with the z3 context current when it was made (a generation):
+ * a context retired by `freshContext` is deleted at once, and the callbacks of its objects (which
+ * would free them in the deleted context) are dropped.
  */
 let checking = 0;
 const deferred: Array<() => void> = [];
+let generation = 0;
+const retired = new Set<number>();
 
 function runDeferred(): void {
   while (checking === 0 && deferred.length > 0) deferred.pop()!();
 }
 
-class DeferringRegistry<T> extends FinalizationRegistry<T> {
-  constructor(callback: (held: T) => void) {
-    super((held: T) => {
-      if (checking > 0) deferred.push(() => callback(held));
-      else callback(held);
+interface Tagged {
+  generation: number;
+  held: unknown;
+}
+
+class DeferringRegistry extends FinalizationRegistry<unknown> {
+  constructor(callback: (held: unknown) => void) {
+    super((tagged: unknown) => {
+      const { generation: born, held } = tagged as Tagged;
+      const run = (): void => {
+        if (!retired.has(born)) callback(held);
+      };
+      if (checking > 0) deferred.push(run);
+      else run();
     });
+  }
+
+  override register(target: object, held: unknown, token?: object): void {
+    super.register(target, { generation, held } satisfies Tagged, token);
   }
 }
 
@@ -99,18 +118,43 @@ async function load(): Promise<Context<'mxcc'>> {
     threads.allocateUnusedWorker();
     threads.loadWasmModuleToWorker(threads.unusedWorkers[0]).catch(() => undefined); // a failure shows at the first check
   }
-  const ctx = highLevel.createApi(low.Z3).Context('mxcc');
-  // z3 initialises much lazily at a context's first push and check (about 0.1 s here); a small
-  // SMT-LIB2 script evaluated on the worker thread does that while the caller is still busy
-  // computing atoms. Nothing else uses z3 until this promise resolves.
+  const api = highLevel.createApi(low.Z3);
+  // z3 initialises much lazily at the first push and check (about 0.1 s here); a small SMT-LIB2
+  // script evaluated on the worker thread does that while the caller is still busy computing
+  // atoms. It runs in a context of its own, deleted after, so that the context handed out is as
+  // fresh as every later one (see freshContext). Nothing else uses z3 until this promise resolves.
+  const warm = api.Context('mxcc');
   checking++;
   try {
-    await low.Z3.eval_smtlib2_string(ctx.ptr, WARM_UP);
+    await low.Z3.eval_smtlib2_string(warm.ptr, WARM_UP);
   } finally {
     checking--;
     runDeferred();
   }
-  return ctx;
+  loaded = { api, low: low.Z3 };
+  return retireAndCreate(warm);
+}
+
+let loaded: { api: { Context: (name: 'mxcc') => Context<'mxcc'> }; low: { del_context(c: Context<'mxcc'>['ptr']): void } } | undefined;
+
+/** Deletes `old` (its objects' finalizers are dropped from now on) and makes a new context. */
+function retireAndCreate(old: Context<'mxcc'>): Context<'mxcc'> {
+  if (checking > 0) throw new Error('internal: a z3 context retired while a check runs');
+  retired.add(generation);
+  generation++;
+  loaded!.low.del_context(old.ptr);
+  return loaded!.api.Context('mxcc');
+}
+
+/**
+ * Replaces the process's z3 context with a new one and deletes the old one: every z3 object made
+ * before is invalid after this. `mxcc lint` lints each file in a context of its own, so that a
+ * policy's findings (their counterexamples come from z3's models, which depend on everything the
+ * context has seen) do not depend on which files were linted before it in the same run.
+ */
+export async function freshContext(): Promise<void> {
+  const old = await z3();
+  shared = Promise.resolve(retireAndCreate(old));
 }
 
 const WARM_UP = '(set-logic QF_BV)(declare-const r (_ BitVec 4))(declare-const b Bool)(assert (= b (bvult r #x3)))(push)(assert b)(check-sat)(pop)(reset)';
@@ -119,7 +163,7 @@ export function z3(): Promise<Context<'mxcc'>> {
   shared ??= (async () => {
     const started = performance.now();
     const original = globalThis.FinalizationRegistry;
-    globalThis.FinalizationRegistry = DeferringRegistry;
+    globalThis.FinalizationRegistry = DeferringRegistry as unknown as FinalizationRegistryConstructor;
     try {
       const ctx = await load();
       z3Stats.initMs += performance.now() - started;

@@ -17,7 +17,8 @@ export function registerLint(program: Command, ctx: CommandContext): void {
 Lints are listed in docs/lints.md. Every finding carries a concrete request, re-checked by the
 reference evaluator, and points at the rule that allows it. The compiled Linux artifacts are
 validated too: each seccomp program (MXC2003) and the Landlock plan (MXC2004) must allow nothing
-the policy denies.
+the policy denies. Each file is linted on its own: its findings and counterexamples are the same
+whatever other files the run lints.
 Exit status: 0 no finding at or above --fail-on, 1 findings or policy errors, 2 usage or I/O error.`)
     .action(async (files: string[], opts: { format: string; failOn: string }) => {
       const format = opts.format;
@@ -26,7 +27,8 @@ Exit status: 0 no finding at or above --fail-on, 1 findings or policy errors, 2 
       if (!['error', 'warning', 'note'].includes(failOn)) throw new UsageError(`--fail-on must be error, warning or note (got "${opts.failOn}")`);
       (await import('../../verifier/z3.js')).preloadZ3();
       const { lintAll } = await import('../../verifier/lint.js');
-      const { tick } = await import('../../verifier/z3.js');
+      const { freshContext, tick } = await import('../../verifier/z3.js');
+      let linted = 0;
       const all: Diagnostic[] = [];
       const sources = new Map<string, string>();
       let ioError = false;
@@ -37,6 +39,9 @@ Exit status: 0 no finding at or above --fail-on, 1 findings or policy errors, 2 
         if (result.diagnostics.some((d) => d.code === 'MXC0001')) ioError = true;
         if (!result.ir) continue;
         if (format === 'text') ctx.io.stderr(`linting ${file}…\n`);
+        // Each policy in a z3 context of its own: its counterexamples do not depend on the files
+        // linted before it.
+        if (linted++ > 0) await freshContext();
         await tick(); // z3 goes on loading: its file has been read by now
         const found = await lintAll(result.ir, result.program);
         // Code scanning needs a location for every alert: a finding about the policy as a whole
