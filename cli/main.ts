@@ -71,6 +71,11 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
       io.stderr(`mxcc: error: ${e.message}\n`);
       return EXIT_USAGE;
     }
+    // verifier/z3.ts's Z3LoadError, by name: importing it here would load the verifier for every command.
+    if ((e as Error).name === 'Z3LoadError') {
+      io.stderr(`mxcc: error: ${(e as Error).message}\n  help: reinstall the dependencies (npm ci or npm install); the verifier needs z3-solver's WebAssembly build\n`);
+      return EXIT_USAGE;
+    }
     const err = e as Error;
     io.stderr(`mxcc: internal error: ${err.message}\n`);
     if (debug) io.stderr(`${err.stack ?? ''}\n`);

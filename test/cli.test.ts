@@ -254,6 +254,19 @@ describe('mxcc verify', () => {
 });
 
 describe('mxcc lint', () => {
+  it('a broken z3-solver install is an error with a hint, not an internal error', () => {
+    // The child's fs refuses z3's WebAssembly file, as if the install had lost it.
+    const dir = tmp({
+      'no-wasm.cjs': `const fs = require('node:fs'); const open = fs.openSync;
+fs.openSync = (p, ...rest) => { if (String(p).endsWith('z3-built.wasm')) { const e = new Error("ENOENT: no such file or directory, open '" + p + "'"); e.code = 'ENOENT'; throw e; } return open(p, ...rest); };`,
+    });
+    const r = mxcc(['lint', 'corpus/docker-default.mxc'], { env: { NODE_OPTIONS: `--require ${path.join(dir, 'no-wasm.cjs')}` } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('mxcc: error: cannot load z3-solver: ENOENT: no such file or directory');
+    expect(r.stderr).toContain('help: reinstall the dependencies');
+    expect(r.stderr).not.toContain('internal error');
+  });
+
   it('reports lints with --fail-on, as text, json and SARIF 2.1.0', () => {
     const dir = tmp({
       'open.mxc': 'policy p {\n  net { allow connect tcp any:443  deny connect any "169.254.169.254", "fd00:ec2::254" }\n}\n',

@@ -159,13 +159,20 @@ export async function freshContext(): Promise<void> {
 
 const WARM_UP = '(set-logic QF_BV)(declare-const r (_ BitVec 4))(declare-const b Bool)(assert (= b (bvult r #x3)))(push)(assert b)(check-sat)(pop)(reset)';
 
+/** z3-solver is missing or broken (an installation problem, not a bug): the CLI says so plainly. */
+export class Z3LoadError extends Error {
+  override readonly name = 'Z3LoadError';
+}
+
 export function z3(): Promise<Context<'mxcc'>> {
   shared ??= (async () => {
     const started = performance.now();
     const original = globalThis.FinalizationRegistry;
     globalThis.FinalizationRegistry = DeferringRegistry as unknown as FinalizationRegistryConstructor;
     try {
-      const ctx = await load();
+      const ctx = await load().catch((e: unknown) => {
+        throw new Z3LoadError(`cannot load z3-solver: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+      });
       z3Stats.initMs += performance.now() - started;
       return ctx;
     } finally {
