@@ -1,4 +1,7 @@
-/** One lazily loaded z3 context for the whole process (z3-solver is loaded only by the verifier). */
+/**
+ * z3 for the whole process, loaded lazily (z3-solver is loaded only by the verifier), with one
+ * current context: `mxcc lint` replaces it for every file (`freshContext`).
+ */
 import { closeSync, fstatSync, openSync, read } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Context } from 'z3-solver';
@@ -9,7 +12,7 @@ let shared: Promise<Context<'mxcc'>> | undefined;
  * z3-solver frees native objects from a FinalizationRegistry callback (`Z3_dec_ref`). A check runs
  * on a worker thread against the same context, so a garbage collection during a check freed AST
  * nodes under the solver's feet ("memory access out of bounds" in `ast_manager::delete_node`, or
- * worse, a silently wrong model). The registry is created inside `init()`, so while it runs the
+ * worse, a silently wrong model). The registry is created while z3-solver loads, so meanwhile the
  * global constructor is swapped for one whose callbacks wait while a check is in flight; `check`
  * below runs them once the solver is idle again.
  *
