@@ -4,7 +4,7 @@ import { originSpan } from '../compiler/index.js';
 import type { IrAssertion, Origin, PolicyIR } from '../compiler/ir.js';
 import type { Program } from '../compiler/load.js';
 import { askSyscallsWith, findDeadFsAllows, findJointFsAccess, findSyscallWith, syscallAllowedWith, fsModel, fsSpace, proveAssertions, type AssertionResult, type FsModel } from './assertions.js';
-import { ready, whenIdle } from './z3.js';
+import { holdingFrees, ready, whenIdle } from './z3.js';
 import { compiledSeccompPrograms, validateCompiledSeccomp } from './translation.js';
 import { compiledLandlockQuestions, validateCompiledLandlock } from './landlock-validation.js';
 import { assertionDiagnostics } from './index.js';
@@ -172,9 +172,13 @@ export async function lintAll(ir: PolicyIR, program: Program, lints: readonly Li
   const landlock = whenIdle(() => compiledLandlockQuestions(ir));
   const programs = whenIdle(() => compiledSeccompPrograms(ir));
   try {
-    const pass = await lintAndVerify(ir, program, lints);
-    const seccomp = await validateCompiledSeccomp(ir, programs());
-    return [...pass.assertions, ...pass.lints, ...seccomp, ...(await validateCompiledLandlock(ir, landlock()))];
+    // No z3 object freed during the pass: z3 reuses freed terms' ids, and when V8 frees them
+    // depends on timing, which the idle work changes (see holdingFrees).
+    return await holdingFrees(async () => {
+      const pass = await lintAndVerify(ir, program, lints);
+      const seccomp = await validateCompiledSeccomp(ir, programs());
+      return [...pass.assertions, ...pass.lints, ...seccomp, ...(await validateCompiledLandlock(ir, landlock()))];
+    });
   } finally {
     landlock.drop();
     programs.drop();

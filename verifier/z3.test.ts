@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { compileFile } from '../compiler/index.js';
 import { runInNewContext } from 'node:vm';
 import { setFlagsFromString } from 'node:v8';
-import { check, freshContext, ready, whenIdle, z3, z3Stats } from './z3.js';
+import { check, freshContext, holdingFrees, pendingFrees, ready, whenIdle, z3, z3Stats } from './z3.js';
 import { lintAll, lintAndVerify } from './lint.js';
 import { validateCompiledSeccomp } from './translation.js';
 import { validateCompiledLandlock } from './landlock-validation.js';
@@ -80,6 +80,28 @@ describe('lintAll', () => {
     expect(show(together)).toEqual(show(apart));
     expect(together.some((d) => d.code === 'MXC2103')).toBe(true); // the corpus's known write+exec finding
   }, 60_000);
+});
+
+describe('holdingFrees', () => {
+  it('frees nothing while it runs and everything it held after', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const Z = await z3();
+    const collected = async () => {
+      gc();
+      await new Promise((resolve) => setTimeout(resolve, 50)); // finalizers run as tasks
+    };
+    await collected();
+    const before = pendingFrees();
+    await holdingFrees(async () => {
+      let xs: unknown[] = [...Array(500).keys()].map((i) => Z.BitVec.const(`held_${i}`, 8));
+      expect(xs.length).toBe(500);
+      xs = [];
+      await collected();
+      expect(pendingFrees()).toBeGreaterThan(before);
+    });
+    expect(pendingFrees()).toBe(0);
+  });
 });
 
 describe('freshContext', () => {

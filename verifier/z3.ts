@@ -21,12 +21,15 @@ let shared: Promise<Context<'mxcc'>> | undefined;
  * would free them in the deleted context) are dropped.
  */
 let checking = 0;
-const deferred: Array<() => void> = [];
+const deferred: Array<{ born: number; run: () => void }> = [];
 let generation = 0;
 const retired = new Set<number>();
 
+/** While above 0, z3 objects are not freed at all (see `holdingFrees`). */
+let holding = 0;
+
 function runDeferred(): void {
-  while (checking === 0 && deferred.length > 0) deferred.pop()!();
+  while (checking === 0 && holding === 0 && deferred.length > 0) deferred.pop()!.run();
 }
 
 interface Tagged {
@@ -41,7 +44,7 @@ class DeferringRegistry extends FinalizationRegistry<unknown> {
       const run = (): void => {
         if (!retired.has(born)) callback(held);
       };
-      if (checking > 0) deferred.push(run);
+      if (checking > 0 || holding > 0) deferred.push({ born, run });
       else run();
     });
   }
@@ -158,6 +161,29 @@ function retireAndCreate(old: Context<'mxcc'>): Context<'mxcc'> {
 export async function freshContext(): Promise<void> {
   const old = await z3();
   shared = Promise.resolve(retireAndCreate(old));
+  // The retired context's deferred frees would do nothing when they run: drop them now.
+  const kept = deferred.filter((d) => !retired.has(d.born));
+  deferred.length = 0;
+  deferred.push(...kept);
+}
+
+/** How many frees of z3 objects wait (during a check or `holdingFrees`): for tests. */
+export const pendingFrees = (): number => deferred.length;
+
+/**
+ * Runs `work` with no z3 object freed meanwhile (they are freed after it, or dropped with the
+ * context). z3 reuses the ids of freed terms, and the JavaScript wrappers are freed when V8
+ * collects them, so without this a model, and the counterexample decoded from it, could depend
+ * on when the garbage collector ran; `mxcc lint` holds frees for each file.
+ */
+export async function holdingFrees<T>(work: () => Promise<T>): Promise<T> {
+  holding++;
+  try {
+    return await work();
+  } finally {
+    holding--;
+    runDeferred();
+  }
 }
 
 const WARM_UP = '(set-logic QF_BV)(declare-const r (_ BitVec 4))(declare-const b Bool)(assert (= b (bvult r #x3)))(push)(assert b)(check-sat)(pop)(reset)';
