@@ -1,15 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { compileFile } from '../compiler/index.js';
-import { runInNewContext } from 'node:vm';
 import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { compileFile } from '../compiler/index.js';
 import { check, freshContext, holdingFrees, pendingFrees, ready, whenIdle, z3, z3Stats } from './z3.js';
 import { lintAll, lintAndVerify } from './lint.js';
 import { validateCompiledSeccomp } from './translation.js';
 import { validateCompiledLandlock } from './landlock-validation.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** V8's gc(), for tests of what z3-solver's finalizers do. */
+function collector(): () => void {
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+}
 
 async function trivialSolver() {
   const Z = await z3();
@@ -84,8 +90,7 @@ describe('lintAll', () => {
 
 describe('holdingFrees', () => {
   it('frees nothing while it runs and everything it held after', async () => {
-    setFlagsFromString('--expose-gc');
-    const gc = runInNewContext('gc') as () => void;
+    const gc = collector();
     const Z = await z3();
     const collected = async () => {
       gc();
@@ -119,8 +124,7 @@ describe('freshContext', () => {
   }, 120_000);
 
   it('objects of a retired context are not freed into it after it is deleted', async () => {
-    setFlagsFromString('--expose-gc');
-    const gc = runInNewContext('gc') as () => void;
+    const gc = collector();
     const old = await z3();
     const s = new old.Solver('QF_BV');
     const xs = [...Array(2000).keys()].map((i) => old.BitVec.const(`retired_${i}`, 16));
