@@ -143,6 +143,34 @@ export function bvValue(model: Model<'mxcc'>, x: BitVec<number, 'mxcc'>): bigint
   return (model.eval(x, true) as BitVecNum<number, 'mxcc'>).value();
 }
 
+/**
+ * Shared constants and numerals: every z3 term built from JavaScript costs several calls into
+ * the WebAssembly module (the term, a reference count, an error check), and the encodings
+ * below ask for the same few values thousands of times.
+ */
+const constants = new WeakMap<Z, { yes: Bool<'mxcc'>; no: Bool<'mxcc'>; numerals: Map<string, BitVec<number, 'mxcc'>> }>();
+
+function constantsOf(Z: Z): { yes: Bool<'mxcc'>; no: Bool<'mxcc'>; numerals: Map<string, BitVec<number, 'mxcc'>> } {
+  let c = constants.get(Z);
+  if (!c) constants.set(Z, (c = { yes: Z.Bool.val(true), no: Z.Bool.val(false), numerals: new Map() }));
+  return c;
+}
+
+export const boolVal = (Z: Z, value: boolean): Bool<'mxcc'> => (value ? constantsOf(Z).yes : constantsOf(Z).no);
+
+/** The bit-vector numeral `value` of `bits` bits, built once. */
+export function bvVal<N extends number>(Z: Z, value: number | bigint, bits: N): BitVec<N, 'mxcc'> {
+  const numerals = constantsOf(Z).numerals;
+  const key = `${bits}:${value}`;
+  let v = numerals.get(key);
+  if (!v) numerals.set(key, (v = Z.BitVec.val(value, bits)));
+  return v as BitVec<N, 'mxcc'>;
+}
+
+/** Disjunction and conjunction without a term for the trivial cases. */
+export const anyOf = (Z: Z, xs: readonly Bool<'mxcc'>[]): Bool<'mxcc'> => (xs.length === 0 ? boolVal(Z, false) : xs.length === 1 ? xs[0]! : Z.Or(...xs));
+export const allOf = (Z: Z, xs: readonly Bool<'mxcc'>[]): Bool<'mxcc'> => (xs.length === 0 ? boolVal(Z, true) : xs.length === 1 ? xs[0]! : Z.And(...xs));
+
 // ---------------------------------------------------------------------------
 // Filesystem
 
@@ -344,14 +372,14 @@ export function fsModel(Z: Z, ir: PolicyIR, region: readonly string[] | FsSpace,
     if (i === undefined) throw new Error(`internal: rule ${r.id} is not part of this fs model`);
     return predVar(i);
   };
-  const rightIn = (rights: readonly string[]): Bool<'mxcc'> => Z.Or(...rights.map((r) => right.eq(Z.BitVec.val(FS_RIGHTS.indexOf(r as (typeof FS_RIGHTS)[number]), 4))));
+  const rightIn = (rights: readonly string[]): Bool<'mxcc'> => Z.Or(...rights.map((r) => right.eq(bvVal(Z, FS_RIGHTS.indexOf(r as (typeof FS_RIGHTS)[number]), 4))));
   const ruleMatches = (r: FsRule): Bool<'mxcc'> => Z.And(rightIn(r.access), inRule(r));
   const allowedBy = (rs: readonly FsRule[]): Bool<'mxcc'> =>
-    Z.And(Z.Or(Z.Bool.val(false), ...rs.filter((r) => r.effect === 'allow').map(ruleMatches)), Z.Not(Z.Or(Z.Bool.val(false), ...rs.filter((r) => r.effect === 'deny').map(ruleMatches))));
+    Z.And(Z.Or(boolVal(Z, false), ...rs.filter((r) => r.effect === 'allow').map(ruleMatches)), Z.Not(Z.Or(boolVal(Z, false), ...rs.filter((r) => r.effect === 'deny').map(ruleMatches))));
   const allowed = allowedBy(ir.fs.rules);
   const allowedFor = (fixed: (typeof FS_RIGHTS)[number]): Bool<'mxcc'> => {
     const withRight = (effect: 'allow' | 'deny') => ir.fs.rules.filter((r) => r.effect === effect && r.access.includes(fixed)).map(inRule);
-    return Z.And(Z.Or(Z.Bool.val(false), ...withRight('allow')), Z.Not(Z.Or(Z.Bool.val(false), ...withRight('deny'))));
+    return Z.And(Z.Or(boolVal(Z, false), ...withRight('allow')), Z.Not(Z.Or(boolVal(Z, false), ...withRight('deny'))));
   };
   const allowedVar = Z.Bool.const(`${id}allowed`);
   solver.add(allowedVar.eq(allowed));
@@ -395,7 +423,7 @@ function fsViolation(Z: Z, a: IrAssertion, m: FsModel): Bool<'mxcc'> {
   if (a.request.kind !== 'fs') throw new Error('internal');
   return Z.And(
     Z.Or(...a.request.paths.map(m.inPattern)),
-    Z.Or(...a.request.access.map((r) => m.right.eq(Z.BitVec.val(FS_RIGHTS.indexOf(r), 4)))),
+    Z.Or(...a.request.access.map((r) => m.right.eq(bvVal(Z, FS_RIGHTS.indexOf(r), 4)))),
     a.quantifier === 'never' ? m.allowedVar : Z.Not(m.allowedVar),
   );
 }
@@ -445,7 +473,7 @@ export async function findDeadFsAllows(ir: PolicyIR, whole?: FsModel): Promise<s
   await violations(
     Z,
     m.solver,
-    suspects.map((r) => Z.And(m.inRule(r), Z.Or(...r.access.map((x) => m.right.eq(Z.BitVec.val(FS_RIGHTS.indexOf(x), 4)))), m.allowedVar)),
+    suspects.map((r) => Z.And(m.inRule(r), Z.Or(...r.access.map((x) => m.right.eq(bvVal(Z, FS_RIGHTS.indexOf(x), 4)))), m.allowedVar)),
     (_model, hits) => hits.forEach((h) => alive.add(suspects[h]!.id)),
   );
   return suspects.filter((r) => !alive.has(r.id)).map((r) => r.id);
@@ -662,8 +690,8 @@ function netViolation(Z: Z, a: IrAssertion, m: NetModel): Bool<'mxcc'> {
   if (a.request.kind !== 'net') throw new Error('internal');
   const isResolve = a.request.operation === 'resolve';
   return Z.And(
-    m.op.eq(Z.BitVec.val(OPS.indexOf(a.request.operation), 16)),
-    isResolve ? m.kind.eq(Z.BitVec.val(0, 16)) : Z.Or(...a.request.protocols.map((p) => m.proto.eq(Z.BitVec.val(PROTOS.indexOf(p), 16)))),
+    m.op.eq(bvVal(Z, OPS.indexOf(a.request.operation), 16)),
+    isResolve ? m.kind.eq(bvVal(Z, 0, 16)) : Z.Or(...a.request.protocols.map((p) => m.proto.eq(bvVal(Z, PROTOS.indexOf(p), 16)))),
     m.targetsMatch(a.request.targets, !isResolve),
     a.quantifier === 'never' ? m.allowed : Z.Not(m.allowed),
   );
@@ -698,34 +726,6 @@ function decodeNet(ir: PolicyIR, a: IrAssertion, m: NetModel, model: Model<'mxcc
 
 // ---------------------------------------------------------------------------
 // Syscalls
-
-/**
- * Shared constants and numerals: every z3 term built from JavaScript costs several calls into
- * the WebAssembly module (the term, a reference count, an error check), and the syscall
- * encodings below ask for the same few values thousands of times.
- */
-const constants = new WeakMap<Z, { yes: Bool<'mxcc'>; no: Bool<'mxcc'>; numerals: Map<string, BitVec<number, 'mxcc'>> }>();
-
-function constantsOf(Z: Z): { yes: Bool<'mxcc'>; no: Bool<'mxcc'>; numerals: Map<string, BitVec<number, 'mxcc'>> } {
-  let c = constants.get(Z);
-  if (!c) constants.set(Z, (c = { yes: Z.Bool.val(true), no: Z.Bool.val(false), numerals: new Map() }));
-  return c;
-}
-
-export const boolVal = (Z: Z, value: boolean): Bool<'mxcc'> => (value ? constantsOf(Z).yes : constantsOf(Z).no);
-
-/** The bit-vector numeral `value` of `bits` bits, built once. */
-export function bvVal<N extends number>(Z: Z, value: number | bigint, bits: N): BitVec<N, 'mxcc'> {
-  const numerals = constantsOf(Z).numerals;
-  const key = `${bits}:${value}`;
-  let v = numerals.get(key);
-  if (!v) numerals.set(key, (v = Z.BitVec.val(value, bits)));
-  return v as BitVec<N, 'mxcc'>;
-}
-
-/** Disjunction and conjunction without a term for the trivial cases. */
-export const anyOf = (Z: Z, xs: readonly Bool<'mxcc'>[]): Bool<'mxcc'> => (xs.length === 0 ? boolVal(Z, false) : xs.length === 1 ? xs[0]! : Z.Or(...xs));
-export const allOf = (Z: Z, xs: readonly Bool<'mxcc'>[]): Bool<'mxcc'> => (xs.length === 0 ? boolVal(Z, true) : xs.length === 1 ? xs[0]! : Z.And(...xs));
 
 function conditionExpr(Z: Z, args: BitVec<64, 'mxcc'>[], c: IrArgCondition): Bool<'mxcc'> {
   const width = c.bits;

@@ -8,7 +8,7 @@ import { decide, type Request } from '../compiler/evaluate.js';
 import { FS_RIGHTS, IR_ARCHES, type Arch, type PolicyIR } from '../compiler/ir.js';
 import { syscallNumber, syscallNames } from '../compiler/syscalls/index.js';
 import { displayPath, paramRoots } from './atoms.js';
-import { bvValue, fsModel, netModel, netRequestOf, syscallAllowedExpr, VerifierError, violations } from './assertions.js';
+import { bvVal, bvValue, fsModel, netModel, netRequestOf, syscallAllowedExpr, VerifierError, violations } from './assertions.js';
 import { check, z3 } from './z3.js';
 
 export type Comparison = 'equivalent' | 'less permissive' | 'more permissive' | 'incomparable';
@@ -73,7 +73,7 @@ export async function diffPolicies(oldIr: PolicyIR, newIr: PolicyIR): Promise<Se
     for (const [yes, no] of [[newIr, oldIr], [oldIr, newIr]] as const) {
       const s = new Z.Solver('QF_BV');
       s.add(m.op.ule(2), m.proto.ule(1), m.kind.ule(2), m.name.ult(m.names.length));
-      s.add(Z.Implies(m.op.eq(Z.BitVec.val(2, 16)), m.kind.eq(Z.BitVec.val(0, 16))));
+      s.add(Z.Implies(m.op.eq(bvVal(Z, 2, 16)), m.kind.eq(bvVal(Z, 0, 16))));
       s.add(m.allowedBy(yes.net.rules), Z.Not(m.allowedBy(no.net.rules)));
       if ((await check(s)) !== 'sat') {
         witnesses.push(undefined);

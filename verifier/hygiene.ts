@@ -23,7 +23,7 @@ import type { Bool, BitVec, Context, Model } from 'z3-solver';
 import { actionSeverity, decide, type Decision, type Request } from '../compiler/evaluate.js';
 import { FS_RIGHTS, IR_ARCHES, type Arch, type FsRight, type IrAction, type IrArgCondition, type IrFsRule, type IrNetRule, type IrSyscallRule, type PolicyIR } from '../compiler/ir.js';
 import { syscallNumber } from '../compiler/syscalls/index.js';
-import { anyOf, askSyscallsWith, bvValue, findSyscallWith, netModel, syscallAllowedWith, netRequestOf, syscallAllowedExpr, syscallSolver, VerifierError, violations, type NetModel } from './assertions.js';
+import { anyOf, askSyscallsWith, boolVal, bvVal, bvValue, findSyscallWith, netModel, syscallAllowedWith, netRequestOf, syscallAllowedExpr, syscallSolver, VerifierError, violations, type NetModel } from './assertions.js';
 import { computeAtoms, displayPath } from './atoms.js';
 import { check, push, z3 } from './z3.js';
 
@@ -176,7 +176,7 @@ function finding(rule: string, what: string, verb: string, coverers: string[], d
 
 
 function netDomain(Z: Z, m: NetModel): Bool<'mxcc'>[] {
-  const v = (n: number) => Z.BitVec.val(n, 16);
+  const v = (n: number) => bvVal(Z, n, 16);
   return [m.op.ule(2), m.proto.ule(1), m.kind.ule(2), m.name.ult(m.names.length), Z.Implies(m.op.eq(v(2)), m.kind.eq(v(0)))];
 }
 
@@ -247,7 +247,7 @@ async function redundantNet(ir: PolicyIR): Promise<HygieneFinding[]> {
     }
     coverers = single.length ? single : same;
     // Prefer a plain name or IPv4 witness to an IPv4-mapped IPv6 one (they decide alike).
-    const model = (await sat(live, matchesAny(coverers), m.kind.neq(Z.BitVec.val(2, 16)))) ?? (await sat(live, matchesAny(coverers)))!;
+    const model = (await sat(live, matchesAny(coverers), m.kind.neq(bvVal(Z, 2, 16)))) ?? (await sat(live, matchesAny(coverers)))!;
     const { request: req, display } = netRequestOf(m, model);
     removed.add(rule.id);
     const d = confirmUnchanged(ir, removed, req, {}, display);
@@ -262,7 +262,7 @@ async function redundantNet(ir: PolicyIR): Promise<HygieneFinding[]> {
 
 /** An expression that holds when one of `rules` matches the call (a policy where they are the only allows). */
 function matchExpr(Z: Z, ir: PolicyIR, arch: Arch, name: string, rules: readonly IrSyscallRule[], args: BitVec<64, 'mxcc'>[]): Bool<'mxcc'> {
-  if (rules.length === 0) return Z.Bool.val(false);
+  if (rules.length === 0) return boolVal(Z, false);
   const only: PolicyIR = { ...ir, syscalls: { defaultAction: { kind: 'errno', errno: 1 }, rules: { x86_64: [], aarch64: [], [arch]: rules.map((r) => ({ ...r, effect: 'allow' as const })) } } };
   return syscallAllowedExpr(Z, only, arch, name, args);
 }

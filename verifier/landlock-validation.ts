@@ -28,7 +28,7 @@ import { globMatches } from '../compiler/glob.js';
 import { FS_RIGHTS, type FsRight, type PolicyIR } from '../compiler/ir.js';
 import { PARENT_CHECKED, planLandlock, READ_RIGHTS, RIGHTS_FOR, WRITE_RIGHTS, type LandlockGrant, type LandlockMask, type LandlockPlan } from '../targets/linux/landlock.js';
 import { displayPath } from './atoms.js';
-import { fsModel, fsSpace, VerifierError, violations, type FsSpace, type PathSet } from './assertions.js';
+import { allOf, anyOf, bvVal, fsModel, fsSpace, VerifierError, violations, type FsSpace, type PathSet } from './assertions.js';
 import { z3 } from './z3.js';
 
 export interface LandlockFinding {
@@ -145,13 +145,12 @@ export async function validateLandlockPlan(ir: PolicyIR, plan: LandlockPlan | La
   if (!space) return [];
   const Z = await z3();
   const m = fsModel(Z, ir, space);
-  const none = Z.Bool.val(false);
-  const planFor = (i: number): Bool<'mxcc'> => Z.And(Z.Not(Z.Or(none, ...maskSets[i]!.map(m.inSet))), Z.Or(none, ...grantSets[i]!.map(m.inSet)));
+  const planFor = (i: number): Bool<'mxcc'> => allOf(Z, [Z.Not(anyOf(Z, maskSets[i]!.map(m.inSet))), anyOf(Z, grantSets[i]!.map(m.inSet))]);
   const findings: LandlockFinding[] = [];
   await violations(
     Z,
     m.solver,
-    rights.map((r, i) => Z.And(m.right.eq(Z.BitVec.val(FS_RIGHTS.indexOf(r), 4)), planFor(i), Z.Not(m.allowedVar))),
+    rights.map((r, i) => Z.And(m.right.eq(bvVal(Z, FS_RIGHTS.indexOf(r), 4)), planFor(i), Z.Not(m.allowedVar))),
     (model, hits) => {
       const path = m.pathOf(model);
       for (const h of hits) {

@@ -25,9 +25,9 @@ Exit status: 0 no finding at or above --fail-on, 1 findings or policy errors, 2 
       if (format !== 'text' && format !== 'json' && format !== 'sarif') throw new UsageError(`--format must be text, json or sarif (got "${format}")`);
       const failOn = opts.failOn as Severity;
       if (!['error', 'warning', 'note'].includes(failOn)) throw new UsageError(`--fail-on must be error, warning or note (got "${opts.failOn}")`);
-      (await import('../../verifier/z3.js')).preloadZ3();
+      const { freshContext, preloadZ3, tick } = await import('../../verifier/z3.js');
+      preloadZ3();
       const { lintAll } = await import('../../verifier/lint.js');
-      const { freshContext, tick } = await import('../../verifier/z3.js');
       let linted = 0;
       const all: Diagnostic[] = [];
       const sources = new Map<string, string>();

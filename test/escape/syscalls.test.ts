@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { decodeBundle } from '../../targets/linux/bundle.js';
 import { runFilter } from '../../targets/linux/seccomp/interpret.js';
 import { AUDIT_ARCH } from '../../targets/linux/seccomp/compile.js';
-import { SECCOMP_RET_KILL_PROCESS } from '../../targets/linux/seccomp/bpf.js';
+import { AUDIT_ARCH_I386, SECCOMP_RET_KILL_PROCESS } from '../../targets/linux/seccomp/bpf.js';
 import {
   attackSuite,
   corpusBundle,
@@ -75,8 +75,6 @@ function hostInjects(action: string): void {
  * filter's own answer to an i386 call is checked on the compiled program instead.
  */
 let i386Entry = true;
-/** AUDIT_ARCH_I386 from linux/audit.h: EM_386 (3) | __AUDIT_ARCH_LE. */
-const AUDIT_ARCH_I386 = 0x40000003;
 
 function i386Host(r: Outcome, worked: (r: Outcome) => void): void {
   if (r.signal === 'SIGSEGV' && r.stdout === '') i386Entry = false;

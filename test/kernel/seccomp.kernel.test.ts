@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { compileFile } from '../../compiler/index.js';
 import { syscallNumber } from '../../compiler/syscalls/index.js';
-import { encodeProgram, SECCOMP_RET_KILL_PROCESS, type Insn } from '../../targets/linux/seccomp/bpf.js';
+import { AUDIT_ARCH_I386, encodeProgram, SECCOMP_RET_KILL_PROCESS, type Insn } from '../../targets/linux/seccomp/bpf.js';
 import { runFilter } from '../../targets/linux/seccomp/interpret.js';
 import { compileSeccomp } from '../../targets/linux/seccomp/compile.js';
 
@@ -58,8 +58,6 @@ const nr = (name: string): number => {
 };
 
 const BASE = 'write, exit_group';
-/** AUDIT_ARCH_I386 from linux/audit.h: EM_386 (3) | __AUDIT_ARCH_LE. */
-const AUDIT_ARCH_I386 = 0x40000003;
 const EPERM = 1;
 const EACCES = 13;
 
