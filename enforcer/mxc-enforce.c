@@ -768,10 +768,16 @@ static struct glob parsed_pattern(const char *pattern, char **resolved) {
 /* ---------------------------------------------------------------------------------------- */
 /* The Landlock plan, resolved to concrete paths */
 
-/* dev/ino: what the path was at planning (0: not checked, in /proc); applying refuses anything else there. */
-struct rule { char *path; uint64_t rights; int exact, nofollow; dev_t dev; ino_t ino; };
+/*
+ * dev/ino: what the path was at planning (0: not checked, in /proc); applying refuses anything
+ * else there. fd: the O_PATH descriptor planning opened, kept for the Landlock step when nothing is
+ * mounted in between (no namespaces, see keep_fds_for_landlock), else -1 and the path is opened
+ * again; is_dir: what planning found.
+ */
+struct rule { char *path; uint64_t rights; int exact, nofollow; dev_t dev; ino_t ino; int fd, is_dir; };
 static struct rule *rules;
 static uint32_t nrules, cap_rules;
+static uint32_t keep_fds; /* how many more planned descriptors may be kept (0: none) */
 /* Directories granted as hierarchies, with the rights granted there: where masks are looked for. */
 struct root { char *path; uint64_t rights; };
 static struct root *roots;
@@ -797,7 +803,13 @@ static void add_str(struct strlist *l, const char *s) {
 	l->v[l->n++] = xstrdup(s);
 }
 
-static void add_rule(const char *path, const struct stat *st, uint64_t rights, int exact, int nofollow) {
+/* `fd` (or -1): the path's O_PATH descriptor, which the rule keeps if it may, else closes. */
+static void add_rule(const char *path, const struct stat *st, uint64_t rights, int exact, int nofollow, int fd) {
+	if (fd >= 0 && (keep_fds == 0 || path_under(path, "/proc/self") || path_under(path, "/proc/thread-self"))) {
+		close(fd); /* /proc/self: another process's, after a fork (wall limit, pids cgroup) */
+		fd = -1;
+	}
+	if (fd >= 0) keep_fds--;
 	if (nrules == MAX_RULES) die("plan", E2BIG, "more than %u Landlock rules", MAX_RULES);
 	if (nrules == cap_rules) {
 		cap_rules = cap_rules ? 2 * cap_rules : 64;
@@ -805,7 +817,7 @@ static void add_rule(const char *path, const struct stat *st, uint64_t rights, i
 		if (rules == NULL) die("memory", ENOMEM, "allocation failed");
 	}
 	int proc = path_under(path, "/proc"); /* a fresh /proc in a PID namespace: other inodes, made by the kernel only */
-	rules[nrules++] = (struct rule){ xstrdup(path), rights, exact, nofollow, proc ? 0 : st->st_dev, proc ? 0 : st->st_ino };
+	rules[nrules++] = (struct rule){ xstrdup(path), rights, exact, nofollow, proc ? 0 : st->st_dev, proc ? 0 : st->st_ino, fd, S_ISDIR(st->st_mode) };
 }
 
 static void join(char *out, const char *dir, const char *name) {
@@ -937,6 +949,20 @@ static int openat2_retrying(int dir, const char *path, int flags, uint64_t resol
 	return fd;
 }
 
+/* Absolute, without empty, `.` or `..` segments and no trailing slash (but `/`): the form the kernel's d_path gives. */
+static int is_normal_path(const char *p) {
+	if (p[0] != '/') return 0;
+	if (p[1] == 0) return 1;
+	for (const char *s = p; *s; ) {
+		const char *e = strchr(s + 1, '/');
+		size_t n = e ? (size_t)(e - s - 1) : strlen(s + 1);
+		if (n == 0 || (n == 1 && s[1] == '.') || (n == 2 && s[1] == '.' && s[2] == '.')) return 0;
+		if (e == NULL) break;
+		s = e;
+	}
+	return 1;
+}
+
 /*
  * Opens a granted path (O_PATH) and writes its canonical form to `canon` (a /proc/self path stays
  * as it is: it is opened again by the process that execs the command); -1 if it does not exist.
@@ -953,11 +979,22 @@ static int open_granted(const char *pattern, const char *path, char *canon) {
 			if (strncmp(path, base[b], n) == 0 && path[n] == '/' && (t == NULL || n < best)) t = &trees[i], rel = path + n + 1, best = n;
 		}
 	}
-	int flags = O_PATH | O_CLOEXEC, fd;
+	int flags = O_PATH | O_CLOEXEC, fd, proc_self = path_under(path, "/proc/self") || path_under(path, "/proc/thread-self");
+	/* musl's open() adds an fcntl for O_CLOEXEC; openat() does not. */
 	if (t == NULL) {
-		fd = open(path, flags);
+		/* A normal path reached without a symlink is its own canonical form: no readlink below. */
+		if (!proc_self && is_normal_path(path) && (fd = openat2_retrying(AT_FDCWD, path, flags, RESOLVE_NO_SYMLINKS)) >= 0) {
+			snprintf(canon, PATH_MAX, "%s", path);
+			return fd;
+		}
+		fd = openat(AT_FDCWD, path, flags);
 	} else {
-		int dir = open(t->canon, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		int dir = openat(AT_FDCWD, t->canon, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (dir >= 0 && is_normal_path(path) && (fd = openat2_retrying(dir, rel, flags, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS)) >= 0) {
+			close(dir);
+			if (snprintf(canon, PATH_MAX, "%s/%s", t->canon, rel) >= PATH_MAX) die("plan", ENAMETOOLONG, "%s/%s (grant \"%s\")", t->canon, rel, pattern);
+			return fd;
+		}
 		fd = dir >= 0 ? openat2_retrying(dir, rel, flags, RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS) : -1;
 		int err = errno;
 		if (dir >= 0) close(dir);
@@ -969,7 +1006,7 @@ static int open_granted(const char *pattern, const char *path, char *canon) {
 		if (errno == ENOENT || errno == ENOTDIR || errno == EACCES || errno == ELOOP) return -1; /* absent (or dangling) at launch: nothing to grant */
 		die("plan", errno, "open %s (grant \"%s\")", path, pattern);
 	}
-	if (path_under(path, "/proc/self") || path_under(path, "/proc/thread-self")) {
+	if (proc_self) {
 		snprintf(canon, PATH_MAX, "%s", path);
 		return fd;
 	}
@@ -1002,7 +1039,7 @@ static void carve_walk(const char *dir, uint64_t rights, char **carved, uint32_t
 		struct stat st;
 		if (is_carved || lstat(child, &st) != 0 || S_ISLNK(st.st_mode)) continue; /* a symlink could lead into the carve */
 		if (on_the_way && S_ISDIR(st.st_mode)) carve_walk(child, rights, carved, ncarved);
-		else if (!on_the_way) add_rule(child, &st, rights, 0, 1);
+		else if (!on_the_way) add_rule(child, &st, rights, 0, 1, -1);
 	}
 	closedir(d);
 }
@@ -1054,7 +1091,6 @@ static void grant_beneath(const struct grant *g, const char *dir) {
 	int fd = open_granted(g->pattern, dir, root);
 	if (fd < 0) return; /* absent at launch: nothing to grant */
 	if (fstat(fd, &st) != 0) die("plan", errno, "stat %s", dir);
-	close(fd);
 	char **carved = xcalloc(g->carve.n, sizeof *carved);
 	uint32_t ncarved = 0;
 	for (uint32_t i = 0; i < g->carve.n; i++) {
@@ -1064,15 +1100,22 @@ static void grant_beneath(const struct grant *g, const char *dir) {
 		if (subtree) c[n == 3 ? 1 : n - 3] = 0;
 		if (!is_literal_seg(c) || strstr(c, "/**")) die("plan", EINVAL, "carve \"%s\" is not a literal path or subtree", g->carve.v[i]);
 		if (canonical_maybe_missing(c, canon) != 0) die("plan", errno, "cannot resolve carve %s", c);
-		if (strcmp(canon, root) == 0) return; /* the deny covers the whole grant */
+		if (strcmp(canon, root) == 0) { /* the deny covers the whole grant */
+			close(fd);
+			return;
+		}
 		if (!path_under(canon, root)) continue;
 		struct stat cst;
 		if (lstat(canon, &cst) == 0) add_hit(canon, g->rights, subtree);
 		else if (!on_procfs(canon)) carved[ncarved++] = xstrdup(canon);
 	}
 	add_root(root, g->rights);
-	if (ncarved == 0) add_rule(root, &st, g->rights, 0, 0);
-	else carve_walk(root, g->rights, carved, ncarved);
+	if (ncarved == 0) {
+		add_rule(root, &st, g->rights, 0, 0, fd);
+	} else {
+		close(fd);
+		carve_walk(root, g->rights, carved, ncarved);
+	}
 }
 
 /* A single file (not a directory); `check` is tested against the grant's excludes, if given. */
@@ -1082,8 +1125,8 @@ static void grant_file(const struct grant *g, const char *path, const char *chec
 	int fd = open_granted(g->pattern, path, canon);
 	if (fd < 0) return;
 	if (fstat(fd, &st) != 0) die("plan", errno, "stat %s", path);
-	close(fd);
-	if (!S_ISDIR(st.st_mode) && !(check && excluded(g, check))) add_rule(canon, &st, g->rights & LL_FILE_RIGHTS, 1, 0);
+	if (!S_ISDIR(st.st_mode) && !(check && excluded(g, check))) add_rule(canon, &st, g->rights & LL_FILE_RIGHTS, 1, 0, fd);
+	else close(fd);
 }
 
 static void resolve_grant(const struct grant *g) {
@@ -1811,7 +1854,7 @@ static void write_file(const char *path, const char *text) {
  */
 static int open_planned(const char *path, int nofollow) {
 	int flags = O_PATH | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0);
-	if (path_under(path, "/proc")) return open(path, flags);
+	if (path_under(path, "/proc")) return openat(AT_FDCWD, path, flags);
 	return openat2_retrying(AT_FDCWD, path, flags, RESOLVE_NO_SYMLINKS);
 }
 
@@ -2189,8 +2232,37 @@ static int rule_inside(uint32_t i, uint32_t j) {
 	return i != j && !rules[i].exact && !rules[j].exact && !path_under(rules[i].path, "/proc") && path_under(rules[i].path, rules[j].path) && !(mine & ~theirs);
 }
 
-/* Adds the rule; 1 if it is in the ruleset, 0 if its path is gone or it grants nothing there. */
+/*
+ * How many of planning's O_PATH descriptors the Landlock step may use instead of opening the
+ * paths again (two system calls and a dev/ino check fewer per rule): only when nothing will be
+ * mounted in between, i.e. no namespaces (ports network mode, process isolation, no masks or
+ * carves), and at most a quarter of the lowest file limit in force (the caller's or the
+ * policy's), up to 256, so the descriptors the launch still opens stay within it.
+ */
+static uint32_t keep_fds_for_landlock(void) {
+	if (B.net_mode != NET_PORTS || B.isolation != ISO_PROCESS || B.nmasks) return 0;
+	for (uint32_t i = 0; i < B.ngrants; i++) if (B.grants[i].carve.n) return 0;
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return 0;
+	uint64_t lim = rl.rlim_cur;
+	for (uint32_t i = 0; i < B.nrlimits; i++) if (B.rlimits[i].resource == RLIMIT_NOFILE && B.rlimits[i].value < lim) lim = B.rlimits[i].value;
+	return lim < 64 ? 0 : lim / 4 > 256 ? 256 : (uint32_t)(lim / 4);
+}
+
+/*
+ * Adds the rule; 1 if it is in the ruleset, 0 if its path is gone or it grants nothing there. A
+ * descriptor kept from planning is the object planned: nothing was mounted since, and a rename
+ * or a swapped-in symlink does not change what it refers to. It is left to close at exec.
+ */
 static int add_landlock_rule(int rs, uint32_t i) {
+	if (rules[i].fd >= 0 && nhits == 0) {
+		uint64_t rights = rules[i].rights & ll_attr.handled_fs;
+		if (!rules[i].is_dir) rights &= LL_FILE_RIGHTS;
+		if (rights == 0) return 0;
+		struct ll_path_beneath pb = { rights, rules[i].fd };
+		if (syscall(SYS_landlock_add_rule, rs, LL_RULE_PATH_BENEATH, &pb, 0) != 0) die("landlock", errno, "add a rule for %s", rules[i].path);
+		return 1;
+	}
 	int fd = open_planned(rules[i].path, rules[i].nofollow);
 	if (fd < 0) {
 		if (errno == ENOENT || errno == EACCES) return 0; /* gone since planning, or below a mask: grant nothing */
@@ -3305,6 +3377,7 @@ int main(int argc, char **argv) {
 
 	negotiate_landlock();
 	if (audit) prepare_audit();
+	if (!dry) keep_fds = keep_fds_for_landlock();
 	find_writable_trees();
 	for (uint32_t k = 0; k < B.ngrants; k++) resolve_grant(&B.grants[k]);
 	resolve_masks();

@@ -1101,6 +1101,44 @@ describe('mxc-enforce: the tree changes between planning and launching (review f
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/race-secret.txt: Permission denied/);
   });
+
+  // Without namespaces nothing is mounted between planning and the Landlock step, so the
+  // descriptors planning opened are used for the rules (no second open): a rule holds the
+  // directory planned, wherever it is renamed, and a symlink swapped in grants nothing.
+  const portsOnly = (fs: string, extra = ''): string =>
+    bundleFor(`import "std/linux-runtime.mxc"
+policy ports_only extends linux_runtime {
+  fs { ${fs} }
+  net { allow connect tcp any:443 }
+  ${extra}
+}`);
+
+  it('no namespaces: a granted directory renamed and swapped for a symlink after planning; the rule holds the directory planned, the link grants nothing', async () => {
+    mkdirSync(path.join(dir, 'data3'));
+    writeFileSync(path.join(dir, 'data3', 'mine.txt'), 'planned\n');
+    writeFileSync(path.join(root, 'race-secret.txt'), 'above the workspace\n');
+    const b = portsOnly(`allow read, list "${dir}/data3/**"`);
+    expect(enforce(b, ['true'], { args: ['--dry-run'] }).stdout).toContain('namespaces: none');
+    const control = await racing(b, ['cat', `${dir}/data3/mine.txt`], [], () => {});
+    expect(control.stdout, control.stderr).toBe('planned\n');
+    const r = await racing(b, ['/bin/sh', '-c', `cat ${dir}/data3.old/mine.txt; cat ${dir}/data3/race-secret.txt || echo denied`], [], () => {
+      renameSync(path.join(dir, 'data3'), path.join(dir, 'data3.old'));
+      symlinkSync(root, path.join(dir, 'data3'));
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toBe('planned\ndenied\n');
+    expect(r.stderr).toMatch(/race-secret.txt: Permission denied/);
+  });
+
+  it('no namespaces and a file limit of 16: the rules are opened again (few descriptors kept), granted and denied as planned', () => {
+    writeFileSync(path.join(dir, 'granted.txt'), 'granted\n');
+    const b = portsOnly(`allow read "${dir}/granted.txt"`, 'limits { files 16 }');
+    const dry = enforce(b, ['true'], { args: ['--dry-run'] }).stdout;
+    expect(dry).toContain('namespaces: none');
+    expect(dry).toMatch(/^rlimits: .*16/m);
+    const r = enforce(b, ['/bin/sh', '-c', `ulimit -n; cat ${dir}/granted.txt; cat ${dir}/private/key || echo denied`]);
+    expect(r.stdout, r.stderr).toBe('16\ngranted\ndenied\n');
+  });
 });
 
 /**
