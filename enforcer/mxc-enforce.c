@@ -2168,8 +2168,8 @@ static void apply_capabilities(void) {
 	uint64_t have = (uint64_t)d[1].permitted << 32 | d[0].permitted;
 	uint64_t keep = B.caps & have;
 	if (B.caps & ~have) die("capabilities", EPERM, "the policy keeps capabilities 0x%llx this process does not have", (unsigned long long)(B.caps & ~have));
-	int top = last_cap();
 	int can_setpcap = (have >> CAP_SETPCAP) & 1;
+	int top = can_setpcap || keep ? last_cap() : -1; /* probed only when some capability is dropped or kept */
 	if (can_setpcap) {
 		for (int c = 0; c <= top; c++)
 			if (!(keep & (1ull << c)) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) != 0) die("capabilities", errno, "drop capability %d from the bounding set", c);
