@@ -803,13 +803,14 @@ static void add_str(struct strlist *l, const char *s) {
 	l->v[l->n++] = xstrdup(s);
 }
 
-/* `fd` (or -1): the path's O_PATH descriptor, which the rule keeps if it may, else closes. */
+/* `fd` (or negative: none): the path's O_PATH descriptor, which the rule keeps if it may, else closes. */
 static void add_rule(const char *path, const struct stat *st, uint64_t rights, int exact, int nofollow, int fd) {
 	if (fd >= 0 && (keep_fds == 0 || path_under(path, "/proc/self") || path_under(path, "/proc/thread-self"))) {
 		close(fd); /* /proc/self: another process's, after a fork (wall limit, pids cgroup) */
 		fd = -1;
 	}
 	if (fd >= 0) keep_fds--;
+	else fd = -1;
 	if (nrules == MAX_RULES) die("plan", E2BIG, "more than %u Landlock rules", MAX_RULES);
 	if (nrules == cap_rules) {
 		cap_rules = cap_rules ? 2 * cap_rules : 64;
@@ -964,11 +965,12 @@ static int is_normal_path(const char *p) {
 }
 
 /*
- * Opens a granted path (O_PATH) and writes its canonical form to `canon` (a /proc/self path stays
- * as it is: it is opened again by the process that execs the command); -1 if it does not exist.
- * Below a writable hierarchy (the outermost) it is resolved beneath that hierarchy, see above.
+ * Opens a granted path (O_PATH), stats it into `st` and writes its canonical form to `canon`;
+ * -1 if it does not exist. A /proc/self path stays as it is and is only stat'ed (-2): the process
+ * that execs the command opens it. Below a writable hierarchy (the outermost) it is resolved
+ * beneath that hierarchy, see above.
  */
-static int open_granted(const char *pattern, const char *path, char *canon) {
+static int open_granted(const char *pattern, const char *path, char *canon, struct stat *st) {
 	const struct tree *t = NULL;
 	const char *rel = NULL;
 	size_t best = 0;
@@ -981,11 +983,17 @@ static int open_granted(const char *pattern, const char *path, char *canon) {
 	}
 	int flags = O_PATH | O_CLOEXEC, fd, proc_self = path_under(path, "/proc/self") || path_under(path, "/proc/thread-self");
 	/* musl's open() adds an fcntl for O_CLOEXEC; openat() does not. */
-	if (t == NULL) {
-		/* A normal path reached without a symlink is its own canonical form: no readlink below. */
-		if (!proc_self && is_normal_path(path) && (fd = openat2_retrying(AT_FDCWD, path, flags, RESOLVE_NO_SYMLINKS)) >= 0) {
+	if (t == NULL && proc_self) {
+		if (stat(path, st) != 0) fd = -1;
+		else {
 			snprintf(canon, PATH_MAX, "%s", path);
-			return fd;
+			return -2;
+		}
+	} else if (t == NULL) {
+		/* A normal path reached without a symlink is its own canonical form: no readlink below. */
+		if (is_normal_path(path) && (fd = openat2_retrying(AT_FDCWD, path, flags, RESOLVE_NO_SYMLINKS)) >= 0) {
+			snprintf(canon, PATH_MAX, "%s", path);
+			goto opened;
 		}
 		fd = openat(AT_FDCWD, path, flags);
 	} else {
@@ -993,7 +1001,7 @@ static int open_granted(const char *pattern, const char *path, char *canon) {
 		if (dir >= 0 && is_normal_path(path) && (fd = openat2_retrying(dir, rel, flags, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS)) >= 0) {
 			close(dir);
 			if (snprintf(canon, PATH_MAX, "%s/%s", t->canon, rel) >= PATH_MAX) die("plan", ENAMETOOLONG, "%s/%s (grant \"%s\")", t->canon, rel, pattern);
-			return fd;
+			goto opened;
 		}
 		fd = dir >= 0 ? openat2_retrying(dir, rel, flags, RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS) : -1;
 		int err = errno;
@@ -1006,9 +1014,9 @@ static int open_granted(const char *pattern, const char *path, char *canon) {
 		if (errno == ENOENT || errno == ENOTDIR || errno == EACCES || errno == ELOOP) return -1; /* absent (or dangling) at launch: nothing to grant */
 		die("plan", errno, "open %s (grant \"%s\")", path, pattern);
 	}
-	if (proc_self) {
+	if (proc_self) { /* in a writable hierarchy */
 		snprintf(canon, PATH_MAX, "%s", path);
-		return fd;
+		goto opened;
 	}
 	char link[64];
 	snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
@@ -1019,6 +1027,8 @@ static int open_granted(const char *pattern, const char *path, char *canon) {
 		close(fd);
 		return -1;
 	}
+opened:
+	if (fstat(fd, st) != 0) die("plan", errno, "stat %s", path);
 	return fd;
 }
 
@@ -1088,9 +1098,8 @@ static int on_procfs(const char *path) {
 static void grant_beneath(const struct grant *g, const char *dir) {
 	char root[PATH_MAX];
 	struct stat st;
-	int fd = open_granted(g->pattern, dir, root);
-	if (fd < 0) return; /* absent at launch: nothing to grant */
-	if (fstat(fd, &st) != 0) die("plan", errno, "stat %s", dir);
+	int fd = open_granted(g->pattern, dir, root, &st);
+	if (fd == -1) return; /* absent at launch: nothing to grant */
 	char **carved = xcalloc(g->carve.n, sizeof *carved);
 	uint32_t ncarved = 0;
 	for (uint32_t i = 0; i < g->carve.n; i++) {
@@ -1101,7 +1110,7 @@ static void grant_beneath(const struct grant *g, const char *dir) {
 		if (!is_literal_seg(c) || strstr(c, "/**")) die("plan", EINVAL, "carve \"%s\" is not a literal path or subtree", g->carve.v[i]);
 		if (canonical_maybe_missing(c, canon) != 0) die("plan", errno, "cannot resolve carve %s", c);
 		if (strcmp(canon, root) == 0) { /* the deny covers the whole grant */
-			close(fd);
+			if (fd >= 0) close(fd);
 			return;
 		}
 		if (!path_under(canon, root)) continue;
@@ -1113,7 +1122,7 @@ static void grant_beneath(const struct grant *g, const char *dir) {
 	if (ncarved == 0) {
 		add_rule(root, &st, g->rights, 0, 0, fd);
 	} else {
-		close(fd);
+		if (fd >= 0) close(fd);
 		carve_walk(root, g->rights, carved, ncarved);
 	}
 }
@@ -1122,11 +1131,10 @@ static void grant_beneath(const struct grant *g, const char *dir) {
 static void grant_file(const struct grant *g, const char *path, const char *check) {
 	char canon[PATH_MAX];
 	struct stat st;
-	int fd = open_granted(g->pattern, path, canon);
-	if (fd < 0) return;
-	if (fstat(fd, &st) != 0) die("plan", errno, "stat %s", path);
+	int fd = open_granted(g->pattern, path, canon, &st);
+	if (fd == -1) return;
 	if (!S_ISDIR(st.st_mode) && !(check && excluded(g, check))) add_rule(canon, &st, g->rights & LL_FILE_RIGHTS, 1, 0, fd);
-	else close(fd);
+	else if (fd >= 0) close(fd);
 }
 
 static void resolve_grant(const struct grant *g) {
