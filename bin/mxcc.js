@@ -1,6 +1,14 @@
 #!/usr/bin/env node
 // Thin launcher: the CLI is compiled to dist/ by `npm install` (the prepare script).
-import { main } from '../dist/cli/main.js';
+
+// The commands that prove things with z3 start compiling its WebAssembly module on a thread of
+// its own before the CLI's modules are even imported (they take a quarter of a second to load on
+// a slow machine); a failure is reported by the command, where it awaits z3.
+const [command] = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+if (['lint', 'verify', 'diff'].includes(command) && !process.argv.some((a) => a === '--help' || a === '-h')) {
+  (await import('../dist/verifier/z3-module.js')).compileZ3Module();
+}
+const { main } = await import('../dist/cli/main.js');
 
 // A reader that stops early (`mxcc compile -t ir | head`) closes the pipe: stop quietly, as
 // other command-line tools do, instead of an unhandled EPIPE with a stack trace.

@@ -6,6 +6,7 @@ import { runInNewContext } from 'node:vm';
 import { compileFile } from '../compiler/index.js';
 import { check, freshContext, holdingFrees, pendingFrees, ready, whenIdle, z3, z3Stats } from './z3.js';
 import { lintAll, lintAndVerify } from './lint.js';
+import { compileZ3Module } from './z3-module.js';
 import { validateCompiledSeccomp } from './translation.js';
 import { validateCompiledLandlock } from './landlock-validation.js';
 
@@ -33,6 +34,15 @@ describe('the z3 loader', () => {
     expect(await check(s)).toBe('sat');
     expect((s.model().eval(x, true) as unknown as { value(): bigint }).value()).toBe(201n);
     expect(z3Stats.initMs).toBeGreaterThan(0);
+  });
+
+  it('compiles z3-solver\'s WebAssembly module on another thread, once, and hands this thread the module', async () => {
+    const first = compileZ3Module();
+    expect(compileZ3Module()).toBe(first); // one compile per process, whoever asks
+    const module = await first;
+    const wasm = (globalThis as unknown as { WebAssembly: { Module: { new (b: Uint8Array): object; exports(m: object): { name: string }[] } } }).WebAssembly;
+    expect(module).toBeInstanceOf(wasm.Module);
+    expect(wasm.Module.exports(module).map((e) => e.name)).toContain('Z3_mk_context_rc');
   });
 });
 

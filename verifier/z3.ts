@@ -2,9 +2,9 @@
  * z3 for the whole process, loaded lazily (z3-solver is loaded only by the verifier), with one
  * current context: `mxcc lint` replaces it for every file (`freshContext`).
  */
-import { closeSync, fstatSync, openSync, read } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Context } from 'z3-solver';
+import { compileZ3Module } from './z3-module.js';
 
 let shared: Promise<Context<'mxcc'>> | undefined;
 
@@ -63,9 +63,8 @@ class DeferringRegistry extends FinalizationRegistry<unknown> {
 export const z3Stats = { initMs: 0, waitMs: 0, checks: 0, checkMs: 0, pushMs: 0, idleMs: 0 };
 
 type Loader = (options: Record<string, unknown>) => Promise<unknown>;
-/** The two WebAssembly calls used here (lib ES2022 has no WebAssembly types). */
+/** The WebAssembly call used here (lib ES2022 has no WebAssembly types). */
 interface Wasm {
-  compile(bytes: Uint8Array): Promise<object>;
   instantiate(module: object, imports: object): Promise<object>;
 }
 const wasm = (globalThis as unknown as { WebAssembly: Wasm }).WebAssembly;
@@ -77,38 +76,15 @@ interface PThreads {
 }
 
 /**
- * The whole file in one read on libuv's thread pool: `fs.promises.readFile` reads 512 KiB at a
- * time with a step on this thread between reads, so a busy caller stalled it (the read of z3's
- * file ended after a second instead of 0.15 s).
- */
-async function readWhole(file: string): Promise<Uint8Array> {
-  const fd = openSync(file, 'r');
-  try {
-    const size = fstatSync(fd).size;
-    const bytes = new Uint8Array(size);
-    for (let at = 0; at < size; ) {
-      const { bytesRead } = await new Promise<{ bytesRead: number }>((resolve, reject) => read(fd, bytes, at, size - at, at, (e, n) => (e ? reject(e) : resolve({ bytesRead: n }))));
-      if (bytesRead === 0) throw new Error(`${file}: unexpected end of file`);
-      at += bytesRead;
-    }
-    return bytes;
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/**
  * z3-solver's own `init()` reads its 33 MB WebAssembly file with `readFileSync` on this thread and
  * starts the worker thread a check runs on at the first check. Here the file is read and compiled
- * off this thread (the caller keeps parsing and computing path atoms meanwhile), and the worker is
- * started as soon as the module is ready, while the caller is still busy: measured on this
- * machine, the first check fell from about 190 ms to 45 ms, and loading stopped blocking the
- * caller for the 100 ms of the read.
+ * on a thread of its own (z3-module.ts; the caller keeps parsing and computing path atoms
+ * meanwhile), and the worker is started as soon as the module is ready, while the caller is still
+ * busy: measured on this machine, the first check fell from about 190 ms to 45 ms.
  */
 async function load(): Promise<Context<'mxcc'>> {
   const require = createRequire(import.meta.url);
-  const compiled = readWhole(require.resolve('z3-solver/build/z3-built.wasm')).then((bytes) => wasm.compile(bytes));
-  compiled.catch(() => undefined); // awaited below
+  const compiled = compileZ3Module();
   const initModule = require('z3-solver/build/z3-built.js') as Loader;
   const lowLevel = require('z3-solver/build/low-level/index.js') as typeof import('z3-solver/build/low-level/index.js');
   const highLevel = require('z3-solver/build/high-level/index.js') as typeof import('z3-solver/build/high-level/index.js');
@@ -212,7 +188,7 @@ export function z3(): Promise<Context<'mxcc'>> {
 }
 
 /**
- * Starts loading z3 (the WebAssembly compile runs off the main thread) while the caller parses
+ * Starts loading z3 (the WebAssembly compile runs on a thread of its own) while the caller parses
  * and checks policies. A failure surfaces at the first `z3()` that awaits it.
  */
 export function preloadZ3(): void {
