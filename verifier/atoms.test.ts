@@ -42,4 +42,31 @@ describe('path atoms', () => {
       { numRuns: 300 },
     );
   });
+
+  it('literal names sharing prefixes (one trie) and wildcards: every class of names found, each with a shortest witness', () => {
+    // Single-segment globs, so atoms are classes of names (and the root, matching none). Brute
+    // force: the root and every name of up to 4 characters over those the patterns use and one more.
+    const lit = fc.stringMatching(/^[abc]{1,3}$/);
+    const wild = fc.constantFrom('a*', '*c', '?b*', '[ab]c', '*', 'b?');
+    const names = ['', ...['a', 'b', 'c', 'x'].flatMap((x) => [x, ...['a', 'b', 'c', 'x'].flatMap((y) => [x + y, ...['a', 'b', 'c', 'x'].flatMap((z) => [x + y + z, ...['a', 'b', 'c', 'x'].map((w) => x + y + z + w)])])])];
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.oneof(lit, lit, wild), { minLength: 1, maxLength: 8 }), (segments) => {
+        const patterns = segments.map((g) => `/${g}`);
+        const set = computeAtoms(patterns, []);
+        const sigOf = (path: string): string => patterns.flatMap((p, i) => (globMatches(p, path) ? [i] : [])).join(',');
+        const shortest = new Map<string, number>();
+        for (const n of names) {
+          const sig = sigOf(`/${n}`);
+          if (!shortest.has(sig) || shortest.get(sig)! > n.length) shortest.set(sig, n.length);
+        }
+        const found = new Map(set.atoms.map((a) => [a.matches.join(','), a.witness]));
+        for (const [sig, witness] of found) {
+          expect(sigOf(witness), witness).toBe(sig);
+          if (shortest.has(sig)) expect(witness.length - 1, `${witness} for {${sig}}`).toBe(shortest.get(sig));
+        }
+        for (const sig of shortest.keys()) expect(found.has(sig), `{${sig}} of ${patterns.join(' ')}`).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+  });
 });

@@ -216,18 +216,56 @@ interface SegmentClasses {
 }
 
 /**
+ * The literal segment patterns (`usr`, `.ssh`: most of a policy's) as one trie over the alphabet:
+ * node 0 is the empty name, `next[node * sigma + c]` the node after one more character (-1: no
+ * literal continues so), `ends[node]` the literal that is exactly that name (-1: none).
+ */
+interface LiteralTrie {
+  next: Int32Array;
+  ends: Int32Array;
+}
+
+function literalTrie(patterns: readonly (readonly CharItem[])[], literal: readonly boolean[], sigma: readonly string[]): LiteralTrie {
+  const symbol = new Map(sigma.map((ch, i) => [ch, i]));
+  let size = 1;
+  for (let i = 0; i < patterns.length; i++) if (literal[i]) size += patterns[i]!.length;
+  const next = new Int32Array(size * sigma.length).fill(-1);
+  const ends = new Int32Array(size).fill(-1);
+  let nodes = 1;
+  patterns.forEach((items, i) => {
+    if (!literal[i]) return;
+    let node = 0;
+    for (const it of items) {
+      const c = symbol.get((it as { pred: { ch: string } }).pred.ch)!;
+      let to = next[node * sigma.length + c]!;
+      if (to < 0) next[node * sigma.length + c] = to = nodes++;
+      node = to;
+    }
+    ends[node] = i; // segment patterns are distinct: one literal per name
+  });
+  return { next, ends };
+}
+
+/**
  * The classes of segment names: names are in the same class iff every segment pattern matches
  * both or neither. Found by breadth-first search of the patterns' product automaton from the
- * empty name; `.` and `..` are not names (a normalized path has no such segment).
+ * empty name; `.` and `..` are not names (a normalized path has no such segment). The literal
+ * patterns take part as one trie (a product state holds its node where it held each live
+ * literal's position: the same states, found in the same order), the others as automata.
  */
 function segmentClasses(patterns: readonly (readonly CharItem[])[]): SegmentClasses {
   const sigma = alphabet(patterns);
-  const dfas = patterns.map((items) => segmentDfa(items, sigma));
-  type State = { live: number[]; name: string }; // live: pattern index, DFA state, pairwise
+  const literal = patterns.map((items) => items.every((it) => it.kind === 'char' && it.pred.kind === 'lit'));
+  const trie = literalTrie(patterns, literal, sigma);
+  const dfas = patterns.map((items, i) => (literal[i] ? undefined : segmentDfa(items, sigma)));
+  // live: the trie node first, under the index TRIE (absent once no literal continues the name),
+  // then each live automaton: pattern index, DFA state, pairwise.
+  const TRIE = patterns.length;
+  type State = { live: number[]; name: string };
   // The empty name, `.` and `..` are kept apart from names with the same future, so every class
   // still gets a proper name as witness.
   const tagOf = (name: string): number => (name === '' ? 0 : name === '.' ? 1 : name === '..' ? 2 : -1);
-  const start: State = { live: dfas.flatMap((d, i) => (d.start === d.dead ? [] : [i, d.start])), name: '' };
+  const start: State = { live: [TRIE, 0, ...dfas.flatMap((d, i) => (!d || d.start === d.dead ? [] : [i, d.start]))], name: '' };
   const seen = new Set<string>([compactKey(start.live, start.live.length, tagOf(''))]);
   const scratch: number[] = [];
   const queue: State[] = [start];
@@ -235,9 +273,19 @@ function segmentClasses(patterns: readonly (readonly CharItem[])[]): SegmentClas
   const out: SegmentClasses = { witness: [], matches: [] };
   for (let head = 0; head < queue.length; head++) {
     const s = queue[head]!;
+    const first = s.live[0] === TRIE ? 2 : 0;
     if (s.name !== '' && s.name !== '.' && s.name !== '..') {
+      // The patterns matching the name, in index order: the accepting automata and the literal
+      // that is the name, if any.
       const sig: number[] = [];
-      for (let k = 0; k < s.live.length; k += 2) if (dfas[s.live[k]!]!.accepting[s.live[k + 1]!]) sig.push(s.live[k]!);
+      let lit = first ? trie.ends[s.live[1]!]! : -1;
+      for (let k = first; k < s.live.length; k += 2) {
+        const i = s.live[k]!;
+        if (!dfas[i]!.accepting[s.live[k + 1]!]) continue;
+        if (lit >= 0 && lit < i) sig.push(lit), (lit = -1);
+        sig.push(i);
+      }
+      if (lit >= 0) sig.push(lit);
       const key = sig.join(',');
       if (!bySignature.has(key)) {
         bySignature.set(key, out.witness.length);
@@ -249,7 +297,14 @@ function segmentClasses(patterns: readonly (readonly CharItem[])[]): SegmentClas
     }
     for (let c = 0; c < sigma.length; c++) {
       let n = 0;
-      for (let k = 0; k < s.live.length; k += 2) {
+      if (first) {
+        const to = trie.next[s.live[1]! * sigma.length + c]!;
+        if (to >= 0) {
+          scratch[n++] = TRIE;
+          scratch[n++] = to;
+        }
+      }
+      for (let k = first; k < s.live.length; k += 2) {
         const d = dfas[s.live[k]!]!;
         const to = d.step(s.live[k + 1]!, c);
         if (to !== d.dead) {
