@@ -5,7 +5,9 @@
 // bench/launch-driver.c spawns a command N times in a tight loop (posix_spawn + waitpid) and
 // reports each launch's wall time. Every round runs one batch per contender, the contenders'
 // order rotating from round to round so that drift on a shared machine hits all of them alike;
-// the report gives medians over all launches, differences and ratios against plain exec.
+// the report gives medians over all launches, differences and ratios against plain exec, and,
+// where strace is installed, each contender's system calls per launch (`strace -f -c`: a count
+// that does not drift with the machine's load, unlike the times).
 //
 // `--compare BIN` (repeatable) adds another mxc-enforce binary run on the bundles of (b) and (c),
 // e.g. a build of an earlier commit, to measure a change before/after in the same run.
@@ -18,7 +20,7 @@
 // from `mxc-enforce --dry-run`), plus plain `bwrap --bind / /`; (e) minijail0 and firejail when
 // installed. Both mxc-enforce bundles come from std/linux-runtime.mxc compiled by the CLI.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { lstatSync, mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -172,6 +174,19 @@ export async function runLaunchBench({ rounds = 10, batch = 60, compare = [] } =
         cpuOverPlainMs: mc - plainCpu,
       };
     });
+    // System calls per launch, a count that does not drift with the machine's load (strace -f -c,
+    // every process of the launch, the command's own included), when strace is installed.
+    const strace = which('strace');
+    const syscalls = {};
+    if (strace) {
+      for (const c of contenders) {
+        const out = path.join(dir, 'strace.txt');
+        const r = spawnSync(strace, ['-f', '-c', '-o', out, ...c.argv], { encoding: 'utf8' });
+        if (r.status !== 0) throw new Error(`strace ${c.label}: ${r.stderr.trim()}`);
+        const total = readFileSync(out, 'utf8').split('\n').find((line) => /\stotal$/.test(line));
+        syscalls[c.id] = Number(total?.trim().split(/\s+/)[3]);
+      }
+    }
     const row = (id) => rows.find((r) => r.id === id);
     const goals = [
       { text: '(b) within 1.1 ms of plain exec', value: `+${row('mxc').overPlainMs.toFixed(3)} ms`, met: row('mxc').overPlainMs <= 1.1 },
@@ -189,13 +204,13 @@ export async function runLaunchBench({ rounds = 10, batch = 60, compare = [] } =
     } else {
       goals.push({ text: '(c) strictly faster than bwrap with the same namespaces', value: 'bwrap not installed', met: false });
     }
-    return { rounds, batch, rows, goals, missing, bwrapViewArgs: view?.args, kernel: execFileSync('uname', ['-r'], { encoding: 'utf8' }).trim(), cpus: (await import('node:os')).cpus().length };
+    return { rounds, batch, rows, goals, missing, syscalls, bwrapViewArgs: view?.args, kernel: execFileSync('uname', ['-r'], { encoding: 'utf8' }).trim(), cpus: (await import('node:os')).cpus().length };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-export function formatLaunchBench({ rounds, batch, rows, goals, missing, kernel, cpus }) {
+export function formatLaunchBench({ rounds, batch, rows, goals, missing, syscalls = {}, kernel, cpus }) {
   const lines = [`\nLaunch time of ${TRUE}: ${rounds} rounds × ${batch} launches per contender, order rotating each round (kernel ${kernel}, ${cpus} CPUs); medians in ms`];
   lines.push(`  ${'contender'.padEnd(58)} ${'wall'.padStart(7)}  ${'(p10, p90)'.padEnd(20)} ${'over plain'.padStart(10)} ${'ratio'.padStart(6)}  ${'cpu'.padStart(6)} ${'cpu over plain'.padStart(14)}`);
   for (const r of rows) {
@@ -203,6 +218,9 @@ export function formatLaunchBench({ rounds, batch, rows, goals, missing, kernel,
       `  ${r.label.padEnd(58)} ${r.medianMs.toFixed(3).padStart(7)}  ${`(${r.p10Ms.toFixed(2)}, ${r.p90Ms.toFixed(2)})`.padEnd(20)} ${`+${r.overPlainMs.toFixed(3)}`.padStart(10)} ${`${r.ratioToPlain.toFixed(2)}×`.padStart(6)}  ${r.cpuMedianMs.toFixed(3).padStart(6)} ${`+${r.cpuOverPlainMs.toFixed(3)}`.padStart(14)}`,
     );
   }
+  const counted = rows.filter((r) => syscalls[r.id] !== undefined);
+  if (counted.length) lines.push(`  system calls per launch (strace -f -c): ${counted.map((r) => `${r.label.split(':')[0]} ${syscalls[r.id]}`).join(', ')}`);
+  else lines.push('  system calls per launch: not counted (strace not installed)');
   if (missing.length) lines.push(`  not installed: ${missing.join(', ')}`);
   for (const g of goals) lines.push(`  goal: ${g.text}: ${g.value}: ${g.met ? 'met' : 'NOT MET'}`);
   return lines.join('\n');
