@@ -184,7 +184,8 @@ export async function runLaunchBench({ rounds = 10, batch = 60, compare = [] } =
         const r = spawnSync(strace, ['-f', '-c', '-o', out, ...c.argv], { encoding: 'utf8' });
         if (r.status !== 0) throw new Error(`strace ${c.label}: ${r.stderr.trim()}`);
         const total = readFileSync(out, 'utf8').split('\n').find((line) => /\stotal$/.test(line));
-        syscalls[c.id] = Number(total?.trim().split(/\s+/)[3]);
+        if (!total) throw new Error(`strace ${c.label}: no total in its summary`);
+        syscalls[c.id] = Number(total.trim().split(/\s+/)[3]);
       }
     }
     const row = (id) => rows.find((r) => r.id === id);
