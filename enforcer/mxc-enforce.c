@@ -950,18 +950,10 @@ static int openat2_retrying(int dir, const char *path, int flags, uint64_t resol
 	return fd;
 }
 
-/* Absolute, without empty, `.` or `..` segments and no trailing slash (but `/`): the form the kernel's d_path gives. */
+/* Already in the form normalize_path_value gives (and the kernel's d_path): absolute, no empty, `.` or `..` segments, no trailing slash. */
 static int is_normal_path(const char *p) {
-	if (p[0] != '/') return 0;
-	if (p[1] == 0) return 1;
-	for (const char *s = p; *s; ) {
-		const char *e = strchr(s + 1, '/');
-		size_t n = e ? (size_t)(e - s - 1) : strlen(s + 1);
-		if (n == 0 || (n == 1 && s[1] == '.') || (n == 2 && s[1] == '.' && s[2] == '.')) return 0;
-		if (e == NULL) break;
-		s = e;
-	}
-	return 1;
+	char norm[PATH_MAX];
+	return normalize_path_value(p, norm) == NULL && strcmp(norm, p) == 0;
 }
 
 /*
@@ -2263,39 +2255,35 @@ static uint32_t keep_fds_for_landlock(void) {
  * or a swapped-in symlink does not change what it refers to. It is left to close at exec.
  */
 static int add_landlock_rule(int rs, uint32_t i) {
-	if (rules[i].fd >= 0 && nhits == 0) {
-		uint64_t rights = rules[i].rights & ll_attr.handled_fs;
-		if (!rules[i].is_dir) rights &= LL_FILE_RIGHTS;
-		if (rights == 0) return 0;
-		struct ll_path_beneath pb = { rights, rules[i].fd };
-		if (syscall(SYS_landlock_add_rule, rs, LL_RULE_PATH_BENEATH, &pb, 0) != 0) die("landlock", errno, "add a rule for %s", rules[i].path);
-		return 1;
-	}
-	int fd = open_planned(rules[i].path, rules[i].nofollow);
-	if (fd < 0) {
-		if (errno == ENOENT || errno == EACCES) return 0; /* gone since planning, or below a mask: grant nothing */
-		die("landlock", errno, "open %s, planned to be granted (%s)", rules[i].path, errno == ELOOP ? "a symlink was swapped in since planning" : "as planned");
-	}
-	struct stat st;
-	if (fstat(fd, &st) != 0) die("landlock", errno, "stat %s", rules[i].path);
-	/* Only what was planned is granted: not a file renamed or linked into its place since. A masked path opens the mask's node, granted nothing. */
-	if (rules[i].ino && (st.st_dev != rules[i].dev || st.st_ino != rules[i].ino)) {
-		if (cover_dev && st.st_dev == cover_dev) {
+	int kept = rules[i].fd >= 0 && nhits == 0, fd = rules[i].fd, is_dir = rules[i].is_dir;
+	if (!kept) {
+		fd = open_planned(rules[i].path, rules[i].nofollow);
+		if (fd < 0) {
+			if (errno == ENOENT || errno == EACCES) return 0; /* gone since planning, or below a mask: grant nothing */
+			die("landlock", errno, "open %s, planned to be granted (%s)", rules[i].path, errno == ELOOP ? "a symlink was swapped in since planning" : "as planned");
+		}
+		struct stat st;
+		if (fstat(fd, &st) != 0) die("landlock", errno, "stat %s", rules[i].path);
+		/* Only what was planned is granted: not a file renamed or linked into its place since. A masked path opens the mask's node, granted nothing. */
+		if (rules[i].ino && (st.st_dev != rules[i].dev || st.st_ino != rules[i].ino)) {
+			if (cover_dev && st.st_dev == cover_dev) {
+				close(fd);
+				return 0;
+			}
+			die("landlock", ESTALE, "%s, planned to be granted, is another file now (replaced since planning)", rules[i].path);
+		}
+		is_dir = S_ISDIR(st.st_mode);
+		if ((rules[i].exact && is_dir) || S_ISLNK(st.st_mode)) {
 			close(fd);
 			return 0;
 		}
-		die("landlock", ESTALE, "%s, planned to be granted, is another file now (replaced since planning)", rules[i].path);
 	}
 	uint64_t rights = rules[i].rights & ll_attr.handled_fs;
-	if (!S_ISDIR(st.st_mode)) rights &= LL_FILE_RIGHTS;
-	if ((rules[i].exact && S_ISDIR(st.st_mode)) || S_ISLNK(st.st_mode) || rights == 0) {
-		close(fd);
-		return 0;
-	}
+	if (!is_dir) rights &= LL_FILE_RIGHTS;
 	struct ll_path_beneath pb = { rights, fd };
-	if (syscall(SYS_landlock_add_rule, rs, LL_RULE_PATH_BENEATH, &pb, 0) != 0) die("landlock", errno, "add a rule for %s", rules[i].path);
-	close(fd);
-	return 1;
+	if (rights != 0 && syscall(SYS_landlock_add_rule, rs, LL_RULE_PATH_BENEATH, &pb, 0) != 0) die("landlock", errno, "add a rule for %s", rules[i].path);
+	if (!kept) close(fd);
+	return rights != 0;
 }
 
 static void apply_landlock(void) {
