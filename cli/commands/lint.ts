@@ -42,7 +42,7 @@ Exit status: 0 no finding at or above --fail-on, 1 findings or policy errors, 2 
         // Each policy in a z3 context of its own: its counterexamples do not depend on the files
         // linted before it.
         if (linted++ > 0) await freshContext();
-        await tick(); // z3 goes on loading: its file has been read by now
+        await tick(); // z3 goes on loading: its module may have been compiled by now
         const found = await lintAll(result.ir, result.program);
         // Code scanning needs a location for every alert: a finding about the policy as a whole
         // (the syscall default, a compiled program) points at the top of its file.
