@@ -957,6 +957,14 @@ static int is_normal_path(const char *p) {
 }
 
 /*
+ * A normal path that openat2(RESOLVE_NO_SYMLINKS) could not open for this reason does not exist at
+ * launch whether links are followed or not: the walk stopped at a missing name (ENOENT) or a file
+ * where a directory should be (ENOTDIR) before meeting any symlink, and following links changes
+ * nothing before the first one. Not ELOOP (a link on the way) nor anything else (an old kernel).
+ */
+static int absent_before_any_link(int err) { return err == ENOENT || err == ENOTDIR; }
+
+/*
  * Opens a granted path (O_PATH), stats it into `st` and writes its canonical form to `canon`;
  * -1 if it does not exist. A /proc/self path stays as it is and is only stat'ed (-2): the process
  * that execs the command opens it. Below a writable hierarchy (the outermost) it is resolved
@@ -983,17 +991,26 @@ static int open_granted(const char *pattern, const char *path, char *canon, stru
 		}
 	} else if (t == NULL) {
 		/* A normal path reached without a symlink is its own canonical form: no readlink below. */
-		if (is_normal_path(path) && (fd = openat2_retrying(AT_FDCWD, path, flags, RESOLVE_NO_SYMLINKS)) >= 0) {
-			snprintf(canon, PATH_MAX, "%s", path);
-			goto opened;
+		if (is_normal_path(path)) {
+			if ((fd = openat2_retrying(AT_FDCWD, path, flags, RESOLVE_NO_SYMLINKS)) >= 0) {
+				snprintf(canon, PATH_MAX, "%s", path);
+				goto opened;
+			}
+			if (absent_before_any_link(errno)) return -1;
 		}
 		fd = openat(AT_FDCWD, path, flags);
 	} else {
 		int dir = openat(AT_FDCWD, t->canon, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (dir >= 0 && is_normal_path(path) && (fd = openat2_retrying(dir, rel, flags, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS)) >= 0) {
-			close(dir);
-			if (snprintf(canon, PATH_MAX, "%s/%s", t->canon, rel) >= PATH_MAX) die("plan", ENAMETOOLONG, "%s/%s (grant \"%s\")", t->canon, rel, pattern);
-			goto opened;
+		if (dir >= 0 && is_normal_path(path)) {
+			if ((fd = openat2_retrying(dir, rel, flags, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS)) >= 0) {
+				close(dir);
+				if (snprintf(canon, PATH_MAX, "%s/%s", t->canon, rel) >= PATH_MAX) die("plan", ENAMETOOLONG, "%s/%s (grant \"%s\")", t->canon, rel, pattern);
+				goto opened;
+			}
+			if (absent_before_any_link(errno)) {
+				close(dir);
+				return -1;
+			}
 		}
 		fd = dir >= 0 ? openat2_retrying(dir, rel, flags, RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS) : -1;
 		int err = errno;
@@ -2149,18 +2166,6 @@ static void apply_namespaces(void) {
 	}
 }
 
-/* The highest capability this kernel knows: PR_CAPBSET_READ fails above it. Bisected, since it is on
- * every launch's path (6 calls instead of ~41). */
-static int last_cap(void) {
-	int lo = 0, hi = 63;
-	while (lo < hi) {
-		int mid = (lo + hi + 1) / 2;
-		if (prctl(PR_CAPBSET_READ, mid, 0, 0, 0) >= 0) lo = mid;
-		else hi = mid - 1;
-	}
-	return lo;
-}
-
 static void apply_capabilities(void) {
 	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
 	struct __user_cap_data_struct d[2];
@@ -2169,10 +2174,18 @@ static void apply_capabilities(void) {
 	uint64_t keep = B.caps & have;
 	if (B.caps & ~have) die("capabilities", EPERM, "the policy keeps capabilities 0x%llx this process does not have", (unsigned long long)(B.caps & ~have));
 	int can_setpcap = (have >> CAP_SETPCAP) & 1;
-	int top = can_setpcap || keep ? last_cap() : -1; /* probed only when some capability is dropped or kept */
 	if (can_setpcap) {
-		for (int c = 0; c <= top; c++)
-			if (!(keep & (1ull << c)) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) != 0) die("capabilities", errno, "drop capability %d from the bounding set", c);
+		/* Capabilities are numbered 0 to the kernel's last; PR_CAPBSET_DROP fails with EINVAL only
+		 * above it, so the first EINVAL ends the loop with every capability the kernel knows dropped
+		 * (no probe for the last one first). Every capability held is a known one: an EINVAL at or
+		 * below the highest held would be a kernel this loop does not understand, and is refused. */
+		int highest_held = 63 - __builtin_clzll(have);
+		for (int c = 0; c < 64; c++) {
+			if ((keep >> c) & 1) continue;
+			if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) == 0) continue;
+			if (errno == EINVAL && c > highest_held) break;
+			die("capabilities", errno, "drop capability %d from the bounding set", c);
+		}
 		unsigned long bits = SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_NO_SETUID_FIXUP | SECBIT_NO_SETUID_FIXUP_LOCKED | SECBIT_KEEP_CAPS_LOCKED;
 		if (!keep) bits |= SECBIT_NO_CAP_AMBIENT_RAISE | SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED;
 		if (prctl(PR_SET_SECUREBITS, bits, 0, 0, 0) != 0) die("capabilities", errno, "lock securebits");
@@ -2184,8 +2197,8 @@ static void apply_capabilities(void) {
 	d[1].effective = d[1].permitted = d[1].inheritable = (uint32_t)(keep >> 32);
 	if (syscall(SYS_capset, &h, d) != 0) die("capabilities", errno, "capset");
 	/* Kept capabilities must survive exec of a program without file capabilities: ambient. */
-	for (int c = 0; c <= top; c++)
-		if ((keep & (1ull << c)) && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) != 0) die("capabilities", errno, "keep capability %d", c);
+	for (int c = 0; c < 64; c++)
+		if (((keep >> c) & 1) && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) != 0) die("capabilities", errno, "keep capability %d", c);
 }
 
 /*
@@ -2282,7 +2295,9 @@ static int add_landlock_rule(int rs, uint32_t i) {
 	if (!is_dir) rights &= LL_FILE_RIGHTS;
 	struct ll_path_beneath pb = { rights, fd };
 	if (rights != 0 && syscall(SYS_landlock_add_rule, rs, LL_RULE_PATH_BENEATH, &pb, 0) != 0) die("landlock", errno, "add a rule for %s", rules[i].path);
-	if (!kept) close(fd);
+	/* A descriptor opened here (a /proc/self rule) is left to close at exec too, while the budget lasts. */
+	if (!kept && keep_fds > 0) keep_fds--;
+	else if (!kept) close(fd);
 	return rights != 0;
 }
 

@@ -793,6 +793,15 @@ policy nested_file extends linux_runtime {
       for (const line of caps.stdout.trim().split('\n')) expect(line).toMatch(/:\s+0{16}$/);
     });
 
+    it('keeps the capabilities the policy names, in every set, and drops the rest from the bounding set', () => {
+      const b = bundleFor(agentPolicy('process { capabilities CAP_NET_BIND_SERVICE }', 'allow read "/proc/**"'));
+      const caps = enforce(b, ['/bin/sh', '-c', 'grep -E "^Cap(Inh|Prm|Eff|Bnd|Amb)" /proc/self/status'], { args: homeArg });
+      expect(caps.status, caps.stderr).toBe(0);
+      const lines = caps.stdout.trim().split('\n');
+      expect(lines.map((l) => l.split(':')[0])).toEqual(['CapInh', 'CapPrm', 'CapEff', 'CapBnd', 'CapAmb']);
+      for (const line of lines) expect(line).toMatch(/:\s+0{13}400$/); // 1 << CAP_NET_BIND_SERVICE (10)
+    });
+
     it('isolation container: a PID namespace with a fresh /proc; host processes are invisible and unsignallable', () => {
       const host = spawn('sleep', ['60'], { stdio: 'ignore', env: { SECRET_IN_ENV: 'leak' } });
       try {
