@@ -794,6 +794,15 @@ struct hit { char *path; uint64_t rights; int subtree, flags; dev_t dev; ino_t i
 static struct hit *hits;
 static uint32_t nhits;
 
+/*
+ * Whether the launch makes namespaces (user + mount, and net or PID as the modes ask), in one place
+ * for applying, the mount view and --dry-run: the network mode (none, proxy) or the isolation asks
+ * for them, or planning found paths to mask (nhits, known once planning is done). Before planning,
+ * keep_fds_for_landlock judges by the modes and the bundle's masks and carves, which hits come from.
+ */
+static int namespaces_by_mode(void) { return B.net_mode != NET_PORTS || B.isolation != ISO_PROCESS; }
+static int makes_namespaces(void) { return nhits > 0 || namespaces_by_mode(); }
+
 static void add_str(struct strlist *l, const char *s) {
 	if ((l->n & (l->n - 1)) == 0) {
 		char **v = realloc(l->v, (l->n ? 2 * (size_t)l->n : 1) * sizeof *v);
@@ -2092,8 +2101,8 @@ static void run_init(pid_t command) {
 }
 
 static void apply_namespaces(void) {
-	int need_net = B.net_mode == NET_NONE || B.net_mode == NET_PROXY, need_pid = B.isolation != ISO_PROCESS;
-	if (nhits == 0 && !need_net && !need_pid) return;
+	if (!makes_namespaces()) return;
+	int need_net = B.net_mode != NET_PORTS, need_pid = B.isolation != ISO_PROCESS;
 	uid_t uid = geteuid();
 	gid_t gid = getegid();
 	char cwd[PATH_MAX];
@@ -2253,7 +2262,7 @@ static int rule_inside(uint32_t i, uint32_t j) {
  * policy's), up to 256, so the descriptors the launch still opens stay within it.
  */
 static uint32_t keep_fds_for_landlock(void) {
-	if (B.net_mode != NET_PORTS || B.isolation != ISO_PROCESS || B.nmasks) return 0;
+	if (namespaces_by_mode() || B.nmasks) return 0;
 	for (uint32_t i = 0; i < B.ngrants; i++) if (B.grants[i].carve.n) return 0;
 	struct rlimit rl;
 	if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return 0;
@@ -3262,7 +3271,7 @@ static void dry_run(char **argv, const char *digest) {
 	for (uint32_t i = 0; i < B.nrlimits; i++) printf(" %u=%llu", B.rlimits[i].resource, (unsigned long long)B.rlimits[i].value);
 	printf("%s\n", B.nrlimits ? "" : " none");
 	int net = B.net_mode != NET_PORTS;
-	if (nhits || net || B.isolation != ISO_PROCESS)
+	if (makes_namespaces())
 		printf("namespaces: user, mount%s%s\n", B.isolation != ISO_PROCESS ? ", pid (fresh /proc nosuid,nodev,noexec; an init as PID 1 reaps and passes the exit status through)" : "",
 		       net ? ", net (loopback up)" : "");
 	else
@@ -3399,7 +3408,7 @@ int main(int argc, char **argv) {
 			die("masks", EPERM, "the policy keeps CAP_DAC_OVERRIDE or CAP_DAC_READ_SEARCH, which read past the inaccessible mask over %s", hits[k].path);
 	}
 	/* The mount view is built wherever a mount namespace is made, unless kept capabilities would undo it. */
-	if ((nhits || B.net_mode != NET_PORTS || B.isolation != ISO_PROCESS) && !(B.caps & (1ull << CAP_SYS_ADMIN | 1ull << CAP_DAC_OVERRIDE | 1ull << CAP_DAC_READ_SEARCH)))
+	if (makes_namespaces() && !(B.caps & (1ull << CAP_SYS_ADMIN | 1ull << CAP_DAC_OVERRIDE | 1ull << CAP_DAC_READ_SEARCH)))
 		add_noexec_views(), cover_ungranted(proxy_socket);
 
 	if (dry) {

@@ -1148,6 +1148,16 @@ policy ports_only extends linux_runtime {
     const r = enforce(b, ['/bin/sh', '-c', `ulimit -n; cat ${dir}/granted.txt; cat ${dir}/private/key || echo denied`]);
     expect(r.stdout, r.stderr).toBe('16\ngranted\ndenied\n');
   });
+
+  it('ports mode and process isolation, but a deny to mask: a user and mount namespace only (no net or PID one), planning\'s descriptors not kept, the mask holds', () => {
+    writeFileSync(path.join(dir, 'granted.txt'), 'granted\n');
+    const b = portsOnly(`allow read, list "${dir}/**"\n  deny read "${dir}/private/**"`);
+    const dry = enforce(b, ['true'], { args: ['--dry-run'] }).stdout;
+    expect(dry).toMatch(/^namespaces: user, mount$/m);
+    expect(dry).toContain(`mask: ${dir}/private`);
+    const r = enforce(b, ['/bin/sh', '-c', `cat ${dir}/granted.txt; cat ${dir}/private/key || echo denied`]);
+    expect(r.stdout, r.stderr).toBe('granted\ndenied\n');
+  });
 });
 
 /**
