@@ -1,7 +1,9 @@
 /*
  * Launch-time driver for bench/launch.mjs: starts COMMAND N times, one after the other, and prints
- * two lines of N numbers: the wall time of each launch (spawn to reaped exit) in nanoseconds, then
- * the CPU time (user + system, from wait4) the launch used, which waiting for a busy CPU does not inflate.
+ * three lines of N numbers: the wall time of each launch (spawn to reaped exit) in nanoseconds, then
+ * the CPU time (user + system, from wait4) the launch used, which waiting for a busy CPU does not
+ * inflate, then its minor page faults (wait4's ru_minflt: first touches of memory, which cost a
+ * VM with shadow paging far more than a system call; bench/machine.c measures both).
  *
  *   launch-driver N COMMAND [ARGS...]
  *
@@ -39,8 +41,8 @@ int main(int argc, char **argv) {
 		perror("launch-driver: file actions");
 		return 2;
 	}
-	long long *ns = calloc((size_t)n, sizeof *ns), *cpu = calloc((size_t)n, sizeof *cpu);
-	if (ns == NULL || cpu == NULL) return 2;
+	long long *ns = calloc((size_t)n, sizeof *ns), *cpu = calloc((size_t)n, sizeof *cpu), *faults = calloc((size_t)n, sizeof *faults);
+	if (ns == NULL || cpu == NULL || faults == NULL) return 2;
 	for (long i = 0; i < n; i++) {
 		pid_t pid;
 		int status;
@@ -58,6 +60,7 @@ int main(int argc, char **argv) {
 			}
 		ns[i] = now_ns() - t0;
 		cpu[i] = ((long long)ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000 + ((long long)ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000;
+		faults[i] = ru.ru_minflt;
 		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 			fprintf(stderr, "launch-driver: %s exited with status 0x%x on launch %ld\n", argv[2], status, i);
 			return 1;
@@ -65,5 +68,6 @@ int main(int argc, char **argv) {
 	}
 	for (long i = 0; i < n; i++) printf("%lld%c", ns[i], i + 1 < n ? ' ' : '\n');
 	for (long i = 0; i < n; i++) printf("%lld%c", cpu[i], i + 1 < n ? ' ' : '\n');
+	for (long i = 0; i < n; i++) printf("%lld%c", faults[i], i + 1 < n ? ' ' : '\n');
 	return 0;
 }

@@ -2,12 +2,13 @@
 // Launch time: how long it takes to start /bin/true plainly, under mxc-enforce, and under other
 // sandboxes, measured side by side. Usage: node bench/launch.mjs [--rounds R] [--batch N]
 //
-// bench/launch-driver.c spawns a command N times in a tight loop (posix_spawn + waitpid) and
-// reports each launch's wall time. Every round runs one batch per contender, the contenders'
-// order rotating from round to round so that drift on a shared machine hits all of them alike;
-// the report gives medians over all launches, differences and ratios against plain exec, and,
-// where strace is installed, each contender's system calls per launch (`strace -f -c`: a count
-// that does not drift with the machine's load, unlike the times).
+// bench/launch-driver.c spawns a command N times in a tight loop (posix_spawn + wait4) and
+// reports each launch's wall time, CPU time and minor page faults. Every round runs one batch per
+// contender, the contenders' order rotating from round to round so that drift on a shared machine
+// hits all of them alike; the report gives medians over all launches, differences and ratios
+// against plain exec, each contender's page faults per launch and, where strace is installed, its
+// system calls per launch (`strace -f -c`): two counts that do not drift with the machine's load,
+// unlike the times, and that bench/machine.c's costs per system call and per fault turn into time.
 //
 // `--compare BIN` (repeatable) adds another mxc-enforce binary run on the bundles of (b) and (c),
 // e.g. a build of an earlier commit, to measure a change before/after in the same run.
@@ -140,11 +141,12 @@ export async function runLaunchBench({ rounds = 10, batch = 60, compare = [] } =
 
     const wall = new Map(contenders.map((c) => [c.id, []]));
     const cpu = new Map(contenders.map((c) => [c.id, []]));
+    const faults = new Map(contenders.map((c) => [c.id, []]));
     const launch = (c, n) => {
       const r = spawnSync(driver, [String(n), ...c.argv], { encoding: 'utf8', maxBuffer: 1 << 24 });
       if (r.status !== 0) throw new Error(`${c.label}: ${r.stderr.trim()}`);
-      const [w, u] = r.stdout.trim().split('\n').map((line) => line.split(' ').map((x) => Number(x) / 1e6));
-      return { wall: w, cpu: u };
+      const [w, u, f] = r.stdout.trim().split('\n').map((line) => line.split(' ').map(Number));
+      return { wall: w.map((x) => x / 1e6), cpu: u.map((x) => x / 1e6), faults: f };
     };
     for (const c of contenders) launch(c, 5); // warm the page cache
     for (let round = 0; round < rounds; round++) {
@@ -153,6 +155,7 @@ export async function runLaunchBench({ rounds = 10, batch = 60, compare = [] } =
         const r = launch(c, batch);
         wall.get(c.id).push(...r.wall);
         cpu.get(c.id).push(...r.cpu);
+        faults.get(c.id).push(...r.faults);
       }
     }
     const plain = median(wall.get('plain'));
@@ -172,6 +175,7 @@ export async function runLaunchBench({ rounds = 10, batch = 60, compare = [] } =
         ratioToPlain: m / plain,
         cpuMedianMs: mc,
         cpuOverPlainMs: mc - plainCpu,
+        pageFaults: median(faults.get(c.id)),
       };
     });
     // System calls per launch, a count that does not drift with the machine's load (strace -f -c,
@@ -222,6 +226,7 @@ export function formatLaunchBench({ rounds, batch, rows, goals, missing, syscall
   const counted = rows.filter((r) => syscalls[r.id] !== undefined);
   if (counted.length) lines.push(`  system calls per launch (strace -f -c): ${counted.map((r) => `${r.label.split(':')[0]} ${syscalls[r.id]}`).join(', ')}`);
   else lines.push('  system calls per launch: not counted (strace not installed)');
+  if (rows.every((r) => r.pageFaults !== undefined)) lines.push(`  minor page faults per launch (wait4's ru_minflt, median): ${rows.map((r) => `${r.label.split(':')[0]} ${r.pageFaults}`).join(', ')}`);
   if (missing.length) lines.push(`  not installed: ${missing.join(', ')}`);
   for (const g of goals) lines.push(`  goal: ${g.text}: ${g.value}: ${g.met ? 'met' : 'NOT MET'}`);
   return lines.join('\n');

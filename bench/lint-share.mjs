@@ -1,6 +1,8 @@
 // One full lint pass in this process (what `mxcc lint FILE` does after start-up), printing as JSON
-// how long it took and how much of it this thread spent on z3: waiting for it to load, push and
-// waiting for checks (verifier/z3.ts).
+// how long it took, how much of it this thread spent on z3: waiting for it to load, push and
+// waiting for checks (verifier/z3.ts), and the process's minor page faults.
+// `--z3-only`: only load z3 and make its context, no policy: the time and page faults that
+// costs on its own (every lint pays it).
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -8,6 +10,15 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = (p) => path.join(root, 'dist', p);
 const file = process.argv[2];
 const started = performance.now();
+if (file === '--z3-only') {
+  const before = process.resourceUsage().minorPageFault;
+  const { preloadZ3, ready } = await import(dist('verifier/z3.js'));
+  preloadZ3();
+  await ready();
+  const pageFaults = process.resourceUsage().minorPageFault;
+  console.log(JSON.stringify({ z3Ms: performance.now() - started, pageFaults, beforeImport: before }));
+  process.exit(0);
+}
 const { compileFile } = await import(dist('compiler/index.js'));
 const { lintAll } = await import(dist('verifier/lint.js'));
 const { z3Stats, preloadZ3, tick } = await import(dist('verifier/z3.js'));
@@ -21,5 +32,7 @@ const totalMs = performance.now() - started;
 // This thread's time spent on z3: waiting for it to load, internalizing (push), waiting for checks.
 // Loading itself (initMs) overlaps the TypeScript work, and so does the idle work (idleMs).
 const z3Ms = z3Stats.waitMs + z3Stats.pushMs + z3Stats.checkMs;
-console.log(JSON.stringify({ file, totalMs, z3Ms, ...z3Stats }));
+// Minor page faults of the whole process (every thread, start-up included): first touches of memory.
+const pageFaults = process.resourceUsage().minorPageFault;
+console.log(JSON.stringify({ file, totalMs, z3Ms, pageFaults, ...z3Stats }));
 process.exit(0);

@@ -42,6 +42,18 @@ function compare(name, subject, peer, goal) {
   return row;
 }
 
+// The machine's cost of a system call and of a page's first touch (bench/machine.c), first: they
+// decide how far the timed goals below are from their machine-independent counts.
+let machine;
+try {
+  const { runMachineProbe, formatMachine } = await import('./machine.mjs');
+  machine = runMachineProbe();
+  console.log(formatMachine(machine));
+  if (process.argv.includes('--json')) console.log(JSON.stringify(machine, null, 2));
+} catch (e) {
+  console.log(`machine probe not run: ${e instanceof Error ? e.message : String(e)}`);
+}
+
 const corpus = [
   ...readdirSync(path.join(root, 'corpus')).filter((f) => f.endsWith('.mxc')).map((f) => `corpus/${f}`),
   ...readdirSync(path.join(root, 'corpus', 'std')).filter((f) => f.endsWith('.mxc')).map((f) => `corpus/std/${f}`),
@@ -100,7 +112,8 @@ try {
     // the model there) and waiting for checks, against the whole pass.
     const share = spawnSync(process.execPath, [path.join(root, 'bench/lint-share.mjs'), f], { cwd: root, encoding: 'utf8' });
     const z = share.status === 0 ? JSON.parse(share.stdout) : undefined;
-    const zText = z ? `z3 ${z.z3Ms.toFixed(0)} of ${z.totalMs.toFixed(0)} ms in-process (${((100 * z.z3Ms) / z.totalMs).toFixed(0)}%: load ${z.initMs.toFixed(0)} of which waited ${z.waitMs.toFixed(0)}, push ${z.pushMs.toFixed(0)}, ${z.checks} checks ${z.checkMs.toFixed(0)}, TypeScript run during waits ${z.idleMs.toFixed(0)})` : `z3 share not measured: ${share.stderr.trim().split('\n').pop()}`;
+    const faults = z && machine ? `; ${z.pageFaults} page faults, about ${((z.pageFaults * machine.pageTouchNs) / 1e6).toFixed(0)} ms of CPU here` : '';
+    const zText = z ? `z3 ${z.z3Ms.toFixed(0)} of ${z.totalMs.toFixed(0)} ms in-process (${((100 * z.z3Ms) / z.totalMs).toFixed(0)}%: load ${z.initMs.toFixed(0)} of which waited ${z.waitMs.toFixed(0)}, push ${z.pushMs.toFixed(0)}, ${z.checks} checks ${z.checkMs.toFixed(0)}, TypeScript run during waits ${z.idleMs.toFixed(0)})${faults}` : `z3 share not measured: ${share.stderr.trim().split('\n').pop()}`;
     console.log(`  ${f.padEnd(36)} ${m.toFixed(0).padStart(6)} ms  (node -e 0: ${median(peer).toFixed(0)} ms, ratio ${(m / median(peer)).toFixed(1)}x)  ${m < 1000 ? 'met' : 'NOT MET'}; ${zText}`);
   }
 }
