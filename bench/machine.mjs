@@ -26,10 +26,12 @@ const us = (ns) => (ns / 1000).toFixed(2);
 
 export function formatMachine(m) {
   const huge = m.hugePageTouchNs === null ? 'refused' : `${us(m.hugePageTouchNs)} µs per 4 KiB`;
+  const populated = m.populatedTouchNs === null ? 'refused' : `${us(m.populatedTouchNs)} µs`;
   return [
     `machine: kernel ${m.kernel}, ${m.cpus} CPUs, node ${m.node}`,
     `  a system call ${us(m.syscallNs)} µs (getppid, hot), a path lookup ${us(m.statNs)} µs (stat /),`,
-    `  the first touch of a fresh 4 KiB page ${us(m.pageTouchNs)} µs (${(m.pageTouchNs / m.syscallNs).toFixed(0)} system calls), in huge pages ${huge} (transparent huge pages: ${m.thp})`,
+    `  the first touch of a fresh 4 KiB page ${us(m.pageTouchNs)} µs (${(m.pageTouchNs / m.syscallNs).toFixed(0)} system calls), after MADV_POPULATE_WRITE ${populated},`,
+    `  in huge pages ${huge} (transparent huge pages: ${m.thp})`,
   ].join('\n');
 }
 
