@@ -649,6 +649,9 @@ static int path_under(const char *path, const char *dir) {
 	return strcmp(dir, "/") == 0 || strcmp(path, dir) == 0 || (strncmp(path, dir, n) == 0 && path[n] == '/');
 }
 
+/* In the /proc entries of the process that looks (and of each process its own): /proc/self, /proc/thread-self. */
+static int is_proc_self(const char *path) { return path_under(path, "/proc/self") || path_under(path, "/proc/thread-self"); }
+
 static struct param *find_param(const char *name, size_t len) {
 	for (uint32_t i = 0; i < B.nparams; i++)
 		if (strlen(B.params[i].name) == len && strncmp(B.params[i].name, name, len) == 0) return &B.params[i];
@@ -814,7 +817,7 @@ static void add_str(struct strlist *l, const char *s) {
 
 /* `fd` (or negative: none): the path's O_PATH descriptor, which the rule keeps if it may, else closes. */
 static void add_rule(const char *path, const struct stat *st, uint64_t rights, int exact, int nofollow, int fd) {
-	if (fd >= 0 && (keep_fds == 0 || path_under(path, "/proc/self") || path_under(path, "/proc/thread-self"))) {
+	if (fd >= 0 && (keep_fds == 0 || is_proc_self(path))) {
 		close(fd); /* /proc/self: another process's, after a fork (wall limit, pids cgroup) */
 		fd = -1;
 	}
@@ -990,7 +993,7 @@ static int open_granted(const char *pattern, const char *path, char *canon, stru
 			if (strncmp(path, base[b], n) == 0 && path[n] == '/' && (t == NULL || n < best)) t = &trees[i], rel = path + n + 1, best = n;
 		}
 	}
-	int flags = O_PATH | O_CLOEXEC, fd, proc_self = path_under(path, "/proc/self") || path_under(path, "/proc/thread-self");
+	int flags = O_PATH | O_CLOEXEC, fd, proc_self = is_proc_self(path);
 	/* musl's open() adds an fcntl for O_CLOEXEC; openat() does not. */
 	if (t == NULL && proc_self) {
 		if (stat(path, st) != 0) fd = -1;
