@@ -114,12 +114,12 @@ export async function runLaunchBench({ rounds = 10, batch = 60, compare = [] } =
     const bundles = compileBundles(dir);
     const ns = { ports: namespacesOf(enforcer, bundles.ports), isolated: namespacesOf(enforcer, bundles.isolated) };
     if (ns.ports !== 'none') throw new Error(`the ports-mode bundle should need no namespace; --dry-run says: ${ns.ports}`);
-    if (!/user, mount, net/.test(ns.isolated)) throw new Error(`the isolated bundle should use user, mount and net namespaces; --dry-run says: ${ns.isolated}`);
+    if (!/user, mount, ipc, net/.test(ns.isolated)) throw new Error(`the isolated bundle should use user, mount, ipc and net namespaces; --dry-run says: ${ns.isolated}`);
 
     const contenders = [
       { id: 'plain', label: '(a) plain exec', argv: [TRUE] },
       { id: 'mxc', label: '(b) mxc-enforce: Landlock + seccomp, no namespaces', argv: [enforcer, bundles.ports, '--', TRUE] },
-      { id: 'mxc-ns', label: '(c) mxc-enforce: + user, mount, net namespaces', argv: [enforcer, bundles.isolated, '--', TRUE] },
+      { id: 'mxc-ns', label: '(c) mxc-enforce: + user, mount, ipc, net namespaces', argv: [enforcer, bundles.isolated, '--', TRUE] },
     ];
     for (const bin of compare) {
       contenders.push({ id: `compare:${bin}`, label: `(b) ${bin}`, argv: [path.resolve(bin), bundles.ports, '--', TRUE] });
@@ -129,8 +129,8 @@ export async function runLaunchBench({ rounds = 10, batch = 60, compare = [] } =
     let view;
     if (bwrap) {
       view = bwrapView(enforcer, bundles.isolated);
-      contenders.push({ id: 'bwrap-ns', label: '(d) bwrap --unshare-user --unshare-net --bind / /', argv: [bwrap, '--unshare-user', '--unshare-net', '--bind', '/', '/', TRUE] });
-      contenders.push({ id: 'bwrap-view', label: `(d) bwrap, same namespaces, (c)'s view (${view.binds} binds)`, argv: [bwrap, '--unshare-user', '--unshare-net', ...view.args, TRUE] });
+      contenders.push({ id: 'bwrap-ns', label: '(d) bwrap --unshare-user --unshare-ipc --unshare-net --bind / /', argv: [bwrap, '--unshare-user', '--unshare-ipc', '--unshare-net', '--bind', '/', '/', TRUE] });
+      contenders.push({ id: 'bwrap-view', label: `(d) bwrap, same namespaces, (c)'s view (${view.binds} binds)`, argv: [bwrap, '--unshare-user', '--unshare-ipc', '--unshare-net', ...view.args, TRUE] });
       contenders.push({ id: 'bwrap', label: '(d) bwrap --bind / /', argv: [bwrap, '--bind', '/', '/', TRUE] });
     }
     const minijail = which('minijail0');

@@ -2110,8 +2110,10 @@ static void apply_namespaces(void) {
 	gid_t gid = getegid();
 	char cwd[PATH_MAX];
 	int cwd_ok = getcwd(cwd, sizeof cwd) != NULL;
-	if (unshare(CLONE_NEWUSER | CLONE_NEWNS | (need_net ? CLONE_NEWNET : 0) | (need_pid ? CLONE_NEWPID : 0)) != 0)
-		die("namespaces", errno, "unshare(user, mount%s%s); are user namespaces enabled?", need_net ? ", net" : "", need_pid ? ", pid" : "");
+	/* IPC too: System V shared memory, semaphores and message queues are not paths, so Landlock
+	 * never sees them, and the caller's own (mode 0600) would be open to the command. */
+	if (unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWIPC | (need_net ? CLONE_NEWNET : 0) | (need_pid ? CLONE_NEWPID : 0)) != 0)
+		die("namespaces", errno, "unshare(user, mount, ipc%s%s); are user namespaces enabled?", need_net ? ", net" : "", need_pid ? ", pid" : "");
 	char map[64];
 	write_file("/proc/self/setgroups", "deny");
 	snprintf(map, sizeof map, "%u %u 1\n", (unsigned)uid, (unsigned)uid);
@@ -3275,7 +3277,7 @@ static void dry_run(char **argv, const char *digest) {
 	printf("%s\n", B.nrlimits ? "" : " none");
 	int net = B.net_mode != NET_PORTS;
 	if (makes_namespaces())
-		printf("namespaces: user, mount%s%s\n", B.isolation != ISO_PROCESS ? ", pid (fresh /proc nosuid,nodev,noexec; an init as PID 1 reaps and passes the exit status through)" : "",
+		printf("namespaces: user, mount, ipc%s%s\n", B.isolation != ISO_PROCESS ? ", pid (fresh /proc nosuid,nodev,noexec; an init as PID 1 reaps and passes the exit status through)" : "",
 		       net ? ", net (loopback up)" : "");
 	else
 		printf("namespaces: none\n");

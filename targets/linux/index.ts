@@ -62,12 +62,12 @@ export function buildLinuxBundle(ir: PolicyIR): { bundle?: Bundle; plan: Landloc
     fidelity.push({ rule: 'isolation', fidelity: 'weaker', note: `the linux bundle isolates with namespaces, Landlock and seccomp, not a virtual machine${accepted ? ' (accepted by the policy)' : ''}` });
     if (!accepted) diagnostics.push(diagnostic('MXC3104', 'isolation microvm cannot be provided by the linux bundle', { help: 'compile with -t microvm, or accept it: target linux { accept weaker "isolation" }' }));
   } else if (ir.isolation === 'process') {
-    fidelity.push({ rule: 'isolation', fidelity: 'exact', note: 'Landlock and seccomp on the process tree; Landlock scopes keep it from signalling or tracing processes outside it' });
+    fidelity.push({ rule: 'isolation', fidelity: 'exact', note: `Landlock and seccomp on the process tree; Landlock scopes keep it from signalling or tracing processes outside it; System V IPC objects (shared memory, semaphores, message queues) get a namespace of their own only where the enforcer makes namespaces (${plan.netMode === 'ports' ? 'here only if a deny is masked' : 'here: for the network'})` });
   } else {
     fidelity.push({
       rule: 'isolation',
       fidelity: 'exact',
-      note: `user, mount and PID namespaces${plan.netMode === 'ports' ? '' : ' and a network namespace'}: the command runs under a minimal init (PID 1, which reaps and passes the exit status through) with a fresh /proc mounted nosuid,nodev,noexec, so host processes are neither visible nor signallable; Landlock and seccomp as for process isolation`,
+      note: `user, mount, IPC and PID namespaces${plan.netMode === 'ports' ? '' : ' and a network namespace'}: the command runs under a minimal init (PID 1, which reaps and passes the exit status through) with a fresh /proc mounted nosuid,nodev,noexec, so host processes are neither visible nor signallable; Landlock and seccomp as for process isolation`,
     });
   }
 

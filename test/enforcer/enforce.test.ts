@@ -812,7 +812,7 @@ policy nested_file extends linux_runtime {
         expect(plain.stdout).toContain('SECRET_IN_ENV=leak');
         const container = bundleFor(agentPolicy('isolation container', 'allow read, list "/proc/**"'));
         const dry = enforce(container, ['true'], { args: [...homeArg, '--dry-run'] });
-        expect(dry.stdout).toContain('namespaces: user, mount, pid (fresh /proc nosuid,nodev,noexec');
+        expect(dry.stdout).toContain('namespaces: user, mount, ipc, pid (fresh /proc nosuid,nodev,noexec');
         const r = enforce(container, ['/bin/sh', '-c', probe], { args: homeArg });
         expect(r.status, r.stderr).toBe(3);
         expect(r.stdout).toBe('me=2\nhas-init\nnosuid,nodev,noexec\n');
@@ -1153,7 +1153,7 @@ policy ports_only extends linux_runtime {
     writeFileSync(path.join(dir, 'granted.txt'), 'granted\n');
     const b = portsOnly(`allow read, list "${dir}/**"\n  deny read "${dir}/private/**"`);
     const dry = enforce(b, ['true'], { args: ['--dry-run'] }).stdout;
-    expect(dry).toMatch(/^namespaces: user, mount$/m);
+    expect(dry).toMatch(/^namespaces: user, mount, ipc$/m);
     expect(dry).toContain(`mask: ${dir}/private`);
     const r = enforce(b, ['/bin/sh', '-c', `cat ${dir}/granted.txt; cat ${dir}/private/key || echo denied`]);
     expect(r.stdout, r.stderr).toBe('granted\ndenied\n');

@@ -25,11 +25,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/ipc.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <stddef.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/shm.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -332,6 +334,26 @@ static int probe(pid_t pid) {
 	return ok(data);
 }
 
+/* System V shared memory by key: made by the host (mode 0600), then read from the sandbox. */
+static int shm_put(const char *key, const char *text) {
+	int id = shmget((key_t)strtol(key, NULL, 0), 4096, IPC_CREAT | 0600);
+	char *m = id < 0 ? (char *)-1 : shmat(id, NULL, 0);
+	if (m == (char *)-1) return fail();
+	snprintf(m, 4096, "%s", text);
+	return ok(NULL);
+}
+
+static int shm_get(const char *key) {
+	int id = shmget((key_t)strtol(key, NULL, 0), 0, 0);
+	char *m = id < 0 ? (char *)-1 : shmat(id, NULL, SHM_RDONLY);
+	return m == (char *)-1 ? fail() : ok(m);
+}
+
+static int shm_rm(const char *key) {
+	int id = shmget((key_t)strtol(key, NULL, 0), 0, 0);
+	return id >= 0 && shmctl(id, IPC_RMID, NULL) == 0 ? ok(NULL) : fail();
+}
+
 static int forks(int n) {
 	pid_t *kids = calloc((size_t)n, sizeof *kids);
 	int made = 0, err = 0;
@@ -616,6 +638,9 @@ static int dispatch(int argc, char **argv) {
 	if (IS("ptrace-sibling", 0)) return ptrace_sibling();
 	if (IS("kill", 2)) return kill(atoi(argv[2]), atoi(argv[3])) == 0 ? ok(NULL) : fail();
 	if (IS("probe", 1)) return probe(atoi(argv[2]));
+	if (IS("shm-put", 2)) return shm_put(argv[2], argv[3]);
+	if (IS("shm-get", 1)) return shm_get(argv[2]);
+	if (IS("shm-rm", 1)) return shm_rm(argv[2]);
 	if (IS("forks", 1)) return forks(atoi(argv[2]));
 	if (IS("mmap", 1)) {
 		void *p = mmap(NULL, (size_t)atol(argv[2]) << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);

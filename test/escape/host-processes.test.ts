@@ -3,14 +3,18 @@
  * own PID namespace with a fresh /proc mounted nosuid,nodev,noexec, so a host process's existence
  * and attributes are not visible (stat("/proc/<pid>"), getpgid, getpriority: ESRCH/ENOENT), and
  * /proc carries the three flags. Before PID-namespace isolation these got through (Landlock does
- * not check stat; the host's /proc was shared).
+ * not check stat; the host's /proc was shared). System V IPC objects are not paths either, so
+ * Landlock never sees them: the command has an IPC namespace of its own, and the caller's shared
+ * memory (mode 0600, same user) cannot be found from inside.
  */
 import { afterAll, beforeAll, expect } from 'vitest';
-import { attackSuite, corpusBundle, errno, expectDenied, expectWorked, host, makeScratch, sandboxed, startHost, type HostProcess, type Scratch } from './harness.js';
+import { attackSuite, corpusBundle, errno, expectDenied, expectWorked, host, makeScratch, sandboxed, SECRET, startHost, type HostProcess, type Scratch } from './harness.js';
 
 let s: Scratch;
 let bundle: string;
 let victim: HostProcess;
+// A System V shared memory key of this run's own.
+const shmKey = String(0x4d580000 + (process.pid & 0xffff));
 
 beforeAll(async () => {
   s = makeScratch('pid');
@@ -19,6 +23,7 @@ beforeAll(async () => {
 });
 
 afterAll(() => {
+  if (s) host(s, ['shm-rm', shmKey]);
   victim?.stop();
   s?.cleanup();
 });
@@ -31,6 +36,15 @@ attackSuite('host processes, under the coding agent policy', (argv) => sandboxed
     unsandboxed: () => expectWorked(host(s, ['probe', String(victim.pid)]), 'stat getpgid getpriority'),
     sandboxed: () => ['probe', String(victim.pid)],
     denied: (r) => expectDenied(r, 3 /* ESRCH */),
+  },
+  {
+    name: "the caller's System V shared memory is read by key (shmget, shmat)",
+    unsandboxed: () => {
+      expectWorked(host(s, ['shm-put', shmKey, SECRET]));
+      expectWorked(host(s, ['shm-get', shmKey]), SECRET);
+    },
+    sandboxed: () => ['shm-get', shmKey],
+    denied: (r) => expectDenied(r, errno.ENOENT),
   },
   {
     name: '/proc is mounted nosuid, nodev, noexec',

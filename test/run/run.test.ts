@@ -77,7 +77,7 @@ describe('mxcc run', () => {
     const marker = path.join(root, 'ran');
     const r = await mxccRun([policy, ...resolveArgs, '--dry-run', '--', 'touch', marker]);
     expect(r.status).toBe(0);
-    expect(r.stdout).toContain('namespaces: user, mount, net (loopback up)');
+    expect(r.stdout).toContain('namespaces: user, mount, ipc, net (loopback up)');
     expect(r.stdout).toMatch(/^proxy: bridge on 127\.0\.0\.1/m);
     expect(r.stdout).toContain(`  allow connect tcp allowed.test:${a.port}, 127.0.0.1/32:${a.port} (rule net.0)`);
     expect(r.stdout).toContain('  resolve allowed.test → 127.0.0.1');
