@@ -4,7 +4,7 @@
  * exit status through, and remove everything it created on every way out (errors and signals too).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { accessSync, closeSync, constants, existsSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { constants as osConstants, tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -98,11 +98,14 @@ export async function runPolicy(options: RunOptions, io: Io): Promise<number> {
     writeFileSync(bundlePath, bundleFile.content, { mode: 0o600 });
     const socketPath = path.join(dir, 'proxy.sock');
     const args = ['--sha256', digest, ...Object.entries(params).flatMap(([k, v]) => ['--param', `${k}=${v}`])];
-    if (netMode === 'proxy') args.push('--proxy-socket', socketPath);
+    // The bridge checks that this process listens on the socket, and then sends the token.
+    const token = randomBytes(16).toString('hex');
+    if (netMode === 'proxy') args.push('--proxy-socket', socketPath, '--proxy-pid', String(process.pid));
+    const env = netMode === 'proxy' ? { ...process.env, MXC_PROXY_TOKEN: token } : process.env;
     if (options.audit) args.push('--audit');
 
     if (options.dryRun) {
-      const r = spawnSync(enforcer, [...args, '--dry-run', bundlePath, '--', ...options.command], { encoding: 'utf8' });
+      const r = spawnSync(enforcer, [...args, '--dry-run', bundlePath, '--', ...options.command], { encoding: 'utf8', env });
       io.stdout(r.stdout ?? '');
       if (r.stderr) io.stderr(r.stderr);
       if (netMode === 'proxy') {
@@ -117,7 +120,7 @@ export async function runPolicy(options: RunOptions, io: Io): Promise<number> {
       if (options.logNet !== undefined) logFd = options.logNet === '-' ? 2 : openSync(path.resolve(io.cwd, options.logNet), 'a', 0o600);
       const fd = logFd;
       const resolver = options.resolve?.size ? mapResolver(options.resolve, systemResolver) : systemResolver;
-      proxy = await startEgressProxy({ policy: new EgressPolicy(ir, resolver), ...(fd !== undefined ? { log: (line: string) => void writeSync(fd, line + '\n') } : {}) }, { path: socketPath });
+      proxy = await startEgressProxy({ policy: new EgressPolicy(ir, resolver), token, ...(fd !== undefined ? { log: (line: string) => void writeSync(fd, line + '\n') } : {}) }, { path: socketPath });
     } else if (options.logNet !== undefined) {
       io.stderr(`mxcc run: note: --log-net has nothing to log: the policy's network mode is ${netMode}, not proxy\n`);
     }
@@ -127,8 +130,8 @@ export async function runPolicy(options: RunOptions, io: Io): Promise<number> {
     // MXCC_PROXY_SPLICE=0 leaves every byte to the proxy's own relay (for comparison).
     const fastPath = proxy !== undefined && io.env.MXCC_PROXY_SPLICE !== '0';
     const started = fastPath
-      ? spawn(enforcer, [...args, '--proxy-control', '3', bundlePath, '--', ...options.command], { stdio: ['inherit', 'inherit', 'inherit', 'pipe'] })
-      : spawn(enforcer, [...args, bundlePath, '--', ...options.command], { stdio: 'inherit' });
+      ? spawn(enforcer, [...args, '--proxy-control', '3', bundlePath, '--', ...options.command], { stdio: ['inherit', 'inherit', 'inherit', 'pipe'], env })
+      : spawn(enforcer, [...args, bundlePath, '--', ...options.command], { stdio: 'inherit', env });
     child = started;
     const control = started.stdio[3];
     if (fastPath && control) proxy!.setFastPath(new ConnectorChannel(control as Duplex));

@@ -2389,7 +2389,17 @@ static void apply_cpus(void) {
 #define BRIDGE_MAX_RELAYS 256
 #define BRIDGE_BUF 65536
 #define BRIDGE_PIPE (1 << 20)
-#define BRIDGE_PREAMBLE 18 /* "\0", the relay id in 16 hex digits, "\n" */
+/* "\0", the proxy token (32 hex digits), " ", the relay id in 16 hex digits (0: no connector), "\n" */
+#define BRIDGE_PREAMBLE 51
+#define PROXY_TOKEN_LEN 32
+/* Not in older UAPI headers: asm-generic/socket.h (Linux 6.5, x86_64 and aarch64 alike) and
+ * linux/magic.h (Linux 6.9, pidfs, where every pidfd of one process has the same inode). */
+#ifndef SO_PEERPIDFD
+#define SO_PEERPIDFD 77
+#endif
+#ifndef PID_FS_MAGIC
+#define PID_FS_MAGIC 0x50494446
+#endif
 #define BRIDGE_MSG_UPSTREAM 1u
 #define BRIDGE_MSG_CUT 2u
 #ifndef SYS_close_range
@@ -2398,6 +2408,37 @@ static void apply_cpus(void) {
 
 static const char *proxy_socket; /* --proxy-socket */
 static unsigned proxy_port;      /* the bridge's port once it listens */
+static char proxy_token[PROXY_TOKEN_LEN + 1]; /* MXC_PROXY_TOKEN: sent first on every connection to the proxy */
+static dev_t proxy_dev;          /* the proxy process (--proxy-pid) as pidfs knows it */
+static ino_t proxy_ino;
+
+/*
+ * The proxy's socket is a path in a directory other sandboxes of the same user may be able to
+ * write (a run directory in /tmp): one could bind its own socket there and read or steer the
+ * traffic, or connect to ours and borrow this run's allowlist. So the bridge checks, on every
+ * connection, that the listening end is the proxy process (SO_PEERPIDFD, compared by pidfs inode:
+ * it names a process in any PID namespace), and only then sends the token the proxy requires.
+ */
+static void proxy_identity(const char *pid_arg) {
+	char *end;
+	long pid = pid_arg ? strtol(pid_arg, &end, 10) : 0;
+	if (!pid_arg || *pid_arg < '1' || *pid_arg > '9' || *end || pid > INT_MAX) die("proxy", EINVAL, "--proxy-socket needs --proxy-pid PID, the process listening on it");
+	const char *token = getenv("MXC_PROXY_TOKEN");
+	size_t k = 0;
+	while (token && k < PROXY_TOKEN_LEN && ((token[k] >= '0' && token[k] <= '9') || (token[k] >= 'a' && token[k] <= 'f'))) k++;
+	if (!token || k != PROXY_TOKEN_LEN || token[k]) die("proxy", EINVAL, "--proxy-socket needs the proxy's token in MXC_PROXY_TOKEN (%d hex digits)", PROXY_TOKEN_LEN);
+	memcpy(proxy_token, token, PROXY_TOKEN_LEN + 1);
+	unsetenv("MXC_PROXY_TOKEN");
+	int fd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
+	if (fd < 0) die("proxy", errno, "pidfd_open of the proxy (--proxy-pid %ld)", pid);
+	struct statfs sf;
+	struct stat st;
+	if (fstatfs(fd, &sf) != 0 || fstat(fd, &st) != 0) die("proxy", errno, "stat the proxy's pidfd");
+	close(fd);
+	if ((unsigned long)sf.f_type != PID_FS_MAGIC) die("proxy", ENOSYS, "cannot check who listens on the proxy socket: pidfds are not in pidfs (Linux >= 6.9)");
+	proxy_dev = st.st_dev;
+	proxy_ino = st.st_ino;
+}
 
 /* --proxy-control FD: a unix stream socket from `mxcc run`, close-on-exec from here on. */
 static int proxy_control_fd(const char *arg) {
@@ -2647,11 +2688,17 @@ static void start_proxy_connector(void) {
 
 /* ----- the bridge (sandbox network namespace) ----- */
 
+/* A connection to the proxy, refused (EPERM) unless the proxy process is what listens on it (see proxy_identity). */
 static int bridge_connect_proxy(const struct sockaddr_un *addr) {
 	int u = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (u < 0) return -1;
-	if (connect(u, (const struct sockaddr *)addr, sizeof *addr) != 0) {
-		int err = errno;
+	int peer = -1, err = 0;
+	socklen_t len = sizeof peer;
+	struct stat st;
+	if (connect(u, (const struct sockaddr *)addr, sizeof *addr) != 0 || getsockopt(u, SOL_SOCKET, SO_PEERPIDFD, &peer, &len) != 0 || fstat(peer, &st) != 0) err = errno;
+	else if (st.st_dev != proxy_dev || st.st_ino != proxy_ino) err = EPERM;
+	if (peer >= 0) close(peer);
+	if (err) {
 		close(u);
 		errno = err;
 		return -1;
@@ -2906,13 +2953,15 @@ static void bridge_loop(int lfd, int parent_fd, int sp, const struct sockaddr_un
 			if (u < 0 && (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)) accept_paused = 1, clock_gettime(CLOCK_MONOTONIC, &paused_at);
 			struct bridge_relay *r = u >= 0 ? calloc(1, sizeof *r) : NULL;
 			int ok = r != NULL;
-			if (ok && sp >= 0) {
-				/* The relay's id, for the proxy to name it to the connector: random, so nothing
-				 * that reaches the proxy's socket another way can claim a relay. */
+			if (ok) {
+				/* The token, then the relay's id, for the proxy to name it to the connector (0:
+				 * none): random, so nothing that reaches the proxy's socket another way can claim a relay. */
 				char pre[BRIDGE_PREAMBLE + 1];
-				do ok = syscall(SYS_getrandom, &r->id, sizeof r->id, 0) == (long)sizeof r->id;
-				while (ok && r->id == 0);
-				snprintf(pre, sizeof pre, "%c%016llx\n", 0, (unsigned long long)r->id);
+				if (sp >= 0) {
+					do ok = syscall(SYS_getrandom, &r->id, sizeof r->id, 0) == (long)sizeof r->id;
+					while (ok && r->id == 0);
+				}
+				snprintf(pre, sizeof pre, "%c%s %016llx\n", 0, proxy_token, (unsigned long long)r->id);
 				ok = ok && send(u, pre, BRIDGE_PREAMBLE, MSG_NOSIGNAL) == BRIDGE_PREAMBLE;
 			}
 			if (!ok || fcntl(u, F_SETFL, O_NONBLOCK) != 0) {
@@ -2941,6 +2990,7 @@ static void start_proxy_bridge(void) {
 	if (strlen(proxy_socket) >= sizeof addr.sun_path) die("proxy", ENAMETOOLONG, "--proxy-socket %s is longer than a unix socket path may be (%zu bytes)", proxy_socket, sizeof addr.sun_path - 1);
 	strcpy(addr.sun_path, proxy_socket);
 	int probe = bridge_connect_proxy(&addr);
+	if (probe < 0 && errno == EPERM) die("proxy", EPERM, "%s is not the proxy's socket: another process listens on it", proxy_socket);
 	if (probe < 0) die("proxy", errno, "connect to the proxy at %s; is `mxcc run`'s egress proxy running?", proxy_socket);
 	close(probe);
 	int lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -3344,13 +3394,14 @@ static uint8_t *read_file(const char *path, size_t *n) {
 }
 
 static void usage(void) {
-	fprintf(stderr, "usage: mxc-enforce [--sha256 HEX] [--param NAME=VALUE]... [--proxy-socket PATH [--proxy-control FD]] [--dry-run] [--audit] BUNDLE -- COMMAND [ARGS...]\n"
+	fprintf(stderr, "usage: mxc-enforce [--sha256 HEX] [--param NAME=VALUE]... [--proxy-socket PATH --proxy-pid PID [--proxy-control FD]] [--dry-run] [--audit] BUNDLE -- COMMAND [ARGS...]\n"
+			"       (--proxy-socket also needs the proxy's token in the environment: MXC_PROXY_TOKEN)\n"
 			"       mxc-enforce --digest FILE | --check BUNDLE\n");
 	exit(EXIT_REFUSED);
 }
 
 int main(int argc, char **argv) {
-	const char *pin = NULL, *bundle_path = NULL;
+	const char *pin = NULL, *bundle_path = NULL, *proxy_pid = NULL;
 	int dry = 0, i = 1;
 	char **params = xcalloc((size_t)argc, sizeof *params);
 	int nparams = 0;
@@ -3375,6 +3426,7 @@ int main(int argc, char **argv) {
 		else if (strcmp(argv[i], "--dry-run") == 0) dry = 1;
 		else if (strcmp(argv[i], "--audit") == 0) audit = 1;
 		else if (strcmp(argv[i], "--proxy-socket") == 0 && i + 1 < argc) proxy_socket = argv[++i];
+		else if (strcmp(argv[i], "--proxy-pid") == 0 && i + 1 < argc) proxy_pid = argv[++i];
 		else if (strcmp(argv[i], "--proxy-control") == 0 && i + 1 < argc) proxy_control = proxy_control_fd(argv[++i]);
 		else if (argv[i][0] != '-' && bundle_path == NULL) bundle_path = argv[i];
 		else usage();
@@ -3391,6 +3443,8 @@ int main(int argc, char **argv) {
 	if (host_program() == NULL) die("load", ENOEXEC, "the bundle has no seccomp program for %s", HOST_ARCH_NAME);
 	if (proxy_control >= 0 && !proxy_socket) die("proxy", EINVAL, "--proxy-control needs --proxy-socket");
 	if (proxy_socket && B.net_mode != NET_PROXY) die("proxy", EINVAL, "--proxy-socket is for policies in the proxy network mode; this bundle's mode is %s", B.net_mode == NET_NONE ? "none" : "ports");
+	if (proxy_pid && !proxy_socket) die("proxy", EINVAL, "--proxy-pid needs --proxy-socket");
+	if (proxy_socket) proxy_identity(proxy_pid);
 
 	for (int k = 0; k < nparams; k++) {
 		const char *eq = strchr(params[k], '=');

@@ -9,6 +9,7 @@ import * as http from 'node:http';
 import * as net from 'node:net';
 import { Duplex } from 'node:stream';
 import { rmSync } from 'node:fs';
+import { timingSafeEqual } from 'node:crypto';
 import type { EgressPolicy, EgressVerdict } from './egress.js';
 import { parseIp } from '../../compiler/evaluate.js';
 import { parseGreeting, parseRequest, reply, REP, METHOD_NO_AUTH, METHOD_NONE_ACCEPTABLE, SOCKS_VERSION } from './socks5.js';
@@ -21,6 +22,13 @@ export interface ProxyOptions {
   policy: EgressPolicy;
   /** One line per decision, without the newline. */
   log?: (line: string) => void;
+  /**
+   * The secret (32 hex digits) mxc-enforce's bridge sends first on every connection: with one,
+   * a connection that does not open with it is closed unread. The socket is a path another
+   * sandbox of the same user may reach; the bridge checks that this process listens before it
+   * sends the token (docs/run.md).
+   */
+  token?: string;
 }
 
 export interface RunningProxy {
@@ -33,8 +41,12 @@ export interface RunningProxy {
   close(): Promise<void>;
 }
 
-/** What mxc-enforce's bridge sends first on each relay when it has a connector: "\0", the relay's id in 16 hex digits, "\n". */
-const BRIDGE_PREAMBLE = 18;
+/**
+ * What mxc-enforce's bridge sends first on each connection: "\0", the token in 32 hex digits, " ",
+ * the relay's id in 16 hex digits (all zero: no connector, no fast path), "\n".
+ */
+const BRIDGE_PREAMBLE = 51;
+const NO_RELAY = '0'.repeat(16);
 
 type Fast = { fastPath: FastPath; id: string };
 
@@ -158,7 +170,8 @@ export class EgressProxy {
 
   /**
    * The first byte picks the protocol: 0x05 is a SOCKS5 greeting, anything else HTTP. A 0x00 opens
-   * the bridge's preamble (its relay id), which precedes the client's bytes.
+   * the bridge's preamble (the token and its relay id), which precedes the client's bytes; with a
+   * token it must be there.
    */
   private accept(socket: net.Socket): void {
     this.track(socket);
@@ -172,13 +185,16 @@ export class EgressProxy {
         const more = await readSome(socket);
         first = more ? Buffer.concat([first, more]) : undefined;
       }
-      const m = first && /^\0([0-9a-f]{16})\n$/.exec(first.subarray(0, BRIDGE_PREAMBLE).toString('latin1'));
-      if (!first || !m) {
+      const m = first && /^\0([0-9a-f]{32}) ([0-9a-f]{16})\n$/.exec(first.subarray(0, BRIDGE_PREAMBLE).toString('latin1'));
+      if (!first || !m || (this.options.token !== undefined && !sameToken(m[1]!, this.options.token))) {
         socket.destroy();
         return;
       }
-      this.relayIds.set(socket, m[1]!);
+      if (m[2] !== NO_RELAY) this.relayIds.set(socket, m[2]!);
       first = first.length > BRIDGE_PREAMBLE ? first.subarray(BRIDGE_PREAMBLE) : await readSome(socket);
+    } else if (first && this.options.token !== undefined) {
+      socket.destroy(); // not mxc-enforce's bridge of this run
+      return;
     }
     if (!first) {
       socket.destroy(); // closed before saying anything (mxc-enforce's probe)
@@ -510,6 +526,13 @@ function readSome(socket: net.Socket): Promise<Buffer | undefined> {
     socket.once('end', onEnd);
     socket.once('close', onEnd);
   });
+}
+
+/** Token comparison in constant time. */
+function sameToken(a: string, b: string): boolean {
+  const x = Buffer.from(a, 'latin1');
+  const y = Buffer.from(b, 'latin1');
+  return x.length === y.length && timingSafeEqual(x, y);
 }
 
 export async function startEgressProxy(options: ProxyOptions, where: { path: string } | { port: number; host: string }): Promise<RunningProxy> {

@@ -111,15 +111,81 @@ describe('mxcc run', () => {
     const out = path.join(root, 'bundle');
     execFileSync(process.execPath, [mxcc, 'compile', policy, '-t', 'linux', '-o', out], { stdio: 'pipe' });
     const marker = path.join(root, 'ran-closed');
-    const r = await runAsync(path.join(repo, 'enforcer', 'mxc-enforce'), ['--proxy-socket', path.join(root, 'no.sock'), path.join(out, 'bundle.mxcb'), '--', 'touch', marker]);
+    const proxyArgs = ['--proxy-pid', String(process.pid)];
+    const env = { PATH: process.env.PATH, MXC_PROXY_TOKEN: 'ab'.repeat(16) };
+    const r = await runAsync(path.join(repo, 'enforcer', 'mxc-enforce'), ['--proxy-socket', path.join(root, 'no.sock'), ...proxyArgs, path.join(out, 'bundle.mxcb'), '--', 'touch', marker], { env });
     expect(r.status).toBe(125);
     expect(r.stderr).toMatch(/^mxc-enforce: proxy: No such file or directory \(connect to the proxy at .*no\.sock; is `mxcc run`'s egress proxy running\?\)\n$/);
     expect(existsSync(marker)).toBe(false);
     const ports = await runAsync(process.execPath, [mxcc, 'compile', portsPolicy, '-t', 'linux', '-o', path.join(root, 'pb')]);
     expect(ports.status).toBe(0);
-    const wrong = await runAsync(path.join(repo, 'enforcer', 'mxc-enforce'), ['--proxy-socket', path.join(root, 'no.sock'), path.join(root, 'pb', 'bundle.mxcb'), '--', 'true']);
+    const wrong = await runAsync(path.join(repo, 'enforcer', 'mxc-enforce'), ['--proxy-socket', path.join(root, 'no.sock'), ...proxyArgs, path.join(root, 'pb', 'bundle.mxcb'), '--', 'true'], { env });
     expect(wrong.status).toBe(125);
     expect(wrong.stderr).toContain('--proxy-socket is for policies in the proxy network mode');
+    // Without the proxy's pid or its token, nothing is launched.
+    const noPid = await runAsync(path.join(repo, 'enforcer', 'mxc-enforce'), ['--proxy-socket', path.join(root, 'no.sock'), path.join(out, 'bundle.mxcb'), '--', 'touch', marker], { env });
+    expect(noPid.status).toBe(125);
+    expect(noPid.stderr).toContain('--proxy-socket needs --proxy-pid PID');
+    const noToken = await runAsync(path.join(repo, 'enforcer', 'mxc-enforce'), ['--proxy-socket', path.join(root, 'no.sock'), ...proxyArgs, path.join(out, 'bundle.mxcb'), '--', 'touch', marker]);
+    expect(noToken.status).toBe(125);
+    expect(noToken.stderr).toContain("needs the proxy's token in MXC_PROXY_TOKEN");
+    expect(existsSync(marker)).toBe(false);
+  });
+
+  it('refuses to launch when another process listens on the proxy socket (one planted by another sandbox)', async () => {
+    const out = path.join(root, 'bundle-planted');
+    execFileSync(process.execPath, [mxcc, 'compile', policy, '-t', 'linux', '-o', out], { stdio: 'pipe' });
+    const sock = path.join(root, 'planted.sock');
+    // The impostor: a process of the same user listening where the proxy's socket should be.
+    const impostor = spawn(process.execPath, ['-e', `require("net").createServer((s)=>s.on("data",(d)=>process.stdout.write("got "+d.length+"\\n"))).listen(${JSON.stringify(sock)},()=>console.log("listening"))`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      let said = '';
+      impostor.stdout.on('data', (c: Buffer) => (said += c));
+      for (let i = 0; i < 200 && !said.includes('listening'); i++) await new Promise((r) => setTimeout(r, 25));
+      expect(said).toContain('listening');
+      const marker = path.join(root, 'ran-planted');
+      // This process stands for the proxy: its pid is the one the bridge must find listening.
+      const r = await runAsync(path.join(repo, 'enforcer', 'mxc-enforce'), ['--proxy-socket', sock, '--proxy-pid', String(process.pid), path.join(out, 'bundle.mxcb'), '--', 'touch', marker], {
+        env: { PATH: process.env.PATH, MXC_PROXY_TOKEN: 'cd'.repeat(16) },
+      });
+      expect(r.status).toBe(125);
+      expect(r.stderr).toBe(`mxc-enforce: proxy: Operation not permitted (${sock} is not the proxy's socket: another process listens on it)\n`);
+      expect(existsSync(marker)).toBe(false);
+      expect(said).not.toContain('got'); // the token was never sent to it
+    } finally {
+      impostor.kill('SIGKILL');
+    }
+  });
+
+  it("the proxy closes connections that do not open with its run's token, unread", async () => {
+    const tmp = mkdtempSync(path.join(root, 'tmp-token-'));
+    const child = spawn(process.execPath, [mxcc, 'run', policy, ...resolveArgs, '--', 'sh', '-c', `echo started; sleep 2; curl -sS -m 10 http://allowed.test:${a.port}/own`], {
+      env: { PATH: process.env.PATH, TMPDIR: tmp },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c));
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    for (let i = 0; i < 200 && !stdout.includes('started'); i++) await new Promise((r) => setTimeout(r, 25));
+    const sock = path.join(tmp, readdirSync(tmp).find((d) => d.startsWith('mxcc-run-'))!, 'proxy.sock');
+    const { connect } = await import('node:net');
+    const attempt = (first: Buffer): Promise<string> =>
+      new Promise((resolve) => {
+        const s = connect(sock, () => s.write(first));
+        let got = '';
+        s.on('data', (d) => (got += d));
+        s.on('error', () => undefined);
+        s.on('close', () => resolve(got));
+      });
+    const request = `GET http://allowed.test:${a.port}/stolen HTTP/1.1\r\nHost: allowed.test:${a.port}\r\n\r\n`;
+    // Plain HTTP, a SOCKS5 greeting, and the bridge's preamble with a wrong token: no answer at all.
+    expect(await attempt(Buffer.from(request))).toBe('');
+    expect(await attempt(Buffer.from([5, 1, 0]))).toBe('');
+    expect(await attempt(Buffer.concat([Buffer.from(`\0${'0'.repeat(32)} ${'0'.repeat(16)}\n`, 'latin1'), Buffer.from(request)]))).toBe('');
+    // The run's own command still gets through.
+    expect(await exited).toBe(0);
+    expect(stdout).toMatch(/server-a host=allowed\.test:\d+ path=\/own/);
+    expect(stdout).not.toContain('/stolen');
   });
 
   it('on SIGTERM: the command is gone, the temp bundle directory and proxy socket are removed', async () => {
