@@ -198,7 +198,7 @@ static const char *const PARAM_TYPES[] = { "?", "path", "string", "int", "bool",
 struct strlist { uint32_t n; char **v; };
 struct grant { uint8_t mode; uint64_t rights; char *pattern; struct strlist carve, exclude; };
 struct constraint { uint8_t kind; struct strlist values; };
-struct param { char *name; uint8_t type, has_default; char *value; uint32_t nc; struct constraint *c; };
+struct param { char *name; uint8_t type, has_default; char *value; uint32_t nc; struct constraint *c; char *given; /* a path's value as given, normalized */ };
 struct program { uint32_t arch, count; struct sock_filter *insns; };
 struct mask { uint64_t rights; char *pattern; };
 
@@ -472,6 +472,7 @@ static void free_bundle(struct bundle *b) {
 		struct param *p = &b->params[i];
 		free(p->name);
 		free(p->value);
+		free(p->given);
 		for (uint32_t k = 0; p->c && k < p->nc; k++) free_strs(&p->c[k].values);
 		free(p->c);
 	}
@@ -714,6 +715,8 @@ static void check_param(struct param *p) {
 		if (realpath(norm, real) == NULL) die("params", errno, "%s=%s: the path must exist", p->name, v);
 		if ((err = violated(p, real, 0)) != NULL || (err = violated(p, real, 1)) != NULL)
 			die("params", EPERM, "%s=%s resolves to %s, which violates the constraint %s", p->name, v, real, err);
+		free(p->given);
+		p->given = xstrdup(norm);
 		p->value = xstrdup(real);
 		return;
 	case P_STRING: break;
@@ -792,7 +795,7 @@ static uint32_t nroots;
  * ioctls → nodev. Every mask is a mount point, which cannot be removed or renamed (EBUSY).
  */
 enum { MASK_HIDE = 1, MASK_RDONLY = 2, MASK_NOEXEC = 4, MASK_NODEV = 8, MASK_SOCKET = 16 /* a cover over a bound socket */, MASK_FILE = 32 /* a cover: with the inaccessible file */,
-       MASK_PIN = 64 /* a directory bound onto itself, no attribute changed: on the way to a covered socket */ };
+       MASK_PIN = 64 /* a directory bound onto itself, no attribute changed: on the way to a mask or a covered socket */ };
 struct hit { char *path; uint64_t rights; int subtree, flags; dev_t dev; ino_t ino; };
 static struct hit *hits;
 static uint32_t nhits;
@@ -950,6 +953,42 @@ static void find_writable_trees(void) {
 		}
 		free(path);
 		free_glob(&pg);
+	}
+}
+
+/* Whether `dir` (canonical) lies in a hierarchy the sandbox may write. */
+static int in_writable_tree(const char *dir) {
+	if (root_writable) return 1;
+	for (uint32_t i = 0; i < ntrees; i++) if (path_under(dir, trees[i].canon) || path_under(dir, trees[i].lex)) return 1;
+	return 0;
+}
+
+/*
+ * A path param given through a symlink takes the link's target. A link in a directory that this
+ * sandbox may write, or that any user may write (sticky /tmp), may have been planted by an earlier
+ * run (ws -> /home, under a /tmp grant): the next run would be granted the target. Refused, with
+ * the target to give instead; links elsewhere (/var/run -> /run) are the system's.
+ */
+static void check_param_links(void) {
+	for (uint32_t k = 0; k < B.nparams; k++) {
+		const struct param *p = &B.params[k];
+		if (p->type != P_PATH || !p->given || strcmp(p->given, p->value) == 0) continue;
+		char prefix[PATH_MAX], dir[PATH_MAX];
+		struct stat st;
+		for (size_t at = 1; p->given[at - 1]; at++) {
+			if (p->given[at] != '/' && p->given[at] != 0) continue;
+			memcpy(prefix, p->given, at);
+			prefix[at] = 0;
+			if (lstat(prefix, &st) != 0 || !S_ISLNK(st.st_mode)) continue;
+			char *slash = strrchr(prefix, '/');
+			snprintf(dir, sizeof dir, "%.*s", slash == prefix ? 1 : (int)(slash - prefix), prefix);
+			char real[PATH_MAX];
+			if (realpath(dir, real) == NULL || stat(real, &st) != 0) die("params", errno, "%s=%s: resolve %s", p->name, p->given, dir);
+			int shared = (st.st_mode & S_ISVTX) && (st.st_mode & S_IWOTH);
+			if (shared || in_writable_tree(real))
+				die("params", ELOOP, "%s=%s goes through the symlink %s in %s, where %s may write: an earlier run could have planted it; give its target (%s) instead",
+				    p->name, p->given, prefix, real, shared ? "any user" : "the sandbox", p->value);
+		}
 	}
 }
 
@@ -1351,6 +1390,8 @@ static struct glob canonical_mask(const char *pattern) {
 	return g;
 }
 
+static void pin_ancestors(const char *path);
+
 static void resolve_masks(void) {
 	mglobs = xcalloc(B.nmasks, sizeof *mglobs);
 	for (uint32_t i = 0; i < B.nmasks; i++) {
@@ -1404,6 +1445,10 @@ static void resolve_masks(void) {
 		hits[k++] = hits[i];
 	}
 	nhits = k;
+	/* Inside a writable hierarchy a directory above a mask could be renamed away with the mask and
+	 * a copy put in its place (a workspace whose .git/hooks is masked, swapped for one whose hooks
+	 * run on the user's next commit): the directories on the way are pinned, as for sockets. */
+	for (uint32_t i = 0, masked = nhits; i < masked; i++) pin_ancestors(hits[i].path);
 	if (nhits > 1) qsort(hits, nhits, sizeof *hits, cmp_hit);
 	/* One mount per path; none below a hidden path, or below a subtree mask that already does as much. */
 	k = 0;
@@ -3334,7 +3379,7 @@ static void dry_run(char **argv, const char *digest) {
 	for (uint32_t i = 0; i < nhits; i++) {
 		int f = hits[i].flags;
 		if (hits[i].rights == 0 && !(f & MASK_HIDE)) {
-			printf("pin: %s mount point (on the way to a covered unix socket inside a writable grant: cannot be renamed)\n", hits[i].path);
+			printf("pin: %s mount point (on the way to a mask or a covered unix socket inside a writable grant: cannot be renamed)\n", hits[i].path);
 			continue;
 		}
 		if (hits[i].rights == 0) {
@@ -3458,6 +3503,7 @@ int main(int argc, char **argv) {
 	if (audit) prepare_audit();
 	if (!dry) keep_fds = keep_fds_for_landlock();
 	find_writable_trees();
+	check_param_links();
 	for (uint32_t k = 0; k < B.ngrants; k++) resolve_grant(&B.grants[k]);
 	resolve_masks();
 	/* Kept capabilities must not undo the masks: unmounting them, or reading past mode 000. */

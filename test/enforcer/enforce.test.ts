@@ -1269,3 +1269,74 @@ policy pids extends linux_runtime {
     }
   });
 });
+
+describe('mxc-enforce: what an earlier run may have left in a writable hierarchy (review findings)', () => {
+  /** A hierarchy the sandbox may write, with the workspace inside it (a /tmp grant around ${workspace}). */
+  const shared = path.join(root, 'shared');
+  const policy = (fs: string): string =>
+    bundleFor(`import "std/linux-runtime.mxc"
+policy around extends linux_runtime {
+  param workspace: path
+  fs {
+    allow readwrite, list "${shared}/**"
+    allow readwrite, list, exec "\${workspace}/**"
+    deny write, create, delete, truncate, refer "\${workspace}/.git/hooks/**"
+    ${fs}
+  }
+}`);
+
+  beforeAll(() => {
+    mkdirSync(path.join(shared, 'repo', '.git', 'hooks'), { recursive: true });
+    writeFileSync(path.join(shared, 'repo', '.git', 'HEAD'), 'ref: refs/heads/main\n');
+  });
+
+  it('the workspace (and every directory between the writable hierarchy and a mask) is pinned: it cannot be renamed away and replaced', () => {
+    const b = policy('');
+    const repoDir = path.join(shared, 'repo');
+    const dry = enforce(b, ['true'], { args: ['--param', `workspace=${repoDir}`, '--dry-run'] }).stdout;
+    expect(dry).toContain(`pin: ${repoDir} mount point`);
+    expect(dry).toContain(`pin: ${repoDir}/.git mount point`);
+    // Unsandboxed the same rename works (the test can fail).
+    renameSync(repoDir, `${repoDir}-moved`);
+    renameSync(`${repoDir}-moved`, repoDir);
+    const r = enforce(b, ['/bin/sh', '-c', `mv ${repoDir} ${repoDir}-moved && echo moved; mv ${repoDir}/.git ${repoDir}/.git-moved && echo moved-git; echo x > ${repoDir}/.git/hooks/pre-commit || echo hooks-read-only`], {
+      args: ['--param', `workspace=${repoDir}`],
+    });
+    expect(r.stdout, r.stderr).toBe('hooks-read-only\n');
+    expect(r.stderr).toMatch(/Device or resource busy|Resource busy/);
+    expect(existsSync(`${repoDir}-moved`)).toBe(false);
+    expect(existsSync(path.join(repoDir, '.git', 'HEAD'))).toBe(true);
+  });
+
+  it('a path param given through a symlink in a hierarchy the sandbox may write (or in sticky /tmp) is refused; elsewhere it is followed', () => {
+    const b = policy('');
+    const target = path.join(root, 'elsewhere');
+    mkdirSync(target, { recursive: true });
+    const planted = path.join(shared, 'ws-link');
+    symlinkSync(target, planted);
+    const marker = path.join(target, 'ran');
+    const r = enforce(b, ['touch', marker], { args: ['--param', `workspace=${planted}`] });
+    expect(r.status).toBe(REFUSED);
+    expect(r.stderr).toMatch(STRERROR.ELOOP);
+    expect(r.stderr).toMatch(/^mxc-enforce: params: /);
+    expect(r.stderr).toContain(` (workspace=${planted} goes through the symlink ${planted} in ${shared}, where the sandbox may write: an earlier run could have planted it; give its target (${target}) instead)\n`);
+    expect(existsSync(marker)).toBe(false);
+    // In a sticky, world-writable directory (any user, any sandbox may have made it).
+    const sticky = mkdtempSync(path.join(root, 'sticky-'));
+    chmodSync(sticky, 0o1777);
+    const inSticky = path.join(sticky, 'ws-link');
+    symlinkSync(target, inSticky);
+    const s = enforce(b, ['touch', marker], { args: ['--param', `workspace=${inSticky}`] });
+    expect(s.status).toBe(REFUSED);
+    expect(s.stderr).toContain(`goes through the symlink ${inSticky} in ${sticky}, where any user may write`);
+    // A link in a directory nobody else may write is the user's own: followed.
+    const mine = mkdtempSync(path.join(root, 'mine-'));
+    const own = path.join(mine, 'ws-link');
+    symlinkSync(target, own);
+    // (It has no .git/hooks, so the deny is carved out of the grant and only existing files are
+    // granted: read one.)
+    writeFileSync(path.join(target, 'readme'), 'followed\n');
+    const ok = enforce(b, ['cat', path.join(target, 'readme')], { args: ['--param', `workspace=${own}`] });
+    expect(ok.stdout, ok.stderr).toBe('followed\n');
+  });
+});
