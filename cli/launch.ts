@@ -97,7 +97,8 @@ export async function runPolicy(options: RunOptions, io: Io): Promise<number> {
     const bundlePath = path.join(dir, 'bundle.mxcb');
     writeFileSync(bundlePath, bundleFile.content, { mode: 0o600 });
     const socketPath = path.join(dir, 'proxy.sock');
-    const args = ['--sha256', digest, ...Object.entries(params).flatMap(([k, v]) => ['--param', `${k}=${v}`])];
+    // --die-with-parent: should this process be killed (SIGKILL too), the command goes with it.
+    const args = ['--sha256', digest, '--die-with-parent', ...Object.entries(params).flatMap(([k, v]) => ['--param', `${k}=${v}`])];
     // The bridge checks that this process listens on the socket, and then sends the token.
     const token = randomBytes(16).toString('hex');
     if (netMode === 'proxy') args.push('--proxy-socket', socketPath, '--proxy-pid', String(process.pid));

@@ -3439,7 +3439,7 @@ static uint8_t *read_file(const char *path, size_t *n) {
 }
 
 static void usage(void) {
-	fprintf(stderr, "usage: mxc-enforce [--sha256 HEX] [--param NAME=VALUE]... [--proxy-socket PATH --proxy-pid PID [--proxy-control FD]] [--dry-run] [--audit] BUNDLE -- COMMAND [ARGS...]\n"
+	fprintf(stderr, "usage: mxc-enforce [--sha256 HEX] [--param NAME=VALUE]... [--proxy-socket PATH --proxy-pid PID [--proxy-control FD]] [--die-with-parent] [--dry-run] [--audit] BUNDLE -- COMMAND [ARGS...]\n"
 			"       (--proxy-socket also needs the proxy's token in the environment: MXC_PROXY_TOKEN)\n"
 			"       mxc-enforce --digest FILE | --check BUNDLE\n");
 	exit(EXIT_REFUSED);
@@ -3447,7 +3447,7 @@ static void usage(void) {
 
 int main(int argc, char **argv) {
 	const char *pin = NULL, *bundle_path = NULL, *proxy_pid = NULL;
-	int dry = 0, i = 1;
+	int dry = 0, i = 1, with_parent = 0;
 	char **params = xcalloc((size_t)argc, sizeof *params);
 	int nparams = 0;
 	char digest[65];
@@ -3472,11 +3472,19 @@ int main(int argc, char **argv) {
 		else if (strcmp(argv[i], "--audit") == 0) audit = 1;
 		else if (strcmp(argv[i], "--proxy-socket") == 0 && i + 1 < argc) proxy_socket = argv[++i];
 		else if (strcmp(argv[i], "--proxy-pid") == 0 && i + 1 < argc) proxy_pid = argv[++i];
+		else if (strcmp(argv[i], "--die-with-parent") == 0) with_parent = 1;
 		else if (strcmp(argv[i], "--proxy-control") == 0 && i + 1 < argc) proxy_control = proxy_control_fd(argv[++i]);
 		else if (argv[i][0] != '-' && bundle_path == NULL) bundle_path = argv[i];
 		else usage();
 	}
 	if (bundle_path == NULL || i + 1 >= argc) usage();
+	if (with_parent) {
+		/* `mxcc run` killed (SIGKILL included) takes the launch and the command with it: the
+		 * signal survives execve, and every process forked below dies with its own parent. */
+		pid_t parent = getppid();
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) die("parent", errno, "PR_SET_PDEATHSIG");
+		if (getppid() != parent) die("parent", ESRCH, "the process that started mxc-enforce is gone; not running the command without it");
+	}
 	char **command = argv + i + 1;
 
 	uint8_t *data = read_file(bundle_path, &n);

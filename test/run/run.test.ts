@@ -208,6 +208,22 @@ describe('mxcc run', () => {
     expect(readdirSync(tmp)).toEqual([]);
     expect(sleepers()).toEqual([]);
   });
+
+  it('on SIGKILL of mxcc run: the command goes with it (mxc-enforce --die-with-parent)', async () => {
+    const tmp = mkdtempSync(path.join(root, 'tmp-kill-'));
+    const child = spawn(process.execPath, [mxcc, 'run', policy, '--', 'sh', '-c', 'echo started; exec sleep 313'], { env: { PATH: process.env.PATH, TMPDIR: tmp }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c));
+    // 'exit', not 'close': a command that outlived mxcc run would hold its stdout open.
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+    for (let i = 0; i < 200 && !stdout.includes('started'); i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 100 && sleepers().length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(sleepers()).toHaveLength(1);
+    child.kill('SIGKILL');
+    expect(await exited).toBe('SIGKILL');
+    for (let i = 0; i < 100 && sleepers().length > 0; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(sleepers()).toEqual([]);
+  });
 });
 
 /** Processes running `sleep 313` (the signal test's command). */
