@@ -38,9 +38,20 @@ export interface AtomSet {
 /** Private-use characters stand for param directories: no policy glob mentions them. */
 const PARAM_BASE = 0xf0000;
 
+/**
+ * The directory each path param stands for: its value when one was given (`--param`), else a
+ * directory of its own, named by a private-use character (below its first `under` path, if any),
+ * which no path the policy names literally can equal or contain. So without a value the proof
+ * covers the param as a place of its own, not values that overlap the policy's literal paths
+ * (`ws=/etc` under `assert never write "/etc/passwd"`): docs/language.md, Assertions.
+ */
 export function paramRoots(params: readonly IrParam[]): Record<string, string> {
   const out: Record<string, string> = {};
   params.filter((p) => p.type === 'path').forEach((p, i) => {
+    if (p.value !== undefined) {
+      out[p.name] = p.value;
+      return;
+    }
     const under = p.constraints.find((c) => c.kind === 'under');
     const parent = under && under.kind === 'under' ? under.paths[0]! : '';
     out[p.name] = `${parent === '/' ? '' : parent}/${String.fromCodePoint(PARAM_BASE + i)}`;
@@ -48,10 +59,12 @@ export function paramRoots(params: readonly IrParam[]): Record<string, string> {
   return out;
 }
 
-/** Replace a symbolic param root in a witness by `${name}` for display. */
+const isSymbolic = (root: string): boolean => [...root].some((ch) => ch.codePointAt(0)! >= PARAM_BASE);
+
+/** Replace a symbolic param root in a witness by `${name}` for display (a given value stays as it is). */
 export function displayPath(path: string, roots: Readonly<Record<string, string>>): string {
   for (const [name, root] of Object.entries(roots)) {
-    if (path === root || path.startsWith(root + '/')) return '${' + name + '}' + path.slice(root.length);
+    if (isSymbolic(root) && (path === root || path.startsWith(root + '/'))) return '${' + name + '}' + path.slice(root.length);
   }
   return path;
 }

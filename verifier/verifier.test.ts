@@ -7,9 +7,9 @@ import type { PolicyIR } from '../compiler/ir.js';
 import { verifyPolicy } from './index.js';
 import { proveAssertions } from './assertions.js';
 
-function compile(text: string) {
+function compile(text: string, params?: Record<string, string>) {
   const files = new Map([['/v/p.mxc', Buffer.from(text)]]);
-  const r = compileFile('/v/p.mxc', { host: { readFile: (p) => files.get(p) }, cwd: '/v', stdDir: '/nostd' });
+  const r = compileFile('/v/p.mxc', { host: { readFile: (p) => files.get(p) }, cwd: '/v', stdDir: '/nostd', ...(params ? { params } : {}) });
   if (!r.ir) throw new Error(r.diagnostics.map((d) => `${d.code} ${d.message}`).join('\n'));
   return r;
 }
@@ -21,6 +21,30 @@ async function verdicts(text: string): Promise<{ holds: boolean; counterexample?
 
 afterAll(() => {
   // z3's worker threads are shut down with the test process.
+});
+
+describe('assertions: path params', () => {
+  const text = `policy p {
+    param ws: path = "/tmp/ws"
+    fs {
+      allow read, write "\${ws}/**"
+    }
+    assert never write "/etc/passwd"
+    assert always write "\${ws}/x"
+  }`;
+  const run = async (params?: Record<string, string>) =>
+    (await proveAssertions(compile(text, params).ir!)).map((x) => (x.holds ? { holds: true } : { holds: false, counterexample: x.counterexample!.display }));
+
+  it('a given value (--param) is what the proof is about, overlapping the policy\'s literal paths or not (review finding)', async () => {
+    // The value is the one explain and the enforcer use: /etc/passwd is writable with ws=/etc.
+    expect(await run({ ws: '/etc' })).toEqual([{ holds: false, counterexample: 'write /etc/passwd' }, { holds: true }]);
+    expect(decide(compile(text, { ws: '/etc' }).ir!, { kind: 'fs', access: 'write', path: '/etc/passwd' }, { ws: '/etc' }).allowed).toBe(true);
+    expect(await run({ ws: '/srv/app' })).toEqual([{ holds: true }, { holds: true }]);
+  });
+
+  it('without a value the param is a directory of its own, disjoint from the literal paths (docs/language.md)', async () => {
+    expect(await run()).toEqual([{ holds: true }, { holds: true }]);
+  });
 });
 
 describe('assertions: filesystem', () => {

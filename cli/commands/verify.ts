@@ -8,7 +8,7 @@ export function registerVerify(program: Command, ctx: CommandContext): void {
     .command('verify')
     .description("prove the policy's assertions with z3; every failure comes with a concrete counterexample")
     .argument('<file>', 'policy file (.mxc)')
-    .option('--param <name=value>', 'set a policy parameter, repeatable (path params are otherwise verified symbolically)', collectParam)
+    .option('--param <name=value>', 'set a policy parameter, repeatable; the proof holds for these values (a path param without one stands for a directory of its own, disjoint from the paths the policy names)', collectParam)
     .option('--policy <name>', 'which policy to verify when the file declares several')
     .option('--baseline <old.mxc>', 'also prove the policy allows nothing the baseline policy denies')
     .option('--format <format>', 'diagnostics as text or json', 'text')
