@@ -312,4 +312,13 @@ describe('mxcc diff and verify --baseline', () => {
     expect(v.stderr).toContain('error[MXC2002]: new access compared with old.mxc: read /opt');
     expect(mxcc(['verify', 'old.mxc', '--baseline', 'new.mxc'], { cwd: dir }).code).toBe(0);
   });
+
+  it('verify --baseline gives byte-identical output run after run', () => {
+    // Before z3's frees were held during verification, 5 runs of this gave 4 different outputs
+    // (a different counterexample, and rule, in the net section).
+    const runs = Array.from({ length: 4 }, () => mxcc(['verify', 'corpus/coding-agent.mxc', '--baseline', 'corpus/mcp-server.mxc', '--format', 'json']));
+    expect(runs[0]!.code).toBe(1);
+    expect(JSON.parse(runs[0]!.stdout).some((d: { code: string }) => d.code === 'MXC2002')).toBe(true);
+    for (const r of runs.slice(1)) expect(r.stdout).toBe(runs[0]!.stdout);
+  });
 });

@@ -4,6 +4,8 @@ import { originSpan } from '../compiler/index.js';
 import type { PolicyIR } from '../compiler/ir.js';
 import type { Program } from '../compiler/load.js';
 import { proveAssertions, type AssertionResult } from './assertions.js';
+import { baselineDiagnostics } from './baseline.js';
+import { holdingFrees } from './z3.js';
 
 export { VerifierError } from './assertions.js';
 
@@ -12,9 +14,19 @@ export interface VerifyResult {
   diagnostics: Diagnostic[];
 }
 
-export async function verifyPolicy(ir: PolicyIR, program: Program): Promise<VerifyResult> {
-  const results = await proveAssertions(ir);
-  return { results, diagnostics: assertionDiagnostics(ir, program, results) };
+/**
+ * Proves the policy's assertions and, given a baseline, that it allows nothing the baseline denies
+ * (MXC2002). No z3 object is freed meanwhile: z3 reuses freed terms' ids and V8 frees them when
+ * its garbage collector runs, so otherwise the models, and the counterexamples decoded from them,
+ * would differ from run to run (see holdingFrees).
+ */
+export async function verifyPolicy(ir: PolicyIR, program: Program, baseline?: { ir: PolicyIR; name: string }): Promise<VerifyResult> {
+  return holdingFrees(async () => {
+    const results = await proveAssertions(ir);
+    const diagnostics = assertionDiagnostics(ir, program, results);
+    if (baseline) diagnostics.push(...(await baselineDiagnostics(baseline.ir, ir, program, baseline.name)));
+    return { results, diagnostics };
+  });
 }
 
 /** A diagnostic for each violated assertion: the counterexample, blamed on the deciding rules. */

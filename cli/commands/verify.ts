@@ -24,9 +24,7 @@ Exit status: 0 every assertion holds, 1 a violated assertion or a policy error, 
         ctx.exit(result.diagnostics.some((d) => d.code === 'MXC0001') ? EXIT_USAGE : EXIT_FINDINGS);
         return;
       }
-      // The solver is loaded only here.
-      const { verifyPolicy } = await import('../../verifier/index.js');
-      const verified = await verifyPolicy(result.ir, result.program);
+      let baseline: { ir: NonNullable<typeof result.ir>; name: string } | undefined;
       if (opts.baseline !== undefined) {
         const base = compileFile(opts.baseline, { cwd: ctx.io.cwd, params: opts.param ?? {} });
         if (!base.ir || hasErrors(base.diagnostics)) {
@@ -34,9 +32,11 @@ Exit status: 0 every assertion holds, 1 a violated assertion or a policy error, 
           ctx.exit(base.diagnostics.some((d) => d.code === 'MXC0001') ? EXIT_USAGE : EXIT_FINDINGS);
           return;
         }
-        const { baselineDiagnostics } = await import('../../verifier/baseline.js');
-        verified.diagnostics.push(...(await baselineDiagnostics(base.ir, result.ir, result.program, opts.baseline)));
+        baseline = { ir: base.ir, name: opts.baseline };
       }
+      // The solver is loaded only here.
+      const { verifyPolicy } = await import('../../verifier/index.js');
+      const verified = await verifyPolicy(result.ir, result.program, baseline);
       printDiagnostics(ctx.io, [...result.diagnostics, ...verified.diagnostics], result.sources, format);
       if (format === 'text') {
         const held = verified.results.filter((r) => r.holds).length;
