@@ -291,7 +291,7 @@ fs.openSync = (p, ...rest) => { if (String(p).endsWith('z3-built.wasm')) { const
     expect(run.tool.driver.rules.map((r) => r.id)).toContain('MXC2106');
     const result = run.results.find((r) => r.ruleId === 'MXC2106')!;
     expect(result.level).toBe('warning');
-    expect(result.locations[0]!.physicalLocation).toEqual(expect.objectContaining({ artifactLocation: { uri: 'open.mxc' }, region: expect.objectContaining({ startLine: 2 }) }));
+    expect(result.locations[0]!.physicalLocation).toEqual(expect.objectContaining({ artifactLocation: { uri: 'open.mxc', uriBaseId: '%SRCROOT%' }, region: expect.objectContaining({ startLine: 2 }) }));
     expect(Object.values(result.partialFingerprints)[0]).toMatch(/^[0-9a-f]{32}$/);
     expect(mxcc(['lint', '--format', 'xml', 'open.mxc'], { cwd: dir }).code).toBe(2);
   });

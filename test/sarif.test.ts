@@ -6,7 +6,7 @@
  * syntax errors.
  */
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -31,7 +31,15 @@ interface Sarif {
   version: string;
   runs: {
     tool: { driver: { name: string; version: string; rules: { id: string; shortDescription: { text: string }; help: { text: string } }[] } };
-    results: { ruleId: string; ruleIndex: number; level: string; message: { text: string }; locations: { physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number; startColumn: number } } }[]; partialFingerprints: Record<string, string> }[];
+    results: {
+      ruleId: string;
+      ruleIndex: number;
+      level: string;
+      message: { text: string };
+      locations: { physicalLocation: { artifactLocation: { uri: string; uriBaseId?: string }; region: { startLine: number; startColumn: number } } }[];
+      relatedLocations?: { physicalLocation: { artifactLocation: { uri: string } } }[];
+      partialFingerprints: Record<string, string>;
+    }[];
   }[];
 }
 
@@ -121,5 +129,74 @@ describe('SARIF output', () => {
     const bad2 = JSON.parse(JSON.stringify(log)) as typeof bad;
     bad2.runs[0]!.results[0]!.locations[0]!.physicalLocation.region.startLine = 0;
     expect(validate(bad2)).toBe(false);
+  });
+
+  describe('locations and fingerprints for code scanning', () => {
+    /** A repository (a directory with .git) holding `files`; returns its root. */
+    function repo(files: Record<string, string>): string {
+      const root = mkdtempSync(path.join(tmpdir(), 'mxcc-sarif-repo-'));
+      mkdirSync(path.join(root, '.git'));
+      for (const [name, text] of Object.entries(files)) {
+        mkdirSync(path.dirname(path.join(root, name)), { recursive: true });
+        writeFileSync(path.join(root, name), text);
+      }
+      return root;
+    }
+    const DUP = 'policy dup {\n  fs {\n    allow readwrite, exec "/work/a/**"\n    allow readwrite, exec "/work/b/**"\n  }\n  syscalls {\n    default errno(EPERM)\n    allow read, write\n  }\n}\n';
+
+    it('URIs are relative to the repository root and percent-encoded, whatever the working directory', async () => {
+      const root = repo({ 'policies/sub/my policy#1.mxc': DUP, 'other/README': '' });
+      const runs = [
+        await lintSarif(['policies/sub/my policy#1.mxc'], root),
+        await lintSarif(['my policy#1.mxc'], path.join(root, 'policies', 'sub')),
+        await lintSarif(['../policies/sub/my policy#1.mxc'], path.join(root, 'other')),
+        await lintSarif([path.join(root, 'policies/sub/my policy#1.mxc')], path.join(root, 'policies')),
+      ];
+      expectValid(runs[0]!.log);
+      const results = runs[0]!.log.runs[0]!.results;
+      expect(results.length).toBeGreaterThan(0);
+      for (const res of results) expect(res.locations[0]!.physicalLocation.artifactLocation).toEqual({ uri: 'policies/sub/my%20policy%231.mxc', uriBaseId: '%SRCROOT%' });
+      // The same log, fingerprints included, from every directory.
+      for (const r of runs.slice(1)) expect(r.text).toBe(runs[0]!.text);
+    });
+
+    it('distinct findings have distinct fingerprints, also when their messages are the same', async () => {
+      const many = `policy many {\n  fs {\n${Array.from({ length: 30 }, (_, i) => `    allow reed "/r${i}/**"\n`).join('')}  }\n}\n`;
+      const root = repo({ 'dup.mxc': DUP, 'many.mxc': many });
+      const { log } = await lintSarif(['dup.mxc', 'many.mxc'], root);
+      expectValid(log);
+      const results = log.runs[0]!.results;
+      // dup.mxc: the same cross-section finding for two different rules.
+      expect(results.filter((r) => r.ruleId === 'MXC2122')).toHaveLength(2);
+      expect(results.filter((r) => r.message.text.includes('unknown access right'))).toHaveLength(30);
+      const prints = results.map((r) => r.partialFingerprints['mxccFinding/v2']);
+      expect(new Set(prints).size).toBe(results.length);
+    });
+
+    it('a file that cannot be read and the "too many diagnostics" note have a location', async () => {
+      const many = `policy many {\n  fs {\n${Array.from({ length: 80 }, (_, i) => `    allow reed "/r${i}/**"\n`).join('')}  }\n}\n`;
+      const root = repo({ 'many.mxc': many });
+      const { code, log } = await lintSarif(['many.mxc', 'missing.mxc'], root);
+      expect(code).toBe(2);
+      expectValid(log);
+      const results = log.runs[0]!.results;
+      expect(results.find((r) => r.ruleId === 'MXC0004')!.locations[0]!.physicalLocation).toMatchObject({ artifactLocation: { uri: 'many.mxc' }, region: { startLine: 1, startColumn: 1 } });
+      expect(results.find((r) => r.ruleId === 'MXC0001')!.locations[0]!.physicalLocation).toMatchObject({ artifactLocation: { uri: 'missing.mxc' }, region: { startLine: 1, startColumn: 1 } });
+      for (const res of results) expect(res.locations).toHaveLength(1);
+    });
+
+    it('a finding on a standard-library rule points into the repository and names the rule in its message', async () => {
+      const root = repo({ 'p.mxc': 'import "std/linux-runtime.mxc"\npolicy p extends linux_runtime {\n  fs {\n    allow readwrite "/work/**"\n  }\n}\n' });
+      const { log, text } = await lintSarif(['p.mxc'], root);
+      expectValid(log);
+      expect(text).not.toContain('"../');
+      expect(text).not.toContain('file:');
+      const results = log.runs[0]!.results;
+      for (const res of results) {
+        expect(res.locations[0]!.physicalLocation.artifactLocation.uri).toBe('p.mxc');
+        for (const rel of res.relatedLocations ?? []) expect(rel.physicalLocation.artifactLocation.uri).toBe('p.mxc');
+      }
+      expect(results.some((r) => /\(at std\/linux-runtime\.mxc:\d+:\d+\)/.test(r.message.text))).toBe(true);
+    });
   });
 });

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { compileFile } from '../../compiler/index.js';
 import { severityAtLeast, type Diagnostic } from '../../compiler/diagnostics/diagnostic.js';
 import type { Severity } from '../../compiler/diagnostics/codes.js';
+import { STD_DIR } from '../../compiler/load.js';
 import { MXCC_VERSION } from '../../compiler/version.js';
 import { EXIT_FINDINGS, EXIT_OK, printDiagnostics, UsageError, type CommandContext } from '../context.js';
 
@@ -19,6 +20,9 @@ reference evaluator, and points at the rule that allows it. The compiled Linux a
 validated too: each seccomp program (MXC2003) and the Landlock plan (MXC2004) must allow nothing
 the policy denies. Each file is linted on its own: its findings and counterexamples are the same
 whatever other files the run lints.
+SARIF locations are relative to the repository root (the nearest directory at or above the
+working directory with a .git, else the working directory), so the log is the same from any
+directory; every result has a location in the repository.
 Exit status: 0 no finding at or above --fail-on, 1 findings or policy errors, 2 usage or I/O error.`)
     .action(async (files: string[], opts: { format: string; failOn: string }) => {
       const format = opts.format;
@@ -32,10 +36,21 @@ Exit status: 0 no finding at or above --fail-on, 1 findings or policy errors, 2 
       const all: Diagnostic[] = [];
       const sources = new Map<string, string>();
       let ioError = false;
+      // SARIF locations are relative to the repository root: paths are shown relative to it, so
+      // that URIs, messages and fingerprints do not depend on the working directory.
+      const { repositoryRoot, placeForCodeScanning } = await import('../../compiler/diagnostics/sarif.js');
+      const root = format === 'sarif' ? repositoryRoot(ctx.io.cwd) : ctx.io.cwd;
+      const stdLabel = (file: string): string => {
+        const rel = path.relative(STD_DIR(), path.resolve(root, file));
+        return rel.startsWith('..') || path.isAbsolute(rel) ? file : `std/${rel.split(path.sep).join('/')}`;
+      };
       for (const file of files) {
-        const result = compileFile(file, { cwd: ctx.io.cwd });
+        const result = compileFile(path.resolve(ctx.io.cwd, file), { cwd: root });
         for (const [k, v] of result.sources) sources.set(k, v);
-        all.push(...result.diagnostics);
+        const entry = path.relative(root, path.resolve(ctx.io.cwd, file)).split(path.sep).join('/');
+        // Code scanning needs a location in the repository for every alert (see placeForCodeScanning).
+        const placed = (ds: readonly Diagnostic[]): Diagnostic[] => (format === 'sarif' ? placeForCodeScanning(ds, entry, stdLabel) : [...ds]);
+        all.push(...placed(result.diagnostics));
         if (result.diagnostics.some((d) => d.code === 'MXC0001')) ioError = true;
         if (!result.ir) continue;
         if (format === 'text') ctx.io.stderr(`linting ${file}…\n`);
@@ -43,19 +58,12 @@ Exit status: 0 no finding at or above --fail-on, 1 findings or policy errors, 2 
         // linted before it.
         if (linted++ > 0) await freshContext();
         await tick(); // z3 goes on loading: its module may have been compiled by now
-        const found = await lintAll(result.ir, result.program);
-        // Code scanning needs a location for every alert: a finding about the policy as a whole
-        // (the syscall default, a compiled program) points at the top of its file.
-        if (format === 'sarif') {
-          const top = path.relative(ctx.io.cwd, path.resolve(ctx.io.cwd, file)).split(path.sep).join('/');
-          for (const d of found) d.span ??= { file: top, offset: 0, length: 0, line: 1, column: 1, endLine: 1, endColumn: 1 };
-        }
-        all.push(...found);
+        all.push(...placed(await lintAll(result.ir, result.program)));
       }
       if (format === 'sarif') {
         const { LINTS } = await import('../../verifier/lints/index.js');
         const { renderSarif } = await import('../../compiler/diagnostics/sarif.js');
-        ctx.io.stdout(renderSarif(all, { version: MXCC_VERSION, ruleHelp: Object.fromEntries(LINTS.map((l) => [l.code, `${l.title}: ${l.rationale}`])) }));
+        ctx.io.stdout(renderSarif(all, { version: MXCC_VERSION, root, sources, ruleHelp: Object.fromEntries(LINTS.map((l) => [l.code, `${l.title}: ${l.rationale}`])) }));
       } else printDiagnostics(ctx.io, all, sources, format);
       if (format === 'text' && all.length === 0) ctx.io.stderr(`${files.length} file${files.length === 1 ? '' : 's'}: no findings\n`);
       ctx.exit(ioError ? 2 : all.some((d) => severityAtLeast(d.severity, failOn)) ? EXIT_FINDINGS : EXIT_OK);
