@@ -28,10 +28,13 @@ export function processIo(): Io {
   };
 }
 
-/** Text diagnostics go to stderr with a summary; JSON goes to stdout as one array. */
-export function printDiagnostics(io: Io, diagnostics: readonly Diagnostic[], sources: ReadonlyMap<string, string>, format: OutputFormat): void {
+/**
+ * Text diagnostics go to stderr with a summary; JSON goes to stdout as one array, or to stderr
+ * when stdout carries something else (`compile` printing an artifact).
+ */
+export function printDiagnostics(io: Io, diagnostics: readonly Diagnostic[], sources: ReadonlyMap<string, string>, format: OutputFormat, jsonTo: 'stdout' | 'stderr' = 'stdout'): void {
   if (format === 'json') {
-    io.stdout(renderJson(diagnostics));
+    io[jsonTo](renderJson(diagnostics));
     return;
   }
   if (diagnostics.length === 0) return;

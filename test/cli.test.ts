@@ -154,6 +154,14 @@ describe('mxcc CLI', () => {
     const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
     expect(validate(ir), JSON.stringify(validate.errors)).toBe(true);
     expect(ir.name).toBe('demo');
+    // --format json: stdout is still the artifact alone (one JSON document), diagnostics on stderr.
+    const j = mxcc(['compile', 'good.mxc', '-t', 'ir', '--format', 'json'], { cwd: dir });
+    expect(j.code).toBe(0);
+    expect(j.stdout).toBe(r.stdout);
+    expect(JSON.parse(j.stderr)).toEqual([]);
+    const bad = mxcc(['compile', 'nope.mxc', '-t', 'ir', '--format', 'json'], { cwd: dir });
+    expect(bad.code).toBe(2);
+    expect((JSON.parse(bad.stdout) as { code: string }[])[0]!.code).toBe('MXC0001');
 
     const out1 = mxcc(['compile', 'good.mxc', '-o', 'out1'], { cwd: dir });
     const out2 = mxcc(['compile', path.join(dir, 'good.mxc'), '-o', path.join(dir, 'out2')], { cwd: '/' });

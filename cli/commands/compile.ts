@@ -17,7 +17,7 @@ export function registerCompile(program: Command, ctx: CommandContext): void {
     .option('-o, --out <dir>', 'write artifacts and manifest.json into this directory (default: print a single target to stdout)')
     .option('--param <name=value>', 'set a policy parameter, repeatable', collectParam)
     .option('--policy <name>', 'which policy to compile when the file declares several')
-    .option('--format <format>', 'diagnostics as text or json', 'text')
+    .option('--format <format>', 'diagnostics as text or json (JSON on stdout, or on stderr when stdout carries the artifact)', 'text')
     .addHelpText('after', `
 Examples:
   mxcc compile corpus/coding-agent.mxc -o out/
@@ -40,7 +40,8 @@ Exit status: 0 compiled, 1 errors in the policy, 2 usage or I/O error.`)
       const targets = opts.target ?? defaultTargets(result.ir, names);
       const { assembleArtifacts } = await import('../../targets/artifacts.js');
       const built = assembleArtifacts(result.ir, await loadTargets(targets));
-      printDiagnostics(ctx.io, [...result.diagnostics, ...built.diagnostics], result.sources, format);
+      // Without -o, stdout carries the artifact alone (one document): JSON diagnostics go to stderr.
+      printDiagnostics(ctx.io, [...result.diagnostics, ...built.diagnostics], result.sources, format, opts.out || hasErrors(built.diagnostics) ? 'stdout' : 'stderr');
       if (hasErrors(built.diagnostics)) {
         ctx.exit(EXIT_FINDINGS);
         return;
