@@ -1,7 +1,7 @@
 /** End-to-end: spawn the real `mxcc` binary (built by `npm test` before vitest runs). */
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -68,6 +68,19 @@ describe('mxcc CLI', () => {
     expect(head.status).toBe(0);
     expect(head.stdout).toHaveLength(10);
     expect(head.stderr).toBe('');
+  });
+
+  it.runIf(existsSync('/dev/full'))('a failed write on stdout (a full disk) is an error with exit 2, not a silent success', () => {
+    for (const args of [['compile', 'corpus/coding-agent.mxc', '-t', 'ir'], ['check', 'corpus/coding-agent.mxc', '--format', 'json']]) {
+      const full = openSync('/dev/full', 'w');
+      try {
+        const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: ['ignore', full, 'pipe'], encoding: 'utf8' });
+        expect(r.status, args.join(' ')).toBe(2);
+        expect(r.stderr).toBe('mxcc: error: cannot write to stdout: no space left on device (ENOSPC)\n');
+      } finally {
+        closeSync(full);
+      }
+    }
   });
 
   it('--version prints the package version', () => {
