@@ -44,6 +44,17 @@ export function printDiagnostics(io: Io, diagnostics: readonly Diagnostic[], sou
 
 export class UsageError extends Error {}
 
+/** A file the command must read or write cannot be: exit 2 with the message, not an internal error. */
+export class IoError extends Error {}
+
+/** "no such file or directory (ENOENT)" from a Node system error; other errors' messages as they are. */
+export function describeSystemError(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  if (!err.code) return String(err.message ?? e);
+  const text = /^[A-Z0-9_]+: ([^,]+)/.exec(err.message)?.[1] ?? err.message;
+  return `${text} (${err.code})`;
+}
+
 export function parseFormat(value: string): OutputFormat {
   if (value !== 'text' && value !== 'json') throw new UsageError(`--format must be text or json (got "${value}")`);
   return value;

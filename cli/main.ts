@@ -11,7 +11,7 @@ import { registerLint } from './commands/lint.js';
 import { registerDiff } from './commands/diff.js';
 import { registerImport } from './commands/import.js';
 import { registerRun } from './commands/run.js';
-import { EXIT_USAGE, processIo, UsageError, type CommandContext, type Io } from './context.js';
+import { EXIT_USAGE, IoError, processIo, UsageError, type CommandContext, type Io } from './context.js';
 
 export function buildProgram(ctx: CommandContext): Command {
   const program = new Command('mxcc');
@@ -67,7 +67,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
       return EXIT_USAGE;
     }
-    if (e instanceof UsageError) {
+    if (e instanceof UsageError || e instanceof IoError) {
       io.stderr(`mxcc: error: ${e.message}\n`);
       return EXIT_USAGE;
     }

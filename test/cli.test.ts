@@ -190,6 +190,25 @@ describe('mxcc CLI', () => {
     expect(readFileSync(path.join(dir, 'out1', 'manifest.json')).equals(readFileSync(path.join(dir, 'out2', 'manifest.json')))).toBe(true);
   });
 
+  it('compile -o: a directory that cannot be made is an I/O error (exit 2) naming the culprit, never an internal error or a hang', () => {
+    const dir = tmp({ 'good.mxc': GOOD, 'a-file': '' });
+    const cases: [string, RegExp][] = [
+      ['a-file', /^mxcc: error: cannot write to a-file: a-file is not a directory\n$/],
+      ['a-file/sub', /^mxcc: error: cannot write to a-file\/sub: a-file is not a directory\n$/],
+    ];
+    // Node's recursive mkdir never returns under /proc; /sys refuses new directories.
+    if (existsSync('/proc/self')) cases.push(['/proc/mxcc-nope', /^mxcc: error: cannot write to \/proc\/mxcc-nope: cannot create directory \/proc\/mxcc-nope: .* \(E[A-Z]+\)\n$/]);
+    if (existsSync('/sys/kernel')) cases.push(['/sys/mxcc-nope', /^mxcc: error: cannot write to \/sys\/mxcc-nope: cannot create directory \/sys\/mxcc-nope: .* \(E[A-Z]+\)\n$/]);
+    for (const [out, message] of cases) {
+      const r = mxcc(['compile', 'good.mxc', '-o', out], { cwd: dir });
+      expect(r.code, out).toBe(2);
+      expect(r.stderr, out).toMatch(message);
+    }
+    const nested = mxcc(['compile', 'good.mxc', '-o', 'x/y/z'], { cwd: dir });
+    expect(nested.code).toBe(0);
+    expect(existsSync(path.join(dir, 'x', 'y', 'z', 'manifest.json'))).toBe(true);
+  });
+
   it('compile: policy errors exit 1 and write nothing; usage errors exit 2', () => {
     const dir = tmp({ 'bad.mxc': BAD, 'good.mxc': GOOD });
     const r = mxcc(['compile', 'bad.mxc', '-o', 'out'], { cwd: dir });

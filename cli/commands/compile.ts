@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { compileFile } from '../../compiler/index.js';
 import type { PolicyIR } from '../../compiler/ir.js';
 import { hasErrors } from '../../compiler/diagnostics/diagnostic.js';
 import { IMPLEMENTED_TARGETS, loadTargets } from '../../targets/catalog.js';
-import { collectParam, EXIT_FINDINGS, EXIT_OK, parseFormat, printDiagnostics, UsageError, type CommandContext } from '../context.js';
+import { collectParam, describeSystemError, EXIT_FINDINGS, EXIT_OK, IoError, parseFormat, printDiagnostics, UsageError, type CommandContext } from '../context.js';
 
 export function registerCompile(program: Command, ctx: CommandContext): void {
   const names = IMPLEMENTED_TARGETS;
@@ -55,17 +55,50 @@ Exit status: 0 compiled, 1 errors in the policy, 2 usage or I/O error.`)
         ctx.exit(EXIT_OK);
         return;
       }
-      const outDir = path.resolve(ctx.io.cwd, opts.out);
+      const out = opts.out;
+      const outDir = path.resolve(ctx.io.cwd, out);
+      const shown = (p: string): string => (path.isAbsolute(out) ? p : path.relative(ctx.io.cwd, p) || '.');
       for (const f of built.files) {
         const dest = path.join(outDir, f.path);
-        mkdirSync(path.dirname(dest), { recursive: true });
-        writeFileSync(dest, f.content);
+        try {
+          ensureDirectory(path.dirname(dest), shown);
+          writeFileSync(dest, f.content);
+        } catch (e) {
+          if (e instanceof IoError) throw new IoError(`cannot write to ${out}: ${e.message}`);
+          if ((e as NodeJS.ErrnoException).code) throw new IoError(`cannot write to ${out}: ${shown(dest)}: ${describeSystemError(e)}`);
+          throw e;
+        }
       }
       if (format === 'text') {
         ctx.io.stderr(`compiled ${result.ir.name} → ${path.relative(ctx.io.cwd, outDir) || '.'}/ (${built.files.map((f) => f.path).join(', ')})\n`);
       }
       ctx.exit(EXIT_OK);
     });
+}
+
+/**
+ * mkdir -p, one level at a time. Node 20's `mkdirSync(dir, { recursive: true })` never returns
+ * for a path under /proc (it loops at 100% CPU), and its errors for an existing file in the way
+ * (EEXIST, ENOTDIR) name no culprit; here a non-directory in the way is named.
+ */
+function ensureDirectory(dir: string, shown: (p: string) => string): void {
+  let isDirectory: boolean | undefined;
+  try {
+    isDirectory = statSync(dir).isDirectory();
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT' && code !== 'ENOTDIR') throw new IoError(`${shown(dir)}: ${describeSystemError(e)}`);
+  }
+  if (isDirectory === false) throw new IoError(`${shown(dir)} is not a directory`);
+  if (isDirectory) return;
+  const parent = path.dirname(dir);
+  if (parent !== dir) ensureDirectory(parent, shown);
+  try {
+    mkdirSync(dir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST' && statSync(dir).isDirectory()) return;
+    throw new IoError(`cannot create directory ${shown(dir)}: ${describeSystemError(e)}`);
+  }
 }
 
 /** Without -t: the IR, the linux bundle, and every implemented target the policy declares. */
