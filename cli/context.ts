@@ -1,6 +1,7 @@
 /** Shared rendering for commands: diagnostics to stderr (text) or stdout (json), exit codes. */
 import { renderJson, renderText, shouldUseColor, summaryLine } from '../compiler/diagnostics/render.js';
 import type { Diagnostic } from '../compiler/diagnostics/diagnostic.js';
+import { compileFile, type CompileResult } from '../compiler/index.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FINDINGS = 1;
@@ -73,4 +74,16 @@ export interface CommandContext {
   io: Io;
   /** Set the process exit code for this run (the highest value wins). */
   exit: (code: number) => void;
+}
+
+/**
+ * Compiles a second file (a baseline, diff's old policy) with a policy name given for another
+ * file: `explicit` must exist in it; `inherited` (the --policy of the main file) is used only
+ * when the file declares several policies, so that a one-policy baseline still works as it is.
+ */
+export function compileCompanion(file: string, options: { cwd: string; params: Record<string, string> }, explicit: string | undefined, inherited: string | undefined): CompileResult {
+  if (explicit !== undefined) return compileFile(file, { ...options, policy: explicit });
+  const plain = compileFile(file, options);
+  if (inherited === undefined || !plain.diagnostics.some((d) => d.code === 'MXC1307')) return plain;
+  return compileFile(file, { ...options, policy: inherited });
 }

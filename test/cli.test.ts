@@ -353,6 +353,38 @@ describe('mxcc diff and verify --baseline', () => {
     expect(mxcc(['verify', 'old.mxc', '--baseline', 'new.mxc'], { cwd: dir }).code).toBe(0);
   });
 
+  it('lint, diff and verify --baseline pick one policy of a file that declares several, as MXC1307 says', () => {
+    const dir = tmp({
+      'multi.mxc': 'policy a {\n  fs {\n    allow read "/usr/**"\n    deny read "**/.env"\n  }\n}\n\npolicy b extends a {\n  fs { allow write "/usr/**" }\n}\n',
+      'one.mxc': 'policy solo {\n  fs {\n    allow read "/usr/**"\n    deny read "**/.env"\n  }\n}\n',
+    });
+    const ambiguous = mxcc(['lint', 'multi.mxc'], { cwd: dir });
+    expect(ambiguous.code).toBe(1);
+    expect(ambiguous.stderr).toContain('help: choose one with --policy (a, b)');
+    // lint --policy: only the chosen policy is linted.
+    const lintA = mxcc(['lint', 'multi.mxc', '--policy', 'a', '--format', 'json'], { cwd: dir });
+    expect(lintA.code).toBe(0);
+    expect(JSON.parse(lintA.stdout)).toEqual([]);
+    const lintB = mxcc(['lint', 'multi.mxc', '--policy', 'b', '--format', 'json'], { cwd: dir });
+    expect(lintB.code).toBe(1);
+    expect((JSON.parse(lintB.stdout) as { code: string; span: { line: number } }[]).some((d) => d.code === 'MXC2102' && d.span.line === 9)).toBe(true);
+    const lintNope = mxcc(['lint', 'multi.mxc', '--policy', 'nope'], { cwd: dir });
+    expect(lintNope.stderr).toContain('error[MXC1303]: multi.mxc declares no policy nope');
+    // diff: --policy in both files, --old-policy for the old one.
+    const diff = mxcc(['diff', 'multi.mxc', 'multi.mxc', '--old-policy', 'a', '--policy', 'b'], { cwd: dir });
+    expect(diff.code).toBe(0);
+    expect(diff.stdout).toMatch(/^fs {8}more permissive\n {2}\+ newly allowed: write \/usr/m);
+    expect(mxcc(['diff', 'multi.mxc', 'multi.mxc', '--policy', 'b'], { cwd: dir }).stdout).toMatch(/^fs {8}equivalent$/m);
+    expect(mxcc(['diff', 'one.mxc', 'multi.mxc', '--policy', 'b'], { cwd: dir }).stdout).toMatch(/^fs {8}more permissive$/m);
+    // verify: --baseline-policy, else --policy when the baseline declares several.
+    const v = mxcc(['verify', 'multi.mxc', '--policy', 'b', '--baseline', 'multi.mxc', '--baseline-policy', 'a'], { cwd: dir });
+    expect(v.code).toBe(1);
+    expect(v.stderr).toContain('error[MXC2002]: new access compared with multi.mxc: write /usr');
+    expect(mxcc(['verify', 'multi.mxc', '--policy', 'b', '--baseline', 'multi.mxc'], { cwd: dir }).code).toBe(0);
+    expect(mxcc(['verify', 'one.mxc', '--baseline', 'multi.mxc', '--baseline-policy', 'b'], { cwd: dir }).code).toBe(0);
+    expect(mxcc(['verify', 'multi.mxc', '--policy', 'b', '--baseline', 'one.mxc'], { cwd: dir }).code).toBe(1);
+  });
+
   it('verify --baseline gives byte-identical output run after run', () => {
     // Before z3's frees were held during verification, 5 runs of this gave 4 different outputs
     // (a different counterexample, and rule, in the net section).

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { compileFile } from '../../compiler/index.js';
 import { hasErrors } from '../../compiler/diagnostics/diagnostic.js';
-import { collectParam, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, parseFormat, printDiagnostics, type CommandContext } from '../context.js';
+import { collectParam, compileCompanion, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, parseFormat, printDiagnostics, type CommandContext } from '../context.js';
 
 export function registerDiff(program: Command, ctx: CommandContext): void {
   program
@@ -10,15 +10,17 @@ export function registerDiff(program: Command, ctx: CommandContext): void {
     .argument('<old>', 'the policy before (.mxc)')
     .argument('<new>', 'the policy after (.mxc)')
     .option('--param <name=value>', 'set a parameter in both policies, repeatable', collectParam)
+    .option('--policy <name>', 'which policy to compare when a file declares several (in <old> too, if it declares several)')
+    .option('--old-policy <name>', 'which policy of <old> to compare, when it is not the --policy one')
     .option('--format <format>', 'text or json', 'text')
     .addHelpText('after', `
 Each section (fs, net, syscalls) is equivalent, less permissive, more permissive or incomparable,
 with a concrete witness request for each direction, checked against both policies.
 Exit status: 0 the comparison ran, 1 a policy has errors, 2 usage or I/O error.`)
-    .action(async (oldFile: string, newFile: string, opts: { param?: Record<string, string>; format: string }) => {
+    .action(async (oldFile: string, newFile: string, opts: { param?: Record<string, string>; policy?: string; oldPolicy?: string; format: string }) => {
       const format = parseFormat(opts.format);
-      const before = compileFile(oldFile, { cwd: ctx.io.cwd, params: opts.param ?? {} });
-      const after = compileFile(newFile, { cwd: ctx.io.cwd, params: opts.param ?? {} });
+      const before = compileCompanion(oldFile, { cwd: ctx.io.cwd, params: opts.param ?? {} }, opts.oldPolicy, opts.policy);
+      const after = compileFile(newFile, { cwd: ctx.io.cwd, params: opts.param ?? {}, ...(opts.policy !== undefined ? { policy: opts.policy } : {}) });
       const problems = [...before.diagnostics, ...after.diagnostics];
       if (!before.ir || !after.ir || hasErrors(problems)) {
         printDiagnostics(ctx.io, problems, new Map([...before.sources, ...after.sources]), format);

@@ -14,6 +14,7 @@ export function registerLint(program: Command, ctx: CommandContext): void {
     .argument('<files...>', 'policy files (.mxc)')
     .option('--format <format>', 'text, json or sarif (SARIF 2.1.0 for code scanning)', 'text')
     .option('--fail-on <severity>', 'exit 1 when a finding is at least this severe: error, warning or note', 'error')
+    .option('--policy <name>', 'which policy to lint when a file declares several (applies to every file)')
     .addHelpText('after', `
 Lints are listed in docs/lints.md. Every finding carries a concrete request, re-checked by the
 reference evaluator, and points at the rule that allows it. The compiled Linux artifacts are
@@ -24,7 +25,7 @@ SARIF locations are relative to the repository root (the nearest directory at or
 working directory with a .git, else the working directory), so the log is the same from any
 directory; every result has a location in the repository.
 Exit status: 0 no finding at or above --fail-on, 1 findings or policy errors, 2 usage or I/O error.`)
-    .action(async (files: string[], opts: { format: string; failOn: string }) => {
+    .action(async (files: string[], opts: { format: string; failOn: string; policy?: string }) => {
       const format = opts.format;
       if (format !== 'text' && format !== 'json' && format !== 'sarif') throw new UsageError(`--format must be text, json or sarif (got "${format}")`);
       const failOn = opts.failOn as Severity;
@@ -45,7 +46,7 @@ Exit status: 0 no finding at or above --fail-on, 1 findings or policy errors, 2 
         return rel.startsWith('..') || path.isAbsolute(rel) ? file : `std/${rel.split(path.sep).join('/')}`;
       };
       for (const file of files) {
-        const result = compileFile(path.resolve(ctx.io.cwd, file), { cwd: root });
+        const result = compileFile(path.resolve(ctx.io.cwd, file), { cwd: root, ...(opts.policy !== undefined ? { policy: opts.policy } : {}) });
         for (const [k, v] of result.sources) sources.set(k, v);
         const entry = path.relative(root, path.resolve(ctx.io.cwd, file)).split(path.sep).join('/');
         // Code scanning needs a location in the repository for every alert (see placeForCodeScanning).
