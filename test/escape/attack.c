@@ -264,6 +264,26 @@ static int tiocsti(const char *text, unsigned long request) {
 	return ok(NULL);
 }
 
+/* Makes a new process group the foreground of the terminal on fd 0 (tcsetpgrp), as a process
+ * the command leaves behind could once `mxcc run` has returned: the terminal's next input, the
+ * user's typing meant for the shell, then goes to that group. The child does it (a session
+ * leader cannot start a process group); SIGTTOU is ignored so that a background caller is
+ * answered rather than stopped. "ok" only if the terminal's foreground really changed. */
+static int tiocspgrp(unsigned long request) {
+	signal(SIGTTOU, SIG_IGN);
+	pid_t pid = fork();
+	if (pid < 0) return fail();
+	if (pid == 0) {
+		if (setpgid(0, 0) != 0) _exit(fail());
+		pid_t group = getpgrp();
+		if (syscall(SYS_ioctl, 0, request, &group) != 0) _exit(fail());
+		_exit(tcgetpgrp(0) == group ? ok(NULL) : 4);
+	}
+	int status;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 3;
+}
+
 /* Runs argv with a fresh pseudo-terminal as controlling terminal and stdin, then reports what
  * is waiting in that terminal's input queue: whatever the command injected. */
 static int pty_run(char **argv) {
@@ -633,6 +653,8 @@ static int dispatch(int argc, char **argv) {
 	if (IS("clone-hi", 0)) return clone_hi();
 	if (IS("tiocsti", 1)) return tiocsti(argv[2], TIOCSTI);
 	if (IS("tiocsti-hi", 1)) return tiocsti(argv[2], (1UL << 32) | TIOCSTI);
+	if (IS("tiocspgrp", 0)) return tiocspgrp(TIOCSPGRP);
+	if (IS("tiocspgrp-hi", 0)) return tiocspgrp((1UL << 32) | TIOCSPGRP);
 	if (strcmp(a, "pty-run") == 0 && argc > 2) return pty_run(argv + 2);
 	if (IS("ptrace-attach", 1)) return ptrace_attach(atoi(argv[2]));
 	if (IS("ptrace-sibling", 0)) return ptrace_sibling();

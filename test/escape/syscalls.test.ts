@@ -233,5 +233,19 @@ attackSuite('syscalls, under the coding agent policy', ptyLaunch, {
         expect(injected).toBe('');
       },
     },
+    {
+      // A process the command leaves behind (isolation process, setsid) takes the terminal's
+      // foreground once mxcc run has returned and reads the user's next line.
+      name: 'TIOCSPGRP (tcsetpgrp): a new process group takes the terminal foreground',
+      unsandboxed: () => expect(host(s, ['pty-run', s.hostAttack, 'tiocspgrp']).stdout).toBe('ok\ninjected=\n'),
+      sandboxed: () => ['tiocspgrp'],
+      denied: (r) => expectDenied(r, errno.EPERM),
+    },
+    {
+      name: 'TIOCSPGRP with the high bits of the request set',
+      unsandboxed: () => expect(host(s, ['pty-run', s.hostAttack, 'tiocspgrp-hi']).stdout).toBe('ok\ninjected=\n'),
+      sandboxed: () => ['tiocspgrp-hi'],
+      denied: (r) => expectDenied(r, errno.EPERM),
+    },
   ],
 });
