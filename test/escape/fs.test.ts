@@ -30,6 +30,8 @@ beforeAll(async () => {
     writeFileSync(path.join(git, 'config'), '[core]\n');
     writeFileSync(path.join(git, 'HEAD'), 'ref: refs/heads/main\n');
   }
+  // A repository with extensions.worktreeConfig has one; git reads hooksPath from it too.
+  writeFileSync(path.join(s.ws, '.git', 'config.worktree'), '[core]\n');
 });
 
 afterAll(() => {
@@ -317,6 +319,21 @@ attackSuite('files, under the coding agent policy', launch, {
         expect(readFileSync(path.join(gitDir(), 'config'), 'utf8')).toBe('[core]\n');
       },
     },
+    {
+      name: "the top repository's config.worktree (core.hooksPath) is not written",
+      unsandboxed: () => {
+        const config = path.join(gitDir(), 'config.worktree');
+        expectWorked(host(s, ['write', config, '[core]\n\thooksPath = /tmp']));
+        writeFileSync(config, '[core]\n');
+      },
+      sandboxed: () => ['write', path.join(gitDir(), 'config.worktree'), '[core]\n\thooksPath = /tmp'],
+      denied: (r) => {
+        expectDenied(r, errno.EROFS, errno.EACCES);
+        expect(readFileSync(path.join(gitDir(), 'config.worktree'), 'utf8')).toBe('[core]\n');
+      },
+    },
+    // .git/commondir is protected only when it exists at launch, which in a repository of its own
+    // it never does: creating it during the run is the open finding in pending/git-commondir.
     ...(['top', 'nested'] as const).flatMap((which) => [
       {
         name: `the ${which} .git is not renamed away, taking its protected hooks with it`,
