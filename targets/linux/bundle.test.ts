@@ -32,6 +32,37 @@ describe('fidelity of what Landlock does not mediate', () => {
   });
 });
 
+describe('fidelity of limits', () => {
+  function fidelityOf(body: string) {
+    const files = new Map([['/v/p.mxc', Buffer.from(`policy p {\n${body}\n}\n`)]]);
+    const r = compileFile('/v/p.mxc', { host: { readFile: (p) => files.get(p) }, cwd: '/v', stdDir: '/nostd' });
+    if (!r.ir) throw new Error(r.diagnostics.map((d) => d.message).join('\n'));
+    return buildLinuxBundle(r.ir).fidelity.filter((f) => f.rule.startsWith('limits'));
+  }
+
+  it('cpu is affinity the command can widen, memory is per process: both weaker', () => {
+    const f = fidelityOf('isolation container\n  limits { cpu 1  memory 256MiB  files 64 }');
+    expect(f.map((e) => [e.rule, e.fidelity])).toEqual([
+      ['limits.memory', 'weaker'],
+      ['limits.cpu', 'weaker'],
+      ['limits', 'exact'],
+    ]);
+    expect(f.find((e) => e.rule === 'limits.cpu')!.note).toContain('sched_setaffinity');
+    expect(f.find((e) => e.rule === 'limits.memory')!.note).toContain('of each process');
+  });
+
+  it('wall is weaker only where descendants outlive the command', () => {
+    const wall = (body: string) => fidelityOf(body).find((e) => e.rule === 'limits.wall')?.fidelity;
+    expect(wall('isolation process\n  limits { wall 2s }')).toBe('weaker');
+    expect(wall('isolation process\n  process { max_processes 16 }\n  limits { wall 2s }')).toBeUndefined();
+    expect(wall('isolation container\n  limits { wall 2s }')).toBeUndefined();
+  });
+
+  it('limits without cpu, memory or wall stay exact', () => {
+    expect(fidelityOf('limits { files 64  stack 8MiB }')).toEqual([{ rule: 'limits', fidelity: 'exact' }]);
+  });
+});
+
 describe('bundle encoding', () => {
   it('round-trips every corpus policy and is byte-identical across builds', () => {
     for (const name of ['coding-agent.mxc', 'browser-agent.mxc', 'ci-build-job.mxc', 'docker-default.mxc', 'package-install.mxc']) {

@@ -110,7 +110,27 @@ export function buildLinuxBundle(ir: PolicyIR): { bundle?: Bundle; plan: Landloc
   const L = ir.limits;
   if (L.memoryBytes !== null) {
     rlimits.push({ resource: RLIMIT.as, value: BigInt(L.memoryBytes) });
-    limitNotes.push('memory is enforced as the address-space limit (RLIMIT_AS), which also counts reserved but unused mappings');
+    fidelity.push({
+      rule: 'limits.memory',
+      fidelity: 'weaker',
+      note: 'memory is the address-space limit (RLIMIT_AS) of each process, not of the sandbox: every process the command starts gets its own, so together they can use the limit many times over (it also counts reserved but unused mappings, stricter for one process)',
+    });
+  }
+  if (L.cpus !== null) {
+    fidelity.push({
+      rule: 'limits.cpu',
+      fidelity: 'weaker',
+      note: 'cpu is the CPU affinity the command starts with, not a cgroup: sched_setaffinity is allowed and needs no privilege, so the command can widen it to every CPU again',
+    });
+  }
+  // Under session or container isolation the PID namespace ends with the command; with
+  // max_processes the pids cgroup is emptied when it ends.
+  if (L.wallSeconds !== null && ir.isolation === 'process' && ir.process.maxProcesses === null) {
+    fidelity.push({
+      rule: 'limits.wall',
+      fidelity: 'weaker',
+      note: "wall kills the command's process group; under process isolation without max_processes there is neither a PID namespace nor a pids cgroup, so a descendant that leaves the group (setsid) keeps running past the limit and past mxcc run",
+    });
   }
   if (L.openFiles !== null) rlimits.push({ resource: RLIMIT.nofile, value: BigInt(L.openFiles) });
   if (L.cpuSeconds !== null) rlimits.push({ resource: RLIMIT.cpu, value: BigInt(Math.ceil(L.cpuSeconds)) });
