@@ -947,9 +947,9 @@ class Checker {
         const v = parseParamValue(p.type, text);
         if ('value' in v) {
           const violated = violatedConstraint(p, v.value);
-          if (violated) this.report('MXC1207', `--param ${p.name}=${text} violates the constraint ${violated}`, undefined, 'choose a value that meets the declared constraint');
+          if (violated) this.report('MXC1207', `--param ${p.name}=${shownParamValue(text)} violates the constraint ${violated}`, undefined, 'choose a value that meets the declared constraint');
           else p.value = v.value;
-        } else this.report('MXC1203', `--param ${p.name}=${text}: ${v.error}`, undefined);
+        } else this.report('MXC1203', `--param ${p.name}=${shownParamValue(text)}: ${v.error}`, undefined);
       } else if (this.options.requireParams && p.default === undefined) {
         this.report('MXC1204', `parameter ${p.name} has no value`, undefined, `pass --param ${p.name}=…`);
       }
@@ -1097,13 +1097,37 @@ function normalizeDir(s: string): string {
   return '/' + parts.join('/');
 }
 
+/**
+ * The longest normalized path value mxc-enforce accepts (PATH_MAX 4096 less the terminating NUL
+ * and one byte of slack in its normalization buffer): longer ones would be refused there, and
+ * could not be encoded in a bundle.
+ */
+export const MAX_PATH_PARAM_BYTES = 4094;
+
+// C0 controls, DEL and C1 controls: a newline in a path param forges lines of --dry-run and of
+// diagnostics, and C1 bytes are escape sequences on some terminals.
+const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/;
+const utf8Length = (s: string): number => new TextEncoder().encode(s).length;
+
+/** A param value as it may be shown in a message: control characters escaped, long values cut. */
+export function shownParamValue(text: string): string {
+  const escaped = text.replace(/[\u0000-\u001f\u007f-\u009f]/gu, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return escaped.length > 80 ? `${escaped.slice(0, 60)}… (${utf8Length(text)} bytes)` : escaped;
+}
+
 export function parseParamValue(type: ParamType, text: string): { value: string } | { error: string } {
   switch (type) {
-    case 'path':
-      if (!text.startsWith('/')) return { error: `"${text}" is not an absolute path` };
-      if (/[*?[\]{}\0]/.test(text)) return { error: `"${text}" contains glob characters` };
-      if (text.split('/').some((p) => p === '..' || p === '.')) return { error: `"${text}" is not normalized (no . or .. segments)` };
-      return { value: normalizeDir(text) };
+    case 'path': {
+      const shown = shownParamValue(text);
+      if (CONTROL_CHARS.test(text)) return { error: `"${shown}" contains control characters` };
+      if (!text.startsWith('/')) return { error: `"${shown}" is not an absolute path` };
+      if (/[*?[\]{}]/.test(text)) return { error: `"${shown}" contains glob characters` };
+      if (text.split('/').some((p) => p === '..' || p === '.')) return { error: `"${shown}" is not normalized (no . or .. segments)` };
+      const value = normalizeDir(text);
+      const bytes = utf8Length(value);
+      if (bytes > MAX_PATH_PARAM_BYTES) return { error: `"${shown}" is too long (${bytes} bytes; a path param is at most ${MAX_PATH_PARAM_BYTES})` };
+      return { value };
+    }
     case 'string':
       return { value: text };
     case 'bool':

@@ -221,6 +221,27 @@ describe('mxcc CLI', () => {
     expect(p.stderr).toContain('MXC1203');
   });
 
+  it('compile and run: an over-long path param or one with control characters is a param error (exit 1)', () => {
+    const dir = tmp({ 'good.mxc': GOOD });
+    const long = `/tmp/${'a'.repeat(5000)}`;
+    const forged = '/tmp/nl\ncover: /etc inaccessible';
+    for (const cmd of [['compile', 'good.mxc', '-t', 'linux', '-o', 'out'], ['run', 'good.mxc', '--dry-run']]) {
+      const tooLong = mxcc([...cmd, '--param', `workspace=${long}`, ...(cmd[0] === 'run' ? ['--', 'true'] : [])], { cwd: dir });
+      expect(tooLong.code, tooLong.stderr).toBe(1);
+      expect(tooLong.stderr).toContain('error[MXC1203]: --param workspace=/tmp/aaa');
+      expect(tooLong.stderr).toContain('is too long (5005 bytes; a path param is at most 4094)');
+      expect(tooLong.stderr).not.toContain('internal error');
+      const nl = mxcc([...cmd, '--param', `workspace=${forged}`, ...(cmd[0] === 'run' ? ['--', 'true'] : [])], { cwd: dir });
+      expect(nl.code, nl.stderr).toBe(1);
+      expect(nl.stderr).toContain('error[MXC1203]: --param workspace=/tmp/nl\\x0acover: /etc inaccessible: "/tmp/nl\\x0acover: /etc inaccessible" contains control characters');
+      expect(nl.stdout).toBe('');
+      expect(existsSync(path.join(dir, 'out'))).toBe(false);
+    }
+    // The longest value the enforcer takes still compiles.
+    const longest = `/tmp/${'a'.repeat(4094 - 5)}`;
+    expect(mxcc(['compile', 'good.mxc', '-t', 'linux', '-o', 'out', '--param', `workspace=${longest}`], { cwd: dir }).code).toBe(0);
+  });
+
   it('fmt --check reports unformatted files; fmt fixes them', () => {
     const dir = tmp({ 'messy.mxc': 'policy   demo {fs{allow read "/usr/**"}}' });
     const check1 = mxcc(['fmt', '--check', 'messy.mxc'], { cwd: dir });
