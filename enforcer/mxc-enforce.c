@@ -713,6 +713,9 @@ static void check_param(struct param *p) {
 		if ((bad_type = normalize_path_value(v, norm)) != NULL) break;
 		if ((err = violated(p, norm, 0)) != NULL) die("params", EPERM, "%s=%s violates the constraint %s", p->name, v, err);
 		if (realpath(norm, real) == NULL) die("params", errno, "%s=%s: the path must exist", p->name, v);
+		/* A newline in a directory's name would forge lines of --dry-run's plan and of the errors. */
+		for (const char *c = real; *c; c++)
+			if ((unsigned char)*c < 0x20 || *c == 0x7f) die("params", EINVAL, "%s: the path it resolves to has a control character (byte 0x%02x at %zu)", p->name, (unsigned char)*c, (size_t)(c - real));
 		if ((err = violated(p, real, 0)) != NULL || (err = violated(p, real, 1)) != NULL)
 			die("params", EPERM, "%s=%s resolves to %s, which violates the constraint %s", p->name, v, real, err);
 		free(p->given);

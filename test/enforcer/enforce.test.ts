@@ -1339,4 +1339,16 @@ policy around extends linux_runtime {
     const ok = enforce(b, ['cat', path.join(target, 'readme')], { args: ['--param', `workspace=${own}`] });
     expect(ok.stdout, ok.stderr).toBe('followed\n');
   });
+
+  it('a path param that resolves to a name with a control character is refused (it would forge --dry-run lines)', () => {
+    const b = policy('');
+    const odd = path.join(root, 'odd\ncover: /etc inaccessible');
+    mkdirSync(odd, { recursive: true });
+    const mine = mkdtempSync(path.join(root, 'mine-'));
+    symlinkSync(odd, path.join(mine, 'ws'));
+    const r = enforce(b, ['true'], { args: ['--param', `workspace=${path.join(mine, 'ws')}`, '--dry-run'] });
+    expect(r.status).toBe(REFUSED);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^mxc-enforce: params: .*\(workspace: the path it resolves to has a control character \(byte 0x0a at \d+\)\)\n$/);
+  });
 });
