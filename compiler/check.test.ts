@@ -206,6 +206,20 @@ describe('lowering to IR', () => {
     expect(mmap.when).toEqual([[{ arg: 2, name: 'prot', bits: 64, op: 'masked_eq', mask: '4', value: '0' }]]);
   });
 
+  it('gives a deny without an action errno(EPERM) when the default lets calls proceed', () => {
+    for (const def of ['allow', 'log']) {
+      const p = ir(`policy p { syscalls { default ${def}  deny ptrace  deny bpf kill_process } }`);
+      for (const arch of ['x86_64', 'aarch64'] as const) {
+        expect(p.syscalls.rules[arch].map((r) => [r.syscall, r.action])).toEqual([['ptrace', { kind: 'errno', errno: 1 }], ['bpf', { kind: 'kill_process' }]]);
+      }
+    }
+    // Under a blocking default the deny keeps taking the default.
+    expect(ir('policy p { syscalls { default kill_process  deny ptrace } }').syscalls.rules.x86_64[0]!.action).toBeUndefined();
+    // The filled action is kept by a child, and a child's own deny gets it too.
+    const child = ir('policy base { syscalls { default allow  deny ptrace } }  policy c extends base { syscalls { deny bpf } }', { policy: 'c' });
+    expect(child.syscalls.rules.x86_64.map((r) => [r.syscall, r.action])).toEqual([['ptrace', { kind: 'errno', errno: 1 }], ['bpf', { kind: 'errno', errno: 1 }]]);
+  });
+
   it('wraps negative values to the argument width', () => {
     const p = ir('policy p { syscalls { allow openat(dirfd == -100) } }');
     expect(p.syscalls.rules.x86_64[0]!.when).toEqual([[{ arg: 0, name: 'dirfd', bits: 32, op: 'eq', value: String(2 ** 32 - 100) }]]);

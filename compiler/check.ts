@@ -17,6 +17,7 @@ import {
 import type { Program } from './load.js';
 import { CAPABILITIES } from './capabilities.js';
 import { lowerCondition } from './conditions.js';
+import { actionLetsCallProceed } from './evaluate.js';
 import { originSpan } from './origin.js';
 import { didYouMeanHelp } from './suggest.js';
 import { ERRNO_NAMES, GROUP_NAMES, expandGroup, isSyscallGroup, syscallNames, syscallNumber } from './syscalls/index.js';
@@ -47,6 +48,11 @@ interface CleanPolicy {
 }
 
 export const DEFAULT_SYSCALL_ACTION: IrAction = { kind: 'errno', errno: 1 };
+/**
+ * The action of a deny written without one when the section default lets calls proceed:
+ * taking that default would turn the deny into an allow (or a log), so it blocks instead.
+ */
+export const BLOCKING_DENY_ACTION: IrAction = { kind: 'errno', errno: 1 };
 export const TARGET_NAMES = ['linux', 'oci', 'k8s', 'macos', 'appcontainer', 'microvm', 'mxc'] as const;
 
 type SettingKind = 'count' | 'size' | 'duration' | 'bool' | 'string' | 'strings' | 'words' | { oneOf: readonly string[] };
@@ -975,7 +981,7 @@ class Checker {
     const syscalls = {} as Record<Arch, IrSyscallRule[]>;
     for (const arch of IR_ARCHES) {
       const rules = uniq([...parents.map((p) => p.syscalls.rules[arch]), own.syscalls[arch]]);
-      syscalls[arch] = rules.map((r, i) => renumbered(r, `sys.${i}.${r.syscall}`));
+      syscalls[arch] = rules.map((r, i) => renumbered(blockingDeny(r, defaultAction), `sys.${i}.${r.syscall}`));
     }
     const assertions = number(uniq([...parents.map((p) => p.assertions), own.assertions]), 'assert.');
 
@@ -1187,6 +1193,17 @@ function ruleKey(r: object): string {
     ruleKeys.set(r, key);
   }
   return key;
+}
+
+/**
+ * A deny without its own action takes the section default, unless that default lets the call
+ * proceed (allow, log): then it gets BLOCKING_DENY_ACTION, so a deny always blocks. Decided here,
+ * where the IR is built, so decide, the verifier and every compiler read the same action; the
+ * filled action is kept when the rule is inherited.
+ */
+function blockingDeny(r: IrSyscallRule, defaultAction: IrAction): IrSyscallRule {
+  if (r.effect !== 'deny' || r.action || !actionLetsCallProceed(defaultAction)) return r;
+  return { ...r, action: BLOCKING_DENY_ACTION };
 }
 
 function renumbered<T extends { id: string }>(r: T, id: string): T {

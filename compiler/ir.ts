@@ -133,7 +133,10 @@ export interface IrSyscallRule {
    * `null` means unconditional. An empty array never matches (the condition is unsatisfiable).
    */
   when: IrArgCondition[][] | null;
-  /** Denies only: the action when this deny decides; absent means the section default. */
+  /**
+   * Denies only: the action when this deny decides; absent means the section default. The checker
+   * never leaves it absent when that default lets calls proceed (allow, log): such a deny gets errno(EPERM).
+   */
   action?: IrAction;
   origin: Origin;
 }

@@ -281,6 +281,17 @@ describe('mxcc CLI', () => {
     expect(bad.stderr).toContain('MXC1501');
   });
 
+  it('explain and verify: a plain deny under default allow blocks the call', () => {
+    const dir = tmp({ 's3.mxc': 'policy p {\n  syscalls {\n    default allow\n    deny ptrace\n  }\n  assert never syscall ptrace\n}\n' });
+    const sys = mxcc(['explain', 's3.mxc', 'syscall x86_64 ptrace'], { cwd: dir });
+    expect(sys.code).toBe(1);
+    expect(sys.stdout).toContain('DENY syscall x86_64 ptrace → errno(1)');
+    expect(sys.stdout).toContain('denied by:');
+    const verified = mxcc(['verify', 's3.mxc'], { cwd: dir });
+    expect(verified.code).toBe(0);
+    expect(verified.stderr).toContain('1 of 1 assertion hold');
+  });
+
   it('targets lists the backends', () => {
     const r = mxcc(['targets']);
     expect(r.code).toBe(0);

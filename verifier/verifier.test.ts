@@ -124,6 +124,17 @@ describe('assertions: syscalls', () => {
   });
 });
 
+describe('assertions: a deny without an action', () => {
+  it('blocks under default allow and default log', async () => {
+    for (const def of ['allow', 'log']) {
+      expect(await verdicts(`policy p {
+        syscalls { default ${def}  deny ptrace }
+        assert never syscall ptrace
+      }`)).toEqual([{ holds: true }]);
+    }
+  });
+});
+
 describe('diagnostics', () => {
   it('points at the assertion and the deciding rules, with the counterexample', async () => {
     const r = compile('policy p {\n  fs {\n    allow read "/etc/**"\n  }\n  assert never read "/etc/shadow"\n}\n');

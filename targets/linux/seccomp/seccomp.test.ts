@@ -154,8 +154,21 @@ describe('program shape', () => {
     const ir = compilePolicy('policy p { syscalls { default allow  deny ptrace kill_process  deny bpf } }');
     const { program } = compileSeccomp(ir, 'x86_64');
     expect(runFilter(program, { nr: 101, arch: AUDIT_ARCH_X86_64, args: [] }).ret).toBe(SECCOMP_RET_KILL_PROCESS);
-    expect(runFilter(program, { nr: 321, arch: AUDIT_ARCH_X86_64, args: [] }).ret).toBe(retValue({ kind: 'allow' })); // bpf: deny without action uses the default
+    // bpf: a deny without an action blocks with errno(EPERM), since the default would let it through.
+    expect(runFilter(program, { nr: 321, arch: AUDIT_ARCH_X86_64, args: [] }).ret).toBe(retValue({ kind: 'errno', errno: 1 }));
     expect(runFilter(program, { nr: 0, arch: AUDIT_ARCH_X86_64, args: [] }).ret).toBe(retValue({ kind: 'allow' }));
+  });
+
+  it('a plain deny under default allow or log refuses the call (errno(EPERM))', () => {
+    for (const def of ['allow', 'log']) {
+      const ir = compilePolicy(`policy p { syscalls { default ${def}  deny ptrace } }`);
+      for (const arch of ['x86_64', 'aarch64'] as const) {
+        const { program } = compileSeccomp(ir, arch);
+        const nr = syscallNumber('ptrace', arch)!;
+        expect(runFilter(program, { nr, arch: AUDIT_ARCH[arch], args: [] }).ret).toBe(retValue({ kind: 'errno', errno: 1 }));
+        expect(runFilter(program, { nr: syscallNumber('read', arch)!, arch: AUDIT_ARCH[arch], args: [] }).ret).toBe(retValue({ kind: def as 'allow' | 'log' }));
+      }
+    }
   });
 
   it('400+ syscalls with argument conditions: far jumps get fix-ups and stay correct', () => {
