@@ -278,6 +278,21 @@ describe('lowering to IR', () => {
     expect(r2.diagnostics[0]).toMatchObject({ code: 'MXC1201', help: 'did you mean "ws"?' });
   });
 
+  it('takes the most restrictive syscall default of several parents, in either order', () => {
+    const parents = `policy strict { syscalls { default errno(EPERM)  allow read, write, exit_group  deny ptrace } }
+      policy loose { syscalls { default allow } }
+      policy killer { syscalls { default kill_process } }
+      policy eacces { syscalls { default errno(EACCES) } }`;
+    for (const order of ['strict, loose', 'loose, strict']) {
+      const p = ir(`${parents}  policy c extends ${order} { }`, { policy: 'c' });
+      expect(p.syscalls.defaultAction).toEqual({ kind: 'errno', errno: 1 });
+      const reopened = compileText(`${parents}  policy c extends ${order} { syscalls { default allow } }`);
+      expect(reopened.diagnostics.map((d) => d.code)).toEqual(['MXC1305']);
+    }
+    for (const order of ['strict, killer, loose', 'killer, loose, strict']) expect(ir(`${parents}  policy c extends ${order} { }`, { policy: 'c' }).syscalls.defaultAction).toEqual({ kind: 'kill_process' });
+    for (const order of ['strict, eacces', 'eacces, strict']) expect(ir(`${parents}  policy c extends ${order} { }`, { policy: 'c' }).syscalls.defaultAction).toEqual({ kind: 'errno', errno: 1 });
+  });
+
   it('allows carve-outs that only partly overlap an inherited deny', () => {
     const p = ir(`policy base { fs { deny read "**/.env" } }
       policy child extends base { fs { allow read "/srv/**" } }`, { policy: 'child' });

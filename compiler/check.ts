@@ -17,7 +17,7 @@ import {
 import type { Program } from './load.js';
 import { CAPABILITIES } from './capabilities.js';
 import { lowerCondition } from './conditions.js';
-import { actionLetsCallProceed } from './evaluate.js';
+import { actionLetsCallProceed, actionSeverity } from './evaluate.js';
 import { originSpan } from './origin.js';
 import { didYouMeanHelp } from './suggest.js';
 import { ERRNO_NAMES, GROUP_NAMES, expandGroup, isSyscallGroup, syscallNames, syscallNumber } from './syscalls/index.js';
@@ -962,10 +962,11 @@ class Checker {
     }
     params.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 
+    // The most restrictive parent default, so the order of `extends` does not matter.
     let defaultAction = DEFAULT_SYSCALL_ACTION;
     let defaultSet = false;
     for (const p of parents) {
-      defaultAction = p.syscalls.defaultAction;
+      if (!defaultSet || stricterDefault(p.syscalls.defaultAction, defaultAction)) defaultAction = p.syscalls.defaultAction;
       defaultSet = true;
     }
     if (own.defaultAction) {
@@ -1193,6 +1194,17 @@ function ruleKey(r: object): string {
     ruleKeys.set(r, key);
   }
   return key;
+}
+
+/**
+ * Whether a is a more restrictive syscall default than b. The order is the deny order of decide
+ * (actionSeverity): a default that stops calls is stricter than allow or log, as MXC1305 has it;
+ * between two errno defaults the smaller number wins, only so the choice is the same in any order.
+ */
+function stricterDefault(a: IrAction, b: IrAction): boolean {
+  const d = actionSeverity(a) - actionSeverity(b);
+  if (d !== 0) return d > 0;
+  return a.kind === 'errno' && b.kind === 'errno' && a.errno < b.errno;
 }
 
 /**

@@ -135,6 +135,18 @@ describe('assertions: a deny without an action', () => {
   });
 });
 
+describe('assertions: several parents', () => {
+  it('a loose parent does not re-open what a strict one denies by default, in either order', async () => {
+    const parents = `policy strict { syscalls { default errno(EPERM)  allow read, write, exit_group  deny ptrace } }
+      policy loose { syscalls { default allow } }`;
+    for (const order of ['strict, loose', 'loose, strict']) {
+      const files = new Map([['/v/p.mxc', Buffer.from(`${parents}\npolicy c extends ${order} {\n  assert never syscall ptrace\n  assert never syscall bpf\n}`)]]);
+      const r = compileFile('/v/p.mxc', { host: { readFile: (p) => files.get(p) }, cwd: '/v', stdDir: '/nostd', policy: 'c' });
+      expect((await proveAssertions(r.ir!)).map((x) => x.holds)).toEqual([true, true]);
+    }
+  });
+});
+
 describe('diagnostics', () => {
   it('points at the assertion and the deciding rules, with the counterexample', async () => {
     const r = compile('policy p {\n  fs {\n    allow read "/etc/**"\n  }\n  assert never read "/etc/shadow"\n}\n');
