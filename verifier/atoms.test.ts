@@ -15,6 +15,16 @@ describe('path atoms', () => {
     }
   });
 
+  it('explores space, tab and control characters when a class tells them apart', () => {
+    for (const [patterns, witness] of [[['/x/[ ]'], /^\/x\/ $/], [['/data/[\t ]'], /^\/data\/[\t ]$/], [['/w/*[\u{1}-\u{1f}]*'], /^\/w\/[\u{1}-\u{1f}]$/u]] as const) {
+      const set = computeAtoms([...patterns], []);
+      const hit = set.atoms.find((a) => a.matches.includes(0));
+      expect(hit?.witness, patterns[0]).toMatch(witness);
+    }
+    // With no class bound below `!`, the characters no class names are still represented by `!`.
+    expect(computeAtoms(['/x/[a-z]'], []).atoms.map((a) => a.witness)).not.toContain('/x/\u{1}');
+  });
+
   it('models a path param as its own directory', () => {
     const params = [{ name: 'home', type: 'path' as const, constraints: [], origin: { file: 'p', line: 1, column: 1, endLine: 1, endColumn: 1, policy: 'p' } }];
     const set = computeAtoms(['${home}/.ssh/**', '/home/**'], params);

@@ -174,14 +174,19 @@ function alphabet(segments: readonly (readonly CharItem[])[]): string[] {
   }
   points.delete(0x2f);
   const reps = new Set<number>(points);
-  // Class boundaries split the code point line into intervals; one representative each.
-  const bounds = [...cuts, 0x21, 0x110000].filter((c) => c >= 0x21 && c <= 0x110000).sort((a, b) => a - b);
+  // Class boundaries split the code point line from U+0001 (a file name holds any character but
+  // NUL and `/`) into intervals; one representative each. It is the interval's first character
+  // from `!` on, so witnesses stay printable, else its highest below `!` (a space when it can be):
+  // space, tab and control characters are explored whenever a class tells them apart.
+  const bounds = [...new Set([...cuts, 0x01, 0x110000])].filter((c) => c >= 0x01 && c <= 0x110000).sort((a, b) => a - b);
+  const usable = (c: number) => c !== 0x2f && !(c >= 0xd800 && c <= 0xdfff) && !points.has(c);
   for (let i = 0; i + 1 < bounds.length; i++) {
-    for (let c = bounds[i]!; c < bounds[i + 1]! && c < 0x110000; c++) {
-      if (c === 0x2f || (c >= 0xd800 && c <= 0xdfff) || points.has(c)) continue;
-      reps.add(c);
-      break;
-    }
+    const lo = bounds[i]!;
+    const hi = bounds[i + 1]!;
+    let rep: number | undefined;
+    for (let c = Math.max(lo, 0x21); c < hi && rep === undefined; c++) if (usable(c)) rep = c;
+    for (let c = Math.min(hi, 0x21) - 1; c >= lo && rep === undefined; c--) if (usable(c)) rep = c;
+    if (rep !== undefined) reps.add(rep);
   }
   // A plain letter no pattern names, so witnesses stay readable.
   for (const c of 'xyzqwjk') if (!points.has(c.codePointAt(0)!)) {

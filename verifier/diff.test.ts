@@ -42,6 +42,15 @@ describe('semantic diff', () => {
     expect(d[2]!.newlyAllowed!.display).toMatch(/socket\(0x2,/);
   });
 
+  it('sees a new deny on control characters in names', async () => {
+    const before = ir('policy p { fs { allow read, write "/w/**" } }');
+    const after = ir('policy p { fs { allow read, write "/w/**"  deny write "**/*[\\u{1}-\\u{1f}]*" } }');
+    const [fs] = await diffPolicies(before, after);
+    expect(fs!.comparison).toBe('less permissive');
+    expect(decide(before, fs!.newlyDenied!.request).allowed).toBe(true);
+    expect(decide(after, fs!.newlyDenied!.request).allowed).toBe(false);
+  });
+
   it('a changed default action shows up on a syscall no rule names', async () => {
     const open = ir('policy p { syscalls { default allow  allow read, write, socket(domain == AF_UNIX) } }');
     const d = await diffPolicies(base, open);

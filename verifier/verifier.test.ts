@@ -147,6 +147,15 @@ describe('assertions: several parents', () => {
   });
 });
 
+describe('assertions: space, tab and control characters in names', () => {
+  it('always: finds the denied name made of a space', async () => {
+    const bare = await verdicts('policy p {\n  fs { allow read "/usr/**" }\n  assert always read "/x/[ ]"\n}');
+    expect(bare).toEqual([{ holds: false, counterexample: 'read /x/ ' }]);
+    const denied = await verdicts('policy p {\n  fs {\n    allow read "/x/*"\n    deny read "/x/[ ]"\n  }\n  assert always read "/x/*"\n}');
+    expect(denied).toEqual([{ holds: false, counterexample: 'read /x/ ' }]);
+  });
+});
+
 describe('diagnostics', () => {
   it('points at the assertion and the deciding rules, with the counterexample', async () => {
     const r = compile('policy p {\n  fs {\n    allow read "/etc/**"\n  }\n  assert never read "/etc/shadow"\n}\n');

@@ -38,6 +38,18 @@ describe('lints', () => {
     });
   }
 
+  it('names made of space, tab or control characters count: no false dead-allow or redundant-rule', async () => {
+    const lint = async (text: string) => {
+      const files = new Map([['/v/p.mxc', Buffer.from(text)]]);
+      const r = compileFile('/v/p.mxc', { host: { readFile: (p) => files.get(p) }, cwd: '/v', stdDir: '/nostd' });
+      if (!r.ir) throw new Error(r.diagnostics.map((d) => `${d.code} ${d.message}`).join('\n'));
+      return (await lintPolicy(r.ir, r.program, LINTS.filter((l) => l.id === 'dead-allow' || l.id === 'redundant-rule'))).map((d) => `${d.code} ${d.span?.line}`);
+    };
+    expect(await lint('policy p {\n  fs { allow read "/data/[\\t ]" }\n}')).toEqual([]);
+    // fs.2 also denies names with control characters, so fs.1 (not fs.2) is the redundant one.
+    expect(await lint('policy p {\n  fs {\n    allow read, write "/w/**"\n    deny  write "/w/*.tmp"\n    deny  write "/w/{*.tmp,*[\\u{1}-\\u{1f}]*}"\n  }\n}')).toEqual(['MXC2121 4']);
+  });
+
   it('findings are blamed on the deciding rule, with a re-checked counterexample', async () => {
     const file = path.join(FIXTURES, 'broad-write', 'bad.mxc');
     const r = compileFile(file, { cwd: FIXTURES });
