@@ -11,7 +11,8 @@ import { registerLint } from './commands/lint.js';
 import { registerDiff } from './commands/diff.js';
 import { registerImport } from './commands/import.js';
 import { registerRun } from './commands/run.js';
-import { EXIT_USAGE, IoError, processIo, UsageError, type CommandContext, type Io } from './context.js';
+import { DiagnosticError } from '../compiler/diagnostics/diagnostic.js';
+import { EXIT_FINDINGS, EXIT_USAGE, IoError, printDiagnostics, processIo, UsageError, type CommandContext, type Io } from './context.js';
 
 export function buildProgram(ctx: CommandContext): Command {
   const program = new Command('mxcc');
@@ -70,6 +71,10 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     if (e instanceof UsageError || e instanceof IoError) {
       io.stderr(`mxcc: error: ${e.message}\n`);
       return EXIT_USAGE;
+    }
+    if (e instanceof DiagnosticError) {
+      printDiagnostics(io, [e.diagnostic], new Map(), 'text');
+      return EXIT_FINDINGS;
     }
     // verifier/z3.ts's Z3LoadError, by name: importing it here would load the verifier for every command.
     if ((e as Error).name === 'Z3LoadError') {

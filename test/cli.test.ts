@@ -300,6 +300,16 @@ describe('mxcc CLI', () => {
 });
 
 describe('mxcc verify', () => {
+  it('verify on a policy too complex for the path atoms: a coded error with help, not an internal error', () => {
+    const rules = ['a0', 'b1', 'c2', 'd3', 'e4', 'f5', 'g6', 'h7'].map((w, i) => `    ${i % 2 ? 'allow' : 'deny'} read "/**/*${w}*/**/*.${'ahocvjqx'[i]}*"`);
+    const dir = tmp({ 'cx8.mxc': `policy p {\n  fs {\n${rules.join('\n')}\n  }\n  assert never read "/**/x*"\n}\n` });
+    const r = mxcc(['verify', 'cx8.mxc'], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('error[MXC2005]: the path space is too complex to verify: more than 200000 automaton states');
+    expect(r.stderr).toContain('help: split patterns');
+    expect(r.stderr).not.toContain('internal error');
+  });
+
   it('exit 0 when every assertion holds, 1 with a re-checked counterexample when one does not', () => {
     const dir = tmp({
       'ok.mxc': 'policy p {\n  fs { allow read "/srv/**"  deny read "/srv/secret/**" }\n  assert never read "/srv/secret/key"\n}\n',

@@ -18,6 +18,7 @@
  * mentions, placed at the root, or under the first `under` constraint's directory. That models
  * "any directory disjoint from the policy's literal prefixes, within its constraints".
  */
+import { diagnostic, DiagnosticError } from '../compiler/diagnostics/diagnostic.js';
 import { parseGlob, type CharPredicate, type Segment } from '../compiler/glob.js';
 import type { IrParam } from '../compiler/ir.js';
 
@@ -199,7 +200,9 @@ function alphabet(segments: readonly (readonly CharItem[])[]): string[] {
 export const MAX_PRODUCT_STATES = 200_000;
 
 function tooComplex(): never {
-  throw new Error(`path space too complex: more than ${MAX_PRODUCT_STATES} automaton states`);
+  throw new DiagnosticError(diagnostic('MXC2005', `the path space is too complex to verify: more than ${MAX_PRODUCT_STATES} automaton states`, {
+    help: 'split patterns that combine several `**` and `*` runs into simpler rules, or narrow a leading `**` to the directories it is meant for (/home/** rather than /**)',
+  }));
 }
 
 /**

@@ -82,6 +82,7 @@ export const CODES = {
   MXC2002: { title: 'new access compared with the baseline', severity: 'error' },
   MXC2003: { title: 'compiled program disagrees with the policy', severity: 'error' },
   MXC2004: { title: 'compiled Landlock plan allows what the policy denies', severity: 'error' },
+  MXC2005: { title: 'policy too complex to verify', severity: 'error' },
   MXC2101: { title: 'credentials are readable', severity: 'error' },
   MXC2102: { title: 'files that run later outside the sandbox are writable', severity: 'error' },
   MXC2103: { title: 'a path is both writable and executable', severity: 'warning' },

@@ -33,6 +33,17 @@ export function diagnostic(code: Code, message: string, extra: DiagnosticInput =
   return d;
 }
 
+/**
+ * A diagnostic that stops a library call midway (a resource limit of the verifier), thrown so
+ * every caller stops; the CLI prints it as any other diagnostic, not as an internal error.
+ */
+export class DiagnosticError extends Error {
+  override readonly name = 'DiagnosticError';
+  constructor(readonly diagnostic: Diagnostic) {
+    super(diagnostic.message);
+  }
+}
+
 export const DEFAULT_DIAGNOSTIC_CAP = 50;
 
 /**
