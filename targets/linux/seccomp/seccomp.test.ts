@@ -266,6 +266,25 @@ describe('the seccomp target and the kernel size limit', () => {
     expect(bad.files.some((f) => f.path === 'seccomp.x86_64.bpf')).toBe(false);
   });
 
+  it('reports x32 numbers as weaker when the default lets them through, and they do get through', async () => {
+    const { seccompTarget } = await import('./target.js');
+    const foreign = (text: string) => seccompTarget.compile(compilePolicy(text)).fidelity.find((f) => f.rule === 'syscalls.foreign-abis')!;
+    expect(foreign('policy p { syscalls { allow read } }').fidelity).toBe('stricter');
+    expect(foreign('policy p { syscalls { default kill_process  allow read } }').fidelity).toBe('stricter');
+    for (const def of ['allow', 'log']) {
+      const text = `policy p { syscalls { default ${def}  deny ptrace kill_process  deny execve kill_process } }`;
+      const entry = foreign(text);
+      expect(entry.fidelity).toBe('weaker');
+      expect(entry.note).toContain(`x32 numbers (nr | 0x40000000) get the default action, ${def}`);
+      // What the entry says: the x32 number of a killed syscall proceeds, the native one is killed.
+      const { program } = compileSeccomp(compilePolicy(text), 'x86_64');
+      expect(runFilter(program, { nr: 101, arch: AUDIT_ARCH_X86_64, args: [] }).ret).toBe(SECCOMP_RET_KILL_PROCESS);
+      expect(runFilter(program, { nr: X32_SYSCALL_BIT | 521, arch: AUDIT_ARCH_X86_64, args: [] }).ret).toBe(retValue({ kind: def as 'allow' | 'log' }));
+    }
+    // Without an x86_64 program there are no x32 numbers to let through.
+    expect(foreign('policy p { syscalls { default allow  deny ptrace }  target linux { arch aarch64 } }').fidelity).toBe('stricter');
+  });
+
   it('writes raw programs, disassembly and stats for both architectures by default', async () => {
     const { seccompTarget } = await import('./target.js');
     const out = seccompTarget.compile(compilePolicy('policy p { syscalls { allow read } }'));

@@ -5,6 +5,7 @@
  */
 import { diagnostic, type Diagnostic } from '../../../compiler/diagnostics/diagnostic.js';
 import { IR_ARCHES, uniqueSyscallRules, type Arch, type PolicyIR } from '../../../compiler/ir.js';
+import { actionLetsCallProceed } from '../../../compiler/evaluate.js';
 import { canonicalJson } from '../../../compiler/json.js';
 import { syscallName } from '../../../compiler/syscalls/index.js';
 import type { ArtifactFile, FidelityEntry, Target } from '../../index.js';
@@ -36,9 +37,26 @@ export function buildSeccompArtifacts(ir: PolicyIR): { files: ArtifactFile[]; st
   }
   // Every syscall rule is compiled exactly: the program is checked against the reference evaluator in tests.
   const fidelity: FidelityEntry[] = uniqueSyscallRules(ir).map(({ rule }) => ({ rule: rule.id, fidelity: 'exact' as const }));
-  fidelity.push({ rule: 'syscalls.foreign-abis', fidelity: 'stricter', note: 'i386 (int 0x80) and x32 system calls are refused: foreign architectures kill the process, x32 numbers get the default action' });
+  fidelity.push(foreignAbis(ir));
   files.push({ path: 'seccomp.stats.json', content: canonicalJson(stats) });
   return { files, stats, fidelity, diagnostics };
+}
+
+/**
+ * i386 (int 0x80) and other foreign architectures kill the process. x32 numbers (nr | 0x40000000)
+ * on an x86_64 filter match no rule and get the default action: refused only when that default
+ * stops the call; under allow/log an x32 call of a denied syscall proceeds where the kernel has x32.
+ */
+function foreignAbis(ir: PolicyIR): FidelityEntry {
+  const x32Proceeds = seccompArches(ir).includes('x86_64') && actionLetsCallProceed(ir.syscalls.defaultAction);
+  if (!x32Proceeds) {
+    return { rule: 'syscalls.foreign-abis', fidelity: 'stricter', note: 'i386 (int 0x80) and x32 system calls are refused: foreign architectures kill the process, x32 numbers get the default action' };
+  }
+  return {
+    rule: 'syscalls.foreign-abis',
+    fidelity: 'weaker',
+    note: `i386 (int 0x80) system calls kill the process, but x32 numbers (nr | 0x40000000) get the default action, ${ir.syscalls.defaultAction.kind}: on a kernel built with x32 support, a call the policy denies (ptrace, execve) proceeds through its x32 number. Use a default that refuses calls (errno(EPERM)) and allow what the program needs`,
+  };
 }
 
 export const seccompTarget: Target = {
