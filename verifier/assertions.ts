@@ -614,7 +614,19 @@ function nameWitnesses(hosts: IrHost[]): string[] {
   let label = 'zz';
   const clash = (l: string): boolean => [...exact].some((n) => n.startsWith(l + '.'));
   while (clash(label)) label += 'z';
-  return [...exact, ...[...suffixes].map((s) => `${label}.${s}`), `${label}.mxcc-unlisted.test`].filter((v, i, a) => a.indexOf(v) === i);
+  return [...exact, ...[...suffixes].map((s) => `${label}.${s}`), unlistedName(label, exact, suffixes)].filter((v, i, a) => a.indexOf(v) === i);
+}
+
+/**
+ * A name no exact name and no wildcard covers: `<label>.mxcc-unlisted.test` when it is free, else a
+ * single label, which no wildcard matches (`*.s` needs a label before s) and only an exact name can.
+ */
+function unlistedName(label: string, exact: ReadonlySet<string>, suffixes: ReadonlySet<string>): string {
+  const dotted = `${label}.mxcc-unlisted.test`;
+  if (!exact.has(dotted) && ![...suffixes].some((s) => dotted.endsWith('.' + s))) return dotted;
+  let single = 'mxcc-unlisted';
+  while (exact.has(single)) single += '-z';
+  return single;
 }
 
 function nameMatches(h: IrHost, name: string): boolean {

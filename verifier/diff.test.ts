@@ -51,6 +51,15 @@ describe('semantic diff', () => {
     expect(decide(after, fs!.newlyDenied!.request).allowed).toBe(false);
   });
 
+  it('sees a newly denied host that no rule lists, whatever the wildcards', async () => {
+    const before = ir('policy p { net { allow connect tcp any:443  deny connect tcp "0.0.0.0/0", "::/0", "*.mxcc-unlisted.test" } }');
+    const after = ir('policy p { net { deny connect tcp any } }');
+    const net = (await diffPolicies(before, after))[1]!;
+    expect(net.comparison).toBe('less permissive');
+    expect(decide(before, net.newlyDenied!.request).allowed).toBe(true);
+    expect(decide(after, net.newlyDenied!.request).allowed).toBe(false);
+  });
+
   it('a changed default action shows up on a syscall no rule names', async () => {
     const open = ir('policy p { syscalls { default allow  allow read, write, socket(domain == AF_UNIX) } }');
     const d = await diffPolicies(base, open);

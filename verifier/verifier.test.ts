@@ -156,6 +156,19 @@ describe('assertions: space, tab and control characters in names', () => {
   });
 });
 
+describe('assertions: a host no rule lists', () => {
+  it('is tried even when a wildcard covers the verifier\'s own unlisted name', async () => {
+    const v = await verdicts(`policy p {
+      net {
+        allow connect tcp any:443
+        deny  connect tcp "0.0.0.0/0", "::/0", "*.mxcc-unlisted.test", "mxcc-unlisted"
+      }
+      assert never connect tcp any:443
+    }`);
+    expect(v).toEqual([{ holds: false, counterexample: 'connect tcp mxcc-unlisted-z:443' }]);
+  });
+});
+
 describe('diagnostics', () => {
   it('points at the assertion and the deciding rules, with the counterexample', async () => {
     const r = compile('policy p {\n  fs {\n    allow read "/etc/**"\n  }\n  assert never read "/etc/shadow"\n}\n');
