@@ -8,7 +8,7 @@ import { diagnostic, type Diagnostic, type RelatedSpan } from './diagnostics/dia
 import type { Code } from './diagnostics/codes.js';
 import { globsIntersect, normalizeGlob, parseGlob, type ParsedGlob } from './glob.js';
 import {
-  FS_ALIASES, FS_RIGHTS, IR_ARCHES, IR_VERSION, ISOLATION_LEVELS, PARAM_TYPES,
+  actionLetsCallProceed, actionSeverity, FS_ALIASES, FS_RIGHTS, IR_ARCHES, IR_VERSION, ISOLATION_LEVELS, PARAM_TYPES,
   type Arch, type Effect, type FsRight, type IrAction, type IrAssertion, type IrDesktop, type IrFsRule,
   type IrHost, type IrLimits, type IrNetRule, type IrNetTarget, type IrParam, type IrProcess,
   type IrSyscallRule, type IrTarget, type Isolation, type NetOperation, type Origin, type ParamConstraint,
@@ -17,7 +17,6 @@ import {
 import type { Program } from './load.js';
 import { CAPABILITIES } from './capabilities.js';
 import { lowerCondition } from './conditions.js';
-import { actionLetsCallProceed, actionSeverity } from './evaluate.js';
 import { originSpan } from './origin.js';
 import { didYouMeanHelp } from './suggest.js';
 import { ERRNO_NAMES, GROUP_NAMES, expandGroup, isSyscallGroup, syscallNames, syscallNumber } from './syscalls/index.js';

@@ -20,7 +20,7 @@
  *   (kill_process > kill_thread > trap > errno > log > allow), ties to the first written;
  *   `log` lets the call proceed. Nothing matching → the section's default action.
  */
-import { FS_RIGHTS, IR_ARCHES, type Arch, type FsRight, type IrAction, type IrArgCondition, type IrFsRule, type IrHost, type IrNetRule, type IrNetTarget, type IrSyscallRule, type PolicyIR } from './ir.js';
+import { actionLetsCallProceed, actionSeverity, FS_RIGHTS, IR_ARCHES, type Arch, type FsRight, type IrAction, type IrArgCondition, type IrFsRule, type IrHost, type IrNetRule, type IrNetTarget, type IrSyscallRule, type PolicyIR } from './ir.js';
 import { normalizeRequestPath, parseGlob, type CharPredicate, type ParsedGlob, type Segment, type SegmentAtom } from './glob.js';
 import { parseIpv4, parseIpv6 } from './values.js';
 
@@ -394,19 +394,8 @@ export function parseIp(text: string): { family: 4 | 6; value: bigint } | undefi
 // ---------------------------------------------------------------------------
 // syscalls
 
-const SEVERITY: Record<IrAction['kind'], number> = { allow: 0, log: 1, errno: 2, trap: 3, kill_thread: 4, kill_process: 5 };
-
-/** kill_process 5 > kill_thread 4 > trap 3 > errno 2 > log 1 > allow 0 (the errno value does not matter). */
-export function actionSeverity(a: IrAction): number {
-  const s = SEVERITY[a.kind];
-  if (s === undefined) throw new Error(`malformed IR: unknown action ${JSON.stringify(a)}`);
-  return s;
-}
-
-/** The call proceeds under `allow` and `log`; every other action stops it. */
-export function actionLetsCallProceed(a: IrAction): boolean {
-  return a.kind === 'allow' || a.kind === 'log';
-}
+// Defined beside the IR, so the checker uses them without loading the evaluator at start-up.
+export { actionLetsCallProceed, actionSeverity };
 
 function decideSyscall(ir: PolicyIR, request: SyscallRequest): Decision {
   if (!IR_ARCHES.includes(request.arch)) throw new Error(`unknown architecture "${String(request.arch)}" (expected ${IR_ARCHES.join(' or ')})`);

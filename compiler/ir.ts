@@ -109,6 +109,20 @@ export type IrAction =
   | { kind: 'kill_thread' }
   | { kind: 'kill_process' };
 
+const ACTION_SEVERITY: Record<IrAction['kind'], number> = { allow: 0, log: 1, errno: 2, trap: 3, kill_thread: 4, kill_process: 5 };
+
+/** kill_process 5 > kill_thread 4 > trap 3 > errno 2 > log 1 > allow 0 (the errno value does not matter). */
+export function actionSeverity(a: IrAction): number {
+  const s = ACTION_SEVERITY[a.kind];
+  if (s === undefined) throw new Error(`malformed IR: unknown action ${JSON.stringify(a)}`);
+  return s;
+}
+
+/** The call proceeds under `allow` and `log`; every other action stops it. */
+export function actionLetsCallProceed(a: IrAction): boolean {
+  return a.kind === 'allow' || a.kind === 'log';
+}
+
 export type CompareOperator = 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge' | 'masked_eq' | 'masked_ne';
 
 /** One comparison on a syscall argument. Values are unsigned decimal strings within `bits`. */

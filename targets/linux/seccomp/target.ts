@@ -4,8 +4,7 @@
  * or prctl), a disassembly beside it, and stats. It covers the policy's syscalls section only.
  */
 import { diagnostic, type Diagnostic } from '../../../compiler/diagnostics/diagnostic.js';
-import { IR_ARCHES, uniqueSyscallRules, type Arch, type PolicyIR } from '../../../compiler/ir.js';
-import { actionLetsCallProceed } from '../../../compiler/evaluate.js';
+import { actionLetsCallProceed, IR_ARCHES, uniqueSyscallRules, type Arch, type PolicyIR } from '../../../compiler/ir.js';
 import { canonicalJson } from '../../../compiler/json.js';
 import { syscallName } from '../../../compiler/syscalls/index.js';
 import type { ArtifactFile, FidelityEntry, Target } from '../../index.js';
