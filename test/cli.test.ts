@@ -308,6 +308,16 @@ describe('mxcc verify', () => {
     expect(r.stderr).toContain('error[MXC2005]: the path space is too complex to verify: more than 200000 automaton states');
     expect(r.stderr).toContain('help: split patterns');
     expect(r.stderr).not.toContain('internal error');
+    const json = mxcc(['verify', '--format', 'json', 'cx8.mxc'], { cwd: dir });
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout)).toEqual([expect.objectContaining({ code: 'MXC2005', help: expect.stringContaining('split patterns') })]);
+    // lint reports it against its file and goes on with the next one.
+    writeFileSync(path.join(dir, 'open.mxc'), 'policy q {\n  syscalls { default allow }\n}\n');
+    const lint = mxcc(['lint', '--format', 'json', 'cx8.mxc', 'open.mxc'], { cwd: dir });
+    expect(lint.code).toBe(1);
+    const found = JSON.parse(lint.stdout) as { code: string; span?: { file: string } }[];
+    expect(found.find((d) => d.code === 'MXC2005')?.span?.file).toBe('cx8.mxc');
+    expect(found.some((d) => d.code === 'MXC2114' && d.span === undefined)).toBe(true);
   });
 
   it('exit 0 when every assertion holds, 1 with a re-checked counterexample when one does not', () => {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import * as path from 'node:path';
 import { compileFile } from '../../compiler/index.js';
-import { severityAtLeast, type Diagnostic } from '../../compiler/diagnostics/diagnostic.js';
+import { DiagnosticError, severityAtLeast, type Diagnostic } from '../../compiler/diagnostics/diagnostic.js';
 import type { Severity } from '../../compiler/diagnostics/codes.js';
 import { STD_DIR } from '../../compiler/load.js';
 import { MXCC_VERSION } from '../../compiler/version.js';
@@ -59,7 +59,15 @@ Exit status: 0 no finding at or above --fail-on, 1 findings or policy errors, 2 
         // linted before it.
         if (linted++ > 0) await freshContext();
         await tick(); // z3 goes on loading: its module may have been compiled by now
-        all.push(...placed(await lintAll(result.ir, result.program)));
+        let found: Diagnostic[];
+        try {
+          found = await lintAll(result.ir, result.program);
+        } catch (e) {
+          // A policy the verifier cannot handle (MXC2005) is a finding of its file; the others are still linted.
+          if (!(e instanceof DiagnosticError)) throw e;
+          found = [{ ...e.diagnostic, span: e.diagnostic.span ?? { file: entry, offset: 0, length: 0, line: 1, column: 1, endLine: 1, endColumn: 1 } }];
+        }
+        all.push(...placed(found));
       }
       if (format === 'sarif') {
         const { LINTS } = await import('../../verifier/lints/index.js');

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { compileFile } from '../../compiler/index.js';
-import { hasErrors } from '../../compiler/diagnostics/diagnostic.js';
+import { DiagnosticError, hasErrors, type Diagnostic } from '../../compiler/diagnostics/diagnostic.js';
 import { collectParam, compileCompanion, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, parseFormat, printDiagnostics, type CommandContext } from '../context.js';
 
 export function registerVerify(program: Command, ctx: CommandContext): void {
@@ -37,7 +37,16 @@ Exit status: 0 every assertion holds, 1 a violated assertion or a policy error, 
       }
       // The solver is loaded only here.
       const { verifyPolicy } = await import('../../verifier/index.js');
-      const verified = await verifyPolicy(result.ir, result.program, baseline);
+      let verified: Awaited<ReturnType<typeof verifyPolicy>>;
+      try {
+        verified = await verifyPolicy(result.ir, result.program, baseline);
+      } catch (e) {
+        // A policy the verifier cannot handle (MXC2005), in the format asked for.
+        if (!(e instanceof DiagnosticError)) throw e;
+        printDiagnostics(ctx.io, [...result.diagnostics, e.diagnostic as Diagnostic], result.sources, format);
+        ctx.exit(EXIT_FINDINGS);
+        return;
+      }
       printDiagnostics(ctx.io, [...result.diagnostics, ...verified.diagnostics], result.sources, format);
       if (format === 'text') {
         const held = verified.results.filter((r) => r.holds).length;
