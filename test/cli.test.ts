@@ -405,6 +405,23 @@ describe('mxcc diff and verify --baseline', () => {
     expect(mxcc(['verify', 'old.mxc', '--baseline', 'new.mxc'], { cwd: dir }).code).toBe(0);
   });
 
+  it('lists the changes outside the requests (settings), and a baseline refuses the new access among them', () => {
+    const dir = tmp({
+      'old.mxc': 'policy p {\n  fs { allow read "/srv/**" }\n  process { env allow "HOME" }\n}\n',
+      'new.mxc': 'policy p {\n  fs { allow read "/srv/**" }\n  process { env allow "HOME", "AWS_SECRET_ACCESS_KEY" }\n}\n',
+    });
+    const d = mxcc(['diff', 'old.mxc', 'new.mxc'], { cwd: dir });
+    expect(d.code).toBe(0);
+    expect(d.stdout).toContain('fs        equivalent\n');
+    expect(d.stdout).toContain('settings  more permissive\n  + newly allowed: env passed through: AWS_SECRET_ACCESS_KEY\n');
+    const json = JSON.parse(mxcc(['diff', 'old.mxc', 'new.mxc', '--format', 'json'], { cwd: dir }).stdout) as { section: string }[];
+    expect(json.at(-1)).toEqual({ section: 'settings', comparison: 'more permissive', newlyAllowed: ['env passed through: AWS_SECRET_ACCESS_KEY'], newlyDenied: [] });
+    const v = mxcc(['verify', 'new.mxc', '--baseline', 'old.mxc'], { cwd: dir });
+    expect(v.code).toBe(1);
+    expect(v.stderr).toContain('error[MXC2002]: new access compared with old.mxc: env passed through: AWS_SECRET_ACCESS_KEY (settings)');
+    expect(mxcc(['verify', 'old.mxc', '--baseline', 'new.mxc'], { cwd: dir }).code).toBe(0);
+  });
+
   it('lint, diff and verify --baseline pick one policy of a file that declares several, as MXC1307 says', () => {
     const dir = tmp({
       'multi.mxc': 'policy a {\n  fs {\n    allow read "/usr/**"\n    deny read "**/.env"\n  }\n}\n\npolicy b extends a {\n  fs { allow write "/usr/**" }\n}\n',

@@ -9,7 +9,7 @@ import { originSpan } from '../compiler/index.js';
 import type { Origin, PolicyIR } from '../compiler/ir.js';
 import type { Program } from '../compiler/load.js';
 import { paramRoots } from './atoms.js';
-import { diffPolicies } from './diff.js';
+import { diffPolicies, diffSettings } from './diff.js';
 
 export async function baselineDiagnostics(baseline: PolicyIR, ir: PolicyIR, program: Program, baselineName: string): Promise<Diagnostic[]> {
   const origins = new Map<string, Origin>();
@@ -29,6 +29,15 @@ export async function baselineDiagnostics(baseline: PolicyIR, ir: PolicyIR, prog
         : 'the baseline denies this request (here no rule names it: the syscall default action lets it through); deny it, or update the baseline after review',
     });
     d.counterexample = s.newlyAllowed.display;
+    out.push(d);
+  }
+  // New access outside the requests: a variable passed through, a capability kept, weaker
+  // isolation, a higher limit. No rule to blame: these are the policy's settings.
+  for (const change of diffSettings(baseline, ir).newlyAllowed) {
+    const d = diagnostic('MXC2002', `new access compared with ${baselineName}: ${change} (settings)`, {
+      help: 'the baseline does not allow this; undo the change, or update the baseline after review',
+    });
+    d.counterexample = change;
     out.push(d);
   }
   return out;

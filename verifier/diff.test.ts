@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compileFile } from '../compiler/index.js';
 import { decide } from '../compiler/evaluate.js';
-import { diffPolicies } from './diff.js';
+import { diffPolicies, diffSettings } from './diff.js';
 
 function ir(text: string) {
   const files = new Map([['/v/p.mxc', Buffer.from(text)]]);
@@ -64,5 +64,25 @@ describe('semantic diff', () => {
     const open = ir('policy p { syscalls { default allow  allow read, write, socket(domain == AF_UNIX) } }');
     const d = await diffPolicies(base, open);
     expect(d[2]!.comparison).toBe('more permissive');
+  });
+});
+
+describe('settings diff', () => {
+  it('lists every change outside the requests, each newly allowed or newly denied (review finding: a secret variable passed through was "equivalent")', () => {
+    const before = ir(`policy p {
+      process { env allow "HOME", "LANG"  capabilities CAP_NET_BIND_SERVICE }
+      limits { memory 256MiB  files 64 }
+    }`);
+    const after = ir(`policy p {
+      isolation container
+      process { env allow "HOME", "AWS_SECRET_ACCESS_KEY" }
+      limits { memory 1GiB  wall 10s }
+    }`);
+    const d = diffSettings(before, after);
+    expect(d.comparison).toBe('incomparable');
+    expect(d.newlyAllowed).toEqual(['env passed through: AWS_SECRET_ACCESS_KEY', 'limits.memory 256MiB → 1GiB', 'limits.files 64 → none']);
+    expect(d.newlyDenied).toEqual(['env passed through: LANG', 'capability kept: CAP_NET_BIND_SERVICE', 'isolation process → container', 'limits.wall none → 10s']);
+    expect(diffSettings(before, before)).toEqual({ section: 'settings', comparison: 'equivalent', newlyAllowed: [], newlyDenied: [] });
+    expect(diffSettings(after, before).newlyAllowed).toEqual(['env passed through: LANG', 'capability kept: CAP_NET_BIND_SERVICE', 'isolation container → process', 'limits.wall 10s → none']);
   });
 });

@@ -5,7 +5,7 @@
  * reference evaluator against both policies before it is reported.
  */
 import { decide, type Request } from '../compiler/evaluate.js';
-import { FS_RIGHTS, IR_ARCHES, type Arch, type PolicyIR } from '../compiler/ir.js';
+import { FS_RIGHTS, IR_ARCHES, ISOLATION_LEVELS, type Arch, type PolicyIR } from '../compiler/ir.js';
 import { syscallNumber, syscallNames } from '../compiler/syscalls/index.js';
 import { displayPath, paramRoots } from './atoms.js';
 import { bvVal, bvValue, fsModel, netModel, netRequestOf, syscallAllowedExpr, VerifierError, violations } from './assertions.js';
@@ -123,4 +123,65 @@ function section(name: SectionDiff['section'], newlyAllowed: DiffWitness | undef
   if (newlyAllowed) d.newlyAllowed = newlyAllowed;
   if (newlyDenied) d.newlyDenied = newlyDenied;
   return d;
+}
+
+/**
+ * What the request sections do not cover: the environment variables passed through, kept
+ * capabilities, the isolation level, limits and desktop access. Each change, in a fixed order,
+ * is either newly allowed (a variable or capability passed, isolation weakened, a limit raised or
+ * removed, desktop access granted) or newly denied (the converse). No solver: these are values.
+ */
+export interface SettingsDiff {
+  section: 'settings';
+  comparison: Comparison;
+  newlyAllowed: string[];
+  newlyDenied: string[];
+}
+
+const LIMITS: { key: keyof PolicyIR['limits']; name: string; unit: 'bytes' | 'count' | 'seconds' }[] = [
+  { key: 'memoryBytes', name: 'memory', unit: 'bytes' },
+  { key: 'cpus', name: 'cpu', unit: 'count' },
+  { key: 'openFiles', name: 'files', unit: 'count' },
+  { key: 'wallSeconds', name: 'wall', unit: 'seconds' },
+  { key: 'cpuSeconds', name: 'cpu_time', unit: 'seconds' },
+  { key: 'fileSizeBytes', name: 'file_size', unit: 'bytes' },
+  { key: 'stackBytes', name: 'stack', unit: 'bytes' },
+];
+
+function limitText(value: number | null, unit: 'bytes' | 'count' | 'seconds'): string {
+  if (value === null) return 'none';
+  if (unit === 'seconds') return `${value}s`;
+  if (unit === 'count') return String(value);
+  for (const [u, size] of [['GiB', 1024 ** 3], ['MiB', 1024 ** 2], ['KiB', 1024]] as const) if (value % size === 0) return `${value / size}${u}`;
+  return `${value}B`;
+}
+
+const CLIPBOARD_RIGHTS = { none: [], read: ['read'], write: ['write'], readwrite: ['read', 'write'] } as const;
+
+export function diffSettings(oldIr: PolicyIR, newIr: PolicyIR): SettingsDiff {
+  const allowed: string[] = [];
+  const denied: string[] = [];
+  const sets = (label: string, before: readonly string[], after: readonly string[]): void => {
+    for (const x of [...new Set(after)].filter((v) => !before.includes(v)).sort()) allowed.push(`${label} ${x}`);
+    for (const x of [...new Set(before)].filter((v) => !after.includes(v)).sort()) denied.push(`${label} ${x}`);
+  };
+  sets('env passed through:', oldIr.process.envAllow, newIr.process.envAllow);
+  sets('capability kept:', oldIr.process.capabilities, newIr.process.capabilities);
+  const rank = (i: PolicyIR['isolation']): number => ISOLATION_LEVELS.indexOf(i);
+  if (rank(newIr.isolation) !== rank(oldIr.isolation)) (rank(newIr.isolation) < rank(oldIr.isolation) ? allowed : denied).push(`isolation ${oldIr.isolation} → ${newIr.isolation}`);
+  // A higher limit, or none, lets the command do more.
+  const more = (a: number | null, b: number | null): boolean => b === null || (a !== null && b > a);
+  const limits: [string, number | null, number | null, 'bytes' | 'count' | 'seconds'][] = [
+    ...LIMITS.map(({ key, name, unit }): [string, number | null, number | null, 'bytes' | 'count' | 'seconds'] => [name, oldIr.limits[key], newIr.limits[key], unit]),
+    ['max_processes', oldIr.process.maxProcesses, newIr.process.maxProcesses, 'count'],
+  ];
+  for (const [name, a, b, unit] of limits) {
+    if (a === b) continue;
+    (more(a, b) ? allowed : denied).push(`limits.${name} ${limitText(a, unit)} → ${limitText(b, unit)}`);
+  }
+  sets('clipboard', CLIPBOARD_RIGHTS[oldIr.desktop.clipboard], CLIPBOARD_RIGHTS[newIr.desktop.clipboard]);
+  for (const key of ['windows', 'inputInjection', 'screenCapture'] as const) {
+    if (oldIr.desktop[key] !== newIr.desktop[key]) (newIr.desktop[key] ? allowed : denied).push(`desktop.${key} ${oldIr.desktop[key]} → ${newIr.desktop[key]}`);
+  }
+  return { section: 'settings', comparison: classify(allowed.length > 0, denied.length > 0), newlyAllowed: allowed, newlyDenied: denied };
 }

@@ -15,7 +15,9 @@ export function registerDiff(program: Command, ctx: CommandContext): void {
     .option('--format <format>', 'text or json', 'text')
     .addHelpText('after', `
 Each section (fs, net, syscalls) is equivalent, less permissive, more permissive or incomparable,
-with a concrete witness request for each direction, checked against both policies.
+with a concrete witness request for each direction, checked against both policies. A last section,
+settings, lists every change outside the requests: environment variables passed through, kept
+capabilities, isolation, limits and desktop access (JSON: arrays of changes).
 Exit status: 0 the comparison ran, 1 a policy has errors, 2 usage or I/O error.`)
     .action(async (oldFile: string, newFile: string, opts: { param?: Record<string, string>; policy?: string; oldPolicy?: string; format: string }) => {
       const format = parseFormat(opts.format);
@@ -27,10 +29,12 @@ Exit status: 0 the comparison ran, 1 a policy has errors, 2 usage or I/O error.`
         ctx.exit(problems.some((d) => d.code === 'MXC0001') ? EXIT_USAGE : EXIT_FINDINGS);
         return;
       }
-      const { diffPolicies } = await import('../../verifier/diff.js');
+      const { diffPolicies, diffSettings } = await import('../../verifier/diff.js');
       const sections = await diffPolicies(before.ir, after.ir);
+      const settings = diffSettings(before.ir, after.ir);
       if (format === 'json') {
-        ctx.io.stdout(JSON.stringify(sections.map((s) => ({ section: s.section, comparison: s.comparison, newlyAllowed: s.newlyAllowed?.display, newlyDenied: s.newlyDenied?.display })), null, 2) + '\n');
+        const requests = sections.map((s) => ({ section: s.section, comparison: s.comparison, newlyAllowed: s.newlyAllowed?.display, newlyDenied: s.newlyDenied?.display }));
+        ctx.io.stdout(JSON.stringify([...requests, settings], null, 2) + '\n');
       } else {
         let out = '';
         for (const s of sections) {
@@ -38,6 +42,9 @@ Exit status: 0 the comparison ran, 1 a policy has errors, 2 usage or I/O error.`
           if (s.newlyAllowed) out += `  + newly allowed: ${s.newlyAllowed.display}\n`;
           if (s.newlyDenied) out += `  - newly denied:  ${s.newlyDenied.display}\n`;
         }
+        out += `${'settings'.padEnd(9)} ${settings.comparison}\n`;
+        for (const a of settings.newlyAllowed) out += `  + newly allowed: ${a}\n`;
+        for (const d of settings.newlyDenied) out += `  - newly denied:  ${d}\n`;
         ctx.io.stdout(out);
       }
       ctx.exit(EXIT_OK);
