@@ -311,6 +311,9 @@ describe('mxcc verify', () => {
     const json = mxcc(['verify', '--format', 'json', 'cx8.mxc'], { cwd: dir });
     expect(json.code).toBe(1);
     expect(JSON.parse(json.stdout)).toEqual([expect.objectContaining({ code: 'MXC2005', help: expect.stringContaining('split patterns') })]);
+    const diff = mxcc(['diff', '--format', 'json', 'cx8.mxc', 'cx8.mxc'], { cwd: dir });
+    expect(diff.code).toBe(1);
+    expect(JSON.parse(diff.stdout)).toEqual([expect.objectContaining({ code: 'MXC2005' })]);
     // lint reports it against its file and goes on with the next one.
     writeFileSync(path.join(dir, 'open.mxc'), 'policy q {\n  syscalls { default allow }\n}\n');
     const lint = mxcc(['lint', '--format', 'json', 'cx8.mxc', 'open.mxc'], { cwd: dir });

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { compileFile } from '../../compiler/index.js';
-import { hasErrors } from '../../compiler/diagnostics/diagnostic.js';
+import { DiagnosticError, hasErrors } from '../../compiler/diagnostics/diagnostic.js';
 import { collectParam, compileCompanion, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, parseFormat, printDiagnostics, type CommandContext } from '../context.js';
 
 export function registerDiff(program: Command, ctx: CommandContext): void {
@@ -30,7 +30,16 @@ Exit status: 0 the comparison ran, 1 a policy has errors, 2 usage or I/O error.`
         return;
       }
       const { diffPolicies, diffSettings } = await import('../../verifier/diff.js');
-      const sections = await diffPolicies(before.ir, after.ir);
+      let sections: Awaited<ReturnType<typeof diffPolicies>>;
+      try {
+        sections = await diffPolicies(before.ir, after.ir);
+      } catch (e) {
+        // A pair the verifier cannot handle (MXC2005), in the format asked for.
+        if (!(e instanceof DiagnosticError)) throw e;
+        printDiagnostics(ctx.io, [e.diagnostic], new Map([...before.sources, ...after.sources]), format);
+        ctx.exit(EXIT_FINDINGS);
+        return;
+      }
       const settings = diffSettings(before.ir, after.ir);
       if (format === 'json') {
         const requests = sections.map((s) => ({ section: s.section, comparison: s.comparison, newlyAllowed: s.newlyAllowed?.display, newlyDenied: s.newlyDenied?.display }));
