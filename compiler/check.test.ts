@@ -306,6 +306,94 @@ describe('lowering to IR', () => {
     expect(compileText('policy p { syscalls { allow ?open } }').diagnostics).toEqual([]);
   });
 
+  describe('syscall comparisons that are constant (MXC1405) or compare a negative value by order (MXC1406)', () => {
+    const warnings = (rule: string) => {
+      const r = compileText(`policy p {\n  syscalls {\n    default allow\n    ${rule}\n  }\n}\n`);
+      expect(r.ok, rule).toBe(true);
+      return r.diagnostics.map((d) => ({ code: d.code, severity: d.severity, message: d.message, help: d.help, at: `${d.span?.line}:${d.span?.column}` }));
+    };
+
+    it('a deny on a negative pid that never matches says it denies nothing, once for both architectures', () => {
+      expect(warnings('deny kill(pid < 0) kill_process')).toEqual([{
+        code: 'MXC1405',
+        severity: 'warning',
+        message: '`pid < 0` is never true: comparisons are unsigned, so no value is below 0; the whole condition never holds, so this deny denies nothing',
+        help: 'to match negative values, test the sign bit: pid >= 0x80000000',
+        at: '4:15',
+      }]);
+    });
+
+    it('<= -1 and >= 0 are always true, > max and <= max are constant too', () => {
+      expect(warnings('deny kill(pid <= -1)')).toEqual([expect.objectContaining({
+        code: 'MXC1405',
+        message: '`pid <= -1` is always true: comparisons are unsigned and -1 is 0xffffffff here, the largest 32-bit value; the whole condition always holds, so this deny applies to every kill call',
+        help: 'comparisons are unsigned: use == or != to test one negative value (pid == -1); to match every negative value, write pid >= 0x80000000',
+      })]);
+      expect(warnings('allow kill(pid >= 0)')).toEqual([expect.objectContaining({
+        code: 'MXC1405',
+        message: '`pid >= 0` is always true: comparisons are unsigned, so every value is 0 or more; the whole condition always holds, so this allow applies to every kill call',
+        help: 'to match values that are 0 or more as signed numbers, write pid < 0x80000000; otherwise remove the comparison',
+      })]);
+      expect(warnings('deny kill(pid > 0xffffffff)')[0]).toMatchObject({ code: 'MXC1405', message: expect.stringMatching(/^`pid > 0xffffffff` is never true: 0xffffffff is the largest value of this 32-bit argument; .* denies nothing$/) });
+      expect(warnings('deny kill(sig <= 4294967295)')[0]).toMatchObject({ code: 'MXC1405', message: expect.stringContaining('is always true') });
+      // 64-bit arguments: the same numbers are ordinary values.
+      expect(warnings('deny ptrace(pid > 0xffffffff)')).toEqual([]);
+      expect(warnings('deny kill(pid > 0xfffffffe)')).toEqual([]);
+      expect(warnings('deny kill(pid < 1)')).toEqual([]);
+    });
+
+    it('a masked comparison with a value outside the mask', () => {
+      expect(warnings('deny clone(flags & 1 == 2)')).toEqual([expect.objectContaining({
+        code: 'MXC1405',
+        message: '`flags & 1 == 2` is never true: 0x2 has bits (0x2) outside the mask 0x1, and the masked argument never has them; the whole condition never holds, so this deny denies nothing',
+        help: 'compare with a value inside the mask, or add the bits to it: flags & 0x3 == 0x2',
+      })]);
+      expect(warnings('deny clone(flags & 1 != 2)')[0]).toMatchObject({ code: 'MXC1405', message: expect.stringMatching(/^`flags & 1 != 2` is always true: .* applies to every clone call$/) });
+      expect(warnings('deny clone(flags & 0 == 0)')[0]).toMatchObject({ code: 'MXC1405', message: expect.stringContaining('the mask is 0') });
+      expect(warnings('deny clone(flags & 3 == 2)')).toEqual([]);
+      expect(warnings('deny clone(flags & CLONE_NEWUSER != 0)')).toEqual([]);
+    });
+
+    it('says what the rule becomes only when the whole condition is constant', () => {
+      expect(warnings('deny kill(pid < 0 || sig == 9)')).toEqual([expect.objectContaining({ code: 'MXC1405', message: '`pid < 0` is never true: comparisons are unsigned, so no value is below 0' })]);
+      expect(warnings('deny kill(pid < 0 && sig == 9)')[0]!.message).toContain('this deny denies nothing');
+      expect(warnings('deny kill(!(pid < 0))')[0]!.message).toContain('the whole condition always holds, so this deny applies to every kill call');
+      expect(warnings('allow kill(pid < 0)')[0]!.message).toContain('so this allow allows nothing');
+      const both = warnings('deny kill(pid < 0 || pid > 0xffffffff)');
+      expect(both.map((w) => [w.code, w.at])).toEqual([['MXC1405', '4:15'], ['MXC1405', '4:26']]);
+      for (const w of both) expect(w.message).toContain('this deny denies nothing');
+    });
+
+    it('names the architecture when a constant differs between them', () => {
+      // O_DIRECTORY is 0x10000 on x86_64 and 0x4000 on aarch64.
+      expect(warnings('deny openat(flags & 0x4000 == O_DIRECTORY)')).toEqual([expect.objectContaining({
+        code: 'MXC1405',
+        message: '`flags & 0x4000 == O_DIRECTORY` is never true on x86_64: 0x10000 has bits (0x10000) outside the mask 0x4000, and the masked argument never has them; the whole condition never holds, so this deny denies nothing',
+      })]);
+    });
+
+    it('a negative value compared by order is an unsigned comparison (MXC1406)', () => {
+      expect(warnings('deny kill(pid > -5)')).toEqual([expect.objectContaining({
+        code: 'MXC1406',
+        severity: 'warning',
+        message: '`pid > -5` compares a negative value by order: comparisons are unsigned and -5 is 0xfffffffb for this 32-bit argument, so this holds from 0xfffffffc to 0xffffffff only (-4 to -1 as signed numbers), never for a value that is 0 or more',
+        help: 'comparisons are unsigned: use == or != to test one negative value (pid == -1); to match every negative value, write pid >= 0x80000000',
+      })]);
+      expect(warnings('deny kill(pid < -1)')[0]).toMatchObject({ code: 'MXC1406', message: expect.stringContaining('holds from 0 to 0xfffffffe: every value that is 0 or more as a signed number, and the negative ones from -2147483648 to -2') });
+      expect(warnings('deny kill(pid >= -1)')[0]).toMatchObject({ code: 'MXC1406', message: expect.stringContaining('holds only for 0xffffffff (-1 as a signed number)') });
+      expect(warnings('deny kill(pid < -2147483648)')[0]).toMatchObject({ code: 'MXC1406', message: expect.stringMatching(/holds from 0 to 0x7fffffff: every value that is 0 or more as a signed number$/) });
+      expect(warnings('deny kill(pid == -1)')).toEqual([]);
+      expect(warnings('deny kill(pid != -1)')).toEqual([]);
+      expect(warnings('deny kill(pid in [-1, -2])')).toEqual([]);
+    });
+
+    it('keeps the rule as written: the warning changes nothing in the IR', () => {
+      const files = new Map([['/v/p.mxc', Buffer.from('policy p { syscalls { deny kill(pid < 0) kill_process } }')]]);
+      const r = compileFile('/v/p.mxc', { host: { readFile: (p) => files.get(p) }, cwd: '/v' });
+      expect(r.ir!.syscalls.rules.x86_64[0]!.when).toEqual([[{ arg: 0, name: 'pid', bits: 32, op: 'lt', value: '0' }]]);
+    });
+  });
+
   it('reports several semantic errors in one run', () => {
     const r = compileText('policy p {\n fs { allow raed "/x" }\n syscalls { deny ptrce }\n net { allow connect tcp "a.com":70000 }\n}\n');
     expect(r.diagnostics.map((d) => d.code)).toEqual(['MXC1104', 'MXC1101', 'MXC1109']);

@@ -16,7 +16,7 @@ import {
 } from './ir.js';
 import type { Program } from './load.js';
 import { CAPABILITIES } from './capabilities.js';
-import { lowerCondition } from './conditions.js';
+import { conditionTruth, lowerCondition, type ConditionWarning } from './conditions.js';
 import { originSpan } from './origin.js';
 import { didYouMeanHelp } from './suggest.js';
 import { ERRNO_NAMES, GROUP_NAMES, expandGroup, isSyscallGroup, syscallNames, syscallNumber } from './syscalls/index.js';
@@ -678,22 +678,53 @@ class Checker {
         const missing = IR_ARCHES.filter((a) => !present.includes(a));
         this.report('MXC1120', `syscall ${name} does not exist on ${missing.join(', ')}`, t.name.span, `write ?${name} to mark it optional`);
       }
+      const warnings = new Map<string, { warning: ConditionWarning; arches: Arch[] }>();
+      const truths = new Map<Arch, boolean | undefined>();
+      let lowered = true;
       for (const arch of present) {
         let when: IrSyscallRule['when'] = null;
         if (t.condition) {
-          const lowered = lowerCondition(t.condition, name, arch);
-          if ('problems' in lowered) {
+          const l = lowerCondition(t.condition, name, arch);
+          if ('problems' in l) {
             // Report once, not per architecture.
-            for (const p of lowered.problems) {
+            for (const p of l.problems) {
               if (!this.diagnostics.some((d) => d.code === p.code && d.span?.offset === p.span.offset)) this.report(p.code, p.message, p.span, p.help);
               else this.failed.add(this.current);
             }
+            lowered = false;
             break;
           }
-          when = lowered.dnf;
+          when = l.dnf;
+          truths.set(arch, conditionTruth(l.dnf));
+          for (const w of l.warnings) {
+            const key = `${w.code}@${w.span.offset}`;
+            const seen = warnings.get(key);
+            if (seen) seen.arches.push(arch);
+            else warnings.set(key, { warning: w, arches: [arch] });
+          }
         }
         this.pushSyscall(own, arch, s.effect, name, when, action, t.span);
       }
+      if (lowered) this.reportConditionWarnings([...warnings.values()], truths, present.length, s.effect, name);
+    }
+  }
+
+  /**
+   * MXC1405/MXC1406, once for all architectures (naming them when not all), and for a constant
+   * comparison what it makes of the rule when the whole condition is constant: a deny that
+   * denies nothing is a policy that does not say what its author believes.
+   */
+  private reportConditionWarnings(found: { warning: ConditionWarning; arches: Arch[] }[], truths: Map<Arch, boolean | undefined>, archCount: number, effect: Effect, syscall: string): void {
+    for (const { warning: w, arches } of found) {
+      let message = w.subject + (arches.length < archCount ? ` on ${arches.join(', ')}` : '') + ': ' + w.reason;
+      const whole = new Set(arches.map((a) => truths.get(a)));
+      const truth = whole.size === 1 ? [...whole][0] : undefined;
+      if (w.code === 'MXC1405' && truth !== undefined) {
+        message += truth
+          ? `; the whole condition always holds, so this ${effect} applies to every ${syscall} call`
+          : `; the whole condition never holds, so this ${effect} ${effect === 'deny' ? 'denies' : 'allows'} nothing`;
+      }
+      this.report(w.code, message, w.span, w.help);
     }
   }
 

@@ -16,6 +16,19 @@ export interface ConditionProblem {
   help?: string;
 }
 
+/**
+ * A comparison that is constant (MXC1405) or that compares a negative literal by order (MXC1406).
+ * `subject` is the comparison as written with its verdict ("`pid < 0` is never true"); the checker
+ * adds the architectures and what the verdict means for the whole rule.
+ */
+export interface ConditionWarning {
+  code: 'MXC1405' | 'MXC1406';
+  subject: string;
+  reason: string;
+  span: Span;
+  help: string;
+}
+
 type Dnf = IrArgCondition[][];
 
 const NEGATE: Record<CompareOperator, CompareOperator> = {
@@ -27,8 +40,9 @@ const OPS: Record<A.CompareOp, CompareOperator> = { '==': 'eq', '!=': 'ne', '<':
  * Lower a condition for one syscall on one architecture. Values are resolved per
  * architecture (constants may differ) and truncated to the argument's kernel width.
  */
-export function lowerCondition(cond: A.Condition, syscall: string, arch: Arch): { dnf: Dnf } | { problems: ConditionProblem[] } {
+export function lowerCondition(cond: A.Condition, syscall: string, arch: Arch): { dnf: Dnf; warnings: ConditionWarning[] } | { problems: ConditionProblem[] } {
   const problems: ConditionProblem[] = [];
+  const warnings: ConditionWarning[] = [];
   const args = syscallArgs(syscall, arch);
 
   const argOf = (id: A.Identifier): { index: number; name: string; bits: 32 | 64 } | undefined => {
@@ -96,7 +110,8 @@ export function lowerCondition(cond: A.Condition, syscall: string, arch: Arch): 
     return acc;
   };
 
-  const compare = (arg: A.Identifier, op: CompareOperator, value: A.ValueExpr, mask?: A.ValueExpr): Dnf | undefined => {
+  /** The comparison as written (before any enclosing `!`), with masked operators mapped. */
+  const comparison = (arg: A.Identifier, op: CompareOperator, value: A.ValueExpr, mask?: A.ValueExpr): IrArgCondition | undefined => {
     const a = argOf(arg);
     if (!a) return undefined;
     const v = valueOf(value, a.bits);
@@ -111,8 +126,9 @@ export function lowerCondition(cond: A.Condition, syscall: string, arch: Arch): 
       c.op = op === 'eq' ? 'masked_eq' : 'masked_ne';
       c.mask = m.toString();
     }
-    return [[c]];
+    return c;
   };
+  const negate = (c: IrArgCondition): IrArgCondition => ({ ...c, op: NEGATE[c.op] });
 
   const lower = (c: A.Condition, negated: boolean): Dnf | undefined => {
     switch (c.kind) {
@@ -126,13 +142,17 @@ export function lowerCondition(cond: A.Condition, syscall: string, arch: Arch): 
         return isOr ? parts.flatMap((p) => p!) : parts.reduce<Dnf | undefined>((acc, p) => (acc === undefined ? undefined : and(acc, p!, c.span)), [[]]);
       }
       case 'Compare': {
-        const op = OPS[c.op];
-        return compare(c.arg, negated ? NEGATE[op] : op, c.value, c.mask);
+        const written = comparison(c.arg, OPS[c.op], c.value, c.mask);
+        if (!written) return undefined;
+        const w = writtenComparisonWarning(c, written);
+        if (w) warnings.push(w);
+        return [[negated ? negate(written) : written]];
       }
       case 'In': {
-        const alts = c.values.map((v) => compare(c.arg, negated ? 'ne' : 'eq', v));
+        const alts = c.values.map((v) => comparison(c.arg, 'eq', v));
         if (alts.some((a) => a === undefined)) return undefined;
-        return negated ? alts.reduce<Dnf | undefined>((acc, p) => (acc === undefined ? undefined : and(acc, p!, c.span)), [[]]) : alts.flatMap((a) => a!);
+        const lowered: Dnf[] = alts.map((a) => [[negated ? negate(a!) : a!]]);
+        return negated ? lowered.reduce<Dnf | undefined>((acc, p) => (acc === undefined ? undefined : and(acc, p, c.span)), [[]]) : lowered.flat();
       }
     }
   };
@@ -152,7 +172,7 @@ export function lowerCondition(cond: A.Condition, syscall: string, arch: Arch): 
   if (dnf.length > MAX_CONJUNCTIONS) {
     return { problems: [{ code: 'MXC1403', message: `condition expands to more than ${MAX_CONJUNCTIONS} alternatives`, span: cond.span, help: 'split the rule into several rules' }] };
   }
-  return { dnf: dnf.map(dedupeConjunction) };
+  return { dnf: dnf.map(dedupeConjunction), warnings };
 }
 
 function dedupeConjunction(cs: IrArgCondition[]): IrArgCondition[] {
@@ -181,4 +201,125 @@ function rangeProblem(span: Span, bits: 32 | 64): ConditionProblem {
     span,
     help: bits === 32 ? 'the kernel reads this argument as a 32-bit int; only the low 32 bits are compared' : 'arguments are 64-bit',
   };
+}
+
+/**
+ * Whether a comparison holds for every argument value (true), for none (false), or for some
+ * values only (undefined), decided exactly as evaluate.ts `conditionHolds` decides one call:
+ * the argument is an unsigned `bits`-wide value (a 32-bit argument's upper half is ignored).
+ */
+export function comparisonTruth(c: IrArgCondition): boolean | undefined {
+  const max = (1n << BigInt(c.bits)) - 1n;
+  const v = BigInt(c.value);
+  switch (c.op) {
+    case 'eq':
+    case 'ne':
+      return undefined; // the argument can be v and can be v + 1 (mod the width)
+    case 'lt':
+      return v === 0n ? false : undefined; // 0 < v, and not max < v
+    case 'ge':
+      return v === 0n ? true : undefined;
+    case 'le':
+      return v === max ? true : undefined; // 0 <= v, and not max <= v
+    case 'gt':
+      return v === max ? false : undefined;
+    case 'masked_eq':
+    case 'masked_ne': {
+      if (c.mask === undefined) throw new Error(`malformed IR: ${c.op} on ${c.name} without a mask`);
+      const m = BigInt(c.mask);
+      let equal: boolean;
+      // arg & m never has a bit outside m; with v inside a nonzero m, arg = v gives v and
+      // arg = v ^ (lowest bit of m) does not.
+      if ((v & ~m) !== 0n) equal = false;
+      else if (m === 0n) equal = true;
+      else return undefined;
+      return c.op === 'masked_eq' ? equal : !equal;
+    }
+  }
+}
+
+/** The same for a lowered condition: true or false only when its constant comparisons decide it. */
+export function conditionTruth(dnf: readonly (readonly IrArgCondition[])[]): boolean | undefined {
+  let someUnknown = false;
+  for (const conjunction of dnf) {
+    const truths = conjunction.map(comparisonTruth);
+    if (truths.includes(false)) continue;
+    if (truths.every((t) => t === true)) return true;
+    someUnknown = true;
+  }
+  return someUnknown ? undefined : false;
+}
+
+const hex = (v: bigint): string => '0x' + v.toString(16);
+
+function valueText(v: A.ValueExpr): string {
+  return v.parts.map((p) => (p.kind === 'Identifier' ? p.name : (p.negative ? '-' : '') + p.digits)).join(' | ');
+}
+
+function isNegativeLiteral(p: A.NumberLiteral | A.Identifier): boolean {
+  if (p.kind === 'Identifier') return false;
+  const i = integerOf(p);
+  return 'value' in i && i.value < 0n;
+}
+
+function comparisonText(c: A.Comparison): string {
+  return `${c.arg.name}${c.mask ? ' & ' + valueText(c.mask) : ''} ${c.op} ${valueText(c.value)}`;
+}
+
+/** MXC1405 or MXC1406 for one comparison as written (`c` is its lowering, before any `!`). */
+function writtenComparisonWarning(node: A.Comparison, c: IrArgCondition): ConditionWarning | undefined {
+  const text = '`' + comparisonText(node) + '`';
+  const arg = node.arg.name;
+  const max = (1n << BigInt(c.bits)) - 1n;
+  const sign = 1n << BigInt(c.bits - 1);
+  const v = BigInt(c.value);
+  const negative = node.value.parts.some(isNegativeLiteral);
+  const width = `${c.bits}-bit`;
+  const negativeHelp = `comparisons are unsigned: use == or != to test one negative value (${arg} == -1); to match every negative value, write ${arg} >= ${hex(sign)}`;
+  const holds = comparisonTruth(c);
+  if (holds !== undefined) {
+    const subject = `${text} is ${holds ? 'always' : 'never'} true`;
+    const warning = (reason: string, help: string): ConditionWarning => ({ code: 'MXC1405', subject, reason, span: node.span, help });
+    switch (c.op) {
+      case 'lt':
+        return warning('comparisons are unsigned, so no value is below 0', `to match negative values, test the sign bit: ${arg} >= ${hex(sign)}`);
+      case 'ge':
+        return warning('comparisons are unsigned, so every value is 0 or more', `to match values that are 0 or more as signed numbers, write ${arg} < ${hex(sign)}; otherwise remove the comparison`);
+      case 'le':
+      case 'gt': {
+        const largest = negative
+          ? `comparisons are unsigned and ${valueText(node.value)} is ${hex(max)} here, the largest ${width} value`
+          : `${hex(max)} is the largest value of this ${width} argument`;
+        return warning(largest, negative ? negativeHelp : 'remove the comparison, or compare with a smaller value');
+      }
+      default: {
+        const m = BigInt(c.mask!);
+        if (m === 0n) return warning('the mask is 0, so the masked argument is always 0', 'use a nonzero mask');
+        const outside = v & ~m;
+        return warning(
+          `${hex(v)} has bits (${hex(outside)}) outside the mask ${hex(m)}, and the masked argument never has them`,
+          `compare with a value inside the mask, or add the bits to it: ${arg} & ${hex(m | v)} ${node.op} ${hex(v)}`,
+        );
+      }
+    }
+  }
+  if (negative && c.op !== 'eq' && c.op !== 'ne' && c.op !== 'masked_eq' && c.op !== 'masked_ne') {
+    // A negative literal the checker accepted is at least -2^(bits-1), so v >= sign here.
+    const [lo, hi] = c.op === 'lt' ? [0n, v - 1n] : c.op === 'le' ? [0n, v] : c.op === 'gt' ? [v + 1n, max] : [v, max];
+    const signed = (x: bigint): string => (x >= sign ? (x - max - 1n).toString() : x.toString());
+    const range =
+      lo === 0n
+        ? `from 0 to ${hex(hi)}: every value that is 0 or more as a signed number` + (hi >= sign ? `, and the negative ones from ${signed(sign)} to ${signed(hi)}` : '')
+        : lo === hi
+          ? `only for ${hex(lo)} (${signed(lo)} as a signed number)`
+          : `from ${hex(lo)} to ${hex(hi)} only (${signed(lo)} to ${signed(hi)} as signed numbers), never for a value that is 0 or more`;
+    return {
+      code: 'MXC1406',
+      subject: `${text} compares a negative value by order`,
+      reason: `comparisons are unsigned and ${valueText(node.value)} is ${hex(v)} for this ${width} argument, so this holds ${range}`,
+      span: node.span,
+      help: negativeHelp,
+    };
+  }
+  return undefined;
 }

@@ -68,6 +68,8 @@ export const CODES = {
   MXC1402: { title: 'value out of range for argument', severity: 'error' },
   MXC1403: { title: 'condition too complex', severity: 'error' },
   MXC1404: { title: 'action not allowed here', severity: 'error' },
+  MXC1405: { title: 'comparison is always true or never true', severity: 'warning' },
+  MXC1406: { title: 'negative value compared by order', severity: 'warning' },
 
   MXC1501: { title: 'invalid request', severity: 'error' },
 

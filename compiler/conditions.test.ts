@@ -1,0 +1,87 @@
+/**
+ * comparisonTruth must never be wrong: a warning that a deny denies nothing is only useful if
+ * it is exact. It is checked against the reference evaluator's conditionHolds: a comparison
+ * called constant gives that result for every argument tried, and one not called constant has
+ * a witness for each outcome.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { comparisonTruth, conditionTruth } from './conditions.js';
+import { conditionHolds } from './evaluate.js';
+import type { CompareOperator, IrArgCondition } from './ir.js';
+
+const OPS: CompareOperator[] = ['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'masked_eq', 'masked_ne'];
+const U64 = (1n << 64n) - 1n;
+
+/** Values near the edges of a width, and random ones. */
+function edgy(bits: 32 | 64): fc.Arbitrary<bigint> {
+  const max = (1n << BigInt(bits)) - 1n;
+  const sign = 1n << BigInt(bits - 1);
+  return fc.oneof(fc.constantFrom(0n, 1n, 2n, 3n, max, max - 1n, sign, sign - 1n, sign + 1n), fc.bigInt({ min: 0n, max }));
+}
+
+const condition: fc.Arbitrary<IrArgCondition> = fc.constantFrom<32 | 64>(32, 64).chain((bits) =>
+  fc.record({ op: fc.constantFrom(...OPS), value: edgy(bits), mask: edgy(bits), inside: fc.boolean() }).map(({ op, value, mask, inside }) => {
+    const c: IrArgCondition = { arg: 0, name: 'x', bits, op, value: value.toString() };
+    if (op === 'masked_eq' || op === 'masked_ne') {
+      c.mask = mask.toString();
+      // Half the time a value inside the mask, which is the common, non-constant case.
+      if (inside) c.value = (value & mask).toString();
+    }
+    return c;
+  }),
+);
+
+/** Arguments that decide each kind of comparison either way, 32-bit ones also with upper bits set. */
+function witnesses(c: IrArgCondition): bigint[] {
+  const width = 1n << BigInt(c.bits);
+  const v = BigInt(c.value);
+  const m = c.mask === undefined ? 0n : BigInt(c.mask);
+  const lowest = m & -m;
+  const base = [0n, width - 1n, v, (v + 1n) % width, (v - 1n + width) % width, v ^ lowest];
+  return [...base, ...base.map((x) => (x | (0xdead_beefn << 32n)) & U64)];
+}
+
+describe('comparisonTruth agrees with the evaluator', () => {
+  it('a constant comparison gives its value for every argument; any other has a witness each way', () => {
+    fc.assert(
+      fc.property(condition, fc.array(fc.bigInt({ min: 0n, max: U64 }), { maxLength: 20 }), (c, random) => {
+        const truth = comparisonTruth(c);
+        const outcomes = [...witnesses(c), ...random].map((a) => conditionHolds(c, [a]));
+        if (truth === undefined) expect(new Set(outcomes)).toEqual(new Set([true, false]));
+        else expect(outcomes.every((o) => o === truth)).toBe(true);
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('decides the cases a policy author meets', () => {
+    const c = (bits: 32 | 64, op: CompareOperator, value: bigint, mask?: bigint): IrArgCondition => ({ arg: 0, name: 'x', bits, op, value: value.toString(), ...(mask === undefined ? {} : { mask: mask.toString() }) });
+    expect(comparisonTruth(c(32, 'lt', 0n))).toBe(false);
+    expect(comparisonTruth(c(32, 'ge', 0n))).toBe(true);
+    expect(comparisonTruth(c(32, 'le', 0xffff_ffffn))).toBe(true);
+    expect(comparisonTruth(c(32, 'gt', 0xffff_ffffn))).toBe(false);
+    expect(comparisonTruth(c(64, 'gt', 0xffff_ffffn))).toBeUndefined();
+    expect(comparisonTruth(c(32, 'gt', 0xffff_fffen))).toBeUndefined();
+    expect(comparisonTruth(c(32, 'masked_eq', 2n, 1n))).toBe(false);
+    expect(comparisonTruth(c(32, 'masked_ne', 2n, 1n))).toBe(true);
+    expect(comparisonTruth(c(32, 'masked_eq', 0n, 0n))).toBe(true);
+    expect(comparisonTruth(c(32, 'masked_eq', 2n, 3n))).toBeUndefined();
+    expect(comparisonTruth(c(32, 'eq', 0n))).toBeUndefined();
+  });
+});
+
+describe('conditionTruth', () => {
+  const never: IrArgCondition = { arg: 0, name: 'x', bits: 32, op: 'lt', value: '0' };
+  const always: IrArgCondition = { arg: 0, name: 'x', bits: 32, op: 'ge', value: '0' };
+  const some: IrArgCondition = { arg: 1, name: 'y', bits: 32, op: 'eq', value: '9' };
+  it('is decided only by constant comparisons', () => {
+    expect(conditionTruth([[never]])).toBe(false);
+    expect(conditionTruth([[never], [some, never]])).toBe(false);
+    expect(conditionTruth([[never], [some]])).toBeUndefined();
+    expect(conditionTruth([[some], [always]])).toBe(true);
+    expect(conditionTruth([[some, always]])).toBeUndefined();
+    expect(conditionTruth([[always, always]])).toBe(true);
+    expect(conditionTruth([])).toBe(false);
+  });
+});
