@@ -22,6 +22,23 @@ describe('normalizeGlob', () => {
     expect(norm('/usr/{lib,lib64}/{a,{b,c}}')).toEqual(['/usr/lib/a', '/usr/lib/b', '/usr/lib/c', '/usr/lib64/a', '/usr/lib64/b', '/usr/lib64/c']);
     expect(norm('/x/{a,a}')).toEqual(['/x/a']);
     expect(norm('/x/[{]')).toEqual(['/x/[{]']);
+    expect(norm('/x/f{,.bak}')).toEqual(['/x/f', '/x/f.bak']);
+  });
+  it('reads character classes before braces: a brace or comma in a class is a character', () => {
+    expect(norm('/x/[}]')).toEqual(['/x/[}]']);
+    expect(norm('/x/[{}]')).toEqual(['/x/[{}]']);
+    expect(norm('/a/{x,[,]y}')).toEqual(['/a/x', '/a/[,]y']);
+    expect(norm('/a/{b,[}]}')).toEqual(['/a/b', '/a/[}]']);
+    expect(norm('/a/{[{],b}')).toEqual(['/a/[{]', '/a/b']);
+    expect(norm('/a/{b,c}[}]')).toEqual(['/a/b[}]', '/a/c[}]']);
+    expect(globMatches(norm('/x/[}]')[0]!, '/x/}')).toBe(true);
+    expect(globMatches(norm('/a/{x,[,]y}')[1]!, '/a/,y')).toBe(true);
+  });
+  it('rejects empty braces, which would silently mean the directory itself', () => {
+    for (const [pattern, at] of [['/a/{}', 3], ['/a/{}b', 3], ['/a/{x,{}}', 6], ['/a/[{]{}', 6]] as const) {
+      const r = normalizeGlob(pattern);
+      expect(r, pattern).toEqual({ error: expect.objectContaining({ code: 'MXC1103', message: 'empty {} in path pattern', at, length: 2 }) });
+    }
   });
   it('rejects what cannot be normalized, with the right code', () => {
     const err = (s: string) => {
@@ -35,6 +52,8 @@ describe('normalizeGlob', () => {
     expect(err('/a/[z-a]')).toBe('MXC1103');
     expect(err('/a/{b')).toBe('MXC1103');
     expect(err('/a/b}')).toBe('MXC1103');
+    expect(err('/a/[b]}')).toBe('MXC1103');
+    expect(err('/a/{[}')).toBe('MXC1103');
     expect(err('/a/${p}')).toBe('MXC1103');
     expect(err('${p}x')).toBe('MXC1103');
     expect(err('~user/x')).toBe('MXC1103');

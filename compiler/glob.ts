@@ -71,6 +71,11 @@ export function normalizeGlob(text: string): { patterns: string[] } | { error: G
       error: { code: 'MXC1103', message: 'a param can only start a path pattern', at: text.length - body.length + inner, length: 2, help: 'write "${param}/rest"; params cannot appear in the middle of a path' },
     };
   }
+  // Found before expansion, where its offset is still the one written (an alternative's is not).
+  const empty = findOutsideClasses(body, '{}', 0);
+  if (empty >= 0) {
+    return { error: { code: 'MXC1103', message: 'empty {} in path pattern', at: text.length - body.length + empty, length: 2, help: 'write the alternatives inside, {a,b}, or remove the braces; {,a} makes a part optional' } };
+  }
   const expanded = expandBraces(body, text.length - body.length);
   if ('error' in expanded) return expanded;
   const out = new Set<string>();
@@ -84,11 +89,15 @@ export function normalizeGlob(text: string): { patterns: string[] } | { error: G
   return { patterns: [...out] };
 }
 
+/**
+ * Braces are expanded before segments are parsed, so they skip character classes the way
+ * parseSegment reads them: `[{]`, `[}]` and `[,]` are classes, not brace syntax.
+ */
 function expandBraces(s: string, base: number): { alternatives: { text: string; offset: number }[] } | { error: GlobError } {
-  const open = findUnescaped(s, '{');
+  const open = findOutsideClasses(s, '{', 0);
   if (open < 0) {
-    const close = s.indexOf('}');
-    if (close >= 0) return { error: { code: 'MXC1103', message: 'unmatched } in path pattern', at: base + close, length: 1 } };
+    const close = findOutsideClasses(s, '}', 0);
+    if (close >= 0) return { error: { code: 'MXC1103', message: 'unmatched } in path pattern', at: base + close, length: 1, help: 'alternatives are written {a,b}; write [}] for a literal }' } };
     return { alternatives: [{ text: s, offset: base }] };
   }
   let depth = 0;
@@ -96,7 +105,10 @@ function expandBraces(s: string, base: number): { alternatives: { text: string; 
   const commas: number[] = [];
   for (let i = open; i < s.length; i++) {
     const c = s[i];
-    if (c === '{') depth++;
+    if (c === '[') {
+      const close = classEnd(s, i);
+      if (close >= 0) i = close;
+    } else if (c === '{') depth++;
     else if (c === '}') {
       depth--;
       if (depth === 0) {
@@ -124,14 +136,30 @@ function expandBraces(s: string, base: number): { alternatives: { text: string; 
   return { alternatives: results };
 }
 
-function findUnescaped(s: string, ch: string): number {
-  let inClass = false;
-  for (let i = 0; i < s.length; i++) {
-    if (s[i] === '[') inClass = true;
-    else if (s[i] === ']') inClass = false;
-    else if (!inClass && s[i] === ch) return i;
+/** The first `text` at or after `from` that does not start inside a character class, or -1. */
+function findOutsideClasses(s: string, text: string, from: number): number {
+  for (let i = from; i < s.length; i++) {
+    if (s[i] === '[') {
+      const close = classEnd(s, i);
+      if (close >= 0) {
+        i = close;
+        continue;
+      }
+    }
+    if (s.startsWith(text, i)) return i;
   }
   return -1;
+}
+
+/**
+ * Where the class opened by the `[` at `i` closes, as parseSegment reads it (the first `]` after
+ * at least one member, so `[]]` is the class of `]`), or -1 if it does not close within its
+ * segment; parseSegment then reports the unclosed `[`.
+ */
+function classEnd(s: string, i: number): number {
+  const close = s.indexOf(']', i + 2);
+  const slash = s.indexOf('/', i + 1);
+  return close >= 0 && (slash < 0 || close < slash) ? close : -1;
 }
 
 function normalizeSegments(path: string, base: number): { text: string } | { error: GlobError } {
