@@ -320,7 +320,7 @@ describe('mxcc verify', () => {
     expect(lint.code).toBe(1);
     const found = JSON.parse(lint.stdout) as { code: string; span?: { file: string } }[];
     expect(found.find((d) => d.code === 'MXC2005')?.span?.file).toBe('cx8.mxc');
-    expect(found.some((d) => d.code === 'MXC2114' && d.span === undefined)).toBe(true);
+    expect(found.find((d) => d.code === 'MXC2114')?.span?.file).toBe('open.mxc');
   });
 
   it('exit 0 when every assertion holds, 1 with a re-checked counterexample when one does not', () => {
@@ -389,6 +389,26 @@ fs.openSync = (p, ...rest) => { if (String(p).endsWith('z3-built.wasm')) { const
     expect(result.locations[0]!.physicalLocation).toEqual(expect.objectContaining({ artifactLocation: { uri: 'open.mxc', uriBaseId: '%SRCROOT%' }, region: expect.objectContaining({ startLine: 2 }) }));
     expect(Object.values(result.partialFingerprints)[0]).toMatch(/^[0-9a-f]{32}$/);
     expect(mxcc(['lint', '--format', 'xml', 'open.mxc'], { cwd: dir }).code).toBe(2);
+  });
+
+  it('a finding about the whole policy names its file: it points at the policy header', () => {
+    const dir = tmp({
+      'a.mxc': 'policy a {\n  syscalls {\n    default allow\n  }\n}\n',
+      'b.mxc': '// the second file\npolicy b {\n  syscalls {\n    default allow\n  }\n}\n',
+    });
+    const json = mxcc(['lint', '--format', 'json', 'a.mxc', 'b.mxc'], { cwd: dir });
+    expect(json.code).toBe(1);
+    const found = JSON.parse(json.stdout) as { code: string; span?: { file: string; line: number; column: number; endColumn: number } }[];
+    // default-allow, and the dangerous syscalls it lets through, which no rule names.
+    expect(found.filter((d) => d.code === 'MXC2114').map((d) => d.span)).toEqual([
+      expect.objectContaining({ file: 'a.mxc', line: 1, column: 1, endColumn: 9 }),
+      expect.objectContaining({ file: 'b.mxc', line: 2, column: 1, endColumn: 9 }),
+    ]);
+    expect(found.filter((d) => d.code === 'MXC2109').length).toBeGreaterThan(0);
+    expect(found.filter((d) => !d.span)).toEqual([]);
+    const text = mxcc(['lint', 'a.mxc', 'b.mxc'], { cwd: dir });
+    expect(text.stderr).toMatch(/error\[MXC2114\]: default-allow: [^\n]*\n\s*--> a\.mxc:1:1/);
+    expect(text.stderr).toMatch(/error\[MXC2114\]: default-allow: [^\n]*\n\s*--> b\.mxc:2:1/);
   });
 });
 

@@ -95,8 +95,8 @@ describe('SARIF output', () => {
     const assertion = run.results.find((r) => r.ruleId === 'MXC2001')!;
     expect(assertion.message.text).toContain('counterexample: connect tcp evil.example.com:443');
     expect(assertion.locations[0]!.physicalLocation).toMatchObject({ artifactLocation: { uri: 'test/planted/flawed/assert-never-net.mxc' }, region: { startLine: 7, startColumn: 3 } });
-    // The syscall default has no rule: its alert points at the top of the policy file.
-    expect(run.results.find((r) => r.ruleId === 'MXC2114')!.locations[0]!.physicalLocation).toMatchObject({ artifactLocation: { uri: 'test/planted/flawed/lint-default-allow.mxc' }, region: { startLine: 1, startColumn: 1 } });
+    // The syscall default has no rule: its alert points at the policy's header (`policy p`, after two comment lines).
+    expect(run.results.find((r) => r.ruleId === 'MXC2114')!.locations[0]!.physicalLocation).toMatchObject({ artifactLocation: { uri: 'test/planted/flawed/lint-default-allow.mxc' }, region: { startLine: 3, startColumn: 1, endLine: 3, endColumn: 9 } });
   });
 
   it('a clean policy gives a valid log with no results', async () => {

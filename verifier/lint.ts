@@ -3,6 +3,7 @@ import { diagnostic, type Diagnostic, type RelatedSpan } from '../compiler/diagn
 import { originSpan } from '../compiler/index.js';
 import type { IrAssertion, Origin, PolicyIR } from '../compiler/ir.js';
 import type { Program } from '../compiler/load.js';
+import type { Span } from '../grammar/location.js';
 import { askSyscallsWith, findDeadFsAllows, findJointFsAccess, findSyscallWith, syscallAllowedWith, fsModel, fsSpace, proveAssertions, type AssertionResult, type FsModel } from './assertions.js';
 import { holdingFrees, ready, whenIdle } from './z3.js';
 import { compiledSeccompPrograms, validateCompiledSeccomp } from './translation.js';
@@ -132,6 +133,21 @@ async function answerSpecial(ir: PolicyIR, r: LintProbe['request'], whole: FsMod
   }
 }
 
+/**
+ * Where a finding about the policy as a whole is shown (the syscall default, a dangerous call no
+ * rule names, a compiled program): the policy's header (`policy name`) in the entry file, else
+ * the top of that file; so that, with several files linted, every finding names its file.
+ */
+export function policySpan(ir: PolicyIR, program: Program): Span {
+  const entry = program.files.get(program.entry);
+  const decl = entry?.document?.policies.find((p) => p.name.name === ir.name);
+  if (decl) {
+    const name = decl.name.span;
+    return { ...decl.span, length: name.offset + name.length - decl.span.offset, endLine: name.endLine, endColumn: name.endColumn };
+  }
+  return { file: entry?.display ?? program.entry, offset: 0, length: 0, line: 1, column: 1, endLine: 1, endColumn: 1 };
+}
+
 export async function lintPolicy(ir: PolicyIR, program: Program, lints: readonly Lint[] = LINTS): Promise<Diagnostic[]> {
   return (await lintAndVerify(ir, program, lints)).lints;
 }
@@ -150,7 +166,7 @@ export async function lintAndVerify(ir: PolicyIR, program: Program, lints: reado
     const [blame, ...rest] = spans;
     const related: RelatedSpan[] = rest.map((s) => ({ span: s.span, message: f.related?.find((r) => r.id === s.id)?.message ?? `also decided by ${s.id}` }));
     const d = diagnostic(f.lint.code, `${f.lint.id}: ${f.probe.message}`, {
-      span: blame?.span,
+      span: blame?.span ?? policySpan(ir, program),
       related,
       help: f.probe.help + (blame ? '' : ' (no rule allows it explicitly: the syscall default action lets it through)'),
       severity: f.lint.severity,
@@ -177,7 +193,8 @@ export async function lintAll(ir: PolicyIR, program: Program, lints: readonly Li
     return await holdingFrees(async () => {
       const pass = await lintAndVerify(ir, program, lints);
       const seccomp = await validateCompiledSeccomp(ir, programs());
-      return [...pass.assertions, ...pass.lints, ...seccomp, ...(await validateCompiledLandlock(ir, landlock()))];
+      const compiled = [...seccomp, ...(await validateCompiledLandlock(ir, landlock()))].map((d) => (d.span ? d : { ...d, span: policySpan(ir, program) }));
+      return [...pass.assertions, ...pass.lints, ...compiled];
     });
   } finally {
     landlock.drop();

@@ -20,7 +20,8 @@ Lints are listed in docs/lints.md. Every finding carries a concrete request, re-
 reference evaluator, and points at the rule that allows it. The compiled Linux artifacts are
 validated too: each seccomp program (MXC2003) and the Landlock plan (MXC2004) must allow nothing
 the policy denies. Each file is linted on its own: its findings and counterexamples are the same
-whatever other files the run lints.
+whatever other files the run lints. A finding about the policy as a whole (the syscall default, a
+dangerous syscall no rule names, a compiled program) points at the policy's header (\`policy name\`).
 SARIF locations are relative to the repository root (the nearest directory at or above the
 working directory with a .git, else the working directory), so the log is the same from any
 directory; every result has a location in the repository.
@@ -32,7 +33,7 @@ Exit status: 0 no finding at or above --fail-on, 1 findings or policy errors, 2 
       if (!['error', 'warning', 'note'].includes(failOn)) throw new UsageError(`--fail-on must be error, warning or note (got "${opts.failOn}")`);
       const { freshContext, preloadZ3, tick } = await import('../../verifier/z3.js');
       preloadZ3();
-      const { lintAll } = await import('../../verifier/lint.js');
+      const { lintAll, policySpan } = await import('../../verifier/lint.js');
       let linted = 0;
       const all: Diagnostic[] = [];
       const sources = new Map<string, string>();
@@ -65,7 +66,7 @@ Exit status: 0 no finding at or above --fail-on, 1 findings or policy errors, 2 
         } catch (e) {
           // A policy the verifier cannot handle (MXC2005) is a finding of its file; the others are still linted.
           if (!(e instanceof DiagnosticError)) throw e;
-          found = [{ ...e.diagnostic, span: e.diagnostic.span ?? { file: entry, offset: 0, length: 0, line: 1, column: 1, endLine: 1, endColumn: 1 } }];
+          found = [{ ...e.diagnostic, span: e.diagnostic.span ?? policySpan(result.ir, result.program) }];
         }
         all.push(...placed(found));
       }
