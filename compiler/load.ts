@@ -2,25 +2,62 @@
  * Loading a policy and everything it imports. Imports resolve relative to the
  * importing file; `std/...` falls back to the standard library shipped in corpus/std.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from '../grammar/index.js';
 import type { Document } from '../grammar/ast.js';
-import { decodeSource } from '../grammar/lexer.js';
+import { decodeSource, MAX_SOURCE_BYTES, tooLarge } from '../grammar/lexer.js';
 import { diagnostic, type Diagnostic } from './diagnostics/diagnostic.js';
 
-/** File access, injectable for tests. `undefined` means the file does not exist. */
+/**
+ * File access, injectable for tests. `undefined` means the file does not exist. A file that
+ * cannot be read throws an error with a `code`: a system error's (`EACCES`), `EISDIR`,
+ * `ENOTREG` (a device, a FIFO, a socket: `kind` says which) or `EFBIG` (over the size limit;
+ * `size` in bytes when known).
+ */
 export interface SourceHost {
   readFile(absPath: string): Uint8Array | undefined;
 }
 
+function fileKind(st: Stats): string {
+  if (st.isDirectory()) return 'a directory';
+  if (st.isFIFO()) return 'a FIFO';
+  if (st.isSocket()) return 'a socket';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  return 'a special file';
+}
+
+function refuseUnlessRegular(st: Stats): void {
+  if (st.isFile()) return;
+  if (st.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+  throw Object.assign(new Error('not a regular file'), { code: 'ENOTREG', kind: fileKind(st) });
+}
+
 export const nodeHost: SourceHost = {
   readFile(absPath) {
-    if (!existsSync(absPath)) return undefined;
-    const st = statSync(absPath);
-    if (st.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
-    return readFileSync(absPath);
+    // Only regular files, and at most one byte past the size limit: a device such as /dev/zero,
+    // or a FIFO with no writer, would otherwise be read (or waited on) forever. Checked before
+    // opening (opening some devices has effects of its own) and again on the open file, which
+    // O_NONBLOCK keeps from waiting on a FIFO that replaced it meanwhile.
+    const st = statSync(absPath, { throwIfNoEntry: false });
+    if (st === undefined) return undefined;
+    refuseUnlessRegular(st);
+    const fd = openSync(absPath, constants.O_RDONLY | constants.O_NONBLOCK);
+    try {
+      const opened = fstatSync(fd);
+      refuseUnlessRegular(opened);
+      if (opened.size > MAX_SOURCE_BYTES) throw Object.assign(new Error('file too large'), { code: 'EFBIG', size: opened.size });
+      // The size may be wrong (files in /proc say 0): read until the end, never past the limit.
+      const buf = Buffer.alloc(MAX_SOURCE_BYTES + 1);
+      let n = 0;
+      for (let got = -1; got !== 0 && n < buf.length; n += got) got = readSync(fd, buf, n, buf.length - n, null);
+      if (n > MAX_SOURCE_BYTES) throw Object.assign(new Error('file too large'), { code: 'EFBIG' });
+      return buf.subarray(0, n);
+    } finally {
+      closeSync(fd);
+    }
   },
 };
 
@@ -113,8 +150,14 @@ export function loadProgram(entryPath: string, options: LoadOptions = {}): Progr
     try {
       bytes = host.readFile(abs);
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
-      program.diagnostics.push(diagnostic('MXC0001', `cannot read ${file.display}: ${code === 'EISDIR' ? 'it is a directory' : code}`, {
+      const err = e as NodeJS.ErrnoException & { kind?: string; size?: number };
+      const code = err.code ?? 'EIO';
+      if (code === 'EFBIG') {
+        program.diagnostics.push(tooLarge(file.display, err.size));
+        return;
+      }
+      const why = code === 'EISDIR' ? 'it is a directory' : code === 'ENOTREG' ? `it is ${err.kind ?? 'a special file'}, not a regular file` : code;
+      program.diagnostics.push(diagnostic('MXC0001', `cannot read ${file.display}: ${why}`, {
         span: importedFrom?.span,
         help: code === 'EACCES' ? 'check the file permissions' : undefined,
       }));

@@ -77,15 +77,16 @@ export function lex(text: string, file: string): LexResult {
  * Refuses input that is not a policy text before lexing: too large, NUL bytes
  * or invalid UTF-8. Returns the decoded text or a diagnostic.
  */
+/** MXC0002 for a file of `size` bytes (`undefined`: more than the limit, how much more unknown). */
+export function tooLarge(file: string, size: number | undefined): Diagnostic {
+  return diagnostic('MXC0002', `file is ${size ?? `more than ${MAX_SOURCE_BYTES}`} bytes; policies are limited to ${MAX_SOURCE_BYTES} bytes`, {
+    span: { file, offset: 0, length: 0, line: 1, column: 1, endLine: 1, endColumn: 1 },
+    help: 'split the policy into files joined with import',
+  });
+}
+
 export function decodeSource(bytes: Uint8Array, file: string): { text: string } | { diagnostic: Diagnostic } {
-  if (bytes.length > MAX_SOURCE_BYTES) {
-    return {
-      diagnostic: diagnostic('MXC0002', `file is ${bytes.length} bytes; policies are limited to ${MAX_SOURCE_BYTES} bytes`, {
-        span: { file, offset: 0, length: 0, line: 1, column: 1, endLine: 1, endColumn: 1 },
-        help: 'split the policy into files joined with import',
-      }),
-    };
-  }
+  if (bytes.length > MAX_SOURCE_BYTES) return { diagnostic: tooLarge(file, bytes.length) };
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);

@@ -158,6 +158,29 @@ describe('mxcc CLI', () => {
     }
   });
 
+  it('a device or a FIFO as a policy or an import is a clean MXC0001, never a hang; a big file is not read past the limit', () => {
+    const dir = tmp({
+      'zero.mxc': 'import "/dev/zero"\npolicy p { fs { allow read "/usr/**" } }\n',
+      'fifo-import.mxc': 'import "fifo"\npolicy p { fs { allow read "/usr/**" } }\n',
+      'big.mxc': ' '.repeat(5_000_000),
+    });
+    expect(spawnSync('mkfifo', [path.join(dir, 'fifo')]).status).toBe(0);
+    const zero = mxcc(['check', 'zero.mxc'], { cwd: dir });
+    expect(zero.code).toBe(2);
+    expect(zero.stderr).toContain('error[MXC0001]: cannot read ');
+    expect(zero.stderr).toContain('it is a character device, not a regular file');
+    expect(zero.stderr).toContain('--> zero.mxc:1:8');
+    const fifo = mxcc(['check', '--format', 'json', 'fifo-import.mxc', 'fifo'], { cwd: dir });
+    expect(fifo.code).toBe(2);
+    expect((JSON.parse(fifo.stdout) as { code: string; message: string }[]).map((d) => [d.code, d.message])).toEqual([
+      ['MXC0001', 'cannot read fifo: it is a FIFO, not a regular file'],
+      ['MXC0001', 'cannot read fifo: it is a FIFO, not a regular file'],
+    ]);
+    const big = mxcc(['check', 'big.mxc'], { cwd: dir });
+    expect(big.code).toBe(1);
+    expect(big.stderr).toContain('error[MXC0002]: file is 5000000 bytes; policies are limited to 4194304 bytes');
+  });
+
   it('compile -t ir prints schema-valid IR; -o writes artifacts with a manifest; output is byte-identical', () => {
     const dir = tmp({ 'good.mxc': GOOD });
     const r = mxcc(['compile', 'good.mxc', '-t', 'ir'], { cwd: dir });
