@@ -297,10 +297,24 @@ function parseTerm(term: string, arch: Arch): { value: bigint } | { error: strin
 // formatting
 
 /** The text parseRequest reads back as the same request. */
+/** Characters a terminal does not show: controls (a tab, U+001F, DEL, C1), format characters (bidi, zero width), line separators. */
+const UNSEEN = /[\p{Cc}\p{Cf}\u2028\u2029]/u;
+
+/**
+ * A path as requests and counterexamples show it: as it is, unless it has a character one cannot
+ * see or copy (UNSEEN, a leading or trailing space) or starts with a quote; then as the JSON
+ * string that `explain` reads back, with every unseen character escaped: "/x/\u001f".
+ */
+export function formatPath(path: string): string {
+  if (!/^\s|\s$|^"/.test(path) && !UNSEEN.test(path)) return path;
+  const escape = (c: string): string => [...Array(c.length).keys()].map((i) => `\\u${c.charCodeAt(i).toString(16).padStart(4, '0')}`).join('');
+  return JSON.stringify(path).replace(new RegExp(UNSEEN.source, 'gu'), escape);
+}
+
 export function formatRequest(r: Request): string {
   switch (r.kind) {
     case 'fs':
-      return `${r.access} ${/^\s|\s$|^"/.test(r.path) || /[\n\r\0]/.test(r.path) ? JSON.stringify(r.path) : r.path}`;
+      return `${r.access} ${formatPath(r.path)}`;
     case 'net':
       if (r.operation === 'resolve') return `resolve ${r.host}`;
       return `${r.operation} ${r.protocol} ${r.host.includes(':') ? `[${r.host}]` : r.host}:${r.port}`;

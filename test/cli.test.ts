@@ -346,6 +346,18 @@ describe('mxcc verify', () => {
     expect(found.find((d) => d.code === 'MXC2114')?.span?.file).toBe('open.mxc');
   });
 
+  it('a counterexample with a control character is shown escaped and quoted, and explain reads it back', () => {
+    const dir = tmp({ 'ctl.mxc': 'policy p {\n  fs {\n    allow read "/x/*"\n    deny read "/x/[\\u{1f}]"\n  }\n  assert always read "/x/*"\n}\n' });
+    const r = mxcc(['verify', 'ctl.mxc'], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('= counterexample: read "/x/\\u001f"');
+    const json = JSON.parse(mxcc(['verify', '--format', 'json', 'ctl.mxc'], { cwd: dir }).stdout) as { counterexample: string }[];
+    expect(json[0]!.counterexample).toBe('read "/x/\\u001f"');
+    const back = mxcc(['explain', 'ctl.mxc', json[0]!.counterexample], { cwd: dir });
+    expect(back.code).toBe(1);
+    expect(back.stdout).toContain('DENY read "/x/\\u001f"');
+  });
+
   it('exit 0 when every assertion holds, 1 with a re-checked counterexample when one does not', () => {
     const dir = tmp({
       'ok.mxc': 'policy p {\n  fs { allow read "/srv/**"  deny read "/srv/secret/**" }\n  assert never read "/srv/secret/key"\n}\n',

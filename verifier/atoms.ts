@@ -21,6 +21,7 @@
 import { diagnostic, DiagnosticError } from '../compiler/diagnostics/diagnostic.js';
 import { parseGlob, type CharPredicate, type Segment } from '../compiler/glob.js';
 import type { IrParam } from '../compiler/ir.js';
+import { formatPath } from '../compiler/request.js';
 
 export interface Atom {
   /** Index of each glob that matches this atom's paths. */
@@ -62,12 +63,15 @@ export function paramRoots(params: readonly IrParam[]): Record<string, string> {
 
 const isSymbolic = (root: string): boolean => [...root].some((ch) => ch.codePointAt(0)! >= PARAM_BASE);
 
-/** Replace a symbolic param root in a witness by `${name}` for display (a given value stays as it is). */
+/**
+ * A witness for display: a symbolic param root replaced by `${name}` (a given value stays as it
+ * is), quoted with its unseen characters escaped when it has any (formatPath).
+ */
 export function displayPath(path: string, roots: Readonly<Record<string, string>>): string {
   for (const [name, root] of Object.entries(roots)) {
-    if (isSymbolic(root) && (path === root || path.startsWith(root + '/'))) return '${' + name + '}' + path.slice(root.length);
+    if (isSymbolic(root) && (path === root || path.startsWith(root + '/'))) return formatPath('${' + name + '}' + path.slice(root.length));
   }
-  return path;
+  return formatPath(path);
 }
 
 // ---------------------------------------------------------------------------

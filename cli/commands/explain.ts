@@ -21,6 +21,8 @@ Request forms:
   connect|bind tcp|udp HOST:PORT      (IPv6 as [::1]:443)
   resolve HOST
   syscall [x86_64|aarch64] NAME|NR [ARG...]   or   syscall NAME(ARG, ...)
+A path may be a JSON string: read "/tmp/x \\u001f". Counterexamples print a path that way when
+it has a character one cannot see (a control character, a leading or trailing space).
 
 Exit status: 0 the request is allowed, 1 it is denied, 2 usage or policy error.`)
     .action(async (file: string, requestText: string, opts: { param?: Record<string, string>; policy?: string; format: string }) => {
