@@ -2,6 +2,8 @@
  * Concrete requests as users type them for `mxcc explain policy.mxc "<request>"`:
  *
  *   read /home/u/.ssh/config              (any fs right: read list write create delete exec ioctl truncate refer)
+ *   read "/tmp/x\u001f"                   (a path as a JSON string)
+ *   write ${workspace}/x, read ~/.ssh/x    (a path param's value in front, given options.pathParam)
  *   connect tcp registry.npmjs.org:443    (connect|bind, tcp|udp, host:port; IPv6 as [::1]:443)
  *   resolve example.com
  *   syscall x86_64 socket 2 1 0           (arch optional, default x86_64; name or number; ≤ 6 args)
@@ -19,6 +21,14 @@ import { lookupConstant, syscallName, syscallNames, syscallNumber } from './sysc
 
 export type ParsedRequest = { request: Request } | { error: string; help: string };
 
+export interface RequestOptions {
+  /**
+   * The value of the path param a request path starts with (`${name}`, or `~` for `home`), as
+   * counterexamples print them; without it such a path is not absolute, an error.
+   */
+  pathParam?: (name: string) => string | { error: string; help: string };
+}
+
 const FORMS = 'read /path, connect tcp host:443, resolve host, or syscall x86_64 socket 2 1 0';
 const REQUEST_WORDS = [...FS_RIGHTS, 'connect', 'bind', 'resolve', 'syscall'];
 const DEFAULT_ARCH: Arch = 'x86_64';
@@ -28,13 +38,13 @@ function fail(error: string, help: string): { error: string; help: string } {
   return { error, help };
 }
 
-export function parseRequest(text: string): ParsedRequest {
+export function parseRequest(text: string, options: RequestOptions = {}): ParsedRequest {
   const trimmed = text.trim();
   if (trimmed.length === 0) return fail('empty request', `write a request such as ${FORMS}`);
   const m = /^([^\s(]+)\s*([\s\S]*)$/.exec(trimmed);
   const word = m?.[1] ?? '';
   const rest = m?.[2] ?? '';
-  if ((FS_RIGHTS as readonly string[]).includes(word)) return parseFs(word as FsRight, rest);
+  if ((FS_RIGHTS as readonly string[]).includes(word)) return parseFs(word as FsRight, rest, options);
   if (word === 'connect' || word === 'bind') return parseConnect(word, rest);
   if (word === 'resolve') return parseResolve(rest);
   if (word === 'syscall') return parseSyscall(rest);
@@ -50,7 +60,7 @@ export function parseRequest(text: string): ParsedRequest {
 // ---------------------------------------------------------------------------
 // fs
 
-function parseFs(access: FsRight, rest: string): ParsedRequest {
+function parseFs(access: FsRight, rest: string, options: RequestOptions): ParsedRequest {
   if (rest.length === 0) return fail(`"${access}" needs a path`, `write e.g. "${access} /home/user/file"`);
   let path = rest;
   if (rest.startsWith('"')) {
@@ -59,6 +69,13 @@ function parseFs(access: FsRight, rest: string): ParsedRequest {
     path = s;
   }
   if (path.includes('\0')) return fail('the path contains a NUL character', 'paths cannot contain NUL');
+  const root = /^(?:\$\{([A-Za-z_][A-Za-z0-9_]*)\}|~)(?=\/|$)/.exec(path);
+  if (root && options.pathParam) {
+    const value = options.pathParam(root[1] ?? 'home');
+    if (typeof value !== 'string') return value;
+    const below = path.slice(root[0].length);
+    path = value === '/' ? below || '/' : value + below;
+  }
   if (!path.startsWith('/')) {
     const hint = path.startsWith('~') ? `~ is not expanded in requests; write the home directory, e.g. "/home/user${path.slice(1)}"` : `write an absolute path, e.g. "${access} /${path.replace(/^\.?\/*/, '')}"`;
     return fail(`path "${path}" is not absolute`, hint);

@@ -304,6 +304,49 @@ describe('mxcc CLI', () => {
     expect(bad.stderr).toContain('MXC1501');
   });
 
+  it('explain shows a multi-line rule whole, says "logged by" for a deny with action log, and reads ${param} and ~ as verify prints them', () => {
+    const dir = tmp({
+      'p.mxc': `policy p {
+  param workspace: path = "/work"
+  param home: path = "/home/u"
+  param cache: path
+  fs {
+    allow read "/usr/**",
+      "\${workspace}/**"
+    deny read "~/.ssh/**"
+  }
+  syscalls {
+    default allow
+    deny ptrace log
+  }
+}
+`,
+    });
+    const multi = mxcc(['explain', 'p.mxc', 'read /usr/lib/x'], { cwd: dir });
+    expect(multi.stdout).toContain('fs.0  p.mxc:6:5  allow read "/usr/**", "${workspace}/**"\n');
+    const logged = mxcc(['explain', 'p.mxc', 'syscall x86_64 ptrace'], { cwd: dir });
+    expect(logged.stdout).toBe('ALLOW syscall x86_64 ptrace → log\n  logged by:\n    sys.0.ptrace  p.mxc:12:10  deny ptrace log\n');
+    // ${workspace}: its default, or --param.
+    const byDefault = mxcc(['explain', 'p.mxc', 'read ${workspace}/a'], { cwd: dir });
+    expect(byDefault.code).toBe(0);
+    expect(byDefault.stdout).toMatch(/^ALLOW read \/work\/a\n/);
+    const byParam = mxcc(['explain', 'p.mxc', 'read "${workspace}/a"', '--param', 'workspace=/srv/w'], { cwd: dir });
+    expect(byParam.stdout).toMatch(/^ALLOW read \/srv\/w\/a\n/);
+    // ~ is ${home}.
+    const home = mxcc(['explain', 'p.mxc', 'read ~/.ssh/id_rsa'], { cwd: dir });
+    expect(home.code).toBe(1);
+    expect(home.stdout).toMatch(/^DENY read \/home\/u\/.ssh\/id_rsa /);
+    // A param with no value, or none of that name: a clear error naming it.
+    const noValue = mxcc(['explain', 'p.mxc', 'read ${cache}/a'], { cwd: dir });
+    expect(noValue.code).toBe(2);
+    expect(noValue.stderr).toContain('error[MXC1501]: the request path starts with ${cache}, which has no value');
+    expect(noValue.stderr).toContain('help: give it with --param cache=/absolute/dir');
+    const unknown = mxcc(['explain', 'p.mxc', 'read ${nope}/a'], { cwd: dir });
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('the request path starts with ${nope}, but the policy has no path param nope');
+    expect(unknown.stderr).toContain('help: its path params: cache, home, workspace');
+  });
+
   it('explain and verify: a plain deny under default allow blocks the call', () => {
     const dir = tmp({ 's3.mxc': 'policy p {\n  syscalls {\n    default allow\n    deny ptrace\n  }\n  assert never syscall ptrace\n}\n' });
     const sys = mxcc(['explain', 's3.mxc', 'syscall x86_64 ptrace'], { cwd: dir });

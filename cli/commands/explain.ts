@@ -3,7 +3,6 @@ import { compileFile, originSpan } from '../../compiler/index.js';
 import type { Program } from '../../compiler/load.js';
 import { diagnostic } from '../../compiler/diagnostics/diagnostic.js';
 import type { PolicyIR } from '../../compiler/ir.js';
-import { LineMap } from '../../grammar/location.js';
 import { collectParam, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, parseFormat, printDiagnostics, type CommandContext } from '../context.js';
 
 export function registerExplain(program: Command, ctx: CommandContext): void {
@@ -23,21 +22,26 @@ Request forms:
   syscall [x86_64|aarch64] NAME|NR [ARG...]   or   syscall NAME(ARG, ...)
 A path may be a JSON string: read "/tmp/x \\u001f". Counterexamples print a path that way when
 it has a character one cannot see (a control character, a leading or trailing space).
+A path may start with \${name} (a path param) or ~ (\${home}), as counterexamples print them: the
+param's --param value, else its default, is put in its place.
+Each deciding rule is shown whole (on one line); a deny whose action lets the call proceed
+(log) is shown as "logged by".
 
 Exit status: 0 the request is allowed, 1 it is denied, 2 usage or policy error.`)
     .action(async (file: string, requestText: string, opts: { param?: Record<string, string>; policy?: string; format: string }) => {
       const format = parseFormat(opts.format);
       const { decide } = await import('../../compiler/evaluate.js');
       const { formatRequest, parseRequest } = await import('../../compiler/request.js');
-      const parsed = parseRequest(requestText);
-      if ('error' in parsed) {
-        printDiagnostics(ctx.io, [diagnostic('MXC1501', parsed.error, { help: 'see mxcc explain --help for the request forms' })], new Map(), format);
-        ctx.exit(EXIT_USAGE);
-        return;
-      }
       const result = compileFile(file, { cwd: ctx.io.cwd, params: opts.param ?? {}, ...(opts.policy ? { policy: opts.policy } : {}) });
       if (!result.ir) {
         printDiagnostics(ctx.io, result.diagnostics, result.sources, format);
+        ctx.exit(EXIT_USAGE);
+        return;
+      }
+      const ir = result.ir;
+      const parsed = parseRequest(requestText, { pathParam: (name) => pathParamValue(ir, name, opts.param ?? {}) });
+      if ('error' in parsed) {
+        printDiagnostics(ctx.io, [diagnostic('MXC1501', parsed.error, { help: parsed.help || 'see mxcc explain --help for the request forms' })], new Map(), format);
         ctx.exit(EXIT_USAGE);
         return;
       }
@@ -55,7 +59,8 @@ Exit status: 0 the request is allowed, 1 it is denied, 2 usage or policy error.`
       } else {
         const verdict = decision.allowed ? 'ALLOW' : 'DENY';
         const why: Record<string, string> = {
-          'denied-by-rule': 'denied by',
+          // A deny whose action lets the call proceed (log) does not deny it.
+          'denied-by-rule': !decision.allowed ? 'denied by' : decision.action.kind === 'log' ? 'logged by' : 'let through by',
           'allowed-by-rule': 'allowed by',
           'no-matching-allow': 'no allow rule matches (default deny)',
           'default-action': 'no rule matches; the syscall default action applies',
@@ -69,12 +74,28 @@ Exit status: 0 the request is allowed, 1 it is denied, 2 usage or policy error.`
     });
 }
 
+/** A `${name}` or `~` (home) at the start of a request path: the path param's value (--param, else the default). */
+function pathParamValue(ir: PolicyIR, name: string, given: Readonly<Record<string, string>>): string | { error: string; help: string } {
+  const shown = name === 'home' ? '~ (${home})' : `\${${name}}`;
+  const declared = ir.params.find((p) => p.name === name && p.type === 'path');
+  if (!declared) {
+    const paths = ir.params.filter((p) => p.type === 'path').map((p) => p.name);
+    return { error: `the request path starts with ${shown}, but the policy has no path param ${name}`, help: paths.length ? `its path params: ${paths.join(', ')}` : 'write an absolute path' };
+  }
+  const value = given[name] ?? declared.value ?? declared.default;
+  if (value === undefined) return { error: `the request path starts with ${shown}, which has no value`, help: `give it with --param ${name}=/absolute/dir` };
+  return value;
+}
+
 function describeRule(ir: PolicyIR, id: string, sources: Map<string, string>, program: Program): { id: string; location: string; source: string } {
   const all = [...ir.fs.rules, ...ir.net.rules, ...ir.syscalls.rules.x86_64, ...ir.syscalls.rules.aarch64];
   const rule = all.find((r) => r.id === id);
   if (!rule) return { id, location: '?', source: '' };
   const span = originSpan(rule.origin, program);
   const text = sources.get(span.file);
-  const line = text === undefined ? '' : new LineMap(text).lineText(span.line).trim();
-  return { id, location: `${span.file}:${span.line}:${span.column}`, source: line };
+  // The lines of the rule, which may span several (its hosts, its paths), on one line.
+  const from = text === undefined ? 0 : text.lastIndexOf('\n', span.offset - 1) + 1;
+  const to = text === undefined ? -1 : text.indexOf('\n', span.offset + span.length);
+  const source = text === undefined ? '' : text.slice(from, to < 0 ? text.length : to).replace(/\s+/g, ' ').trim();
+  return { id, location: `${span.file}:${span.line}:${span.column}`, source };
 }
