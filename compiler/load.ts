@@ -100,6 +100,8 @@ export interface LoadOptions {
   parseCache?: ParseCache;
   cwd?: string;
   stdDir?: string;
+  /** The entry file as the user named it, for messages about it (default: the path given). */
+  entryName?: string;
 }
 
 function slash(p: string): string {
@@ -120,7 +122,9 @@ export function loadProgram(entryPath: string, options: LoadOptions = {}): Progr
     return slash(path.relative(entryDir, abs));
   };
 
-  const visit = (abs: string, stack: string[], importedFrom?: { file: LoadedFile; span: Diagnostic['span'] }): void => {
+  // A file that cannot be read is named as the user wrote it (the argument, the import's string),
+  // not as a path relative to the working directory ("cannot read /tmp", not "../..").
+  const visit = (abs: string, stack: string[], importedFrom?: { file: LoadedFile; span: Diagnostic['span']; spec: string }): void => {
     const cycleAt = stack.indexOf(abs);
     if (cycleAt >= 0) {
       const chain = [...stack.slice(cycleAt), abs].map((f) => program.files.get(f)?.display ?? display(f)).join(' → ');
@@ -142,7 +146,7 @@ export function loadProgram(entryPath: string, options: LoadOptions = {}): Progr
       for (const imp of cached.document.imports) {
         const target = resolveImport(abs, imp.path.value, host, stdDir);
         file.imports.push(target);
-        visit(target, [...stack, abs], { file, span: imp.path.span });
+        visit(target, [...stack, abs], { file, span: imp.path.span, spec: imp.path.value });
       }
       return;
     }
@@ -157,7 +161,7 @@ export function loadProgram(entryPath: string, options: LoadOptions = {}): Progr
         return;
       }
       const why = code === 'EISDIR' ? 'it is a directory' : code === 'ENOTREG' ? `it is ${err.kind ?? 'a special file'}, not a regular file` : code;
-      program.diagnostics.push(diagnostic('MXC0001', `cannot read ${file.display}: ${why}`, {
+      program.diagnostics.push(diagnostic('MXC0001', `cannot read ${importedFrom?.spec ?? options.entryName ?? entryPath}: ${why}`, {
         span: importedFrom?.span,
         help: code === 'EACCES' ? 'check the file permissions' : undefined,
       }));
@@ -170,7 +174,7 @@ export function loadProgram(entryPath: string, options: LoadOptions = {}): Progr
           help: 'imports are resolved relative to the importing file; the standard library is available as "std/<name>.mxc"',
         }));
       } else {
-        program.diagnostics.push(diagnostic('MXC0001', `cannot read ${file.display}: no such file`));
+        program.diagnostics.push(diagnostic('MXC0001', `cannot read ${options.entryName ?? entryPath}: no such file`));
       }
       program.files.delete(abs);
       return;
@@ -190,7 +194,7 @@ export function loadProgram(entryPath: string, options: LoadOptions = {}): Progr
     for (const imp of parsed.document.imports) {
       const target = resolveImport(abs, imp.path.value, host, stdDir);
       file.imports.push(target);
-      visit(target, [...stack, abs], { file, span: imp.path.span });
+      visit(target, [...stack, abs], { file, span: imp.path.span, spec: imp.path.value });
     }
   };
   visit(entry, []);

@@ -1,7 +1,7 @@
 /** End-to-end: spawn the real `mxcc` binary (built by `npm test` before vitest runs). */
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -179,6 +179,19 @@ describe('mxcc CLI', () => {
     const big = mxcc(['check', 'big.mxc'], { cwd: dir });
     expect(big.code).toBe(1);
     expect(big.stderr).toContain('error[MXC0002]: file is 5000000 bytes; policies are limited to 4194304 bytes');
+  });
+
+  it('a file that cannot be read is named as the user typed it, not relative to the working directory', () => {
+    const dir = tmp({ 'zero.mxc': 'import "/dev/zero"\npolicy p { fs { allow read "/usr/**" } }\n' });
+    mkdirSync(path.join(dir, 'sub'));
+    const cwd = path.join(dir, 'sub');
+    for (const cmd of ['check', 'lint', 'verify', 'compile']) {
+      const r = mxcc([cmd, dir], { cwd });
+      expect(r.code, cmd).toBe(2);
+      expect(r.stderr, cmd).toContain(`error[MXC0001]: cannot read ${dir}: it is a directory`);
+    }
+    expect(mxcc(['lint', '--format', 'json', '../nope.mxc'], { cwd }).stdout).toContain('"message": "cannot read ../nope.mxc: no such file"');
+    expect(mxcc(['check', '../zero.mxc'], { cwd }).stderr).toContain('error[MXC0001]: cannot read /dev/zero: it is a character device');
   });
 
   it('compile -t ir prints schema-valid IR; -o writes artifacts with a manifest; output is byte-identical', () => {

@@ -47,9 +47,12 @@ Exit status: 0 no finding at or above --fail-on, 1 findings or policy errors, 2 
         return rel.startsWith('..') || path.isAbsolute(rel) ? file : `std/${rel.split(path.sep).join('/')}`;
       };
       for (const file of files) {
-        const result = compileFile(path.resolve(ctx.io.cwd, file), { cwd: root, ...(opts.policy !== undefined ? { policy: opts.policy } : {}) });
-        for (const [k, v] of result.sources) sources.set(k, v);
         const entry = path.relative(root, path.resolve(ctx.io.cwd, file)).split(path.sep).join('/');
+        // A file that cannot be read is named as typed; in SARIF relative to the root, so that
+        // messages (and so fingerprints) are the same from any working directory.
+        const entryName = format === 'sarif' ? entry : file;
+        const result = compileFile(path.resolve(ctx.io.cwd, file), { cwd: root, entryName, ...(opts.policy !== undefined ? { policy: opts.policy } : {}) });
+        for (const [k, v] of result.sources) sources.set(k, v);
         // Code scanning needs a location in the repository for every alert (see placeForCodeScanning).
         const placed = (ds: readonly Diagnostic[]): Diagnostic[] => (format === 'sarif' ? placeForCodeScanning(ds, entry, stdLabel) : [...ds]);
         all.push(...placed(result.diagnostics));
