@@ -5,7 +5,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { accessSync, closeSync, constants, existsSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { constants as osConstants, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { Duplex } from 'node:stream';
@@ -52,10 +52,16 @@ export function defaultEnforcer(env: NodeJS.ProcessEnv): string {
 export async function runPolicy(options: RunOptions, io: Io): Promise<number> {
   if (options.command.length === 0) throw new UsageError('no command given; put it after --: mxcc run policy.mxc -- cmd args...');
   const enforcer = options.enforcer ?? defaultEnforcer(io.env);
+  const help = 'help: build it with `npm install` (its prepare step runs `make -C enforcer`) or `make -C enforcer`; or point MXCC_ENFORCER at one';
   try {
     accessSync(enforcer, constants.X_OK);
   } catch {
-    io.stderr(`mxcc run: error: the enforcer ${enforcer} is missing or not executable\n  help: build it with \`npm install\` (its prepare step runs \`make -C enforcer\`) or \`make -C enforcer\`; or point MXCC_ENFORCER at one\n`);
+    io.stderr(`mxcc run: error: the enforcer ${enforcer} is missing or not executable\n  ${help}\n`);
+    return EXIT_USAGE;
+  }
+  // A directory passes the X_OK check (it can be searched) but cannot be run.
+  if (!statSync(enforcer).isFile()) {
+    io.stderr(`mxcc run: error: the enforcer ${enforcer} is not a file (MXCC_ENFORCER must name the mxc-enforce program, not its directory)\n  ${help}\n`);
     return EXIT_USAGE;
   }
   const params = options.params ?? {};
@@ -107,6 +113,10 @@ export async function runPolicy(options: RunOptions, io: Io): Promise<number> {
 
     if (options.dryRun) {
       const r = spawnSync(enforcer, [...args, '--dry-run', bundlePath, '--', ...options.command], { encoding: 'utf8', env });
+      if (r.error) {
+        io.stderr(`mxcc run: error: could not start ${enforcer}: ${r.error.message}\n`);
+        return EXIT_USAGE;
+      }
       io.stdout(r.stdout ?? '');
       if (r.stderr) io.stderr(r.stderr);
       if (netMode === 'proxy') {

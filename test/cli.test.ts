@@ -181,6 +181,16 @@ describe('mxcc CLI', () => {
     expect(big.stderr).toContain('error[MXC0002]: file is 5000000 bytes; policies are limited to 4194304 bytes');
   });
 
+  it('run: MXCC_ENFORCER naming a directory is a clear error (exit 2), with --dry-run too', () => {
+    const dir = tmp({ 'p.mxc': 'policy p {\n  fs { allow read "/usr/**" }\n}\n' });
+    for (const dry of [['--dry-run'], []]) {
+      const r = mxcc(['run', 'p.mxc', ...dry, '--', 'true'], { cwd: dir, env: { MXCC_ENFORCER: dir } });
+      expect(r.code, dry.join()).toBe(2);
+      expect(r.stderr, dry.join()).toContain(`mxcc run: error: the enforcer ${dir} is not a file (MXCC_ENFORCER must name the mxc-enforce program, not its directory)`);
+      expect(r.stdout, dry.join()).toBe('');
+    }
+  });
+
   it('a file that cannot be read is named as the user typed it, not relative to the working directory', () => {
     const dir = tmp({ 'zero.mxc': 'import "/dev/zero"\npolicy p { fs { allow read "/usr/**" } }\n' });
     mkdirSync(path.join(dir, 'sub'));
