@@ -50,9 +50,18 @@ export const nodeHost: SourceHost = {
       refuseUnlessRegular(opened);
       if (opened.size > MAX_SOURCE_BYTES) throw Object.assign(new Error('file too large'), { code: 'EFBIG', size: opened.size });
       // The size may be wrong (files in /proc say 0): read until the end, never past the limit.
-      const buf = Buffer.alloc(MAX_SOURCE_BYTES + 1);
+      // The buffer starts at the stated size (plus one byte to see the end) and grows only if
+      // more comes: a 4 MiB buffer per file would be 1,024 fresh pages touched for every import.
+      let buf = Buffer.allocUnsafe(Math.min(opened.size, MAX_SOURCE_BYTES) + 1);
       let n = 0;
-      for (let got = -1; got !== 0 && n < buf.length; n += got) got = readSync(fd, buf, n, buf.length - n, null);
+      for (let got = -1; got !== 0 && n <= MAX_SOURCE_BYTES; n += got) {
+        if (n === buf.length) {
+          const bigger = Buffer.allocUnsafe(Math.min(buf.length * 2, MAX_SOURCE_BYTES + 1));
+          buf.copy(bigger, 0, 0, n);
+          buf = bigger;
+        }
+        got = readSync(fd, buf, n, buf.length - n, null);
+      }
       if (n > MAX_SOURCE_BYTES) throw Object.assign(new Error('file too large'), { code: 'EFBIG' });
       return buf.subarray(0, n);
     } finally {
