@@ -2476,6 +2476,9 @@ static void proxy_identity(const char *pid_arg) {
 	while (token && k < PROXY_TOKEN_LEN && ((token[k] >= '0' && token[k] <= '9') || (token[k] >= 'a' && token[k] <= 'f'))) k++;
 	if (!token || k != PROXY_TOKEN_LEN || token[k]) die("proxy", EINVAL, "--proxy-socket needs the proxy's token in MXC_PROXY_TOKEN (%d hex digits)", PROXY_TOKEN_LEN);
 	memcpy(proxy_token, token, PROXY_TOKEN_LEN + 1);
+	/* unsetenv drops the pointer, not the bytes: /proc/PID/environ shows the initial environment
+	 * block, of this process and of the helpers forked from it, so the value is overwritten there. */
+	memset((char *)token, '-', PROXY_TOKEN_LEN);
 	unsetenv("MXC_PROXY_TOKEN");
 	int fd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
 	if (fd < 0) die("proxy", errno, "pidfd_open of the proxy (--proxy-pid %ld)", pid);

@@ -182,6 +182,26 @@ describe('mxcc run', () => {
     expect(await attempt(Buffer.from(request))).toBe('');
     expect(await attempt(Buffer.from([5, 1, 0]))).toBe('');
     expect(await attempt(Buffer.concat([Buffer.from(`\0${'0'.repeat(32)} ${'0'.repeat(16)}\n`, 'latin1'), Buffer.from(request)]))).toBe('');
+    // mxc-enforce and the helpers it forked (bridge, connector) no longer show the token in
+    // /proc/PID/environ (the initial environment block, which unsetenv leaves as it was).
+    const enforcers = readdirSync('/proc').filter((p) => /^\d+$/.test(p) && (() => {
+      try {
+        return readFileSync(`/proc/${p}/cmdline`, 'latin1').split('\0')[0]!.endsWith('mxc-enforce');
+      } catch {
+        return false;
+      }
+    })());
+    expect(enforcers.length).toBeGreaterThan(0);
+    for (const p of enforcers) {
+      let environ = '';
+      try {
+        environ = readFileSync(`/proc/${p}/environ`, 'latin1');
+      } catch {
+        continue; // gone meanwhile
+      }
+      expect(environ).toContain('MXC_PROXY_TOKEN=');
+      expect(environ).not.toMatch(/MXC_PROXY_TOKEN=[0-9a-f]{32}/);
+    }
     // The run's own command still gets through.
     expect(await exited).toBe(0);
     expect(stdout).toMatch(/server-a host=allowed\.test:\d+ path=\/own/);
