@@ -8,7 +8,7 @@
  * including x32 numbers (≥ 0x40000000) and numbers unknown today, fall into
  * ranges that return the default action.
  */
-import type { Arch, IrAction, IrArgCondition, IrSyscallRule, PolicyIR } from '../../../compiler/ir.js';
+import { actionSeverity, type Arch, type IrAction, type IrArgCondition, type IrSyscallRule, type PolicyIR } from '../../../compiler/ir.js';
 import { Assembler, type Label } from './assemble.js';
 import {
   AUDIT_ARCH_AARCH64, AUDIT_ARCH_X86_64, BPF_ABS, BPF_ALU, BPF_AND, BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JMP, BPF_K, BPF_LD,
@@ -29,8 +29,6 @@ export function retValue(a: IrAction): number {
   }
 }
 
-const SEVERITY: Record<IrAction['kind'], number> = { kill_process: 5, kill_thread: 4, trap: 3, errno: 2, log: 1, allow: 0 };
-
 /** A syscall's decision as a function of its arguments: the first check whose condition holds returns. */
 interface Behavior {
   checks: { dnf: IrArgCondition[][]; ret: number }[];
@@ -43,7 +41,7 @@ export function behaviorOf(rules: readonly IrSyscallRule[], defaultAction: IrAct
   const denies = rules
     .map((r, index) => ({ r, index, action: r.action ?? defaultAction }))
     .filter((d) => d.r.effect === 'deny')
-    .sort((a, b) => SEVERITY[b.action.kind] - SEVERITY[a.action.kind] || a.index - b.index);
+    .sort((a, b) => actionSeverity(b.action) - actionSeverity(a.action) || a.index - b.index);
   for (const d of denies) {
     if (d.r.when === null) return simplify({ checks, final: retValue(d.action) });
     if (d.r.when.length > 0) checks.push({ dnf: d.r.when, ret: retValue(d.action) });
