@@ -1148,7 +1148,7 @@ const utf8Length = (s: string): number => new TextEncoder().encode(s).length;
 
 /** A param value as it may be shown in a message: control characters escaped, long values cut. */
 export function shownParamValue(text: string): string {
-  const escaped = text.replace(/[\u0000-\u001f\u007f-\u009f]/gu, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  const escaped = text.replace(new RegExp(CONTROL_CHARS.source, 'gu'), (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
   return escaped.length > 80 ? `${escaped.slice(0, 60)}… (${utf8Length(text)} bytes)` : escaped;
 }
 
