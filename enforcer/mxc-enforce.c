@@ -118,16 +118,96 @@ static void die(const char *step, int err, const char *fmt, ...) {
 	exit(EXIT_REFUSED);
 }
 
+/*
+ * Memory. What a launch allocates (a few kilobytes: the bundle, its strings, the plan) lives until
+ * execve, so it comes from a bump arena in .bss instead of musl's malloc, which maps a fresh group
+ * for each size class: a dozen mmap calls per launch, each with page-table pages of its own, which
+ * this project's VM charges dearly (0.2-0.3 ms of a launch, bench/RESULTS.md). Each block is zeroed
+ * (.bss is, and arena bytes are zeroed again when the last block gives them back), 8-byte aligned
+ * (no type here needs more) and preceded by its size. xfree gives heap blocks back to the heap and
+ * the arena's last block back to the arena, so transient blocks freed in reverse order cost
+ * nothing. A block that does not fit comes from calloc. The fuzz build allocates everything with
+ * calloc, so that ASan sees each block's bounds and every leak.
+ */
+#define ALIGN8(n) (((n) + 7) & ~(size_t)7)
+#ifndef MXC_FUZZ
+static _Alignas(16) unsigned char arena[256 * 1024];
+static size_t arena_used;
+#endif
+
+static int in_arena(const void *p) {
+#ifndef MXC_FUZZ
+	return (const unsigned char *)p >= arena && (const unsigned char *)p < arena + sizeof arena;
+#else
+	(void)p;
+	return 0;
+#endif
+}
+
+static size_t *arena_header(void *p) { return (size_t *)p - 1; }
+
 static void *xcalloc(size_t n, size_t size) {
-	void *p = calloc(n ? n : 1, size ? size : 1);
+	if (n == 0) n = 1;
+	if (size == 0) size = 1;
+	if (n > SIZE_MAX / size) die("memory", ENOMEM, "allocation of %zu blocks of %zu bytes", n, size);
+#ifndef MXC_FUZZ
+	size_t bytes = n * size, room = sizeof arena - arena_used;
+	if (bytes < room && ALIGN8(bytes) + sizeof(size_t) <= room) {
+		size_t *h = (size_t *)(arena + arena_used);
+		*h = bytes;
+		arena_used += sizeof *h + ALIGN8(bytes);
+		return h + 1;
+	}
+#endif
+	void *p = calloc(n, size);
 	if (p == NULL) die("memory", ENOMEM, "allocation failed");
 	return p;
 }
 
+static void xfree(void *p) {
+	if (p == NULL) return;
+	if (!in_arena(p)) {
+		free(p);
+		return;
+	}
+#ifndef MXC_FUZZ
+	size_t *h = arena_header(p);
+	if ((unsigned char *)p + ALIGN8(*h) == arena + arena_used) {
+		arena_used = (size_t)((unsigned char *)h - arena);
+		memset(h, 0, sizeof *h + ALIGN8(*h));
+	}
+#endif
+}
+
+/* realloc for blocks of xcalloc: an arena block moves (and is given back if it was the last). */
+static void *xrealloc(void *p, size_t bytes) {
+	if (p != NULL && !in_arena(p)) {
+		void *v = realloc(p, bytes ? bytes : 1);
+		if (v == NULL) die("memory", ENOMEM, "allocation failed");
+		return v;
+	}
+#ifndef MXC_FUZZ
+	if (p != NULL) { /* the arena's last block grows in place: the bytes after it are zero */
+		size_t *h = arena_header(p), end = (size_t)((unsigned char *)p - arena);
+		if (end + ALIGN8(*h) == arena_used && bytes >= *h && bytes < sizeof arena - end && ALIGN8(bytes) <= sizeof arena - end) {
+			*h = bytes;
+			arena_used = end + ALIGN8(bytes);
+			return p;
+		}
+	}
+#endif
+	void *v = xcalloc(bytes, 1);
+	if (p != NULL) {
+		size_t old = *arena_header(p);
+		memcpy(v, p, old < bytes ? old : bytes);
+		xfree(p);
+	}
+	return v;
+}
+
 static char *xstrdup(const char *s) {
-	char *p = strdup(s);
-	if (p == NULL) die("memory", ENOMEM, "allocation failed");
-	return p;
+	size_t n = strlen(s) + 1;
+	return memcpy(xcalloc(n, 1), s, n);
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -422,7 +502,7 @@ static void parse_section(struct bundle *b, struct reader *s, uint32_t type) {
 			if (rd_u16(s) != 0 || p->has_default > 1) bad(s, "param: bad flags");
 			p->value = rd_str(s);
 			if (!p->has_default) {
-				free(p->value);
+				xfree(p->value);
 				p->value = NULL;
 			}
 			p->nc = rd_count(s, 64, 8);
@@ -449,34 +529,34 @@ static void parse_section(struct bundle *b, struct reader *s, uint32_t type) {
 }
 
 static void free_strs(struct strlist *l) {
-	for (uint32_t i = 0; i < l->n; i++) free(l->v[i]);
-	free(l->v);
+	for (uint32_t i = 0; i < l->n; i++) xfree(l->v[i]);
+	xfree(l->v);
 }
 
 /* Everything the loader allocated is reachable from the bundle, even half-way through a section. */
 static void free_bundle(struct bundle *b) {
-	free(b->name);
-	free(b->ir_sha256);
-	for (uint32_t i = 0; i < b->nseccomp; i++) free(b->seccomp[i].insns);
+	xfree(b->name);
+	xfree(b->ir_sha256);
+	for (uint32_t i = 0; i < b->nseccomp; i++) xfree(b->seccomp[i].insns);
 	for (uint32_t i = 0; b->grants && i < b->ngrants; i++) {
-		free(b->grants[i].pattern);
+		xfree(b->grants[i].pattern);
 		free_strs(&b->grants[i].carve);
 		free_strs(&b->grants[i].exclude);
 	}
-	free(b->grants);
-	for (uint32_t i = 0; b->masks && i < b->nmasks; i++) free(b->masks[i].pattern);
-	free(b->masks);
-	free(b->ports);
+	xfree(b->grants);
+	for (uint32_t i = 0; b->masks && i < b->nmasks; i++) xfree(b->masks[i].pattern);
+	xfree(b->masks);
+	xfree(b->ports);
 	free_strs(&b->env);
 	for (uint32_t i = 0; b->params && i < b->nparams; i++) {
 		struct param *p = &b->params[i];
-		free(p->name);
-		free(p->value);
-		free(p->given);
+		xfree(p->name);
+		xfree(p->value);
+		xfree(p->given);
 		for (uint32_t k = 0; p->c && k < p->nc; k++) free_strs(&p->c[k].values);
-		free(p->c);
+		xfree(p->c);
 	}
-	free(b->params);
+	xfree(b->params);
 	memset(b, 0, sizeof *b);
 }
 
@@ -605,9 +685,10 @@ static void split_path(const char *path, struct glob *g) {
 	for (char *save = NULL, *t = strtok_r(g->text, "/", &save); t; t = strtok_r(NULL, "/", &save)) g->seg[g->n++] = t;
 }
 
+/* In the reverse order of split_path's allocations: both go back to the arena. */
 static void free_glob(struct glob *g) {
-	free(g->seg);
-	free(g->text);
+	xfree(g->text);
+	xfree(g->seg);
 }
 
 static int glob_parse(const char *pattern, struct glob *g) {
@@ -635,7 +716,7 @@ static int glob_matches(const struct glob *g, const char *path) {
 	signed char *memo = xcalloc(cells, 1);
 	memset(memo, -1, cells);
 	int r = glob_match_at(g, 0, p.seg, p.n, 0, memo);
-	free(memo);
+	xfree(memo);
 	free_glob(&p);
 	return r;
 }
@@ -718,7 +799,7 @@ static void check_param(struct param *p) {
 			if ((unsigned char)*c < 0x20 || *c == 0x7f) die("params", EINVAL, "%s: the path it resolves to has a control character (byte 0x%02x at %zu)", p->name, (unsigned char)*c, (size_t)(c - real));
 		if ((err = violated(p, real, 0)) != NULL || (err = violated(p, real, 1)) != NULL)
 			die("params", EPERM, "%s=%s resolves to %s, which violates the constraint %s", p->name, v, real, err);
-		free(p->given);
+		xfree(p->given);
 		p->given = xstrdup(norm);
 		p->value = xstrdup(real);
 		return;
@@ -814,8 +895,7 @@ static int makes_namespaces(void) { return nhits > 0 || namespaces_by_mode(); }
 
 static void add_str(struct strlist *l, const char *s) {
 	if ((l->n & (l->n - 1)) == 0) {
-		char **v = realloc(l->v, (l->n ? 2 * (size_t)l->n : 1) * sizeof *v);
-		if (v == NULL) die("memory", ENOMEM, "allocation failed");
+		char **v = xrealloc(l->v, (l->n ? 2 * (size_t)l->n : 1) * sizeof *v);
 		l->v = v;
 	}
 	l->v[l->n++] = xstrdup(s);
@@ -832,8 +912,7 @@ static void add_rule(const char *path, const struct stat *st, uint64_t rights, i
 	if (nrules == MAX_RULES) die("plan", E2BIG, "more than %u Landlock rules", MAX_RULES);
 	if (nrules == cap_rules) {
 		cap_rules = cap_rules ? 2 * cap_rules : 64;
-		rules = realloc(rules, cap_rules * sizeof *rules);
-		if (rules == NULL) die("memory", ENOMEM, "allocation failed");
+		rules = xrealloc(rules, cap_rules * sizeof *rules);
 	}
 	int proc = path_under(path, "/proc"); /* a fresh /proc in a PID namespace: other inodes, made by the kernel only */
 	rules[nrules++] = (struct rule){ xstrdup(path), rights, exact, nofollow, proc ? 0 : st->st_dev, proc ? 0 : st->st_ino, fd, S_ISDIR(st->st_mode) };
@@ -954,7 +1033,7 @@ static void find_writable_trees(void) {
 			if (found && strcmp(real, "/") != 0) trees[ntrees++] = (struct tree){ xstrdup(head), xstrdup(real) };
 			else if (!head[0] || found) root_writable = 1;
 		}
-		free(path);
+		xfree(path);
 		free_glob(&pg);
 	}
 }
@@ -1120,8 +1199,7 @@ static void carve_walk(const char *dir, uint64_t rights, char **carved, uint32_t
 static void add_hit(const char *path, uint64_t rights, int subtree) {
 	if (nhits >= MAX_MATCHES) die("plan", E2BIG, "more than %u paths to mask", MAX_MATCHES);
 	if ((nhits & (nhits - 1)) == 0) {
-		struct hit *v = realloc(hits, (nhits ? 2 * (size_t)nhits : 1) * sizeof *v);
-		if (v == NULL) die("memory", ENOMEM, "allocation failed");
+		struct hit *v = xrealloc(hits, (nhits ? 2 * (size_t)nhits : 1) * sizeof *v);
 		hits = v;
 	}
 	struct stat st;
@@ -1132,8 +1210,7 @@ static void add_hit(const char *path, uint64_t rights, int subtree) {
 static void add_root(const char *path, uint64_t rights) {
 	for (uint32_t i = 0; i < nroots; i++) if (strcmp(roots[i].path, path) == 0) { roots[i].rights |= rights; return; }
 	if ((nroots & (nroots - 1)) == 0) {
-		struct root *v = realloc(roots, (nroots ? 2 * (size_t)nroots : 1) * sizeof *v);
-		if (v == NULL) die("memory", ENOMEM, "allocation failed");
+		struct root *v = xrealloc(roots, (nroots ? 2 * (size_t)nroots : 1) * sizeof *v);
 		roots = v;
 	}
 	roots[nroots++] = (struct root){ xstrdup(path), rights };
@@ -1261,8 +1338,7 @@ static void st_add(struct mstates *S, uint32_t m, uint32_t i) {
 	if (st_has(S, m, i)) return;
 	if (S->n == S->cap) {
 		S->cap = S->cap ? 2 * S->cap : 8;
-		S->v = realloc(S->v, S->cap * sizeof *S->v);
-		if (S->v == NULL) die("memory", ENOMEM, "allocation failed");
+		S->v = xrealloc(S->v, S->cap * sizeof *S->v);
 	}
 	S->v[S->n++] = (struct mstate){ m, i };
 	if (is_globstar(m, i)) st_add(S, m, i + 1);
@@ -1342,8 +1418,8 @@ static void mask_walk(const char *path, const struct mstates *S, int depth, int 
 	}
 	closedir(d);
 out:
-	free(live.v);
-	free(next.v);
+	xfree(live.v);
+	xfree(next.v);
 }
 
 /* Path order with '/' before every other byte: a path is followed by everything under it, then by
@@ -1373,7 +1449,7 @@ static int mask_flags(uint64_t rights, int subtree, int is_dir) {
 static struct glob canonical_mask(const char *pattern) {
 	char *resolved, head[PATH_MAX] = "", canon[PATH_MAX], text[2 * PATH_MAX];
 	struct glob g = parsed_pattern(pattern, &resolved);
-	free(resolved);
+	xfree(resolved);
 	uint32_t lit = 0;
 	while (lit < g.n && strcmp(g.seg[lit], "**") != 0 && is_literal_seg(g.seg[lit])) lit++;
 	if (lit == 0) return g;
@@ -1421,8 +1497,8 @@ static void resolve_masks(void) {
 			next = t;
 		}
 		if (S.n) mask_walk(roots[r].path, &S, 0, 1);
-		free(S.v);
-		free(next.v);
+		xfree(S.v);
+		xfree(next.v);
 	}
 	/*
 	 * Only real files and directories, with the rights a grant gives there. A match that is a
@@ -1436,7 +1512,7 @@ static void resolve_masks(void) {
 		if (S_ISLNK(st.st_mode)) {
 			char real[PATH_MAX];
 			if (realpath(hits[i].path, real) == NULL || lstat(real, &st) != 0) continue; /* dangling: nothing there to protect */
-			free(hits[i].path);
+			xfree(hits[i].path);
 			hits[i].path = xstrdup(real);
 			hits[i].dev = path_under(real, "/proc") ? 0 : st.st_dev;
 			hits[i].ino = path_under(real, "/proc") ? 0 : st.st_ino;
@@ -1626,8 +1702,7 @@ static void cover_walk(const char *dir, int depth, const uint32_t *sub, uint32_t
 	for (;;) {
 		if (cap - used < 4096) {
 			if (cap >= (size_t)MAX_COVER_ENTRIES * 300) die("plan", E2BIG, "mount view: more than %u entries in %s", MAX_COVER_ENTRIES, dir);
-			char *v = realloc(buf, cap *= 2);
-			if (v == NULL) die("memory", ENOMEM, "allocation failed");
+			char *v = xrealloc(buf, cap *= 2);
 			buf = v;
 		}
 		long got = syscall(SYS_getdents64, dfd, buf + used, cap - used);
@@ -1650,8 +1725,7 @@ static void cover_walk(const char *dir, int depth, const uint32_t *sub, uint32_t
 		if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0) continue;
 		if (n >= MAX_COVER_ENTRIES) die("plan", E2BIG, "mount view: more than %u entries in %s", MAX_COVER_ENTRIES, dir);
 		if ((n & (n - 1)) == 0) {
-			struct entry *v = realloc(es, (n ? 2 * (size_t)n : 1) * sizeof *v);
-			if (v == NULL) die("memory", ENOMEM, "allocation failed");
+			struct entry *v = xrealloc(es, (n ? 2 * (size_t)n : 1) * sizeof *v);
 			es = v;
 		}
 		struct entry *x = &es[n++];
@@ -1698,9 +1772,9 @@ static void cover_walk(const char *dir, int depth, const uint32_t *sub, uint32_t
 			add_cover(child, !x->is_dir);
 		}
 	}
-	free(next);
-	free(es);
-	free(buf);
+	xfree(next);
+	xfree(es);
+	xfree(buf);
 	close(dfd);
 }
 
@@ -1826,7 +1900,7 @@ static void cover_ungranted(const char *keep) {
 		for (uint32_t i = 0; i < reach.n; i++) all[i] = i;
 		read_mountpoints();
 		cover_walk("/", 0, all, reach.n);
-		free(all);
+		xfree(all);
 	}
 	cover_bound_sockets(keep ? keep_real : NULL);
 	if (nhits > 1) qsort(hits, nhits, sizeof *hits, cmp_hit);
@@ -2383,7 +2457,7 @@ static void apply_landlock(void) {
 		for (uint32_t j = 0; j < nrules && !covered; j++) covered = state[j] == 1 && rule_inside(i, j);
 		state[i] = covered ? 0 : (uint8_t)add_landlock_rule(rs, i);
 	}
-	free(state);
+	xfree(state);
 	if (ll_attr.handled_net) {
 		for (uint32_t i = 0; i < B.nports; i++) {
 			struct ll_net_port np = { B.ports[i].rights & ll_attr.handled_net, B.ports[i].port };
@@ -2760,7 +2834,7 @@ static int bridge_connect_proxy(const struct sockaddr_un *addr) {
 static void bridge_close(struct bridge_relay **r) {
 	for (int i = 0; i < 3; i++) if ((*r)->fd[i] >= 0) close((*r)->fd[i]);
 	for (int i = 0; i < 2; i++) if ((*r)->sp[i].cap) close((*r)->sp[i].p[0]), close((*r)->sp[i].p[1]);
-	free(*r);
+	xfree(*r);
 	*r = NULL;
 }
 
@@ -3018,7 +3092,7 @@ static void bridge_loop(int lfd, int parent_fd, int sp, const struct sockaddr_un
 			if (!ok || fcntl(u, F_SETFL, O_NONBLOCK) != 0) {
 				if (u >= 0) close(u);
 				close(c); /* the client sees the connection closed: no way out */
-				free(r);
+				xfree(r);
 				continue;
 			}
 			r->fd[0] = c;
