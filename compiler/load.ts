@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from '../grammar/index.js';
 import type { Document } from '../grammar/ast.js';
+import type { Span } from '../grammar/location.js';
 import { decodeSource, MAX_SOURCE_BYTES, tooLarge } from '../grammar/lexer.js';
 import { diagnostic, type Diagnostic } from './diagnostics/diagnostic.js';
 
@@ -69,6 +70,34 @@ export const nodeHost: SourceHost = {
     }
   },
 };
+
+/**
+ * The diagnostic for a file that `SourceHost.readFile` refused: MXC0002 over the size limit (at
+ * `display`), else MXC0001 naming the file as `name` (as the user typed it), at `span` if any.
+ */
+export function readFailure(e: unknown, display: string, name: string, span?: Span): Diagnostic {
+  const err = e as NodeJS.ErrnoException & { kind?: string; size?: number };
+  const code = err.code ?? 'EIO';
+  if (code === 'EFBIG') return tooLarge(display, err.size);
+  const why = code === 'EISDIR' ? 'it is a directory' : code === 'ENOTREG' ? `it is ${err.kind ?? 'a special file'}, not a regular file` : code;
+  return diagnostic('MXC0001', `cannot read ${name}: ${why}`, { span, help: code === 'EACCES' ? 'check the file permissions' : undefined });
+}
+
+/**
+ * A file a command reads itself (fmt, import), under the loader's rules: regular files only, at
+ * most MAX_SOURCE_BYTES (a device such as /dev/zero or a FIFO is refused, never read forever).
+ * `name` is the file as the user typed it. `io` tells an I/O error (exit 2) from a file too large.
+ */
+export function readInput(absPath: string, name: string, host: SourceHost = nodeHost): { bytes: Uint8Array } | { diagnostic: Diagnostic; io: boolean } {
+  try {
+    const bytes = host.readFile(absPath);
+    if (bytes === undefined) return { diagnostic: diagnostic('MXC0001', `cannot read ${name}: no such file`), io: true };
+    return { bytes };
+  } catch (e) {
+    const d = readFailure(e, name, name);
+    return { diagnostic: d, io: d.code === 'MXC0001' };
+  }
+}
 
 /** The package's root directory (where corpus/ and schemas/ live), from dist/compiler or compiler/. */
 export function packageRoot(): string {
@@ -163,17 +192,7 @@ export function loadProgram(entryPath: string, options: LoadOptions = {}): Progr
     try {
       bytes = host.readFile(abs);
     } catch (e) {
-      const err = e as NodeJS.ErrnoException & { kind?: string; size?: number };
-      const code = err.code ?? 'EIO';
-      if (code === 'EFBIG') {
-        program.diagnostics.push(tooLarge(file.display, err.size));
-        return;
-      }
-      const why = code === 'EISDIR' ? 'it is a directory' : code === 'ENOTREG' ? `it is ${err.kind ?? 'a special file'}, not a regular file` : code;
-      program.diagnostics.push(diagnostic('MXC0001', `cannot read ${importedFrom?.spec ?? options.entryName ?? entryPath}: ${why}`, {
-        span: importedFrom?.span,
-        help: code === 'EACCES' ? 'check the file permissions' : undefined,
-      }));
+      program.diagnostics.push(readFailure(e, file.display, importedFrom?.spec ?? options.entryName ?? entryPath, importedFrom?.span));
       return;
     }
     if (bytes === undefined) {

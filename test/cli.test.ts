@@ -181,6 +181,28 @@ describe('mxcc CLI', () => {
     expect(big.stderr).toContain('error[MXC0002]: file is 5000000 bytes; policies are limited to 4194304 bytes');
   });
 
+  it('fmt and import read files as the loader does: a device, a FIFO or a missing file is MXC0001 (exit 2), a big file MXC0002, never a hang', () => {
+    const dir = tmp({ 'big.mxc': ' '.repeat(5_000_000), 'big.json': ' '.repeat(5_000_000) });
+    expect(spawnSync('mkfifo', [path.join(dir, 'fifo')]).status).toBe(0);
+    const cases: [string[], number, string][] = [
+      [['fmt', '/dev/zero'], 2, 'error[MXC0001]: cannot read /dev/zero: it is a character device, not a regular file'],
+      [['fmt', '--check', 'fifo'], 2, 'error[MXC0001]: cannot read fifo: it is a FIFO, not a regular file'],
+      [['fmt', 'nope.mxc'], 2, 'error[MXC0001]: cannot read nope.mxc: no such file'],
+      [['fmt', 'big.mxc'], 1, 'error[MXC0002]: file is 5000000 bytes; policies are limited to 4194304 bytes'],
+      [['import', 'oci-seccomp', '/dev/zero'], 2, 'error[MXC0001]: cannot read /dev/zero: it is a character device, not a regular file'],
+      [['import', 'oci-seccomp', 'fifo'], 2, 'error[MXC0001]: cannot read fifo: it is a FIFO, not a regular file'],
+      [['import', 'oci-seccomp', 'nope.json'], 2, 'error[MXC0001]: cannot read nope.json: no such file'],
+      [['import', 'oci-seccomp', 'big.json'], 1, 'error[MXC0002]: file is 5000000 bytes'],
+    ];
+    for (const [args, code, message] of cases) {
+      const r = mxcc(args, { cwd: dir });
+      expect(r.code, args.join(' ')).toBe(code);
+      expect(r.stderr, args.join(' ')).toContain(message);
+      expect(r.stdout, args.join(' ')).toBe('');
+    }
+    expect(readFileSync(path.join(dir, 'big.mxc'), 'utf8')).toBe(' '.repeat(5_000_000)); // fmt wrote nothing
+  });
+
   it('run: MXCC_ENFORCER naming a directory is a clear error (exit 2), with --dry-run too', () => {
     const dir = tmp({ 'p.mxc': 'policy p {\n  fs { allow read "/usr/**" }\n}\n' });
     for (const dry of [['--dry-run'], []]) {

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { diagnostic, type Diagnostic } from '../../compiler/diagnostics/diagnostic.js';
+import type { Diagnostic } from '../../compiler/diagnostics/diagnostic.js';
+import { readInput } from '../../compiler/load.js';
 import { decodeSource } from '../../grammar/lexer.js';
 import { EXIT_FINDINGS, EXIT_OK, parseFormat, printDiagnostics, type CommandContext } from '../context.js';
 
@@ -24,15 +25,13 @@ export function registerFmt(program: Command, ctx: CommandContext): void {
       let ioError = false;
       for (const file of files) {
         const abs = path.resolve(ctx.io.cwd, file);
-        let bytes: Buffer;
-        try {
-          bytes = readFileSync(abs);
-        } catch (e) {
-          diagnostics.push(diagnostic('MXC0001', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`));
-          ioError = true;
+        const read = readInput(abs, file);
+        if ('diagnostic' in read) {
+          diagnostics.push(read.diagnostic);
+          ioError ||= read.io;
           continue;
         }
-        const decoded = decodeSource(bytes, file);
+        const decoded = decodeSource(read.bytes, file);
         if ('diagnostic' in decoded) {
           diagnostics.push(decoded.diagnostic);
           continue;

@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { diagnostic, hasErrors } from '../../compiler/diagnostics/diagnostic.js';
 import type { Arch } from '../../compiler/ir.js';
+import { readInput } from '../../compiler/load.js';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, parseFormat, printDiagnostics, UsageError, type CommandContext } from '../context.js';
 
 /** Formats `mxcc import` reads; `mxc` (Microsoft Execution Containers configs) is planned. */
@@ -53,14 +54,13 @@ Exit status: 0 imported, 1 errors in the file (invalid JSON, unknown action, bad
       }
       const arches = archesOf(opts.arch);
       if (opts.name !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(opts.name)) throw new UsageError(`--name must be an identifier (letters, digits, _), got "${opts.name}"`);
-      let text: string;
-      try {
-        text = readFileSync(path.resolve(ctx.io.cwd, file), 'utf8');
-      } catch (e) {
-        printDiagnostics(ctx.io, [diagnostic('MXC0001', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`)], new Map(), diagFormat);
-        ctx.exit(EXIT_USAGE);
+      const read = readInput(path.resolve(ctx.io.cwd, file), file);
+      if ('diagnostic' in read) {
+        printDiagnostics(ctx.io, [read.diagnostic], new Map(), diagFormat);
+        ctx.exit(read.io ? EXIT_USAGE : EXIT_FINDINGS);
         return;
       }
+      const text = Buffer.from(read.bytes).toString('utf8');
       const sources = new Map([[file, text]]);
       const { importOciSeccomp, parseProfileJson } = await import('../../compiler/import/oci-seccomp.js');
       const parsed = parseProfileJson(text);
