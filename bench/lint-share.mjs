@@ -2,7 +2,8 @@
 // how long it took, how much of it this thread spent on z3: waiting for it to load, push and
 // waiting for checks (verifier/z3.ts), and the process's minor page faults.
 // `--z3-only`: only load z3 and make its context, no policy: the time and page faults that
-// costs on its own (every lint pays it).
+// costs on its own (every lint pays it). `--z3-solver-init`: the same through z3-solver's own
+// `init()` (its loader, not mxcc's) and one trivial check: what any use of the package costs.
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -10,6 +11,17 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = (p) => path.join(root, 'dist', p);
 const file = process.argv[2];
 const started = performance.now();
+if (file === '--z3-solver-init') {
+  const { createRequire } = await import('node:module');
+  const { init } = createRequire(import.meta.url)('z3-solver');
+  const { Context } = await init();
+  const Z = new Context('main');
+  const s = new Z.Solver();
+  s.add(Z.BitVec.const('x', 8).ugt(3));
+  const verdict = await s.check();
+  console.log(JSON.stringify({ z3SolverInitMs: performance.now() - started, verdict, pageFaults: process.resourceUsage().minorPageFault }));
+  process.exit(0);
+}
 if (file === '--z3-only') {
   const before = process.resourceUsage().minorPageFault;
   const { preloadZ3, ready } = await import(dist('verifier/z3.js'));
