@@ -130,8 +130,11 @@ static void die(const char *step, int err, const char *fmt, ...) {
  * calloc, so that ASan sees each block's bounds and every leak.
  */
 #define ALIGN8(n) (((n) + 7) & ~(size_t)7)
+#ifndef MXC_ARENA_BYTES
+#define MXC_ARENA_BYTES (256 * 1024) /* a test build makes it tiny: every path past the arena runs */
+#endif
 #ifndef MXC_FUZZ
-static _Alignas(16) unsigned char arena[256 * 1024];
+static _Alignas(16) unsigned char arena[MXC_ARENA_BYTES];
 static size_t arena_used;
 #endif
 

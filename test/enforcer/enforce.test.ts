@@ -448,6 +448,27 @@ describe('mxc-enforce', () => {
       expect(existsSync(path.join(ws, 'moved.env'))).toBe(false);
     });
 
+    it('plans and runs the same with a 1 KiB allocation arena (blocks from the heap, growing blocks moving out of the arena)', () => {
+      execFileSync('make', ['-C', path.join(repo, 'enforcer'), 'small-arena'], { stdio: 'pipe' });
+      const small = path.join(repo, 'enforcer', 'mxc-enforce-small-arena');
+      mkdirSync(path.join(ws, 'arena', 'a', 'b'), { recursive: true });
+      for (const f of ['a/.env', 'a/b/.env', 'a/b/.env.local', '.env.prod']) writeFileSync(path.join(ws, 'arena', f), 'S=1\n');
+      const masks = bundleFor(agentPolicy('', `deny read, list "\${workspace}/arena/a/b/**"`));
+      for (const b of [agent, masks]) {
+        const args = ['--dry-run', ...homeArg, b, '--', 'true'];
+        const normal = spawnSync(enforcer, args, { encoding: 'utf8' });
+        const tiny = spawnSync(small, args, { encoding: 'utf8' });
+        expect(normal.status, normal.stderr).toBe(0);
+        expect(normal.stdout).toMatch(/^mask: .*arena/m);
+        expect(tiny.stderr).toBe(normal.stderr);
+        expect(tiny.stdout).toBe(normal.stdout);
+      }
+      const r = spawnSync(small, [...homeArg, masks, '--', '/bin/sh', '-c', `cat ${ws}/readme.txt; cat ${ws}/arena/a/.env; ls ${ws}/arena/a/b`], { encoding: 'utf8' });
+      expect(r.stdout).toBe('readme\n');
+      expect(r.stderr).toMatch(/arena\/a\/\.env: Permission denied/);
+      expect(r.stderr).toMatch(/arena\/a\/b.*Permission denied/);
+    });
+
     it('a masked directory (deny read, list of ~/.ssh, which exists): EACCES on listing and entering it', () => {
       expect(run(['ls', path.join(home, '.ssh')]).stdout).toBe('id_rsa\n');
       const dry = enforce(agent, ['true'], { args: [...homeArg, '--dry-run'] });
