@@ -1,7 +1,7 @@
 /** End-to-end: spawn the real `mxcc` binary (built by `npm test` before vitest runs). */
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -201,6 +201,36 @@ describe('mxcc CLI', () => {
       expect(r.stdout, args.join(' ')).toBe('');
     }
     expect(readFileSync(path.join(dir, 'big.mxc'), 'utf8')).toBe(' '.repeat(5_000_000)); // fmt wrote nothing
+  });
+
+  it('fmt never leaves a file half written: a full disk is MXC0005, the file intact, the other files still done', () => {
+    const dir = tmp({ 'bad.mxc': 'policy x { fs { allow read "/a" \n', 'q.mxc': 'policy q { fs { allow read "/b" } }\n' });
+    const big = `policy p { fs { ${Array.from({ length: 200 }, (_, i) => `allow read "/p${i}"`).join(' ')} } }\n`; // 3.7 KB, 4.9 KB formatted
+    mkdirSync(path.join(dir, 'small'));
+    // A tmpfs of two pages in a mount namespace of its own: the formatted text does not fit beside the original.
+    const script = `mount -t tmpfs -o size=8k none small && printf '%s' "$BIG" > small/pol.mxc && ln -s pol.mxc small/link.mxc && "$NODE" "$MXCC" fmt bad.mxc small/link.mxc q.mxc; echo "exit $?"; cat small/pol.mxc; ls -A small`;
+    const r = spawnSync('unshare', ['-m', 'sh', '-c', script], { cwd: dir, encoding: 'utf8', env: { ...process.env, BIG: big, NODE: process.execPath, MXCC: path.join(ROOT, 'bin/mxcc.js'), NO_COLOR: '1' } });
+    expect(r.stdout).toBe(`exit 2\n${big}link.mxc\npol.mxc\n`); // no temporary file left behind
+    expect(r.stderr).toContain('error[MXC0005]: cannot write small/link.mxc: no space left on device (ENOSPC)');
+    expect(r.stderr).toContain('error[MXC1001]'); // bad.mxc's diagnostic is still reported
+    expect(readFileSync(path.join(dir, 'q.mxc'), 'utf8')).toBe('policy q {\n  fs {\n    allow read "/b"\n  }\n}\n');
+  });
+
+  it('fmt keeps a file\'s mode and replaces a symlink\'s target; --check --format json is one JSON document', () => {
+    const dir = tmp({ 'u.mxc': 'policy p { fs { allow read "/a" } }\n', 'bad.mxc': 'policy x { fs { allow read "/a" \n' });
+    chmodSync(path.join(dir, 'u.mxc'), 0o640);
+    symlinkSync('u.mxc', path.join(dir, 'link.mxc'));
+    const check = mxcc(['fmt', '--check', '--format', 'json', 'link.mxc', 'bad.mxc'], { cwd: dir });
+    expect(check.code).toBe(1);
+    expect((JSON.parse(check.stdout) as { code: string; message: string }[]).map((d) => [d.code, d.message])).toEqual([
+      ['MXC0006', 'link.mxc is not formatted'],
+      ['MXC1001', "expected '}' but found end of file"],
+    ]);
+    expect(mxcc(['fmt', 'link.mxc'], { cwd: dir }).code).toBe(0);
+    expect(lstatSync(path.join(dir, 'link.mxc')).isSymbolicLink()).toBe(true);
+    expect(statSync(path.join(dir, 'u.mxc')).mode & 0o777).toBe(0o640);
+    expect(readFileSync(path.join(dir, 'u.mxc'), 'utf8')).toBe('policy p {\n  fs {\n    allow read "/a"\n  }\n}\n');
+    expect(readdirSync(dir).sort()).toEqual(['bad.mxc', 'link.mxc', 'u.mxc']);
   });
 
   it('run: MXCC_ENFORCER naming a directory is a clear error (exit 2), with --dry-run too', () => {

@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
-import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { diagnostic, hasErrors } from '../../compiler/diagnostics/diagnostic.js';
 import type { Arch } from '../../compiler/ir.js';
 import { readInput } from '../../compiler/load.js';
-import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, parseFormat, printDiagnostics, UsageError, type CommandContext } from '../context.js';
+import { describeSystemError, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, parseFormat, printDiagnostics, UsageError, type CommandContext } from '../context.js';
+import { replaceFile } from '../replace-file.js';
 
 /** Formats `mxcc import` reads; `mxc` (Microsoft Execution Containers configs) is planned. */
 export const IMPORT_FORMATS = ['oci-seccomp'] as const;
@@ -83,9 +83,9 @@ Exit status: 0 imported, 1 errors in the file (invalid JSON, unknown action, bad
       }
       if (opts.output !== undefined) {
         try {
-          writeFileSync(path.resolve(ctx.io.cwd, opts.output), result.source);
+          replaceFile(path.resolve(ctx.io.cwd, opts.output), result.source);
         } catch (e) {
-          printDiagnostics(ctx.io, [diagnostic('MXC0001', `cannot write ${opts.output}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`)], new Map(), diagFormat);
+          printDiagnostics(ctx.io, [diagnostic('MXC0005', `cannot write ${opts.output}: ${describeSystemError(e)}`)], new Map(), diagFormat);
           ctx.exit(EXIT_USAGE);
           return;
         }

@@ -18,6 +18,8 @@ export const CODES = {
   MXC0002: { title: 'file too large', severity: 'error' },
   MXC0003: { title: 'not a text file', severity: 'error' },
   MXC0004: { title: 'too many diagnostics', severity: 'note' },
+  MXC0005: { title: 'cannot write file', severity: 'error' },
+  MXC0006: { title: 'file not formatted', severity: 'error' },
 
   MXC1001: { title: 'unexpected token', severity: 'error' },
   MXC1002: { title: 'unterminated string', severity: 'error' },
