@@ -34,10 +34,13 @@ export function registerImport(program: Command, ctx: CommandContext): void {
     .option('--format <format>', 'diagnostics as text or json', 'text')
     .addHelpText('after', `
 Formats:
-  oci-seccomp   a Docker/Podman seccomp profile or an OCI runtime-spec linux.seccomp object:
-                includes/excludes are resolved for --caps and --arch, archMap sub-architectures
-                (i386, x32) are refused, names missing on an architecture become ?name, and rules
-                that give one syscall different actions are reported (MXC1604).
+  oci-seccomp   a Docker/Podman seccomp profile or an OCI runtime-spec linux.seccomp object,
+                read as Docker reads it (keys in any letter case): includes/excludes are
+                resolved for --caps and --arch, archMap sub-architectures (i386, x32) are
+                refused, names missing on an architecture become ?name, and rules that give one
+                syscall different actions are reported (MXC1604). What mxcc cannot say exactly
+                (a rule for one of two architectures, excludes.minKernel) is made stricter,
+                never wider.
 
 Examples:
   mxcc import oci-seccomp default.json > docker-default.mxc

@@ -86,7 +86,7 @@ function profileDecide(p: Profile, caps: readonly string[], arch: Arch, name: st
       const v = args[c.index] ?? 0n;
       const a = BigInt(c.value);
       const b = BigInt(c.valueTwo ?? 0);
-      return { SCMP_CMP_EQ: v === a, SCMP_CMP_NE: v !== a, SCMP_CMP_LT: v < a, SCMP_CMP_LE: v <= a, SCMP_CMP_GT: v > a, SCMP_CMP_GE: v >= a, SCMP_CMP_MASKED_EQ: (v & a) === b }[c.op]!;
+      return { SCMP_CMP_EQ: v === a, SCMP_CMP_NE: v !== a, SCMP_CMP_LT: v < a, SCMP_CMP_LE: v <= a, SCMP_CMP_GT: v > a, SCMP_CMP_GE: v >= a, SCMP_CMP_MASKED_EQ: (v & a) === (b & a) }[c.op]!; // libseccomp masks the datum too
     };
     const repeated = new Set(list.map((c) => c.index)).size !== list.length;
     if (!(list.length === 0 || (repeated ? list.some(holds) : list.every(holds)))) continue;
@@ -157,6 +157,76 @@ describe('import oci-seccomp: features', () => {
     expect(messages[0]).toContain('read');
     expect(source).toContain('allow ?arch_prctl');
     expect(source).not.toMatch(/allow .*\bread\b/);
+  });
+
+  // Review findings of 2026-12-02: each case let the imported policy allow what Docker denies.
+  const decideOn = (source: string, arch: Arch, name: string, args: bigint[]): string => irKey(decide(checked(source).ir, { kind: 'syscall', arch, syscall: name, args }).action);
+
+  it('masks a MASKED_EQ datum as libseccomp does; a mask of 0 always holds', () => {
+    const outside = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mprotect'], action: 'SCMP_ACT_ERRNO', errnoRet: 1, args: [{ index: 2, value: 4, valueTwo: 6, op: 'SCMP_CMP_MASKED_EQ' }] }] };
+    const a = imported(outside).source;
+    expect(decideOn(a, 'x86_64', 'mprotect', [0n, 4096n, 4n])).toBe('errno:1');
+    expect(decideOn(a, 'x86_64', 'mprotect', [0n, 4096n, 7n])).toBe('errno:1');
+    expect(decideOn(a, 'x86_64', 'mprotect', [0n, 4096n, 3n])).toBe('allow');
+    const zero = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['lseek'], action: 'SCMP_ACT_KILL_PROCESS', args: [{ index: 0, value: 0, valueTwo: 1, op: 'SCMP_CMP_MASKED_EQ' }] }] };
+    const z = imported(zero);
+    expect(z.codes).toEqual([]);
+    expect(decideOn(z.source, 'x86_64', 'lseek', [5n, 0n, 0n])).toBe('kill_process');
+  });
+
+  it('a deny limited to one architecture applies on every architecture imported (stricter), with MXC1606', () => {
+    const profile = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['ptrace', 'process_vm_writev'], action: 'SCMP_ACT_KILL_PROCESS', includes: { arches: ['amd64'] } }] };
+    const { source, codes } = imported(profile);
+    expect(codes).toEqual(['MXC1606']);
+    for (const arch of ['x86_64', 'aarch64'] as const) expect(decideOn(source, arch, 'ptrace', [0n]), arch).toBe('kill_process');
+  });
+
+  it('excludes.minKernel: an allow is left out, a deny kept', () => {
+    const profile = { defaultAction: 'SCMP_ACT_ERRNO', syscalls: [
+      { names: ['read'], action: 'SCMP_ACT_ALLOW' },
+      { names: ['io_uring_setup'], action: 'SCMP_ACT_ALLOW', excludes: { minKernel: '4.0' } },
+      { names: ['read'], action: 'SCMP_ACT_KILL_PROCESS', args: [{ index: 0, value: 99, op: 'SCMP_CMP_EQ' }], excludes: { minKernel: '4.0' } },
+    ] };
+    const { source } = imported(profile);
+    expect(decideOn(source, 'x86_64', 'io_uring_setup', [8n, 0n])).toBe('errno:1');
+    expect(decideOn(source, 'x86_64', 'read', [99n])).toBe('kill_process');
+    expect(decideOn(source, 'x86_64', 'read', [3n])).toBe('allow');
+  });
+
+  it('reads keys in any letter case, as Docker\'s Go decoder does', () => {
+    const profile = { DefaultAction: 'SCMP_ACT_ERRNO', Syscalls: [
+      { Names: ['read', 'personality', 'unshare'], Action: 'SCMP_ACT_ALLOW', Args: [{ Index: 0, Value: 0, OP: 'SCMP_CMP_EQ' }], Includes: { Caps: ['CAP_SYS_ADMIN'] } },
+      { names: ['personality'], action: 'SCMP_ACT_ALLOW', ARGS: [{ index: 0, value: 8, op: 'SCMP_CMP_EQ' }] },
+    ] };
+    const { source } = imported(profile);
+    expect(decideOn(source, 'x86_64', 'personality', [8n])).toBe('allow');
+    expect(decideOn(source, 'x86_64', 'personality', [0x400000n])).toBe('errno:1');
+    expect(decideOn(source, 'x86_64', 'unshare', [0n])).toBe('errno:1'); // gated on CAP_SYS_ADMIN
+    expect(decideOn(imported(profile, { caps: ['CAP_SYS_ADMIN'] }).source, 'x86_64', 'unshare', [0n])).toBe('allow');
+  });
+
+  it('resolves name/names, arches and capabilities exactly as moby does', () => {
+    const name = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ name: 'ptrace', names: [], action: 'SCMP_ACT_KILL_PROCESS' }] };
+    expect(decideOn(imported(name).source, 'x86_64', 'ptrace', [0n])).toBe('kill_process');
+    const both = importOciSeccomp({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ name: 'ptrace', names: ['bpf'], action: 'SCMP_ACT_KILL_PROCESS' }] });
+    expect(both.source).toBeUndefined();
+    expect(both.diagnostics.map((d) => d.message)).toEqual(['/syscalls/0: both "name" and "names" are set; Docker refuses such a profile']);
+    // Only Go's architecture names and exact capability names match, as in moby.
+    const lenient = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [
+      { names: ['ptrace'], action: 'SCMP_ACT_ERRNO', errnoRet: 1, excludes: { arches: ['x86_64'] } },
+      { names: ['kexec_load'], action: 'SCMP_ACT_ERRNO', errnoRet: 1, excludes: { caps: ['sys_boot'] } },
+    ] };
+    const { source } = imported(lenient, { arches: ['x86_64'], caps: ['CAP_SYS_BOOT'] });
+    expect(decideOn(source, 'x86_64', 'ptrace', [0n])).toBe('errno:1');
+    expect(decideOn(source, 'x86_64', 'kexec_load', [0n])).toBe('errno:1');
+  });
+
+  it('an integer literal of any length is a number, not invalid JSON', () => {
+    const text = '{"defaultAction":"SCMP_ACT_ERRNO","syscalls":[{"names":["read"],"action":"SCMP_ACT_ALLOW","args":[{"index":0,"value":1234567890123456789012345678901234567890123,"op":"SCMP_CMP_EQ"}]}]}';
+    const parsed = parseProfileJson(text);
+    if ('error' in parsed) throw new Error(parsed.error);
+    const r = importOciSeccomp(parsed.value);
+    expect(r.diagnostics.map((d) => [d.code, d.message])).toEqual([['MXC1603', '/syscalls/0/args/0: value must be an unsigned 64-bit integer (got "1234567890123456789012345678901234567890123")']]);
   });
 
   it('reports conflicting rules naming both (index and JSON pointer)', () => {

@@ -86,6 +86,8 @@ export interface ProfileRule {
   arches: Arch[];
   comment?: string;
   minKernel?: string;
+  /** excludes.minKernel of a rule that is not an allow: kept, though moby drops it on newer kernels. */
+  excludedFrom?: string;
 }
 
 export interface ResolvedProfile {
@@ -95,6 +97,9 @@ export interface ResolvedProfile {
 }
 
 const U64_MAX = (1n << 64n) - 1n;
+
+/** An integer literal of 16 digits or more (any length), not part of a fraction or exponent. */
+const NUMBER = /-?\d{16,}(?![.eE\d])/y;
 
 /**
  * JSON.parse that keeps integers beyond 2^53 exact (as decimal strings), so 64-bit masks survive.
@@ -113,7 +118,8 @@ export function parseProfileJson(text: string): { value: unknown } | { error: st
       i = j + 1;
       continue;
     }
-    const m = /^-?\d{16,}(?![.eE\d])/.exec(text.slice(i, i + 40));
+    NUMBER.lastIndex = i;
+    const m = NUMBER.exec(text);
     if (m && !/[\w.]/.test(text[i - 1] ?? ' ')) {
       out += `"${m[0]}"`;
       i += m[0].length;
@@ -157,6 +163,32 @@ class Problems {
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
+/** Go's case folding of field names (bytes.EqualFold): letter case, and ſ (U+017F) as s. */
+const goFold = (k: string): string => k.toLowerCase().replace(/\u017f/g, 's');
+
+/**
+ * The fields moby's Go decoder reads from a JSON object: encoding/json matches a key to a field
+ * by its exact name or case-insensitively ("Args" sets args), and of several keys for one field
+ * the last wins. Other keys are ignored, as there.
+ */
+function goFields(o: Record<string, unknown>, names: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) {
+    const field = names.find((n) => n === k) ?? names.find((n) => goFold(n) === goFold(k));
+    if (field !== undefined) out[field] = v;
+  }
+  return out;
+}
+
+const PROFILE_FIELDS = ['defaultAction', 'defaultErrnoRet', 'architectures', 'archMap', 'syscalls', 'listenerPath', 'listenerMetadata', 'flags'] as const;
+const ARCHMAP_FIELDS = ['architecture', 'subArchitectures'] as const;
+const RULE_FIELDS = ['names', 'name', 'action', 'errnoRet', 'args', 'comment', 'includes', 'excludes'] as const;
+const FILTER_FIELDS = ['caps', 'arches', 'minKernel'] as const;
+const ARG_FIELDS = ['index', 'value', 'valueTwo', 'op'] as const;
+
+/** includes/excludes arches: moby compares them with Go's name of the machine (runtime.GOARCH). */
+const GO_ARCHES: Record<string, Arch> = { amd64: 'x86_64', arm64: 'aarch64' };
+
 function u64Of(v: unknown): bigint | undefined {
   if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return BigInt(v);
   if (typeof v === 'string' && /^\d+$/.test(v)) {
@@ -176,8 +208,9 @@ function stringList(v: unknown): string[] | undefined {
 }
 
 /** Read the profile and keep the rules that apply for the chosen caps and architectures. */
-export function resolveOciProfile(profile: unknown, options: ImportOciOptions = {}): { profile?: ResolvedProfile; diagnostics: Diagnostic[] } {
+export function resolveOciProfile(input: unknown, options: ImportOciOptions = {}): { profile?: ResolvedProfile; diagnostics: Diagnostic[] } {
   const p = new Problems();
+  const profile = isObject(input) ? goFields(input, PROFILE_FIELDS) : input;
   const caps = new Set((options.caps ?? []).map(normalizeCap));
   const arches = options.arches && options.arches.length > 0 ? [...new Set(options.arches)] : [...ALL_ARCHES];
   if (!isObject(profile)) {
@@ -185,7 +218,7 @@ export function resolveOciProfile(profile: unknown, options: ImportOciOptions = 
     return { diagnostics: p.items };
   }
   const notes: string[] = [];
-  const actionOf = (where: string, name: unknown, errnoRet: unknown): Action | undefined => {
+  const actionOf = (where: string, name: unknown, errnoRet: unknown, errnoWhere: string): Action | undefined => {
     if (typeof name !== 'string') {
       p.error('MXC1601', `${where}: the action must be a string such as "SCMP_ACT_ERRNO"`);
       return undefined;
@@ -199,7 +232,7 @@ export function resolveOciProfile(profile: unknown, options: ImportOciOptions = 
     if (kind !== 'errno') return { kind } as Action;
     if (errnoRet === undefined) return { kind: 'errno', errno: EPERM };
     if (typeof errnoRet !== 'number' || !Number.isInteger(errnoRet) || errnoRet < 0 || errnoRet > 4095) {
-      p.error('MXC1601', `${where}: errnoRet must be an error number between 0 and 4095 (got ${JSON.stringify(errnoRet)})`);
+      p.error('MXC1601', `${errnoWhere}: must be an error number between 0 and 4095 (got ${typeof errnoRet === 'string' ? errnoRet : JSON.stringify(errnoRet)})`);
       return undefined;
     }
     return { kind: 'errno', errno: errnoRet };
@@ -207,15 +240,16 @@ export function resolveOciProfile(profile: unknown, options: ImportOciOptions = 
 
   let defaultAction: Action | undefined;
   if (profile.defaultAction === undefined) p.error('MXC1601', 'the profile has no defaultAction', 'add "defaultAction": "SCMP_ACT_ERRNO"');
-  else defaultAction = actionOf('/defaultAction', profile.defaultAction, profile.defaultErrnoRet);
+  else defaultAction = actionOf('/defaultAction', profile.defaultAction, profile.defaultErrnoRet, '/defaultErrnoRet');
 
   // Architectures: mxcc enforces x86_64 and aarch64 and refuses their 32-bit sub-architectures.
   if (profile.archMap !== undefined) {
     if (!Array.isArray(profile.archMap)) p.error('MXC1601', '/archMap must be an array');
     else {
-      profile.archMap.forEach((m, i) => {
-        const arch = isObject(m) ? m.architecture : undefined;
-        const subs = isObject(m) ? stringList(m.subArchitectures ?? []) : undefined;
+      profile.archMap.forEach((raw, i) => {
+        const m = isObject(raw) ? goFields(raw, ARCHMAP_FIELDS) : undefined;
+        const arch = m ? m.architecture : undefined;
+        const subs = m ? stringList(m.subArchitectures ?? []) : undefined;
         if (typeof arch !== 'string' || !subs) {
           p.error('MXC1601', `/archMap/${i} must have "architecture" (a string) and "subArchitectures" (strings)`);
           return;
@@ -240,16 +274,30 @@ export function resolveOciProfile(profile: unknown, options: ImportOciOptions = 
   if (!Array.isArray(profile.syscalls)) {
     if (profile.syscalls !== undefined && profile.syscalls !== null) p.error('MXC1601', '/syscalls must be an array of rules');
   } else {
-    profile.syscalls.forEach((raw, index) => {
+    profile.syscalls.forEach((input, index) => {
       const where = `/syscalls/${index}`;
-      if (!isObject(raw)) {
+      if (!isObject(input)) {
         p.error('MXC1601', `${where}: a rule must be an object`);
         return;
       }
-      let names = raw.names === undefined ? undefined : stringList(raw.names);
-      if (raw.names === undefined && typeof raw.name === 'string') names = [raw.name];
-      if (!names) {
+      const raw = goFields(input, RULE_FIELDS);
+      // As moby: "name" when it is set, "names" otherwise; both set is an error there too.
+      const listed = raw.names === undefined || raw.names === null ? [] : stringList(raw.names);
+      if (raw.name !== undefined && typeof raw.name !== 'string') {
+        p.error('MXC1601', `${where}/name: must be a syscall name (a string)`);
+        return;
+      }
+      if (!listed) {
         p.error('MXC1601', `${where}: "names" must be an array of syscall names`);
+        return;
+      }
+      if (raw.name && listed.length > 0) {
+        p.error('MXC1601', `${where}: both "name" and "names" are set; Docker refuses such a profile`, 'keep one of them');
+        return;
+      }
+      const names = raw.name ? [raw.name] : listed;
+      if (names.length === 0) {
+        p.error('MXC1601', `${where}: the rule names no syscall ("names" or "name")`);
         return;
       }
       const bad = names.find((n) => !/^[a-z_][a-z0-9_]*$/.test(n));
@@ -257,17 +305,19 @@ export function resolveOciProfile(profile: unknown, options: ImportOciOptions = 
         p.error('MXC1601', `${where}: ${JSON.stringify(bad)} is not a syscall name`);
         return;
       }
-      const action = actionOf(`${where}/action`, raw.action, raw.errnoRet);
+      const action = actionOf(`${where}/action`, raw.action, raw.errnoRet, `${where}/errnoRet`);
       const when = comparisonsOf(raw.args, where, p);
       if (!action || !when) return;
       // includes / excludes, as moby resolves them: all included caps held, no excluded cap held,
       // the architecture listed (or not excluded).
-      const inc = raw.includes === undefined ? {} : raw.includes;
-      const exc = raw.excludes === undefined ? {} : raw.excludes;
-      if (!isObject(inc) || !isObject(exc)) {
+      const incRaw = raw.includes === undefined || raw.includes === null ? {} : raw.includes;
+      const excRaw = raw.excludes === undefined || raw.excludes === null ? {} : raw.excludes;
+      if (!isObject(incRaw) || !isObject(excRaw)) {
         p.error('MXC1601', `${where}: includes and excludes must be objects`);
         return;
       }
+      const inc = goFields(incRaw, FILTER_FIELDS);
+      const exc = goFields(excRaw, FILTER_FIELDS);
       const incCaps = inc.caps === undefined ? [] : stringList(inc.caps);
       const excCaps = exc.caps === undefined ? [] : stringList(exc.caps);
       const incArches = inc.arches === undefined ? [] : stringList(inc.arches);
@@ -276,16 +326,26 @@ export function resolveOciProfile(profile: unknown, options: ImportOciOptions = 
         p.error('MXC1601', `${where}: includes/excludes caps and arches must be arrays of strings`);
         return;
       }
-      if (!incCaps.every((c) => caps.has(normalizeCap(c)))) return;
-      if (excCaps.some((c) => caps.has(normalizeCap(c)))) return;
+      // Capability names as moby compares them: exactly, with the bounding set's "CAP_SYS_ADMIN".
+      if (!incCaps.every((c) => caps.has(c))) return;
+      if (excCaps.some((c) => caps.has(c))) return;
       const on = arches.filter((a) => {
-        const named = (list: string[]): boolean => list.some((x) => ARCH_ALIASES[x] === a);
+        const named = (list: string[]): boolean => list.some((x) => GO_ARCHES[x] === a);
         return (incArches.length === 0 || named(incArches)) && !named(excArches);
       });
       if (on.length === 0) return;
       const rule: ProfileRule = { index, names, action, when, arches: on };
       if (typeof raw.comment === 'string' && raw.comment.trim() !== '') rule.comment = raw.comment.trim();
-      if (inc.minKernel !== undefined) rule.minKernel = String(inc.minKernel);
+      if (inc.minKernel !== undefined && inc.minKernel !== null) rule.minKernel = String(inc.minKernel);
+      if (exc.minKernel !== undefined && exc.minKernel !== null && exc.minKernel !== '') {
+        // moby leaves the rule out on kernels at least this new; imported as if the kernel were
+        // new enough, only where that is stricter: an allow is left out, a deny kept.
+        if (action.kind === 'allow') {
+          notes.push(`syscalls[${index}] (allow ${names.join(', ')}): left out, as Docker does on kernels from ${String(exc.minKernel)} on (excludes minKernel)`);
+          return;
+        }
+        rule.excludedFrom = String(exc.minKernel);
+      }
       rules.push(rule);
     });
   }
@@ -301,8 +361,9 @@ function comparisonsOf(args: unknown, where: string, p: Problems): ProfileCompar
   }
   const out: ProfileComparison[] = [];
   let ok = true;
-  args.forEach((a, i) => {
+  args.forEach((input, i) => {
     const at = `${where}/args/${i}`;
+    const a = isObject(input) ? goFields(input, ARG_FIELDS) : input;
     if (!isObject(a)) {
       p.error('MXC1603', `${at}: a comparison must be an object with index, value, valueTwo and op`);
       ok = false;
@@ -328,15 +389,19 @@ function comparisonsOf(args: unknown, where: string, p: Problems): ProfileCompar
       p.error('MXC1603', `${at}: valueTwo must be an unsigned 64-bit integer (got ${JSON.stringify(a.valueTwo)})`);
       ok = false;
     }
-    if (ok && op && value !== undefined && valueTwo !== undefined) out.push({ index: index as number, op, value, valueTwo });
+    // libseccomp masks the datum too: (arg & value) == (valueTwo & value).
+    if (ok && op && value !== undefined && valueTwo !== undefined) out.push({ index: index as number, op, value, valueTwo: op === 'masked_eq' ? valueTwo & value : valueTwo });
   });
   if (!ok) return undefined;
   if (out.length === 0) return [[]];
   // runc: comparisons of distinct arguments are AND-ed; if any argument is compared twice,
   // every comparison becomes its own rule (OR).
   const indices = out.map((c) => c.index);
-  if (new Set(indices).size !== indices.length) return out.map((c) => [c]);
-  return [out];
+  const when = new Set(indices).size !== indices.length ? out.map((c) => [c]) : [out];
+  // A comparison under a mask of 0 always holds (libseccomp drops it): a conjunction left empty
+  // makes the rule unconditional.
+  const kept = when.map((conj) => conj.filter((c) => !(c.op === 'masked_eq' && c.value === 0n)));
+  return kept.some((conj) => conj.length === 0) ? [[]] : kept;
 }
 
 // ---------------------------------------------------------------------------
@@ -509,10 +574,19 @@ export function importOciSeccomp(profile: unknown, options: ImportOciOptions = {
     const where = `/syscalls/${rule.index}`;
     const comments: string[] = [`syscalls[${rule.index}]${rule.comment ? `: ${rule.comment}` : ''}`];
     if (rule.minKernel) comments.push(`includes minKernel ${rule.minKernel}: imported as if the kernel were new enough`);
-    // A rule limited to some of the architectures cannot be said per architecture in .mxc: keep
-    // only the names that exist nowhere else among the architectures asked for.
+    if (rule.excludedFrom) comments.push(`excludes minKernel ${rule.excludedFrom}: kept, though Docker leaves it out on kernels from ${rule.excludedFrom} on (stricter)`);
+    // A rule limited to some of the architectures cannot be said per architecture in .mxc. Only
+    // what is stricter: an allow keeps the names that exist nowhere else among the architectures
+    // asked for, a deny applies on all of them.
     let names = rule.names;
-    if (rule.arches.length < arches.length) {
+    if (rule.arches.length < arches.length && rule.action.kind !== 'allow') {
+      const others = arches.filter((a) => !rule.arches.includes(a));
+      const also = names.filter((n) => others.some((a) => syscallNumber(n, a) !== undefined));
+      if (also.length > 0) {
+        p.warn('MXC1606', `${where} applies on ${rule.arches.join(', ')} only; its ${mxcAction(rule.action)} of ${also.join(', ')} is imported for ${others.join(', ')} too (stricter: an mxcc rule applies on every architecture)`, `import for one architecture with --arch ${rule.arches.join(',')}`);
+        comments.push(`applies on ${rule.arches.join(', ')} only: imported for ${others.join(', ')} too (stricter)`);
+      }
+    } else if (rule.arches.length < arches.length) {
       const others = arches.filter((a) => !rule.arches.includes(a));
       const kept = names.filter((n) => others.every((a) => syscallNumber(n, a) === undefined));
       const dropped = names.filter((n) => !kept.includes(n));
