@@ -102,6 +102,18 @@ describe('inputs that are not policies', () => {
     // Depth counts braces too: policy {, syscalls {, socket( make three, so the 62nd extra paren is level 65.
     expect(r.diagnostics[0]!.span!.column).toBe('  syscalls { allow socket('.length + 62);
   });
+  it('a chain of 2,000 ! is refused as nesting, not a stack overflow; ! before each of many terms is not nesting', () => {
+    const chain = compileText('policy p {\n  syscalls { allow socket(' + '!'.repeat(2_000) + 'domain == 1) }\n}\n');
+    expect(chain.diagnostics.map((d) => d.code)).toEqual(['MXC1004']);
+    // policy {, syscalls {, socket( and 61 ! make 64: the 62nd ! is level 65.
+    expect(chain.diagnostics[0]!.span!.column).toBe('  syscalls { allow socket('.length + 62);
+    // A run of ! before a bracket lasts until it closes: 30 + ( + 30 + ( is 65 with the three above.
+    const mixed = compileText('policy p {\n  syscalls { allow socket(' + '!'.repeat(30) + '(' + '!'.repeat(30) + '(domain == 1))) }\n}\n');
+    expect(mixed.diagnostics.map((d) => d.code)).toEqual(['MXC1004']);
+    const terms = Array.from({ length: 300 }, (_, i) => `!(domain == ${i})`).join(' && ');
+    const many = compileText(`policy p {\n  syscalls { allow socket(${terms}) }\n}\n`);
+    expect(many.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+  });
   it('a missing file is an I/O diagnostic, not an exception', () => {
     const r = compileFile('/definitely/not/here.mxc', { cwd: '/' });
     expect(r.diagnostics.map((d) => d.code)).toEqual(['MXC0001']);

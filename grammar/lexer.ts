@@ -50,24 +50,34 @@ export function lex(text: string, file: string): LexResult {
     }
     tokens.push(tok);
   }
+  // Nesting, as deep as the parser recurses: each open bracket, and each `!` until the end of
+  // its operand: a run of `!` before a bracket lasts until that bracket closes, any other run
+  // until the next token (`!a && !b` nests one level, `!!!!x` four, `!!(x)` three).
   let fatal = false;
-  let depth = 0;
+  const runBefore: number[] = []; // per open bracket, the run of `!` just before it
+  let held = 0; // the sum of runBefore
+  let run = 0;
   for (const tok of tokens) {
     const t = tok.tokenType;
-    if (t === T.LCurly || t === T.LParen || t === T.LBracket) {
-      depth++;
-      if (depth > MAX_NESTING) {
-        diagnostics.push(
-          diagnostic('MXC1004', `nesting deeper than ${MAX_NESTING} levels`, {
-            span: lineMap.span(file, tok.startOffset, 1),
-            help: 'flatten the expression; conditions rarely need more than a few levels of parentheses',
-          }),
-        );
-        fatal = true;
-        break;
-      }
-    } else if (t === T.RCurly || t === T.RParen || t === T.RBracket) {
-      depth = Math.max(0, depth - 1);
+    const opens = t === T.LCurly || t === T.LParen || t === T.LBracket;
+    if (t === T.Bang) run++;
+    else if (opens) {
+      runBefore.push(run);
+      held += run;
+      run = 0;
+    } else {
+      run = 0;
+      if (t === T.RCurly || t === T.RParen || t === T.RBracket) held -= runBefore.pop() ?? 0;
+    }
+    if (runBefore.length + held + run > MAX_NESTING) {
+      diagnostics.push(
+        diagnostic('MXC1004', `nesting deeper than ${MAX_NESTING} levels`, {
+          span: lineMap.span(file, tok.startOffset, 1),
+          help: t === T.Bang ? 'a chain of ! negates nothing more than ! or !! does' : 'flatten the expression; conditions rarely need more than a few levels of parentheses',
+        }),
+      );
+      fatal = true;
+      break;
     }
   }
   return { tokens, comments: result.groups.comments ?? [], diagnostics, lineMap, fatal };
