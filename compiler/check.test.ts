@@ -114,6 +114,15 @@ describe('inputs that are not policies', () => {
     const many = compileText(`policy p {\n  syscalls { allow socket(${terms}) }\n}\n`);
     expect(many.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
   });
+  it('a second process, limits or desktop block is MXC1106, not a silent override', () => {
+    const r = compileText('policy p {\n  process { env allow "PATH" }\n  process { env allow "HOME" }\n  limits { memory 1GiB }\n  limits { memory 4GiB }\n  desktop { clipboard none }\n  desktop { windows true }\n}\n');
+    expect(r.diagnostics.map((d) => [d.code, d.message, d.span?.line])).toEqual([
+      ['MXC1106', 'process is declared twice in policy p', 3],
+      ['MXC1106', 'limits is declared twice in policy p', 5],
+      ['MXC1106', 'desktop is declared twice in policy p', 7],
+    ]);
+    expect(r.diagnostics[0]!.help).toBe('merge the two blocks');
+  });
   it('a missing file is an I/O diagnostic, not an exception', () => {
     const r = compileFile('/definitely/not/here.mxc', { cwd: '/' });
     expect(r.diagnostics.map((d) => d.code)).toEqual(['MXC0001']);

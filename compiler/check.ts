@@ -263,10 +263,10 @@ class Checker {
       targets: {},
     };
     const seenSingle = new Map<string, Span>();
-    const once = (what: string, span: Span): boolean => {
+    const once = (what: string, span: Span, help = `keep one ${what}`): boolean => {
       const prev = seenSingle.get(what);
       if (prev) {
-        this.report('MXC1106', `${what} is declared twice in policy ${decl.name.name}`, span, `keep one ${what}`, [{ span: prev, message: 'first declared here' }]);
+        this.report('MXC1106', `${what} is declared twice in policy ${decl.name.name}`, span, help, [{ span: prev, message: 'first declared here' }]);
         return false;
       }
       seenSingle.set(what, span);
@@ -299,7 +299,8 @@ class Checker {
           for (const s of m.statements) this.checkSyscallStatement(s, own);
           break;
         case 'Settings':
-          this.checkSettings(m, own);
+          // A second block would silently replace what the first one set (a reader sees both).
+          if (once(m.section, m.span, 'merge the two blocks')) this.checkSettings(m, own);
           break;
         case 'Assert':
           this.checkAssert(m, own);
