@@ -114,6 +114,13 @@ describe('inputs that are not policies', () => {
     const many = compileText(`policy p {\n  syscalls { allow socket(${terms}) }\n}\n`);
     expect(many.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
   });
+  it('the help of a syntax error fits what was expected, not a word inside "unexpected"', () => {
+    const cond = compileText('policy p {\n  syscalls {\n    deny ptrace(\n  }\n}\n');
+    expect(cond.diagnostics[0]).toMatchObject({ code: 'MXC1001', message: "unexpected '}' in or expr; expected one of '!', '(', a name" });
+    expect(cond.diagnostics[0]!.help).toBeUndefined();
+    const open = compileText('policy x { fs { allow read "/a" \n');
+    expect(open.diagnostics[0]).toMatchObject({ code: 'MXC1001', help: 'a block opened with { must be closed with }' });
+  });
   it('a second process, limits or desktop block is MXC1106, not a silent override', () => {
     const r = compileText('policy p {\n  process { env allow "PATH" }\n  process { env allow "HOME" }\n  limits { memory 1GiB }\n  limits { memory 4GiB }\n  desktop { clipboard none }\n  desktop { windows true }\n}\n');
     expect(r.diagnostics.map((d) => [d.code, d.message, d.span?.line])).toEqual([

@@ -59,9 +59,11 @@ export function parse(text: string, file: string): ParseResult {
 }
 
 function helpForSyntaxError(message: string): string | undefined {
-  if (message.includes("expected '}'")) return 'a block opened with { must be closed with }';
-  if (message.includes('expected a string')) return 'paths, hosts and texts are written in double quotes';
-  if (message.includes("expected 'policy' or 'import'")) return 'a file holds import lines and policy blocks';
+  // What was expected: the message's start, or after "unexpected X in Y; " (not inside "unexpected").
+  const expected = /(?:^|; )expected (.*)$/.exec(message)?.[1] ?? '';
+  if (expected.startsWith("'}'")) return 'a block opened with { must be closed with }';
+  if (expected.startsWith('a string')) return 'paths, hosts and texts are written in double quotes';
+  if (expected.startsWith("'policy' or 'import'")) return 'a file holds import lines and policy blocks';
   return undefined;
 }
 
