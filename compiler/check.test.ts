@@ -234,6 +234,21 @@ describe('lowering to IR', () => {
     expect(mmap.when).toEqual([[{ arg: 2, name: 'prot', bits: 64, op: 'masked_eq', mask: '4', value: '0' }]]);
   });
 
+  it('lowers && of negated in lists, alternatives and more negations to independent conjunctions', () => {
+    // and() extends its accumulator in place when one conjunction is added (linear for long
+    // negated in lists): no conjunction may end up sharing items with another.
+    const p = ir(`policy p { syscalls {
+      allow socket(!(domain in [1, 2]) && (type == 1 || type == 2) && !(protocol in [3, 4]) && domain != 9)
+    } }`);
+    const c = (arg: number, name: string, op: string, value: string) => ({ arg, name, bits: 32, op, value });
+    const common = [c(0, 'domain', 'ne', '1'), c(0, 'domain', 'ne', '2')];
+    const tail = [c(2, 'protocol', 'ne', '3'), c(2, 'protocol', 'ne', '4'), c(0, 'domain', 'ne', '9')];
+    expect(p.syscalls.rules.x86_64[0]!.when).toEqual([
+      [...common, c(1, 'type', 'eq', '1'), ...tail],
+      [...common, c(1, 'type', 'eq', '2'), ...tail],
+    ]);
+  });
+
   it('gives a deny without an action errno(EPERM) when the default lets calls proceed', () => {
     for (const def of ['allow', 'log']) {
       const p = ir(`policy p { syscalls { default ${def}  deny ptrace  deny bpf kill_process } }`);

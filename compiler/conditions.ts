@@ -162,6 +162,12 @@ export function lowerCondition(cond: A.Condition, syscall: string, arch: Arch): 
       problems.push({ code: 'MXC1403', message: `condition expands to more than ${MAX_CONJUNCTIONS} alternatives`, span, help: 'split the rule into several rules, one per alternative' });
       return undefined;
     }
+    // x is the accumulator of a reduce, whose conjunctions no one else holds: one conjunction to
+    // add (a negated `in` member, an operand of &&) extends them in place, in linear time.
+    if (y.length === 1) {
+      for (const a of x) for (const c of y[0]!) a.push(c);
+      return x;
+    }
     const out: Dnf = [];
     for (const a of x) for (const b of y) out.push([...a, ...b]);
     return out;
