@@ -119,6 +119,13 @@ describe('formatText', () => {
     expect(printed).toContain('"a\\"b\\\\c\\nd\\te\\u{D}\\u{0}\\u{7F}\\u{2028}é😀"');
     expect(stripSpans(parse(printed, 'a.mxc').document)).toEqual(stripSpans(doc));
   });
+
+  it('keeps characters one cannot see escaped: bidi overrides, zero-width and non-breaking spaces', () => {
+    const text = 'policy p {\n  fs {\n    deny read "/home/\\u{202E}txt.exe\\u{202C}/**"\n    allow read "/srv/\\u{200B}secrets/\\u{FEFF}\\u{A0}x\\u{3000} y/**"\n  }\n}\n';
+    const out = formatText(text, 'p.mxc').output!;
+    expect(out).toBe(text);
+    expect(out).not.toMatch(/[\u202e\u202c\u200b\ufeff\u00a0\u3000]/);
+  });
 });
 
 describe('prettier plugin', () => {

@@ -22,8 +22,8 @@
  *   parenthesized; `Not` prints as `!x`, with parentheses around anything but another
  *   `Not` (`!(a == 1)` reads unambiguously, `!a == 1` would not).
  * - Numbers print as written (sign, digits, unit); strings are re-encoded with `\"`, `\\`,
- *   `\n`, `\t` and `\u{…}` (uppercase hex) for other control characters (C0, DEL, C1,
- *   U+2028/U+2029).
+ *   `\n`, `\t` and `\u{…}` (uppercase hex) for other characters one cannot see: controls (C0,
+ *   DEL, C1), format characters (bidi, zero width), U+2028/U+2029 and spaces other than U+0020.
  *
  * Comments (the parser keeps them in `Document.comments` with spans) are placed by
  * offset, level by level: a comment inside a block stays inside it. A comment on the
@@ -303,6 +303,14 @@ export function number(n: A.NumberLiteral): string {
 }
 
 /** A string literal that the lexer reads back as exactly `s`. */
+/**
+ * Characters a reader cannot see or tell from others, kept escaped: controls, format characters
+ * (bidi overrides such as U+202E, zero-width ones such as U+200B, U+FEFF), line and paragraph
+ * separators, and every space but U+0020 (U+00A0 looks like one). "/srv/\u{200B}secrets/**"
+ * printed raw would look like "/srv/secrets/**" in a review and not match it.
+ */
+const UNSEEN = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]/u;
+
 export function quote(s: string): string {
   let out = '"';
   for (const ch of s) {
@@ -311,7 +319,7 @@ export function quote(s: string): string {
     else if (ch === '\\') out += '\\\\';
     else if (ch === '\n') out += '\\n';
     else if (ch === '\t') out += '\\t';
-    else if (cp < 0x20 || cp === 0x7f || (cp >= 0x80 && cp <= 0x9f) || cp === 0x2028 || cp === 0x2029) out += `\\u{${cp.toString(16).toUpperCase()}}`;
+    else if (UNSEEN.test(ch)) out += `\\u{${cp.toString(16).toUpperCase()}}`;
     else out += ch;
   }
   return out + '"';
