@@ -461,9 +461,32 @@ export function compileOciSeccomp(ir: PolicyIR): OciCompilation {
   if (def.errnoRet !== undefined) profile.defaultErrnoRet = def.errnoRet;
 
   const fidelity: FidelityEntry[] = [];
+  // An architecture left out of the profile: on a host of another one its calls get the
+  // bad-architecture action, but on a host of its own libseccomp adds it (the native architecture
+  // always is) and applies the profile's rules there by name, with the other architecture's
+  // argument values. Where that decides a syscall differently from the policy's rules for it,
+  // the profile is weaker on such a host.
+  const byName = new Map<string, { arch: Arch; emitted: Arch; rule: IrSyscallRule }>();
+  for (const left of IR_ARCHES.filter((a) => !arches.includes(a))) {
+    const emitted = arches[0]!;
+    const rulesOf = (a: Arch, name: string): string => JSON.stringify(ir.syscalls.rules[a].filter((r) => r.syscall === name).map((r) => [r.effect, r.action ?? null, r.when]));
+    const names = new Set([...ir.syscalls.rules[left], ...ir.syscalls.rules[emitted]].map((r) => r.syscall));
+    for (const name of [...names].sort()) {
+      if (syscallNumber(name, left) === undefined) continue;
+      const applied = syscallNumber(name, emitted) === undefined ? '[]' : rulesOf(emitted, name);
+      if (applied === rulesOf(left, name)) continue;
+      const rule = ir.syscalls.rules[left].find((r) => r.syscall === name) ?? ir.syscalls.rules[emitted].find((r) => r.syscall === name)!;
+      byName.set(rule.id, { arch: left, emitted, rule });
+    }
+  }
+  for (const { rule: r } of byName.values()) {
+    const { arch, emitted } = byName.get(r.id)!;
+    fidelity.push({ rule: r.id, fidelity: 'weaker', note: `${arch} is not among the target's architectures, but on an ${arch} host libseccomp adds it and applies the ${emitted} rules for ${r.syscall} there by name, which decide differently from the policy's ${arch} rules` });
+  }
   for (const { arch, rule: r } of uniqueSyscallRules(ir)) {
+    if (byName.has(r.id)) continue;
     if (!arches.includes(arch) && !arches.some((a) => ir.syscalls.rules[a].some((x) => x.id === r.id))) {
-      fidelity.push({ rule: r.id, fidelity: 'stricter', note: `${arch} is not among the target's architectures: its calls get the bad-architecture action (kill)` });
+      fidelity.push({ rule: r.id, fidelity: 'stricter', note: `${arch} is not among the target's architectures: on a host of another architecture its calls get the bad-architecture action (kill); on an ${arch} host libseccomp adds it and the rules apply by name, deciding as this one does` });
       continue;
     }
     const note = notes.get(r.syscall);

@@ -207,9 +207,19 @@ describe('oci target: fidelity', () => {
       const both = (['x86_64', 'aarch64'] as const).map((arch) => decide(ir, { kind: 'syscall', arch, syscall: 'openat', args: [0n, 0n, flags] }).allowed);
       expect(got === 'allow').toBe(both.every(Boolean));
     }
-    // One architecture: exact again.
+    // One architecture: exact on x86_64 hosts, but an aarch64 host adds its own architecture
+    // and applies the x86_64 rule by name (O_DIRECTORY is 0x10000 there, 0x4000 on aarch64):
+    // weaker, an error unless accepted (review finding).
     const one = compileOciSeccomp(compileText(policy('    allow openat(flags & O_DIRECTORY == 0)', '  target oci { arch x86_64 }')));
-    expect(one.diagnostics).toEqual([]);
+    expect(one.diagnostics.map((d) => d.code)).toEqual(['MXC3201']);
+    expect(one.diagnostics[0]!.message).toContain('on an aarch64 host libseccomp adds it and applies the x86_64 rules for openat there by name');
+    expect(one.fidelity.filter((f) => f.fidelity === 'weaker').map((f) => f.rule)).toEqual([expect.stringMatching(/openat$/)]);
+    const accepted = compileOciSeccomp(compileText(policy('    allow openat(flags & O_DIRECTORY == 0)', '  target oci { arch x86_64  accept weaker "openat" }')));
+    expect(accepted.diagnostics).toEqual([]);
+    // A rule that reads the same on both architectures stays stricter (kill elsewhere, the same rule by name).
+    const same = compileOciSeccomp(compileText(policy('    allow read, write', '  target oci { arch x86_64 }')));
+    expect(same.diagnostics).toEqual([]);
+    expect(same.fidelity.every((f) => f.fidelity !== 'weaker')).toBe(true);
   });
 
   it('falls back to the most severe outcome when a syscall needs too many rules', () => {
