@@ -121,6 +121,15 @@ describe('inputs that are not policies', () => {
     const open = compileText('policy x { fs { allow read "/a" \n');
     expect(open.diagnostics[0]).toMatchObject({ code: 'MXC1001', help: 'a block opened with { must be closed with }' });
   });
+  it('env allow takes variable names and capabilities none stands alone, each reported at its value', () => {
+    const r = compileText('policy p {\n  process {\n    env allow "PATH", "A=B", "HOME"\n    capabilities none, CAP_SYS_ADMIN\n  }\n}\n');
+    expect(r.diagnostics.map((d) => [d.code, d.message, d.span?.line, d.span?.column])).toEqual([
+      ['MXC1118', '"A=B" is not an environment variable name', 3, 23],
+      ['MXC1118', 'capabilities none cannot be combined with CAP_SYS_ADMIN', 4, 18],
+    ]);
+    const cap = compileText('policy p {\n  process { capabilities CAP_SYS_ADMN }\n}\n');
+    expect(cap.diagnostics.map((d) => [d.code, d.span?.line, d.span?.column, d.help])).toEqual([['MXC1118', 2, 26, 'did you mean "CAP_SYS_ADMIN"?']]);
+  });
   it('a second process, limits or desktop block is MXC1106, not a silent override', () => {
     const r = compileText('policy p {\n  process { env allow "PATH" }\n  process { env allow "HOME" }\n  limits { memory 1GiB }\n  limits { memory 4GiB }\n  desktop { clipboard none }\n  desktop { windows true }\n}\n');
     expect(r.diagnostics.map((d) => [d.code, d.message, d.span?.line])).toEqual([

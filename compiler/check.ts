@@ -817,12 +817,22 @@ class Checker {
     if (m.section === 'process') {
       const t = this.settingsTable(m.settings, PROCESS_SETTINGS, 'process');
       if (t.has('max_processes')) own.process.maxProcesses = t.get('max_processes') as number;
-      if (t.has('env')) own.process.envAllow = t.get('env') as string[];
+      // Values are reported where they are written.
+      const valueSpan = (key: string, text: string): Span =>
+        m.settings.filter((x) => x.key.name === key).flatMap((x) => x.values).find((v) => (v.kind === 'Identifier' ? v.name : v.kind === 'String' ? v.value : undefined) === text)?.span ?? m.span;
+      if (t.has('env')) {
+        const names = t.get('env') as string[];
+        // A variable name: what a shell can export. "A=B" or "" would pass nothing, or not what it says.
+        const bad = names.find((n) => !/^[A-Za-z_][A-Za-z0-9_]*$/.test(n));
+        if (bad !== undefined) this.report('MXC1118', `${JSON.stringify(bad)} is not an environment variable name`, valueSpan('env', bad), 'names are letters, digits and _, not starting with a digit: env allow "PATH", "HOME"');
+        own.process.envAllow = names;
+      }
       if (t.has('capabilities')) {
         const caps = t.get('capabilities') as string[];
         const list = caps.filter((c) => c !== 'none');
         const bad = list.find((c) => !(c in CAPABILITIES));
-        if (bad) this.report('MXC1118', `"${bad}" is not a Linux capability`, m.span, didYouMeanHelp(bad, Object.keys(CAPABILITIES)) ?? 'write capabilities none, or names like CAP_NET_BIND_SERVICE');
+        if (bad) this.report('MXC1118', `"${bad}" is not a Linux capability`, valueSpan('capabilities', bad), didYouMeanHelp(bad, Object.keys(CAPABILITIES)) ?? 'write capabilities none, or names like CAP_NET_BIND_SERVICE');
+        else if (list.length > 0 && caps.includes('none')) this.report('MXC1118', `capabilities none cannot be combined with ${list.join(', ')}`, valueSpan('capabilities', 'none'), `write capabilities none to keep none, or capabilities ${list.join(', ')}`);
         own.process.capabilities = list;
       }
     } else if (m.section === 'limits') {
