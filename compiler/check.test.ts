@@ -130,14 +130,16 @@ describe('inputs that are not policies', () => {
     const cap = compileText('policy p {\n  process { capabilities CAP_SYS_ADMN }\n}\n');
     expect(cap.diagnostics.map((d) => [d.code, d.span?.line, d.span?.column, d.help])).toEqual([['MXC1118', 2, 26, 'did you mean "CAP_SYS_ADMIN"?']]);
   });
-  it('a second process, limits or desktop block is MXC1106, not a silent override', () => {
-    const r = compileText('policy p {\n  process { env allow "PATH" }\n  process { env allow "HOME" }\n  limits { memory 1GiB }\n  limits { memory 4GiB }\n  desktop { clipboard none }\n  desktop { windows true }\n}\n');
-    expect(r.diagnostics.map((d) => [d.code, d.message, d.span?.line])).toEqual([
-      ['MXC1106', 'process is declared twice in policy p', 3],
-      ['MXC1106', 'limits is declared twice in policy p', 5],
-      ['MXC1106', 'desktop is declared twice in policy p', 7],
+  it('blocks of one kind add up; a key set in two of them is MXC1106, not a silent override', () => {
+    const r = compileText('policy p {\n  process { env allow "PATH" }\n  process { env allow "HOME"  max_processes 5 }\n  limits { memory 1GiB }\n  limits { memory 4GiB  cpu 2 }\n  desktop { clipboard none }\n  desktop { windows true }\n}\n');
+    expect(r.diagnostics.map((d) => [d.code, d.message, d.span?.line, d.help])).toEqual([
+      ['MXC1106', 'limits memory is declared twice in policy p', 5, 'set it in one place'],
     ]);
-    expect(r.diagnostics[0]!.help).toBe('merge the two blocks');
+    const text = 'policy p {\n  process { env allow "PATH" }\n  process { env allow "HOME"  max_processes 5 }\n  limits { memory 1GiB }\n  limits { cpu 2 }\n}\n';
+    const merged = compileFile('/virtual/ok.mxc', { host: { readFile: (f) => (f === '/virtual/ok.mxc' ? Buffer.from(text) : undefined) }, cwd: '/virtual', stdDir: '/virtual/std' });
+    expect(merged.diagnostics).toEqual([]);
+    expect(merged.ir!.process).toMatchObject({ envAllow: ['HOME', 'PATH'], maxProcesses: 5 });
+    expect(merged.ir!.limits).toMatchObject({ memoryBytes: 2 ** 30, cpus: 2 });
   });
   it('a missing file is an I/O diagnostic, not an exception', () => {
     const r = compileFile('/definitely/not/here.mxc', { cwd: '/' });

@@ -298,10 +298,20 @@ class Checker {
         case 'Syscalls':
           for (const s of m.statements) this.checkSyscallStatement(s, own);
           break;
-        case 'Settings':
-          // A second block would silently replace what the first one set (a reader sees both).
-          if (once(m.section, m.span, 'merge the two blocks')) this.checkSettings(m, own);
+        case 'Settings': {
+          // Blocks of one kind add up; a key set in two of them would silently replace what a
+          // reader saw in the first (env allow, repeatable, adds up too).
+          const keys = new Set<string>();
+          const repeated = new Set<A.Setting>();
+          for (const x of m.settings) {
+            const key = `${m.section} ${x.key.name}`;
+            if (x.key.name === 'env' || keys.has(key)) continue; // twice in one block: settingsTable says so
+            keys.add(key);
+            if (!once(key, x.key.span, 'set it in one place')) repeated.add(x);
+          }
+          this.checkSettings(repeated.size ? { ...m, settings: m.settings.filter((x) => !repeated.has(x)) } : m, own);
           break;
+        }
         case 'Assert':
           this.checkAssert(m, own);
           break;
@@ -825,7 +835,7 @@ class Checker {
         // A variable name: what a shell can export. "A=B" or "" would pass nothing, or not what it says.
         const bad = names.find((n) => !/^[A-Za-z_][A-Za-z0-9_]*$/.test(n));
         if (bad !== undefined) this.report('MXC1118', `${JSON.stringify(bad)} is not an environment variable name`, valueSpan('env', bad), 'names are letters, digits and _, not starting with a digit: env allow "PATH", "HOME"');
-        own.process.envAllow = names;
+        own.process.envAllow = [...(own.process.envAllow ?? []), ...names];
       }
       if (t.has('capabilities')) {
         const caps = t.get('capabilities') as string[];
