@@ -898,8 +898,7 @@ static int makes_namespaces(void) { return nhits > 0 || namespaces_by_mode(); }
 
 static void add_str(struct strlist *l, const char *s) {
 	if ((l->n & (l->n - 1)) == 0) {
-		char **v = xrealloc(l->v, (l->n ? 2 * (size_t)l->n : 1) * sizeof *v);
-		l->v = v;
+		l->v = xrealloc(l->v, (l->n ? 2 * (size_t)l->n : 1) * sizeof *l->v);
 	}
 	l->v[l->n++] = xstrdup(s);
 }
@@ -1202,8 +1201,7 @@ static void carve_walk(const char *dir, uint64_t rights, char **carved, uint32_t
 static void add_hit(const char *path, uint64_t rights, int subtree) {
 	if (nhits >= MAX_MATCHES) die("plan", E2BIG, "more than %u paths to mask", MAX_MATCHES);
 	if ((nhits & (nhits - 1)) == 0) {
-		struct hit *v = xrealloc(hits, (nhits ? 2 * (size_t)nhits : 1) * sizeof *v);
-		hits = v;
+		hits = xrealloc(hits, (nhits ? 2 * (size_t)nhits : 1) * sizeof *hits);
 	}
 	struct stat st;
 	int known = !path_under(path, "/proc") && lstat(path, &st) == 0;
@@ -1213,8 +1211,7 @@ static void add_hit(const char *path, uint64_t rights, int subtree) {
 static void add_root(const char *path, uint64_t rights) {
 	for (uint32_t i = 0; i < nroots; i++) if (strcmp(roots[i].path, path) == 0) { roots[i].rights |= rights; return; }
 	if ((nroots & (nroots - 1)) == 0) {
-		struct root *v = xrealloc(roots, (nroots ? 2 * (size_t)nroots : 1) * sizeof *v);
-		roots = v;
+		roots = xrealloc(roots, (nroots ? 2 * (size_t)nroots : 1) * sizeof *roots);
 	}
 	roots[nroots++] = (struct root){ xstrdup(path), rights };
 }
@@ -1705,8 +1702,7 @@ static void cover_walk(const char *dir, int depth, const uint32_t *sub, uint32_t
 	for (;;) {
 		if (cap - used < 4096) {
 			if (cap >= (size_t)MAX_COVER_ENTRIES * 300) die("plan", E2BIG, "mount view: more than %u entries in %s", MAX_COVER_ENTRIES, dir);
-			char *v = xrealloc(buf, cap *= 2);
-			buf = v;
+			buf = xrealloc(buf, cap *= 2);
 		}
 		long got = syscall(SYS_getdents64, dfd, buf + used, cap - used);
 		if (got < 0) die("plan", errno, "mount view: list %s, which leads to a grant", dir);
@@ -1728,8 +1724,7 @@ static void cover_walk(const char *dir, int depth, const uint32_t *sub, uint32_t
 		if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0) continue;
 		if (n >= MAX_COVER_ENTRIES) die("plan", E2BIG, "mount view: more than %u entries in %s", MAX_COVER_ENTRIES, dir);
 		if ((n & (n - 1)) == 0) {
-			struct entry *v = xrealloc(es, (n ? 2 * (size_t)n : 1) * sizeof *v);
-			es = v;
+			es = xrealloc(es, (n ? 2 * (size_t)n : 1) * sizeof *es);
 		}
 		struct entry *x = &es[n++];
 		size_t nl = strlen(name);
