@@ -1,5 +1,5 @@
 import { Lexer, type IToken } from './chevrotain.js';
-import { LineMap } from './location.js';
+import { fileStart, LineMap } from './location.js';
 import { diagnostic, type Diagnostic } from '../compiler/diagnostics/diagnostic.js';
 import * as T from './tokens.js';
 
@@ -90,7 +90,7 @@ export function lex(text: string, file: string): LexResult {
 /** MXC0002 for a file of `size` bytes (`undefined`: more than the limit, how much more unknown). */
 export function tooLarge(file: string, size: number | undefined): Diagnostic {
   return diagnostic('MXC0002', `file is ${size ?? `more than ${MAX_SOURCE_BYTES}`} bytes; policies are limited to ${MAX_SOURCE_BYTES} bytes`, {
-    span: { file, offset: 0, length: 0, line: 1, column: 1, endLine: 1, endColumn: 1 },
+    span: fileStart(file),
     help: 'split the policy into files joined with import',
   });
 }

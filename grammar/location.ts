@@ -12,6 +12,11 @@ export interface Span {
   endColumn: number;
 }
 
+/** The empty span at the start of `file`: where a finding about the file as a whole points. */
+export function fileStart(file: string): Span {
+  return { file, offset: 0, length: 0, line: 1, column: 1, endLine: 1, endColumn: 1 };
+}
+
 /** Maps offsets to line/column for one source text. */
 export class LineMap {
   private readonly lineStarts: number[];

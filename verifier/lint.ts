@@ -3,7 +3,7 @@ import { diagnostic, type Diagnostic, type RelatedSpan } from '../compiler/diagn
 import { originSpan } from '../compiler/index.js';
 import type { IrAssertion, Origin, PolicyIR } from '../compiler/ir.js';
 import type { Program } from '../compiler/load.js';
-import type { Span } from '../grammar/location.js';
+import { fileStart, type Span } from '../grammar/location.js';
 import { askSyscallsWith, findDeadFsAllows, findJointFsAccess, findSyscallWith, syscallAllowedWith, fsModel, fsSpace, proveAssertions, type AssertionResult, type FsModel } from './assertions.js';
 import { holdingFrees, ready, whenIdle } from './z3.js';
 import { compiledSeccompPrograms, validateCompiledSeccomp } from './translation.js';
@@ -145,7 +145,7 @@ export function policySpan(ir: PolicyIR, program: Program): Span {
     const name = decl.name.span;
     return { ...decl.span, length: name.offset + name.length - decl.span.offset, endLine: name.endLine, endColumn: name.endColumn };
   }
-  return { file: entry?.display ?? program.entry, offset: 0, length: 0, line: 1, column: 1, endLine: 1, endColumn: 1 };
+  return fileStart(entry?.display ?? program.entry);
 }
 
 export async function lintPolicy(ir: PolicyIR, program: Program, lints: readonly Lint[] = LINTS): Promise<Diagnostic[]> {

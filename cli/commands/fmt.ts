@@ -3,11 +3,9 @@ import * as path from 'node:path';
 import { diagnostic, type Diagnostic } from '../../compiler/diagnostics/diagnostic.js';
 import { readInput } from '../../compiler/load.js';
 import { decodeSource } from '../../grammar/lexer.js';
-import type { Span } from '../../grammar/location.js';
+import { fileStart } from '../../grammar/location.js';
 import { describeSystemError, EXIT_FINDINGS, EXIT_OK, parseFormat, printDiagnostics, type CommandContext } from '../context.js';
 import { replaceFile } from '../replace-file.js';
-
-const fileStart = (file: string): Span => ({ file, offset: 0, length: 0, line: 1, column: 1, endLine: 1, endColumn: 1 });
 
 export function registerFmt(program: Command, ctx: CommandContext): void {
   program

@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CODES, type Code, type Severity } from './codes.js';
 import type { Diagnostic } from './diagnostic.js';
-import type { Span } from '../../grammar/location.js';
+import { fileStart, type Span } from '../../grammar/location.js';
 
 /** The nearest directory at or above `cwd` with a `.git` (a directory, or a worktree's file); else `cwd`. */
 export function repositoryRoot(cwd: string, exists: (p: string) => boolean = existsSync): string {
@@ -38,7 +38,7 @@ function outsideRoot(file: string): boolean {
  * are named in the message instead. `label` names such a file (e.g. `std/linux-runtime.mxc`).
  */
 export function placeForCodeScanning(diagnostics: readonly Diagnostic[], entry: string, label: (file: string) => string = (f) => f): Diagnostic[] {
-  const top: Span = { file: entry, offset: 0, length: 0, line: 1, column: 1, endLine: 1, endColumn: 1 };
+  const top = fileStart(entry);
   const at = (span: Span): string => `${label(span.file)}:${span.line}:${span.column}`;
   return diagnostics.map((d) => {
     let message = d.message;
