@@ -45,8 +45,7 @@ export function replaceFile(file: string, text: string): void {
         return;
       }
     }
-    const bytes = Buffer.from(text);
-    for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off, bytes.length - off);
+    writeAll(fd, text);
     fchmodSync(fd, mode);
     fsyncSync(fd);
     closeSync(fd);
@@ -61,9 +60,13 @@ export function replaceFile(file: string, text: string): void {
 function writeInPlace(file: string, text: string, mode: number): void {
   const fd = openSync(file, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC, mode);
   try {
-    const bytes = Buffer.from(text);
-    for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off, bytes.length - off);
+    writeAll(fd, text);
   } finally {
     closeSync(fd);
   }
+}
+
+function writeAll(fd: number, text: string): void {
+  const bytes = Buffer.from(text);
+  for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off, bytes.length - off);
 }

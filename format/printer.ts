@@ -302,7 +302,6 @@ export function number(n: A.NumberLiteral): string {
   return `${n.negative ? '-' : ''}${n.digits}${n.unit ?? ''}`;
 }
 
-/** A string literal that the lexer reads back as exactly `s`. */
 /**
  * Characters a reader cannot see or tell from others, kept escaped: controls, format characters
  * (bidi overrides such as U+202E, zero-width ones such as U+200B, U+FEFF), line and paragraph
@@ -311,6 +310,7 @@ export function number(n: A.NumberLiteral): string {
  */
 const UNSEEN = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]/u;
 
+/** A string literal that the lexer reads back as exactly `s`. */
 export function quote(s: string): string {
   let out = '"';
   for (const ch of s) {

@@ -579,15 +579,14 @@ export function importOciSeccomp(profile: unknown, options: ImportOciOptions = {
     // what is stricter: an allow keeps the names that exist nowhere else among the architectures
     // asked for, a deny applies on all of them.
     let names = rule.names;
-    if (rule.arches.length < arches.length && rule.action.kind !== 'allow') {
-      const others = arches.filter((a) => !rule.arches.includes(a));
+    const others = arches.filter((a) => !rule.arches.includes(a));
+    if (others.length > 0 && rule.action.kind !== 'allow') {
       const also = names.filter((n) => others.some((a) => syscallNumber(n, a) !== undefined));
       if (also.length > 0) {
         p.warn('MXC1606', `${where} applies on ${rule.arches.join(', ')} only; its ${mxcAction(rule.action)} of ${also.join(', ')} is imported for ${others.join(', ')} too (stricter: an mxcc rule applies on every architecture)`, `import for one architecture with --arch ${rule.arches.join(',')}`);
         comments.push(`applies on ${rule.arches.join(', ')} only: imported for ${others.join(', ')} too (stricter)`);
       }
-    } else if (rule.arches.length < arches.length) {
-      const others = arches.filter((a) => !rule.arches.includes(a));
+    } else if (others.length > 0) {
       const kept = names.filter((n) => others.every((a) => syscallNumber(n, a) === undefined));
       const dropped = names.filter((n) => !kept.includes(n));
       if (dropped.length > 0) {

@@ -479,8 +479,7 @@ export function compileOciSeccomp(ir: PolicyIR): OciCompilation {
       byName.set(rule.id, { arch: left, emitted, rule });
     }
   }
-  for (const { rule: r } of byName.values()) {
-    const { arch, emitted } = byName.get(r.id)!;
+  for (const { arch, emitted, rule: r } of byName.values()) {
     fidelity.push({ rule: r.id, fidelity: 'weaker', note: `${arch} is not among the target's architectures, but on an ${arch} host libseccomp adds it and applies the ${emitted} rules for ${r.syscall} there by name, which decide differently from the policy's ${arch} rules` });
   }
   for (const { arch, rule: r } of uniqueSyscallRules(ir)) {
