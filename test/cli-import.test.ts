@@ -55,12 +55,16 @@ describe('mxcc import oci-seccomp', () => {
     expect(r.stderr).toContain('bad.json:3:');
   });
 
-  it('exit 1 for errors in the profile', () => {
-    const d = dir({ 'p.json': JSON.stringify({ defaultAction: 'SCMP_ACT_NOPE', syscalls: [] }) });
+  it('exit 1 for errors in the profile, each shown at its file:line:col with the line', () => {
+    const d = dir({ 'p.json': JSON.stringify({ defaultAction: 'SCMP_ACT_NOPE', syscalls: [] }, null, 2) });
     const r = mxcc(['import', 'oci-seccomp', 'p.json'], d);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('MXC1602');
+    expect(r.stderr).toContain('--> p.json:2:20');
+    expect(r.stderr).toContain(' 2 |   "defaultAction": "SCMP_ACT_NOPE",');
     expect(r.stdout).toBe('');
+    const json = JSON.parse(mxcc(['import', 'oci-seccomp', 'p.json', '--format', 'json'], d).stdout) as { span?: { line: number; column: number } }[];
+    expect(json.map((x) => [x.span?.line, x.span?.column])).toEqual([[2, 20]]);
   });
 
   it('exit 2 for an unreadable file, an unknown format or a bad --arch', () => {

@@ -49,7 +49,8 @@ Examples:
   mxcc check docker-default.mxc && mxcc compile docker-default.mxc -t oci -o out/
 
 Exit status: 0 imported, 1 errors in the file (invalid JSON, unknown action, bad comparison),
-2 usage or I/O error (unknown format, unreadable file).`)
+2 usage or I/O error (unknown format, unreadable file). Problems in the file are shown at their
+file:line:col (text, json).`)
     .action(async (format: string, file: string, opts: { caps?: string; arch?: string; name?: string; output?: string; format: string }) => {
       const diagFormat = parseFormat(opts.format);
       if (!(IMPORT_FORMATS as readonly string[]).includes(format)) {
@@ -75,6 +76,7 @@ Exit status: 0 imported, 1 errors in the file (invalid JSON, unknown action, bad
       }
       const result = importOciSeccomp(parsed.value, {
         file,
+        text,
         ...(opts.caps !== undefined ? { caps: listOf(opts.caps) } : {}),
         ...(arches ? { arches } : {}),
         ...(opts.name !== undefined ? { policyName: opts.name } : {}),

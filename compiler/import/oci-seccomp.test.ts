@@ -283,6 +283,45 @@ describe('import oci-seccomp: malformed input', () => {
     expect(bad(rule({ index: 0, value: 0x100000000, op: 'SCMP_CMP_EQ' })).messages[0]).toContain('32-bit');
     expect(bad({ defaultAction: 'SCMP_ACT_ERRNO', syscalls: [{ names: ['openat'], action: 'SCMP_ACT_ALLOW', args: [{ index: 1, value: 0, op: 'SCMP_CMP_EQ' }] }] }).messages[0]).toContain('pointer');
   });
+  it('points every problem at its line and column in the file when it has the text', () => {
+    const text = [
+      '{',
+      '  "defaultAction": "SCMP_ACT_ERRNO",',
+      '  "Syscalls": [',
+      '    {"names": ["read", "Wr!te"], "action": "SCMP_ACT_ALLOW"},',
+      '    {"names": ["socket"], "ACTION": "SCMP_ACT_ALLOW", "args": [{"index": 9, "value": 1, "op": "SCMP_CMP_EQ"}]},',
+      '    {"names": ["close"], "action": "SCMP_ACT_ERRNO", "errnoRet": 5000}',
+      '  ]',
+      '}',
+    ].join('\n');
+    const parsed = parseProfileJson(text);
+    if ('error' in parsed) throw new Error(parsed.error);
+    const r = importOciSeccomp(parsed.value, { file: 'p.json', text });
+    const where = r.diagnostics.map((d) => [d.code, d.span?.file, d.span?.line, d.span?.column, text.slice(d.span!.offset, d.span!.offset + d.span!.length)]);
+    expect(where).toEqual([
+      ['MXC1601', 'p.json', 4, 24, '"Wr!te"'],
+      ['MXC1603', 'p.json', 5, 74, '9'],
+      ['MXC1601', 'p.json', 6, 66, '5000'],
+    ]);
+    // Without the text (a library caller with a parsed object) there is nothing to point at.
+    expect(importOciSeccomp(parsed.value, { file: 'p.json' }).diagnostics.every((d) => d.span === undefined)).toBe(true);
+    // A rule-level problem points at the rule; one about the whole profile at its start.
+    const rule = '{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [\n  {"action": "SCMP_ACT_ALLOW"}]}';
+    const noNames = importOciSeccomp(JSON.parse(rule), { file: 'q.json', text: rule }).diagnostics[0]!.span!;
+    expect([noNames.line, noNames.column]).toEqual([2, 3]);
+    const empty = importOciSeccomp({ syscalls: [] }, { file: 'e.json', text: '  {"syscalls": []}' }).diagnostics[0]!.span!;
+    expect([empty.line, empty.column]).toEqual([1, 3]);
+  });
+
+  it('points a conflict at the first rule, with the second as related', () => {
+    const text = '{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [\n  {"names": ["close"], "action": "SCMP_ACT_ALLOW"},\n  {"names": ["close"], "action": "SCMP_ACT_KILL"}\n]}';
+    const [d] = importOciSeccomp(JSON.parse(text), { file: 'c.json', text }).diagnostics;
+    expect(d!.code).toBe('MXC1604');
+    expect(d!.message).toBe('syscalls[0] (/syscalls/0, SCMP_ACT_ALLOW) and syscalls[1] (/syscalls/1, SCMP_ACT_KILL_THREAD) both match close');
+    expect([d!.span!.line, d!.span!.column]).toEqual([2, 3]);
+    expect(d!.related!.map((x) => [x.span.line, x.span.column, x.message])).toEqual([[3, 3, 'syscalls[1] also matches close']]);
+  });
+
   it('reports invalid JSON with its position', () => {
     const r = parseProfileJson('{\n  "defaultAction": "SCMP_ACT_ERRNO",\n  oops\n}');
     expect('error' in r && r.line).toBe(3);

@@ -19,6 +19,8 @@ import { diagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
 import type { Code } from '../diagnostics/codes.js';
 import { ERRNO_NAMES, syscallArgs, syscallNumber } from '../syscalls/index.js';
 import type { Arch } from '../ir.js';
+import { jsonLocator } from '../json.js';
+import { LineMap, type Span } from '../../grammar/location.js';
 import { formatText } from '../../format/index.js';
 import { KEYWORDS } from '../../grammar/tokens.js';
 
@@ -30,6 +32,8 @@ export interface ImportOciOptions {
   policyName?: string;
   /** Shown in the header comment and in messages. */
   file?: string;
+  /** The profile's JSON text (that `file` holds): diagnostics then point at its lines. */
+  text?: string;
 }
 
 export interface ImportResult {
@@ -148,13 +152,33 @@ export function parseProfileJson(text: string): { value: unknown } | { error: st
   }
 }
 
+/**
+ * Where a JSON pointer of the profile is in its file (undefined without the file and its text).
+ * Keys are matched as the importer reads them (goFields).
+ */
+function locatorOf(options: ImportOciOptions): ((pointer: string) => Span) | undefined {
+  const { file, text } = options;
+  if (file === undefined || text === undefined) return undefined;
+  const find = jsonLocator(text, goFold);
+  const lines = new LineMap(text);
+  return (pointer) => {
+    const at = find(pointer);
+    return lines.span(file, at.offset, at.length);
+  };
+}
+
+/** Diagnostics, each at the JSON pointer (`at`) of what it is about when the text is known. */
 class Problems {
   readonly items: Diagnostic[] = [];
-  error(code: Code, message: string, help?: string): void {
-    this.items.push(diagnostic(code, message, help ? { help } : {}));
+  constructor(private readonly locate?: (pointer: string) => Span) {}
+  error(code: Code, message: string, help?: string, at?: string): void {
+    this.items.push(diagnostic(code, message, { ...(help ? { help } : {}), ...this.span(at) }));
   }
-  warn(code: Code, message: string, help?: string): void {
-    this.items.push(diagnostic(code, message, { severity: 'warning', ...(help ? { help } : {}) }));
+  warn(code: Code, message: string, help?: string, at?: string): void {
+    this.items.push(diagnostic(code, message, { severity: 'warning', ...(help ? { help } : {}), ...this.span(at) }));
+  }
+  span(at: string | undefined): { span?: Span } {
+    return at !== undefined && this.locate ? { span: this.locate(at) } : {};
   }
   get failed(): boolean {
     return this.items.some((d) => d.severity === 'error');
@@ -209,49 +233,49 @@ function stringList(v: unknown): string[] | undefined {
 
 /** Read the profile and keep the rules that apply for the chosen caps and architectures. */
 export function resolveOciProfile(input: unknown, options: ImportOciOptions = {}): { profile?: ResolvedProfile; diagnostics: Diagnostic[] } {
-  const p = new Problems();
+  const p = new Problems(locatorOf(options));
   const profile = isObject(input) ? goFields(input, PROFILE_FIELDS) : input;
   const caps = new Set((options.caps ?? []).map(normalizeCap));
   const arches = options.arches && options.arches.length > 0 ? [...new Set(options.arches)] : [...ALL_ARCHES];
   if (!isObject(profile)) {
-    p.error('MXC1601', `a seccomp profile is a JSON object with defaultAction and syscalls (got ${Array.isArray(profile) ? 'an array' : profile === null ? 'null' : typeof profile})`);
+    p.error('MXC1601', `a seccomp profile is a JSON object with defaultAction and syscalls (got ${Array.isArray(profile) ? 'an array' : profile === null ? 'null' : typeof profile})`, undefined, '');
     return { diagnostics: p.items };
   }
   const notes: string[] = [];
   const actionOf = (where: string, name: unknown, errnoRet: unknown, errnoWhere: string): Action | undefined => {
     if (typeof name !== 'string') {
-      p.error('MXC1601', `${where}: the action must be a string such as "SCMP_ACT_ERRNO"`);
+      p.error('MXC1601', `${where}: the action must be a string such as "SCMP_ACT_ERRNO"`, undefined, where);
       return undefined;
     }
     const kind = ACTIONS[name];
     if (!kind) {
-      if (UNSUPPORTED_ACTIONS.has(name)) p.error('MXC1602', `${where}: ${name} hands the call to a tracer or supervisor; mxcc policies cannot express it`, 'replace it with SCMP_ACT_ERRNO or SCMP_ACT_LOG before importing');
-      else p.error('MXC1602', `${where}: unknown action "${name}"`, `actions: ${Object.keys(ACTIONS).join(', ')}`);
+      if (UNSUPPORTED_ACTIONS.has(name)) p.error('MXC1602', `${where}: ${name} hands the call to a tracer or supervisor; mxcc policies cannot express it`, 'replace it with SCMP_ACT_ERRNO or SCMP_ACT_LOG before importing', where);
+      else p.error('MXC1602', `${where}: unknown action "${name}"`, `actions: ${Object.keys(ACTIONS).join(', ')}`, where);
       return undefined;
     }
     if (kind !== 'errno') return { kind } as Action;
     if (errnoRet === undefined) return { kind: 'errno', errno: EPERM };
     if (typeof errnoRet !== 'number' || !Number.isInteger(errnoRet) || errnoRet < 0 || errnoRet > 4095) {
-      p.error('MXC1601', `${errnoWhere}: must be an error number between 0 and 4095 (got ${typeof errnoRet === 'string' ? errnoRet : JSON.stringify(errnoRet)})`);
+      p.error('MXC1601', `${errnoWhere}: must be an error number between 0 and 4095 (got ${typeof errnoRet === 'string' ? errnoRet : JSON.stringify(errnoRet)})`, undefined, errnoWhere);
       return undefined;
     }
     return { kind: 'errno', errno: errnoRet };
   };
 
   let defaultAction: Action | undefined;
-  if (profile.defaultAction === undefined) p.error('MXC1601', 'the profile has no defaultAction', 'add "defaultAction": "SCMP_ACT_ERRNO"');
+  if (profile.defaultAction === undefined) p.error('MXC1601', 'the profile has no defaultAction', 'add "defaultAction": "SCMP_ACT_ERRNO"', '');
   else defaultAction = actionOf('/defaultAction', profile.defaultAction, profile.defaultErrnoRet, '/defaultErrnoRet');
 
   // Architectures: mxcc enforces x86_64 and aarch64 and refuses their 32-bit sub-architectures.
   if (profile.archMap !== undefined) {
-    if (!Array.isArray(profile.archMap)) p.error('MXC1601', '/archMap must be an array');
+    if (!Array.isArray(profile.archMap)) p.error('MXC1601', '/archMap must be an array', undefined, '/archMap');
     else {
       profile.archMap.forEach((raw, i) => {
         const m = isObject(raw) ? goFields(raw, ARCHMAP_FIELDS) : undefined;
         const arch = m ? m.architecture : undefined;
         const subs = m ? stringList(m.subArchitectures ?? []) : undefined;
         if (typeof arch !== 'string' || !subs) {
-          p.error('MXC1601', `/archMap/${i} must have "architecture" (a string) and "subArchitectures" (strings)`);
+          p.error('MXC1601', `/archMap/${i} must have "architecture" (a string) and "subArchitectures" (strings)`, undefined, `/archMap/${i}`);
           return;
         }
         const ours = ARCH_ALIASES[arch];
@@ -263,7 +287,7 @@ export function resolveOciProfile(input: unknown, options: ImportOciOptions = {}
   }
   if (profile.architectures !== undefined) {
     const list = stringList(profile.architectures);
-    if (!list) p.error('MXC1601', '/architectures must be an array of strings');
+    if (!list) p.error('MXC1601', '/architectures must be an array of strings', undefined, '/architectures');
     else {
       const foreign = list.filter((a) => !ARCH_ALIASES[a]);
       if (foreign.length > 0) notes.push(`architectures: ${foreign.join(', ')} left out; mxcc enforces x86_64 and aarch64 only`);
@@ -272,37 +296,37 @@ export function resolveOciProfile(input: unknown, options: ImportOciOptions = {}
 
   const rules: ProfileRule[] = [];
   if (!Array.isArray(profile.syscalls)) {
-    if (profile.syscalls !== undefined && profile.syscalls !== null) p.error('MXC1601', '/syscalls must be an array of rules');
+    if (profile.syscalls !== undefined && profile.syscalls !== null) p.error('MXC1601', '/syscalls must be an array of rules', undefined, '/syscalls');
   } else {
     profile.syscalls.forEach((input, index) => {
       const where = `/syscalls/${index}`;
       if (!isObject(input)) {
-        p.error('MXC1601', `${where}: a rule must be an object`);
+        p.error('MXC1601', `${where}: a rule must be an object`, undefined, where);
         return;
       }
       const raw = goFields(input, RULE_FIELDS);
       // As moby: "name" when it is set, "names" otherwise; both set is an error there too.
       const listed = raw.names === undefined || raw.names === null ? [] : stringList(raw.names);
       if (raw.name !== undefined && typeof raw.name !== 'string') {
-        p.error('MXC1601', `${where}/name: must be a syscall name (a string)`);
+        p.error('MXC1601', `${where}/name: must be a syscall name (a string)`, undefined, `${where}/name`);
         return;
       }
       if (!listed) {
-        p.error('MXC1601', `${where}: "names" must be an array of syscall names`);
+        p.error('MXC1601', `${where}: "names" must be an array of syscall names`, undefined, `${where}/names`);
         return;
       }
       if (raw.name && listed.length > 0) {
-        p.error('MXC1601', `${where}: both "name" and "names" are set; Docker refuses such a profile`, 'keep one of them');
+        p.error('MXC1601', `${where}: both "name" and "names" are set; Docker refuses such a profile`, 'keep one of them', where);
         return;
       }
       const names = raw.name ? [raw.name] : listed;
       if (names.length === 0) {
-        p.error('MXC1601', `${where}: the rule names no syscall ("names" or "name")`);
+        p.error('MXC1601', `${where}: the rule names no syscall ("names" or "name")`, undefined, where);
         return;
       }
-      const bad = names.find((n) => !/^[a-z_][a-z0-9_]*$/.test(n));
-      if (bad !== undefined) {
-        p.error('MXC1601', `${where}: ${JSON.stringify(bad)} is not a syscall name`);
+      const bad = names.findIndex((n) => !/^[a-z_][a-z0-9_]*$/.test(n));
+      if (bad >= 0) {
+        p.error('MXC1601', `${where}: ${JSON.stringify(names[bad])} is not a syscall name`, undefined, raw.name ? `${where}/name` : `${where}/names/${bad}`);
         return;
       }
       const action = actionOf(`${where}/action`, raw.action, raw.errnoRet, `${where}/errnoRet`);
@@ -313,7 +337,7 @@ export function resolveOciProfile(input: unknown, options: ImportOciOptions = {}
       const incRaw = raw.includes === undefined || raw.includes === null ? {} : raw.includes;
       const excRaw = raw.excludes === undefined || raw.excludes === null ? {} : raw.excludes;
       if (!isObject(incRaw) || !isObject(excRaw)) {
-        p.error('MXC1601', `${where}: includes and excludes must be objects`);
+        p.error('MXC1601', `${where}: includes and excludes must be objects`, undefined, `${where}/${isObject(incRaw) ? 'excludes' : 'includes'}`);
         return;
       }
       const inc = goFields(incRaw, FILTER_FIELDS);
@@ -323,7 +347,7 @@ export function resolveOciProfile(input: unknown, options: ImportOciOptions = {}
       const incArches = inc.arches === undefined ? [] : stringList(inc.arches);
       const excArches = exc.arches === undefined ? [] : stringList(exc.arches);
       if (!incCaps || !excCaps || !incArches || !excArches) {
-        p.error('MXC1601', `${where}: includes/excludes caps and arches must be arrays of strings`);
+        p.error('MXC1601', `${where}: includes/excludes caps and arches must be arrays of strings`, undefined, `${where}/${!incCaps || !incArches ? 'includes' : 'excludes'}/${!(incCaps && excCaps) ? 'caps' : 'arches'}`);
         return;
       }
       // Capability names as moby compares them: exactly, with the bounding set's "CAP_SYS_ADMIN".
@@ -356,7 +380,7 @@ export function resolveOciProfile(input: unknown, options: ImportOciOptions = {}
 function comparisonsOf(args: unknown, where: string, p: Problems): ProfileComparison[][] | undefined {
   if (args === undefined || args === null) return [[]];
   if (!Array.isArray(args)) {
-    p.error('MXC1603', `${where}/args must be an array`);
+    p.error('MXC1603', `${where}/args must be an array`, undefined, `${where}/args`);
     return undefined;
   }
   const out: ProfileComparison[] = [];
@@ -365,28 +389,28 @@ function comparisonsOf(args: unknown, where: string, p: Problems): ProfileCompar
     const at = `${where}/args/${i}`;
     const a = isObject(input) ? goFields(input, ARG_FIELDS) : input;
     if (!isObject(a)) {
-      p.error('MXC1603', `${at}: a comparison must be an object with index, value, valueTwo and op`);
+      p.error('MXC1603', `${at}: a comparison must be an object with index, value, valueTwo and op`, undefined, at);
       ok = false;
       return;
     }
     const op = typeof a.op === 'string' ? OPS[a.op] : undefined;
     if (!op) {
-      p.error('MXC1603', `${at}: unknown op ${JSON.stringify(a.op)}`, `ops: ${Object.keys(OPS).join(', ')}`);
+      p.error('MXC1603', `${at}: unknown op ${JSON.stringify(a.op)}`, `ops: ${Object.keys(OPS).join(', ')}`, `${at}/op`);
       ok = false;
     }
     const index = a.index;
     if (typeof index !== 'number' || !Number.isInteger(index) || index < 0 || index > 5) {
-      p.error('MXC1603', `${at}: index must be an argument number 0-5 (got ${JSON.stringify(index)})`);
+      p.error('MXC1603', `${at}: index must be an argument number 0-5 (got ${JSON.stringify(index)})`, undefined, `${at}/index`);
       ok = false;
     }
     const value = u64Of(a.value);
     const valueTwo = a.valueTwo === undefined ? 0n : u64Of(a.valueTwo);
     if (value === undefined) {
-      p.error('MXC1603', `${at}: value must be an unsigned 64-bit integer (got ${JSON.stringify(a.value)})`);
+      p.error('MXC1603', `${at}: value must be an unsigned 64-bit integer (got ${JSON.stringify(a.value)})`, undefined, `${at}/value`);
       ok = false;
     }
     if (valueTwo === undefined) {
-      p.error('MXC1603', `${at}: valueTwo must be an unsigned 64-bit integer (got ${JSON.stringify(a.valueTwo)})`);
+      p.error('MXC1603', `${at}: valueTwo must be an unsigned 64-bit integer (got ${JSON.stringify(a.valueTwo)})`, undefined, `${at}/valueTwo`);
       ok = false;
     }
     // libseccomp masks the datum too: (arg & value) == (valueTwo & value).
@@ -459,7 +483,7 @@ export function actionText(a: Action): string {
   }
 }
 
-function conflictDiagnostics(rules: readonly ProfileRule[], file: string | undefined): Diagnostic[] {
+function conflictDiagnostics(rules: readonly ProfileRule[], file: string | undefined, locate: ((pointer: string) => Span) | undefined): Diagnostic[] {
   const out: Diagnostic[] = [];
   for (let i = 0; i < rules.length; i++) {
     for (let j = i + 1; j < rules.length; j++) {
@@ -471,9 +495,11 @@ function conflictDiagnostics(rules: readonly ProfileRule[], file: string | undef
       if (shared.length === 0) continue;
       if (!a.when.some((x) => b.when.some((y) => conjunctionsOverlap(x, y)))) continue;
       const winner = SEVERITY[b.action.kind] > SEVERITY[a.action.kind] ? b : a;
-      const where = file ? `${file}: ` : '';
+      // With the text, the diagnostic points at the first rule and names the second as related.
+      const where = file && !locate ? `${file}: ` : '';
       out.push(diagnostic('MXC1604', `${where}syscalls[${a.index}] (/syscalls/${a.index}, ${actionText(a.action)}) and syscalls[${b.index}] (/syscalls/${b.index}, ${actionText(b.action)}) both match ${shared.join(', ')}`, {
         help: `the imported policy lets ${actionText(winner.action)} win (deny wins, the most severe action first); runc and crun (libseccomp) may not: they keep the first unconditional rule added for a syscall. Check which one the profile meant`,
+        ...(locate ? { span: locate(`/syscalls/${a.index}`), related: [{ span: locate(`/syscalls/${b.index}`), message: `syscalls[${b.index}] also matches ${shared.join(', ')}` }] } : {}),
       }));
     }
   }
@@ -515,7 +541,7 @@ function conditionText(name: string, conj: ProfileComparison[], p: Problems, whe
   for (const c of conj) {
     const arg = argumentOf(name, c.index);
     if (arg.pointer) {
-      p.error('MXC1603', `${where}: argument ${c.index} of ${name} is a pointer; mxcc cannot test it (seccomp compares the address, not what it points to)`, 'drop the condition or the rule before importing');
+      p.error('MXC1603', `${where}: argument ${c.index} of ${name} is a pointer; mxcc cannot test it (seccomp compares the address, not what it points to)`, 'drop the condition or the rule before importing', `${where}/args`);
       return undefined;
     }
     let value = c.op === 'masked_eq' ? c.valueTwo : c.value;
@@ -526,7 +552,7 @@ function conditionText(name: string, conj: ProfileComparison[], p: Problems, whe
       const v = fit(value);
       const m = c.op === 'masked_eq' ? fit(mask) ?? mask & 0xffffffffn : mask;
       if (v === undefined) {
-        p.error('MXC1603', `${where}: ${hex(value)} does not fit ${name}'s 32-bit argument ${arg.text}`, 'the kernel reads this argument as a 32-bit int; write the value as the int it means');
+        p.error('MXC1603', `${where}: ${hex(value)} does not fit ${name}'s 32-bit argument ${arg.text}`, 'the kernel reads this argument as a 32-bit int; write the value as the int it means', `${where}/args`);
         return undefined;
       }
       value = v;
@@ -550,7 +576,8 @@ export function importOciSeccomp(profile: unknown, options: ImportOciOptions = {
   const resolved = resolveOciProfile(profile, options);
   if (!resolved.profile) return { diagnostics: resolved.diagnostics };
   const { defaultAction, rules, notes } = resolved.profile;
-  const p = new Problems();
+  const locate = locatorOf(options);
+  const p = new Problems(locate);
   p.items.push(...resolved.diagnostics);
   const name = policyNameOf(options);
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
@@ -583,14 +610,14 @@ export function importOciSeccomp(profile: unknown, options: ImportOciOptions = {
     if (others.length > 0 && rule.action.kind !== 'allow') {
       const also = names.filter((n) => others.some((a) => syscallNumber(n, a) !== undefined));
       if (also.length > 0) {
-        p.warn('MXC1606', `${where} applies on ${rule.arches.join(', ')} only; its ${mxcAction(rule.action)} of ${also.join(', ')} is imported for ${others.join(', ')} too (stricter: an mxcc rule applies on every architecture)`, `import for one architecture with --arch ${rule.arches.join(',')}`);
+        p.warn('MXC1606', `${where} applies on ${rule.arches.join(', ')} only; its ${mxcAction(rule.action)} of ${also.join(', ')} is imported for ${others.join(', ')} too (stricter: an mxcc rule applies on every architecture)`, `import for one architecture with --arch ${rule.arches.join(',')}`, where);
         comments.push(`applies on ${rule.arches.join(', ')} only: imported for ${others.join(', ')} too (stricter)`);
       }
     } else if (others.length > 0) {
       const kept = names.filter((n) => others.every((a) => syscallNumber(n, a) === undefined));
       const dropped = names.filter((n) => !kept.includes(n));
       if (dropped.length > 0) {
-        p.warn('MXC1606', `${where} applies on ${rule.arches.join(', ')} only, but ${dropped.join(', ')} also exist on ${others.join(', ')}; left out (an mxcc rule applies on every architecture)`, `import for one architecture with --arch ${rule.arches.join(',')}`);
+        p.warn('MXC1606', `${where} applies on ${rule.arches.join(', ')} only, but ${dropped.join(', ')} also exist on ${others.join(', ')}; left out (an mxcc rule applies on every architecture)`, `import for one architecture with --arch ${rule.arches.join(',')}`, where);
         comments.push(`applies on ${rule.arches.join(', ')} only: ${dropped.join(', ')} left out`);
       }
       names = kept;
@@ -631,7 +658,7 @@ export function importOciSeccomp(profile: unknown, options: ImportOciOptions = {
     lines.push(`  target oci { arch ${arches.join(', ')} }`);
   }
   lines.push('}');
-  p.items.push(...conflictDiagnostics(rules, options.file));
+  p.items.push(...conflictDiagnostics(rules, options.file, locate));
   if (p.failed) return { diagnostics: p.items };
   const text = lines.join('\n') + '\n';
   const formatted = formatText(text, `${name}.mxc`);
