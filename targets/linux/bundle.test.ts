@@ -100,12 +100,20 @@ describe('bundle encoding', () => {
     const { bundle } = buildLinuxBundle(r.ir!);
     expect(bundle!.net.mode).toBe('ports');
     const prog = bundle!.seccomp.find((s) => s.arch === 'x86_64')!.program;
-    const sock = (domain: bigint, type: bigint) => runFilter(prog, { nr: 41, arch: AUDIT_ARCH_X86_64, args: [domain, type, 0n] }).ret;
+    const sock = (domain: bigint, type: bigint, protocol = 0n) => runFilter(prog, { nr: 41, arch: AUDIT_ARCH_X86_64, args: [domain, type, protocol] }).ret;
     expect(sock(2n, 1n)).toBe(0x7fff0000); // AF_INET, SOCK_STREAM
     expect(sock(2n, 1n | 0x80000n)).toBe(0x7fff0000); // with SOCK_CLOEXEC
+    expect(sock(2n, 1n, 6n)).toBe(0x7fff0000); // IPPROTO_TCP named
+    expect(sock(10n, 1n, 6n)).toBe(0x7fff0000);
     expect(sock(2n, 2n)).toBe(0x0005000d); // SOCK_DGRAM → EACCES
     expect(sock(10n, 3n)).toBe(0x0005000d); // AF_INET6 raw
     expect(sock(1n, 2n)).toBe(0x7fff0000); // AF_UNIX datagrams are local
+    // Streams Landlock does not check (review finding): MPTCP falls back to TCP with any server.
+    expect(sock(2n, 1n, 262n)).toBe(0x0005000d); // IPPROTO_MPTCP
+    expect(sock(10n, 1n | 0x800n, 262n)).toBe(0x0005000d);
+    expect(sock(2n, 1n, 132n)).toBe(0x0005000d); // IPPROTO_SCTP
+    expect(sock(2n, 1n, 6n | (1n << 32n))).toBe(0x7fff0000); // an int: the kernel reads 32 bits
+    expect(sock(1n, 1n, 262n)).toBe(0x7fff0000); // AF_UNIX is not IP
   });
 
   it('records sha256 of the binary bundle in its JSON mirror', () => {

@@ -18,8 +18,12 @@ const bits = <K extends string>(table: Record<K, { bit: bigint }>, names: readon
 
 /**
  * In `ports` network mode the host network is shared and Landlock (ABI ≤ 7) governs TCP only,
- * so IP sockets other than TCP streams are refused by seccomp. The rule is added to the IR the
- * seccomp compiler sees, with an origin naming the net section.
+ * so IP sockets other than TCP streams are refused by seccomp. Landlock checks a stream socket
+ * only when its protocol is TCP: a SOCK_STREAM socket of protocol IPPROTO_MPTCP (which falls
+ * back to plain TCP with any server) or IPPROTO_SCTP would connect and bind on any port, so an
+ * IP socket whose protocol is neither 0 (the default, TCP for a stream) nor IPPROTO_TCP is
+ * refused too. The rule is added to the IR the seccomp compiler sees, with an origin naming the
+ * net section.
  */
 function withUdpBlock(ir: PolicyIR): PolicyIR {
   const out: PolicyIR = { ...ir, syscalls: { ...ir.syscalls, rules: { x86_64: [...ir.syscalls.rules.x86_64], aarch64: [...ir.syscalls.rules.aarch64] } } };
@@ -28,14 +32,20 @@ function withUdpBlock(ir: PolicyIR): PolicyIR {
     const inet = lookupConstant('AF_INET', arch);
     const inet6 = lookupConstant('AF_INET6', arch);
     const stream = lookupConstant('SOCK_STREAM', arch);
-    if (nr === undefined || inet === undefined || inet6 === undefined || stream === undefined) throw new Error(`internal: socket constants missing on ${arch}`);
+    const tcp = lookupConstant('IPPROTO_TCP', arch);
+    if (nr === undefined || inet === undefined || inet6 === undefined || stream === undefined || tcp === undefined) throw new Error(`internal: socket constants missing on ${arch}`);
     const notStream: IrArgCondition = { arg: 1, name: 'type', bits: 32, op: 'masked_ne', mask: '15', value: String(stream) };
+    const notTcp: IrArgCondition[] = [
+      { arg: 2, name: 'protocol', bits: 32, op: 'ne', value: '0' },
+      { arg: 2, name: 'protocol', bits: 32, op: 'ne', value: String(tcp) },
+    ];
+    const domains = [inet, inet6].map((d): IrArgCondition => ({ arg: 0, name: 'domain', bits: 32, op: 'eq', value: String(d) }));
     const rule: IrSyscallRule = {
       id: `sys.net.${arch}`,
       effect: 'deny',
       syscall: 'socket',
       nr,
-      when: [[{ arg: 0, name: 'domain', bits: 32, op: 'eq', value: String(inet) }, notStream], [{ arg: 0, name: 'domain', bits: 32, op: 'eq', value: String(inet6) }, notStream]],
+      when: domains.flatMap((domain) => [[domain, notStream], [domain, ...notTcp]]),
       action: { kind: 'errno', errno: 13 },
       origin: { file: '<linux target>', line: 1, column: 1, endLine: 1, endColumn: 1, policy: ir.name },
     };

@@ -33,8 +33,9 @@ static int report(int ok) {
 }
 
 int main(int argc, char **argv) {
-	if (argc == 3 && strcmp(argv[1], "connect") == 0) {
-		int s = socket(AF_INET, SOCK_STREAM, 0);
+	/* connect PORT [PROTOCOL]: a TCP-like stream to 127.0.0.1 (PROTOCOL 262: MPTCP) */
+	if ((argc == 3 || argc == 4) && strcmp(argv[1], "connect") == 0) {
+		int s = socket(AF_INET, SOCK_STREAM, argc == 4 ? atoi(argv[3]) : 0);
 		if (s < 0) return report(0);
 		struct sockaddr_in a;
 		memset(&a, 0, sizeof a);

@@ -784,6 +784,11 @@ policy nested_file extends linux_runtime {
         expect(dry.stdout).toContain(`landlock port: ${allowed} connect_tcp`);
         expect(enforce(b, [attack, 'connect', allowed], { args: homeArg }).stdout).toBe('ok\n');
         expect(enforce(b, [attack, 'connect', other], { args: homeArg }).stdout).toBe(`errno=${EACCES}\n`);
+        // Landlock checks only sockets of protocol TCP; an MPTCP stream (which falls back to
+        // plain TCP with any server) reached every port until seccomp refused it (review finding).
+        expect(run([attack, 'connect', other, '262']).stdout, 'MPTCP works on this kernel (net.mptcp.enabled)').toBe('ok\n');
+        expect(enforce(b, [attack, 'connect', other, '262'], { args: homeArg }).stdout).toBe(`errno=${EACCES}\n`);
+        expect(enforce(b, [attack, 'connect', allowed, '6'], { args: homeArg }).stdout).toBe('ok\n');
       } finally {
         for (const s of servers) s.close();
       }
