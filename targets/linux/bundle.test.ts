@@ -94,8 +94,8 @@ describe('bundle encoding', () => {
     expect(runFilter(x86, { nr: 0, arch: AUDIT_ARCH_X86_64, args: [] }).ret).toBe(0x7fff0000);
   });
 
-  it('in ports mode the seccomp filter refuses non-TCP IP sockets', () => {
-    const files = new Map([['/v/p.mxc', Buffer.from('policy p { syscalls { allow socket } net { allow connect tcp any:443 } }')]]);
+  it('in ports mode the seccomp filter refuses non-TCP IP sockets, TCP Fast Open sends and io_uring', () => {
+    const files = new Map([['/v/p.mxc', Buffer.from('policy p { syscalls { allow socket, sendto, sendmsg, sendmmsg, io_uring_setup } net { allow connect tcp any:443 } }')]]);
     const r = compileFile('/v/p.mxc', { host: { readFile: (p) => files.get(p) }, cwd: '/v', stdDir: '/nostd' });
     const { bundle } = buildLinuxBundle(r.ir!);
     expect(bundle!.net.mode).toBe('ports');
@@ -114,6 +114,15 @@ describe('bundle encoding', () => {
     expect(sock(2n, 1n, 132n)).toBe(0x0005000d); // IPPROTO_SCTP
     expect(sock(2n, 1n, 6n | (1n << 32n))).toBe(0x7fff0000); // an int: the kernel reads 32 bits
     expect(sock(1n, 1n, 262n)).toBe(0x7fff0000); // AF_UNIX is not IP
+    // TCP Fast Open connects without the connect hook Landlock checks; io_uring makes sockets
+    // without system calls (review findings).
+    const call = (nr: number, args: bigint[]) => runFilter(prog, { nr, arch: AUDIT_ARCH_X86_64, args }).ret;
+    expect(call(44, [3n, 0n, 5n, 0x20000000n | 0x4000n, 0n, 16n])).toBe(0x0005000d); // sendto, MSG_FASTOPEN | MSG_NOSIGNAL
+    expect(call(44, [3n, 0n, 5n, 0x4000n, 0n, 0n])).toBe(0x7fff0000);
+    expect(call(46, [3n, 0n, 0x20000000n])).toBe(0x0005000d); // sendmsg
+    expect(call(46, [3n, 0n, 0n])).toBe(0x7fff0000);
+    expect(call(307, [3n, 0n, 1n, 0x20000000n])).toBe(0x0005000d); // sendmmsg
+    expect(call(425, [8n, 0n])).toBe(0x0005000d); // io_uring_setup
   });
 
   it('records sha256 of the binary bundle in its JSON mirror', () => {

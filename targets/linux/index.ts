@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { CAPABILITIES } from '../../compiler/capabilities.js';
 import { diagnostic, type Diagnostic } from '../../compiler/diagnostics/diagnostic.js';
-import type { IrArgCondition, IrSyscallRule, PolicyIR } from '../../compiler/ir.js';
+import type { Arch, IrArgCondition, IrSyscallRule, PolicyIR } from '../../compiler/ir.js';
 import { canonicalJson } from '../../compiler/json.js';
 import { lookupConstant, syscallNumber } from '../../compiler/syscalls/index.js';
 import type { FidelityEntry, Target } from '../index.js';
@@ -16,40 +16,44 @@ import { buildSeccompArtifacts, seccompArches } from './seccomp/target.js';
 
 const bits = <K extends string>(table: Record<K, { bit: bigint }>, names: readonly K[]): bigint => names.reduce((m, n) => m | table[n].bit, 0n);
 
+/** MSG_FASTOPEN, include/linux/socket.h (the same on every architecture). */
+const MSG_FASTOPEN = 0x20000000;
+
 /**
  * In `ports` network mode the host network is shared and Landlock (ABI ≤ 7) governs TCP only,
- * so IP sockets other than TCP streams are refused by seccomp. Landlock checks a stream socket
- * only when its protocol is TCP: a SOCK_STREAM socket of protocol IPPROTO_MPTCP (which falls
- * back to plain TCP with any server) or IPPROTO_SCTP would connect and bind on any port, so an
- * IP socket whose protocol is neither 0 (the default, TCP for a stream) nor IPPROTO_TCP is
- * refused too. The rule is added to the IR the seccomp compiler sees, with an origin naming the
- * net section.
+ * and only its connect(2) and bind(2), so seccomp refuses what would go around it:
+ * - IP sockets other than TCP streams (UDP, raw). Landlock checks a stream socket only when its
+ *   protocol is TCP: a SOCK_STREAM socket of protocol IPPROTO_MPTCP (which falls back to plain
+ *   TCP with any server) or IPPROTO_SCTP would connect and bind on any port, so an IP socket
+ *   whose protocol is neither 0 (the default, TCP for a stream) nor IPPROTO_TCP is refused too;
+ * - TCP Fast Open sends (sendto, sendmsg, sendmmsg with MSG_FASTOPEN): they connect without the
+ *   connect hook Landlock checks;
+ * - io_uring_setup: a ring makes sockets and sends without system calls seccomp sees.
+ * The rules are added to the IR the seccomp compiler sees, with an origin naming the net section.
  */
-function withUdpBlock(ir: PolicyIR): PolicyIR {
+function withPortsModeBlocks(ir: PolicyIR): PolicyIR {
   const out: PolicyIR = { ...ir, syscalls: { ...ir.syscalls, rules: { x86_64: [...ir.syscalls.rules.x86_64], aarch64: [...ir.syscalls.rules.aarch64] } } };
+  const origin = { file: '<linux target>', line: 1, column: 1, endLine: 1, endColumn: 1, policy: ir.name };
+  const refuse = (arch: Arch, syscall: string, when: IrArgCondition[][] | null): IrSyscallRule => {
+    const nr = syscallNumber(syscall, arch);
+    if (nr === undefined) throw new Error(`internal: ${syscall} missing on ${arch}`);
+    return { id: `sys.net.${arch}.${syscall}`, effect: 'deny', syscall, nr, when, action: { kind: 'errno', errno: 13 }, origin };
+  };
   for (const arch of seccompArches(ir)) {
-    const nr = syscallNumber('socket', arch);
+    const fastOpen = (arg: number): IrArgCondition[][] => [[{ arg, name: 'flags', bits: 32, op: 'masked_ne', mask: String(MSG_FASTOPEN), value: '0' }]];
+    out.syscalls.rules[arch].push(refuse(arch, 'sendto', fastOpen(3)), refuse(arch, 'sendmsg', fastOpen(2)), refuse(arch, 'sendmmsg', fastOpen(3)), refuse(arch, 'io_uring_setup', null));
     const inet = lookupConstant('AF_INET', arch);
     const inet6 = lookupConstant('AF_INET6', arch);
     const stream = lookupConstant('SOCK_STREAM', arch);
     const tcp = lookupConstant('IPPROTO_TCP', arch);
-    if (nr === undefined || inet === undefined || inet6 === undefined || stream === undefined || tcp === undefined) throw new Error(`internal: socket constants missing on ${arch}`);
+    if (inet === undefined || inet6 === undefined || stream === undefined || tcp === undefined) throw new Error(`internal: socket constants missing on ${arch}`);
     const notStream: IrArgCondition = { arg: 1, name: 'type', bits: 32, op: 'masked_ne', mask: '15', value: String(stream) };
     const notTcp: IrArgCondition[] = [
       { arg: 2, name: 'protocol', bits: 32, op: 'ne', value: '0' },
       { arg: 2, name: 'protocol', bits: 32, op: 'ne', value: String(tcp) },
     ];
     const domains = [inet, inet6].map((d): IrArgCondition => ({ arg: 0, name: 'domain', bits: 32, op: 'eq', value: String(d) }));
-    const rule: IrSyscallRule = {
-      id: `sys.net.${arch}`,
-      effect: 'deny',
-      syscall: 'socket',
-      nr,
-      when: domains.flatMap((domain) => [[domain, notStream], [domain, ...notTcp]]),
-      action: { kind: 'errno', errno: 13 },
-      origin: { file: '<linux target>', line: 1, column: 1, endLine: 1, endColumn: 1, policy: ir.name },
-    };
-    out.syscalls.rules[arch].push(rule);
+    out.syscalls.rules[arch].push({ ...refuse(arch, 'socket', domains.flatMap((domain) => [[domain, notStream], [domain, ...notTcp]])), id: `sys.net.${arch}` });
   }
   return out;
 }
@@ -62,7 +66,7 @@ export function buildLinuxBundle(ir: PolicyIR): { bundle?: Bundle; plan: Landloc
   fidelity.push(...landlock.fidelity);
   const plan = landlock.plan;
 
-  const seccompIr = plan.netMode === 'ports' ? withUdpBlock(ir) : ir;
+  const seccompIr = plan.netMode === 'ports' ? withPortsModeBlocks(ir) : ir;
   const seccomp = buildSeccompArtifacts(seccompIr);
   diagnostics.push(...seccomp.diagnostics);
   fidelity.push(...seccomp.fidelity.filter((f) => !f.rule.startsWith('sys.net.')));

@@ -446,7 +446,7 @@ export function planNet(rules: readonly IrNetRule[], fidelity: FidelityEntry[]):
         if (handled.includes('connect_tcp') && sets.connect[p]) rights.push('connect_tcp');
         if (rights.length) ports.push({ port: p, rights });
       }
-      for (const r of rules) fidelity.push({ rule: r.id, fidelity: 'exact', note: 'Landlock TCP port rules; UDP and other IP sockets are refused by the seccomp filter' });
+      for (const r of rules) fidelity.push({ rule: r.id, fidelity: 'exact', note: 'Landlock TCP port rules (connect and bind); the seccomp filter refuses what Landlock does not check: UDP, raw and other IP sockets but TCP ones (MPTCP, SCTP), TCP Fast Open sends and io_uring' });
       return { mode: 'ports', net: { handled, ports } };
     }
   }

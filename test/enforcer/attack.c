@@ -44,6 +44,17 @@ int main(int argc, char **argv) {
 		a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 		return report(connect(s, (struct sockaddr *)&a, sizeof a) == 0);
 	}
+	/* fastopen PORT: connect to 127.0.0.1 by a TCP Fast Open send, without connect(2) */
+	if (argc == 3 && strcmp(argv[1], "fastopen") == 0) {
+		int s = socket(AF_INET, SOCK_STREAM, 0);
+		if (s < 0) return report(0);
+		struct sockaddr_in a;
+		memset(&a, 0, sizeof a);
+		a.sin_family = AF_INET;
+		a.sin_port = htons((unsigned short)atoi(argv[2]));
+		a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		return report(sendto(s, "x", 1, MSG_FASTOPEN, (struct sockaddr *)&a, sizeof a) == 1);
+	}
 	if (argc == 3 && strcmp(argv[1], "uconnect") == 0) {
 		int s = socket(AF_UNIX, SOCK_STREAM, 0);
 		struct sockaddr_un a;

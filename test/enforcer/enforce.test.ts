@@ -789,6 +789,9 @@ policy nested_file extends linux_runtime {
         expect(run([attack, 'connect', other, '262']).stdout, 'MPTCP works on this kernel (net.mptcp.enabled)').toBe('ok\n');
         expect(enforce(b, [attack, 'connect', other, '262'], { args: homeArg }).stdout).toBe(`errno=${EACCES}\n`);
         expect(enforce(b, [attack, 'connect', allowed, '6'], { args: homeArg }).stdout).toBe('ok\n');
+        // A TCP Fast Open send connects without connect(2), so Landlock never sees it (review finding).
+        expect(run([attack, 'fastopen', other]).stdout, 'TCP Fast Open works on this kernel (net.ipv4.tcp_fastopen)').toBe('ok\n');
+        expect(enforce(b, [attack, 'fastopen', other], { args: homeArg }).stdout).toBe(`errno=${EACCES}\n`);
       } finally {
         for (const s of servers) s.close();
       }
