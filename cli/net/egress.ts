@@ -5,13 +5,19 @@
  *
  * - A name target must be allowed by name (`connect tcp NAME:PORT`); then every resolved address
  *   is checked too: an address the policy denies is dropped, and so is a special address
- *   (unspecified, loopback, link-local, multicast, broadcast) unless an allow rule names it by
- *   address or network (an `any`-host rule does not count): DNS rebinding cannot reach the
- *   proxy's host or the cloud metadata service. No usable address → refused.
+ *   (unspecified, loopback, link-local, multicast, broadcast, and the addresses of the proxy's
+ *   host's own interfaces) unless an allow rule names it: by address, or by a network of the
+ *   address's own family at least as narrow as the special block (an `any`-host rule does not
+ *   count, nor does `::/0` or `0.0.0.0/0`): DNS rebinding cannot reach the proxy's host or the
+ *   cloud metadata service. No usable address → refused.
  * - An address target is checked as an address, under the same special-address rule: allowing a
  *   name never lets its raw address through.
+ * - The command is told why in general terms only (`publicReason`): the addresses a name resolved
+ *   to stay in the log, or the proxy would resolve for the command names the policy may not
+ *   let it resolve.
  */
 import * as dns from 'node:dns';
+import { networkInterfaces } from 'node:os';
 import { decide, parseIp, type Decision } from '../../compiler/evaluate.js';
 import type { PolicyIR } from '../../compiler/ir.js';
 
@@ -25,8 +31,10 @@ export interface EgressVerdict {
   address?: string;
   /** The rule ids that decided (see `Decision.deciding`); empty when no allow matched. */
   rules: string[];
-  /** Why, in a few words, for the log and for refusals. */
+  /** Why, in a few words, for the log. */
   reason: string;
+  /** Why, for the command (refusals): the reason without what resolving found. */
+  publicReason?: string;
 }
 
 /** Addresses whose reach through the proxy needs an explicit address or network rule. */
@@ -50,26 +58,53 @@ function inPrefix(value: bigint, net: bigint, prefix: number, bits: number): boo
   return value >> shift === net >> shift;
 }
 
+/** The special block an address is in (its family: 4 for an IPv4-mapped IPv6 address), if any. */
+function specialBlock(address: string, own: readonly string[] = []): { family: 4 | 6; prefix: number } | undefined {
+  const ip = parseIp(address);
+  if (!ip) return undefined;
+  if (ip.family === 6 && ip.value >> 32n === 0xffffn) return specialBlock(v4Text(ip.value & 0xffffffffn), own);
+  const bits = ip.family === 4 ? 32 : 128;
+  for (const [net, prefix] of ip.family === 4 ? SPECIAL_V4 : SPECIAL_V6) if (inPrefix(ip.value, net, prefix, bits)) return { family: ip.family, prefix };
+  for (const a of own) {
+    const o = parseIp(a);
+    if (o && o.family === ip.family && o.value === ip.value) return { family: ip.family, prefix: bits };
+  }
+  return undefined;
+}
+
 /** Is this address one that DNS rebinding or a raw literal must not reach by default? */
 export function isSpecialAddress(address: string): boolean {
-  const ip = parseIp(address);
-  if (!ip) return false;
-  if (ip.family === 6 && ip.value >> 32n === 0xffffn) return isSpecialAddress(v4Text(ip.value & 0xffffffffn));
-  const table = ip.family === 4 ? SPECIAL_V4 : SPECIAL_V6;
-  return table.some(([net, prefix]) => inPrefix(ip.value, net, prefix, ip.family === 4 ? 32 : 128));
+  return specialBlock(address) !== undefined;
+}
+
+/** The addresses of this host's network interfaces (special: the proxy's host), when known. */
+function hostAddresses(): string[] {
+  try {
+    return Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((a) => a.address.replace(/%.*$/, '')));
+  } catch {
+    return [];
+  }
 }
 
 function v4Text(v: bigint): string {
   return [24n, 16n, 8n, 0n].map((s) => String((v >> s) & 0xffn)).join('.');
 }
 
-/** The IR with `any`-host targets removed from allow rules: what "names this address" means. */
-function explicitAllows(ir: PolicyIR): PolicyIR {
+/**
+ * The IR whose allow rules keep only the targets that name an address of a special block of
+ * this family and prefix: an address, or a network of the same family at least as narrow as
+ * the block (`127.0.0.0/8` names loopback; `0.0.0.0/0`, `::/0` and `any` do not).
+ */
+function explicitAllows(ir: PolicyIR, block: { family: 4 | 6; prefix: number }): PolicyIR {
+  const names = (t: PolicyIR['net']['rules'][number]['targets'][number]): boolean => t.host.kind === 'cidr' && t.host.family === block.family && t.host.prefix >= block.prefix;
   return {
     ...ir,
-    net: { rules: ir.net.rules.map((r) => (r.effect === 'allow' ? { ...r, targets: r.targets.filter((t) => t.host.kind !== 'any') } : r)) },
+    net: { rules: ir.net.rules.map((r) => (r.effect === 'allow' ? { ...r, targets: r.targets.filter(names) } : r)) },
   };
 }
+
+/** What the command is told when a name it may connect to yields no address it may reach. */
+const NO_ADDRESS = 'no address of this name is allowed, or it does not resolve';
 
 const connectRequest = (host: string, port: number) => ({ kind: 'net' as const, operation: 'connect' as const, protocol: 'tcp' as const, host, port });
 
@@ -94,14 +129,15 @@ export function mapResolver(map: ReadonlyMap<string, string[]>, fallback?: Resol
 }
 
 export class EgressPolicy {
-  private readonly explicit: PolicyIR;
+  /** explicitAllows per special block (decide compiles an IR once, on first use). */
+  private readonly explicit = new Map<string, PolicyIR>();
 
   constructor(
     private readonly ir: PolicyIR,
     private readonly resolve: Resolver = systemResolver,
-  ) {
-    this.explicit = explicitAllows(ir);
-  }
+    /** The proxy's host's own addresses (special, as loopback is); default: its interfaces'. */
+    private readonly ownAddresses: readonly string[] = hostAddresses(),
+  ) {}
 
   /**
    * Check one address for `port`. A literal target must be allowed by the policy; an address a
@@ -111,9 +147,13 @@ export class EgressPolicy {
   private checkAddress(address: string, port: number, literal: boolean): { ok: boolean; rules: string[]; reason: string } {
     const d = decide(this.ir, connectRequest(address, port));
     if (d.reason === 'denied-by-rule' || (literal && !d.allowed)) return { ok: false, rules: d.deciding, reason: `${address}:${port} ${refusal(d)}` };
-    if (isSpecialAddress(address)) {
-      const e = decide(this.explicit, connectRequest(address, port));
-      if (!e.allowed) return { ok: false, rules: [], reason: `${address} is a loopback, link-local or other special address that no rule names` };
+    const block = specialBlock(address, this.ownAddresses);
+    if (block) {
+      const key = `${block.family}/${block.prefix}`;
+      let explicit = this.explicit.get(key);
+      if (!explicit) this.explicit.set(key, (explicit = explicitAllows(this.ir, block)));
+      const e = decide(explicit, connectRequest(address, port));
+      if (!e.allowed) return { ok: false, rules: [], reason: `${address} is a loopback, link-local, this host's own or other special address that no rule names` };
       return { ok: true, rules: e.deciding, reason: 'allowed by rule' };
     }
     return { ok: true, rules: d.deciding, reason: 'allowed by rule' };
@@ -154,7 +194,7 @@ export class EgressPolicy {
     try {
       addresses = await this.resolve(host);
     } catch (e) {
-      return { ...base, allowed: false, rules: byName.deciding, reason: `resolving failed: ${(e as Error).message}` };
+      return { ...base, allowed: false, rules: byName.deciding, reason: `resolving failed: ${(e as Error).message}`, publicReason: NO_ADDRESS };
     }
     const refused: string[] = [];
     let deniedRules: string[] = [];
@@ -168,7 +208,7 @@ export class EgressPolicy {
       refused.push(a.reason);
       if (a.rules.length) deniedRules = a.rules;
     }
-    return { ...base, allowed: false, rules: deniedRules, reason: addresses.length ? `resolves only to refused addresses: ${refused.join('; ')}` : 'resolves to no address' };
+    return { ...base, allowed: false, rules: deniedRules, reason: addresses.length ? `resolves only to refused addresses: ${refused.join('; ')}` : 'resolves to no address', publicReason: NO_ADDRESS };
   }
 }
 

@@ -252,7 +252,7 @@ export class EgressProxy {
     }
     const v = this.decided('http-connect', await this.options.policy.check(target.host, target.port));
     if (!v.allowed) {
-      const body = `mxcc egress proxy: ${target.host}:${target.port} refused: ${v.reason}\n`;
+      const body = `mxcc egress proxy: ${target.host}:${target.port} refused: ${v.publicReason ?? v.reason}\n`;
       socket.end(`HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
       return;
     }
@@ -402,7 +402,7 @@ export class EgressProxy {
     }
     const v = this.decided('http', await this.options.policy.check(target.host, target.port));
     if (!v.allowed) {
-      refuse(403, `${target.host}:${target.port} refused: ${v.reason}`);
+      refuse(403, `${target.host}:${target.port} refused: ${v.publicReason ?? v.reason}`);
       return;
     }
     const headers = endToEnd(req.headers);

@@ -446,7 +446,7 @@ export function planNet(rules: readonly IrNetRule[], fidelity: FidelityEntry[]):
         if (handled.includes('connect_tcp') && sets.connect[p]) rights.push('connect_tcp');
         if (rights.length) ports.push({ port: p, rights });
       }
-      for (const r of rules) fidelity.push({ rule: r.id, fidelity: 'exact', note: 'Landlock TCP port rules (connect and bind); the seccomp filter refuses what Landlock does not check: UDP, raw and other IP sockets but TCP ones (MPTCP, SCTP), TCP Fast Open sends and io_uring' });
+      for (const r of rules) fidelity.push({ rule: r.id, fidelity: 'exact', note: 'Landlock TCP port rules (connect and bind); the seccomp filter refuses what Landlock does not check: UDP, raw and other IP sockets but TCP ones (MPTCP, SCTP), TCP Fast Open sends and io_uring. Not covered: listen(2) on a socket never bound picks an ephemeral port without bind(2), which Landlock does not check, so such a listener accepts connections from the host network' });
       return { mode: 'ports', net: { handled, ports } };
     }
   }

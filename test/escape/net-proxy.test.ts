@@ -165,7 +165,7 @@ kill $server`;
     const [outside = '', inside = ''] = r.stdout.split('== inside');
     expect(outside.match(/metadata-secret/g), r.stderr).toHaveLength(4);
     expect(inside).not.toContain('metadata-secret');
-    expect(inside).toContain('deny http 169.254.169.254:80 rule=- reason="169.254.169.254 is a loopback, link-local or other special address that no rule names"');
+    expect(inside).toContain(`deny http 169.254.169.254:80 rule=- reason="169.254.169.254 is a loopback, link-local, this host's own or other special address that no rule names"`);
     expect(inside).toMatch(/deny http meta\.test:80 rule=- reason="resolves only to refused addresses: 169\.254\.169\.254 is/);
     expect(inside, inside).toMatch(/deny socks5 169\.254\.169\.254:80/);
   });

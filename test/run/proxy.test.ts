@@ -104,6 +104,8 @@ describe('egress proxy: HTTP CONNECT', () => {
     expect(status(r)).toBe('HTTP/1.1 403 Forbidden');
     expect(r).not.toContain('server-b');
     expect(log.slice(before).join('\n')).toMatch(/deny http-connect rebind\.test:\d+ rule=- reason="resolves only to refused addresses: 127\.0\.0\.1 is a loopback/);
+    expect(r).toContain(`rebind.test:${b.port} refused: no address of this name is allowed, or it does not resolve`);
+    expect(r).not.toContain('127.0.0.1');
   });
 
   it('refuses a name that resolves to the metadata address; uses only the allowed address of a mixed answer', async () => {
@@ -231,6 +233,44 @@ describe('egress decisions', () => {
     // Stricter than the evaluator only for special addresses reached through an any-host rule.
     expect((await p.check('127.0.0.1', 8443)).allowed).toBe(false);
     expect((await p.check('169.254.169.254', 8443)).allowed).toBe(false);
+  });
+
+  it('a network counts as naming a special address only in its own family and at least as narrow as its block (review finding)', async () => {
+    const ir = irFor(`policy q {
+  net {
+    allow connect tcp "::/0":80, "0.0.0.0/0":81, "127.0.0.0/8":82, "::ffff:0:0/96":83, "10.0.0.0/8":84, "10.1.2.3":85
+  }
+}`);
+    const p = new EgressPolicy(ir, mapResolver(new Map()), ['10.1.2.3', 'fe80::1']);
+    const allowed = async (host: string, port: number): Promise<boolean> => (await p.check(host, port)).allowed;
+    expect(await allowed('127.0.0.1', 80), '::/0 names no IPv4 address').toBe(false);
+    expect(await allowed('::ffff:127.0.0.1', 80)).toBe(false);
+    expect(await allowed('169.254.169.254', 80)).toBe(false);
+    expect(await allowed('::1', 80), '::/0 is an any-host rule in disguise').toBe(false);
+    expect(await allowed('127.0.0.1', 81)).toBe(false);
+    expect(await allowed('127.0.0.1', 83)).toBe(false);
+    expect(await allowed('127.0.0.1', 82), '127.0.0.0/8 names loopback').toBe(true);
+    expect(await allowed('2001:db8::1', 80), 'ordinary addresses are as the policy says').toBe(true);
+    // The proxy's host's own addresses are special: a network around one does not name it.
+    expect(await allowed('10.1.2.4', 84)).toBe(true);
+    expect(await allowed('10.1.2.3', 84)).toBe(false);
+    expect(await allowed('10.1.2.3', 85)).toBe(true);
+  });
+
+  it('tells the command no resolved address (the log has them): the proxy is no resolver for it (review finding)', async () => {
+    const ir = irFor(`policy q {
+  net {
+    allow connect tcp any:443
+    deny connect tcp "10.0.0.0/8"
+    deny resolve "*.corp.internal"
+  }
+}`);
+    const p = new EgressPolicy(ir, mapResolver(new Map([['db.corp.internal', ['10.77.0.2']]])), []);
+    const v = await p.check('db.corp.internal', 443);
+    expect(v.allowed).toBe(false);
+    expect(v.reason).toContain('10.77.0.2');
+    expect(v.publicReason).toBe('no address of this name is allowed, or it does not resolve');
+    expect((await p.check('nowhere.test', 443)).publicReason).toBe(v.publicReason);
   });
 
   it('knows the special addresses', () => {
