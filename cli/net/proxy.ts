@@ -75,8 +75,17 @@ function endToEnd(headers: http.IncomingHttpHeaders): http.OutgoingHttpHeaders {
   return out;
 }
 
+/**
+ * A client-supplied word (a host) as a log field: whitespace, quotes, backslashes, `=` and
+ * anything outside printable ASCII are %-escaped, so a client cannot forge the fields after it.
+ */
+export function logWord(text: string): string {
+  return text.replace(/[^\x21-\x7e]|["\\=%]/gu, (c) => [...Buffer.from(c, 'utf8')].map((b) => `%${b.toString(16).padStart(2, '0').toUpperCase()}`).join(''));
+}
+
 export function formatDecision(protocol: ProxyProtocol, v: EgressVerdict, now: Date = new Date()): string {
-  const target = v.host.includes(':') ? `[${v.host}]:${v.port}` : `${v.host}:${v.port}`;
+  const host = logWord(v.host);
+  const target = v.host.includes(':') ? `[${host}]:${v.port}` : `${host}:${v.port}`;
   const address = v.address && v.address !== v.host ? ` address=${v.address}` : '';
   return `${now.toISOString()} ${v.allowed ? 'allow' : 'deny'} ${protocol} ${target}${address} rule=${v.rules.length ? v.rules.join(',') : '-'} reason="${v.reason.replace(/["\\\n\r]/g, ' ')}"`;
 }
@@ -116,7 +125,7 @@ export class EgressProxy {
     this.http.keepAliveTimeout = 60_000;
     this.http.on('connect', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => void this.connect(req, socket, head));
     this.http.on('upgrade', (req: http.IncomingMessage, socket: net.Socket) => {
-      this.options.log?.(`${new Date().toISOString()} deny http ${req.headers.host ?? '?'} rule=- reason="protocol upgrades are not proxied"`);
+      this.options.log?.(`${new Date().toISOString()} deny http ${logWord(req.headers.host ?? '?')} rule=- reason="protocol upgrades are not proxied"`);
       socket.end('HTTP/1.1 501 Not Implemented\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
     });
     this.http.on('clientError', (_err, socket: net.Socket) => {
@@ -407,6 +416,13 @@ export class EgressProxy {
     }
     const headers = endToEnd(req.headers);
     headers.host = url.host;
+    // Transfer-Encoding is hop-by-hop, but the body still needs framing on this hop: Node's
+    // client does not chunk a GET (or HEAD, DELETE, OPTIONS) body on its own, and unframed body
+    // bytes would reach the upstream as a request of their own, with any Host.
+    if (req.headers['transfer-encoding'] !== undefined) {
+      delete headers['content-length'];
+      headers['transfer-encoding'] = 'chunked';
+    }
     // The upstream socket with the relay's stream buffering (see RELAY_HIGH_WATER_MARK): the
     // response body streams through in large chunks instead of pausing every 16 KiB.
     const createConnection = (): net.Socket => net.connect({ host: v.address!, port: v.port, highWaterMark: RELAY_HIGH_WATER_MARK } as net.NetConnectOpts);

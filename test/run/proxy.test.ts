@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { decide } from '../../compiler/evaluate.js';
 import { EgressPolicy, isSpecialAddress, mapResolver } from '../../cli/net/egress.js';
-import { parseAuthority, startEgressProxy, type RunningProxy } from '../../cli/net/proxy.js';
+import { formatDecision, logWord, parseAuthority, startEgressProxy, type RunningProxy } from '../../cli/net/proxy.js';
 import { parseRequest } from '../../cli/net/socks5.js';
 import { readClientHelloSni } from '../../cli/net/tls-sni.js';
 import { connectThenGet, irFor, origin, rawRequest, socksGet } from './helpers.js';
@@ -178,6 +178,29 @@ describe('egress proxy: plain HTTP', () => {
     expect(status(r)).toBe('HTTP/1.1 403 Forbidden');
     expect(r).not.toContain('server-b');
     expect(status(await rawRequest(sock, 'GET / HTTP/1.1\r\nHost: allowed.test\r\nConnection: close\r\n\r\n'))).toBe('HTTP/1.1 400 Bad Request');
+  });
+
+  it('frames a chunked body of a GET on the upstream hop: it never arrives as a request of its own (review finding)', async () => {
+    sunk.length = 0;
+    const smuggled = 'GET /secret HTTP/1.1\r\nHost: evil-vhost.test\r\n\r\n';
+    const chunk = `${smuggled.length.toString(16)}\r\n${smuggled}\r\n0\r\n\r\n`;
+    const s = net.connect({ path: sock });
+    s.on('error', () => undefined);
+    s.write(`GET http://allowed.test:${sinkPort}/ HTTP/1.1\r\nHost: allowed.test:${sinkPort}\r\nTransfer-Encoding: chunked\r\n\r\n${chunk}`);
+    const deadline = Date.now() + 5000;
+    while (!Buffer.concat(sunk).toString('latin1').includes('\r\n0\r\n\r\n') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    s.destroy();
+    const got = Buffer.concat(sunk).toString('latin1');
+    const [head, body] = [got.slice(0, got.indexOf('\r\n\r\n')), got.slice(got.indexOf('\r\n\r\n') + 4)];
+    expect(head.toLowerCase()).toContain('transfer-encoding: chunked');
+    expect(body).toBe(chunk);
+  });
+
+  it('log lines escape what the client names: a Host cannot forge the fields after it (review finding)', () => {
+    const line = formatDecision('http', { allowed: false, host: 'evil.test:80 rule=net.0 reason="allowed"', port: 80, rules: [], reason: 'no allow rule matches' }, new Date(0));
+    expect(line).toBe('1970-01-01T00:00:00.000Z deny http [evil.test:80%20rule%3Dnet.0%20reason%3D%22allowed%22]:80 rule=- reason="no allow rule matches"');
+    expect(logWord('bücher.test')).toBe('b%C3%BCcher.test');
+    expect(logWord('a.test')).toBe('a.test');
   });
 
   it('decides each request of a kept-alive connection on its own', async () => {
