@@ -42,6 +42,8 @@ const SPECIAL_V4: [bigint, number][] = [
   [0x00000000n, 8], // 0.0.0.0/8 "this network"
   [0x7f000000n, 8], // 127.0.0.0/8 loopback
   [0xa9fe0000n, 16], // 169.254.0.0/16 link-local (cloud metadata)
+  [0x646464c8n, 32], // 100.100.100.200, Alibaba Cloud's metadata service
+  [0xa83f8110n, 32], // 168.63.129.16, Azure's host endpoint (WireServer)
   [0xe0000000n, 4], // 224.0.0.0/4 multicast
   [0xffffffffn, 32], // limited broadcast
 ];
@@ -62,7 +64,10 @@ function inPrefix(value: bigint, net: bigint, prefix: number, bits: number): boo
 function specialBlock(address: string, own: readonly string[] = []): { family: 4 | 6; prefix: number } | undefined {
   const ip = parseIp(address);
   if (!ip) return undefined;
-  if (ip.family === 6 && ip.value >> 32n === 0xffffn) return specialBlock(v4Text(ip.value & 0xffffffffn), own);
+  // IPv4 inside IPv6: mapped (::ffff:0:0/96), compatible (::/96, but :: and ::1) and NAT64's
+  // well-known prefix (64:ff9b::/96, which a NAT64 gateway sends on as the IPv4 address).
+  const embedded = ip.family === 6 && (ip.value >> 32n === 0xffffn || (ip.value >> 32n === 0n && ip.value > 1n) || ip.value >> 32n === 0x64ff9bn << 64n);
+  if (embedded) return specialBlock(v4Text(ip.value & 0xffffffffn), own);
   const bits = ip.family === 4 ? 32 : 128;
   for (const [net, prefix] of ip.family === 4 ? SPECIAL_V4 : SPECIAL_V6) if (inPrefix(ip.value, net, prefix, bits)) return { family: ip.family, prefix };
   for (const a of own) {
@@ -178,6 +183,9 @@ export class EgressPolicy {
     if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
     if (host.endsWith('.') && host.length > 1) host = host.slice(0, -1);
     const base = { host, port };
+    // What is decided must be what is resolved: one trailing dot is the root, more (or an
+    // empty label) would be decided as one string and resolved as another.
+    if (host === '' || host.endsWith('.') || host.startsWith('.') || host.includes('..')) return { ...base, allowed: false, rules: [], reason: 'malformed host name' };
     if (!Number.isInteger(port) || port < 1 || port > 65535) return { ...base, allowed: false, rules: [], reason: `port ${port} is out of range` };
     let byName: Decision;
     try {

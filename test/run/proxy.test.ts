@@ -296,9 +296,21 @@ describe('egress decisions', () => {
     expect((await p.check('nowhere.test', 443)).publicReason).toBe(v.publicReason);
   });
 
+  it('refuses a host decided as one string and resolved as another (two trailing dots, empty labels)', async () => {
+    const ir = irFor('policy q { net { allow connect tcp "10.77.0.1":80, "a.test":80 } }');
+    const asked: string[] = [];
+    const p = new EgressPolicy(ir, async (name) => (asked.push(name), ['10.77.0.2']), []);
+    for (const host of ['10.77.0.1..', 'a.test..', '.a.test', 'a..test', '.']) expect((await p.check(host, 80)).allowed, host).toBe(false);
+    expect(asked).toEqual([]);
+    expect((await p.check('a.test.', 80)).allowed).toBe(true);
+    expect(await p.check('10.77.0.1.', 80)).toMatchObject({ allowed: true, address: '10.77.0.1' }); // the root dot: decided and connected as the address
+  });
+
   it('knows the special addresses', () => {
     for (const s of ['127.0.0.1', '127.255.0.1', '0.0.0.0', '169.254.169.254', '::1', '::', 'fe80::1', '::ffff:127.0.0.1', 'fd00:ec2::254', '224.0.0.1']) expect(isSpecialAddress(s), s).toBe(true);
-    for (const s of ['10.0.0.1', '93.184.216.34', '2001:db8::1', '::ffff:8.8.8.8']) expect(isSpecialAddress(s), s).toBe(false);
+    for (const s of ['10.0.0.1', '93.184.216.34', '2001:db8::1', '::ffff:8.8.8.8', '::8.8.8.8', '64:ff9b::808:808', '100.100.100.201']) expect(isSpecialAddress(s), s).toBe(false);
+    // IPv4 embedded in IPv6 (compatible ::a.b.c.d, NAT64 64:ff9b::/96) and other clouds' endpoints (review finding).
+    for (const s of ['::127.0.0.1', '::7f00:1', '64:ff9b::a9fe:a9fe', '64:ff9b::127.0.0.1', '100.100.100.200', '168.63.129.16', '::ffff:100.100.100.200']) expect(isSpecialAddress(s), s).toBe(true);
   });
 
   it('parses authorities', () => {
