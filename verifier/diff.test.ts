@@ -21,6 +21,18 @@ describe('semantic diff', () => {
     expect((await diffPolicies(base, base)).map((s) => [s.section, s.comparison])).toEqual([['fs', 'equivalent'], ['net', 'equivalent'], ['syscalls', 'equivalent']]);
   });
 
+  it('compares the syscall defaults even when the two policies name every syscall of the table (review finding)', async () => {
+    const strict = ir('policy p { syscalls { default errno(EPERM)  allow @known } }');
+    const open = ir('policy p { syscalls { default allow  deny ptrace  allow @known } }');
+    const [, , sys] = await diffPolicies(strict, open);
+    expect(sys!.comparison).toBe('incomparable');
+    const added = sys!.newlyAllowed!.request;
+    expect(added).toMatchObject({ kind: 'syscall', syscall: '' });
+    expect(decide(open, added).allowed).toBe(true);
+    expect(decide(strict, added).allowed).toBe(false);
+    expect(sys!.newlyAllowed!.display).toMatch(/^syscall (x86_64|aarch64) \d+\(/);
+  });
+
   it('classifies each section and gives witnesses that reproduce against both policies', async () => {
     const next = ir(`policy p {
       fs { allow read, write "/srv/**"  deny write "/srv/ro/**", "/srv/logs/**"  allow read "/opt/**" }

@@ -6,7 +6,7 @@
  */
 import { decide, type Request } from '../compiler/evaluate.js';
 import { FS_RIGHTS, IR_ARCHES, ISOLATION_LEVELS, type Arch, type PolicyIR } from '../compiler/ir.js';
-import { syscallNumber, syscallNames } from '../compiler/syscalls/index.js';
+import { syscallName, syscallNumber, syscallNames } from '../compiler/syscalls/index.js';
 import { displayPath, paramRoots } from './atoms.js';
 import { bvVal, bvValue, fsModel, netModel, netRequestOf, syscallAllowedExpr, VerifierError, violations } from './assertions.js';
 import { check, z3 } from './z3.js';
@@ -85,7 +85,9 @@ export async function diffPolicies(oldIr: PolicyIR, newIr: PolicyIR): Promise<Se
     out.push(section('net', witnesses[0], witnesses[1]));
   }
 
-  // syscalls: every name either policy mentions, plus one no rule names (the default actions).
+  // syscalls: every name either policy mentions, plus one no rule names (the default actions),
+  // and a number outside the table (the default actions again, when the two policies together
+  // name every syscall of the table: `allow @known`).
   {
     const witnesses: (DiffWitness | undefined)[] = [undefined, undefined];
     for (const arch of IR_ARCHES) {
@@ -111,6 +113,13 @@ export async function diffPolicies(oldIr: PolicyIR, newIr: PolicyIR): Promise<Se
             return true;
           },
         );
+        if (!witnesses[k]) {
+          const numbered = new Set([...oldIr.syscalls.rules[arch], ...newIr.syscalls.rules[arch]].map((r) => r.nr));
+          let nr = 0;
+          while (syscallName(nr, arch) !== undefined || numbered.has(nr)) nr++;
+          const request: Request = { kind: 'syscall', arch, syscall: '', nr, args: [] };
+          if (decide(yes, request).allowed && !decide(no, request).allowed) witnesses[k] = confirm(yes, no, request, {}, `syscall ${arch} ${nr}(${Array(6).fill('0x0').join(', ')})`);
+        }
       }
     }
     out.push(section('syscalls', witnesses[0], witnesses[1]));
