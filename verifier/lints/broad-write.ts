@@ -1,5 +1,5 @@
 import type { Lint } from './lint.js';
-import { home } from './lint.js';
+import { homes } from './lint.js';
 
 export const broadWrite: Lint = {
   id: 'broad-write',
@@ -14,7 +14,7 @@ export const broadWrite: Lint = {
       p('system programs (/usr) are writable', '/usr/**'),
       p('new files directly under / are writable', '/mxcc-lint-probe'),
       p('other users\' home directories are writable', '/home/*/*'),
-      ...(home(ir) === '${home}' ? [p('new files directly in the home directory are writable', '${home}/mxcc-lint-probe')] : []),
+      ...homes(ir).filter((h) => h !== '/home/*').map((h) => p('new files directly in the home directory are writable', `${h}/mxcc-lint-probe`)),
     ];
   },
 };

@@ -67,8 +67,15 @@ export function probeAssertion(lint: Lint, probe: LintProbe & { request: IrAsser
 }
 
 /** The home directory pattern: the policy's `home` param if it has one, else every home. */
-export function home(ir: PolicyIR): string {
-  return ir.params.some((p) => p.name === 'home' && p.type === 'path') ? '${home}' : '/home/*';
+/**
+ * The home directories the home lints probe: `${home}` when the policy declares that param, and
+ * always the literal ones (`/home/*`, root's `/root`): a policy may name the home it opens
+ * literally whatever params it declares, and the symbolic `${home}` is a directory of its own
+ * that no literal rule reaches. Probes of one question share their message, so a policy that
+ * opens several of them gets one finding per question.
+ */
+export function homes(ir: PolicyIR): string[] {
+  return [...(ir.params.some((p) => p.name === 'home' && p.type === 'path') ? ['${home}'] : []), '/home/*', '/root'];
 }
 
 export const ANY_PORT = [{ from: 0, to: 65535 }];

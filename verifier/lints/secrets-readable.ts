@@ -1,5 +1,5 @@
 import type { Lint } from './lint.js';
-import { home } from './lint.js';
+import { homes } from './lint.js';
 
 const STORES: [string, string][] = [
   ['/.ssh/id_*', 'SSH private keys'],
@@ -19,9 +19,8 @@ export const secretsReadable: Lint = {
   severity: 'error',
   rationale: 'Agents that can read credential stores can use or leak them; the usual stores should be denied explicitly (extend std/secrets.mxc).',
   probes(ir) {
-    const h = home(ir);
     return [
-      ...STORES.map(([p, what]) => ({ message: `${what} are readable`, request: { kind: 'fs' as const, access: ['read' as const], paths: [h + p] }, help: `deny read "${h}${p}" (or extend no_secrets from std/secrets.mxc)` })),
+      ...STORES.flatMap(([p, what]) => homes(ir).map((h) => ({ message: `${what} are readable`, request: { kind: 'fs' as const, access: ['read' as const], paths: [h + p] }, help: `deny read "${h}${p}" (or extend no_secrets from std/secrets.mxc)` }))),
       { message: '.env files are readable', request: { kind: 'fs', access: ['read'], paths: ['/**/.env'] }, help: 'deny read "**/.env"' },
     ];
   },
