@@ -270,7 +270,7 @@ static void sha256_hex(const uint8_t *data, size_t n, char out[65]) {
 /* ---------------------------------------------------------------------------------------- */
 /* The bundle: a strict loader mirroring decodeBundle in targets/linux/bundle.ts */
 
-enum { SEC_POLICY = 1, SEC_SECCOMP, SEC_LANDLOCK_FS, SEC_MASKS, SEC_NET, SEC_SCOPES, SEC_RLIMITS, SEC_ENV, SEC_PARAMS, SEC_PROCESS };
+enum { SEC_POLICY = 1, SEC_SECCOMP, SEC_LANDLOCK_FS, SEC_MASKS, SEC_NET, SEC_SCOPES, SEC_RLIMITS, SEC_ENV, SEC_PARAMS, SEC_PROCESS, SEC_DIGEST };
 enum { MODE_BENEATH = 1, MODE_EXACT = 2, MODE_EXPAND = 3 };
 enum { NET_NONE = 0, NET_PORTS = 1, NET_PROXY = 2 };
 enum { ISO_PROCESS = 0, ISO_SESSION = 1, ISO_CONTAINER = 2 };
@@ -575,7 +575,19 @@ static int load_bundle(const uint8_t *data, size_t n, struct bundle *b, char *er
 	if (n > MAX_BUNDLE) bad(&r, "bundle is larger than %u bytes", MAX_BUNDLE);
 	if (memcmp(take(&r, 4), "MXCB", 4) != 0) bad(&r, "not an mxcc bundle (bad magic)");
 	uint32_t version = rd_u32(&r);
-	if (version != 2) bad(&r, "unsupported bundle version %u", version);
+	if (version != 3) bad(&r, "unsupported bundle version %u", version);
+	/* The last section is the SHA-256 of every byte before it: nothing of a corrupt bundle is read.
+	   (Not checked by the fuzzing build, so that random input reaches the parser.) */
+	if (n < 16 + 40) bad(&r, "truncated: no digest section");
+	const uint8_t *dg = data + n - 40;
+	if ((dg[0] | dg[1] << 8 | dg[2] << 16 | (uint32_t)dg[3] << 24) != SEC_DIGEST || (dg[4] | dg[5] << 8 | dg[6] << 16 | (uint32_t)dg[7] << 24) != 32)
+		bad(&r, "the last section is not the digest");
+#ifndef MXC_FUZZ
+	char want[65], got[65];
+	sha256_hex(data, n - 40, want);
+	for (int k = 0; k < 32; k++) snprintf(got + 2 * k, 3, "%02x", dg[8 + k]);
+	if (strcmp(want, got) != 0) bad(&r, "the bundle's digest does not match its content (corrupt or modified)");
+#endif
 	uint32_t count = rd_count(&r, 64, 8);
 	if (rd_u32(&r) != 0) bad(&r, "reserved field is not zero");
 	uint32_t seen = 0;
@@ -587,12 +599,16 @@ static int load_bundle(const uint8_t *data, size_t n, struct bundle *b, char *er
 		rd_zero(&r, (8 - len % 8) % 8, "section padding");
 		if (type != SEC_SECCOMP && type < 32 && (seen & (1u << type))) bad(&r, "section type %u appears twice", type);
 		if (type < 32) seen |= 1u << type;
+		if (type == SEC_DIGEST) {
+			if (i != count - 1) bad(&r, "section %u: the digest is not the last section", i);
+			continue;
+		}
 		struct reader s = { payload, len, 0, (int)i, &fail, err };
 		parse_section(b, &s, type);
 	}
 	r.section = -1;
 	if (r.o != n) bad(&r, "%zu unexpected trailing bytes", n - r.o);
-	for (uint32_t t = SEC_POLICY; t <= SEC_PROCESS; t++)
+	for (uint32_t t = SEC_POLICY; t <= SEC_DIGEST; t++)
 		if (t != SEC_SECCOMP && !(seen & (1u << t))) bad(&r, "missing section type %u", t);
 	if (b->nseccomp == 0) bad(&r, "missing seccomp section");
 	return 0;

@@ -136,9 +136,25 @@ describe('bundle encoding', () => {
 describe('the decoder refuses corrupt bundles', () => {
   const good = bundleBytes();
   const refuse = (bytes: Uint8Array, message: RegExp) => expect(() => decodeBundle(bytes)).toThrow(message);
+  /** The bundle with its digest made to match again: what the structural checks behind it see. */
+  const resealed = (bytes: Uint8Array): Uint8Array => {
+    const out = Uint8Array.from(bytes);
+    out.set(createHash('sha256').update(out.subarray(0, out.length - 40)).digest(), out.length - 32);
+    return out;
+  };
 
+  it('any changed byte, anywhere: the digest does not match (review finding: a one-bit flip of the handled rights ran the command)', () => {
+    for (let i = 0; i < good.length; i++) {
+      const b = Uint8Array.from(good);
+      b[i]! ^= 1 << (i % 8);
+      expect(() => decodeBundle(b), `byte ${i}`).toThrow(BundleError);
+    }
+    const body = Uint8Array.from(good);
+    body[30]! ^= 4;
+    refuse(body, /digest does not match/);
+  });
   it('truncated at any point', () => {
-    for (const cut of [0, 3, 8, 15, 16, 20, 100, good.length - 1]) refuse(good.subarray(0, cut), /truncated|missing/);
+    for (const cut of [0, 3, 8, 15, 16, 20, 100, good.length - 1]) refuse(good.subarray(0, cut), /truncated|missing|not the digest|digest does not match/);
   });
   it('wrong magic, version, reserved field', () => {
     const b = Uint8Array.from(good);
@@ -154,10 +170,10 @@ describe('the decoder refuses corrupt bundles', () => {
   it('oversized lengths and counts', () => {
     const b = Uint8Array.from(good);
     new DataView(b.buffer).setUint32(20, 0x7fffffff, true); // first section's length
-    refuse(b, /too large|truncated/);
+    refuse(resealed(b), /too large|truncated/);
     const c = Uint8Array.from(good);
     new DataView(c.buffer).setUint32(8, 1000, true); // section count
-    refuse(c, /exceeds/);
+    refuse(resealed(c), /exceeds/);
   });
   it('a wrong architecture in a seccomp section', () => {
     const b = Uint8Array.from(good);
@@ -166,13 +182,17 @@ describe('the decoder refuses corrupt bundles', () => {
     const view = new DataView(b.buffer);
     while (view.getUint32(o, true) !== SECTION.seccomp) o += 8 + Math.ceil(view.getUint32(o + 4, true) / 8) * 8;
     view.setUint32(o + 8, 0x40000003, true); // AUDIT_ARCH_I386
-    refuse(b, /unknown architecture/);
+    refuse(resealed(b), /unknown architecture/);
   });
-  it('trailing bytes and unknown sections', () => {
-    refuse(Uint8Array.from([...good, 0, 0, 0, 0, 0, 0, 0, 0]), /trailing/);
+  it('bytes after the digest, a digest that is not last, unknown sections', () => {
+    refuse(Uint8Array.from([...good, 0, 0, 0, 0, 0, 0, 0, 0]), /not the digest/);
+    // The digest section twice: the first one is not the last section.
+    const twice = Uint8Array.from([...good, ...good.subarray(good.length - 40)]);
+    new DataView(twice.buffer).setUint32(8, new DataView(good.buffer, good.byteOffset).getUint32(8, true) + 1, true);
+    refuse(resealed(twice), /appears twice|not the last/);
     const extra = Uint8Array.from(good);
     new DataView(extra.buffer).setUint32(16, 99, true); // first section's type
-    refuse(extra, /unknown section type 99/);
+    refuse(resealed(extra), /unknown section type 99/);
   });
   it('strings longer than the limit are refused when encoding', () => {
     const ir = corpusIr('coding-agent.mxc');

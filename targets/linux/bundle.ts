@@ -1,19 +1,21 @@
 /**
  * The Linux bundle: one binary file that mxc-enforce loads strictly. Layout (little-endian):
  *
- *   header   magic "MXCB", u32 version (2), u32 section count, u32 reserved (0)
+ *   header   magic "MXCB", u32 version (3), u32 section count, u32 reserved (0)
  *   section  u32 type, u32 payload length, payload, zero padding to a multiple of 8
+ *   digest   the last section: the SHA-256 of every byte before it (a corrupt bundle is refused)
  *
  * Strings are u32 length + UTF-8 bytes (no NUL, at most MAX_STRING bytes). Every count and
  * length is bounded (see the limits below); unknown section types, versions or trailing bytes
  * make the loader refuse the bundle. docs/linux-target.md describes each section.
  */
+import { createHash } from 'node:crypto';
 import type { Arch } from '../../compiler/ir.js';
 import { AUDIT_ARCH } from './seccomp/compile.js';
 import { decodeProgram, encodeProgram, type Insn } from './seccomp/bpf.js';
 
 export const BUNDLE_MAGIC = 'MXCB';
-export const BUNDLE_VERSION = 2;
+export const BUNDLE_VERSION = 3;
 export const MAX_BUNDLE_BYTES = 16 * 1024 * 1024;
 export const MAX_SECTIONS = 64;
 export const MAX_STRING = 4096;
@@ -30,6 +32,8 @@ export const SECTION = {
   env: 8,
   params: 9,
   process: 10,
+  /** The last section: SHA-256 of every byte before it. */
+  digest: 11,
 } as const;
 
 export const GRANT_MODE = { beneath: 1, exact: 2, expand: 3 } as const;
@@ -176,13 +180,14 @@ export function encodeBundle(b: Bundle): Uint8Array {
   sections.push([SECTION.params, pw.done()]);
   sections.push([SECTION.process, new Writer().u64(b.process.capabilities).u32(b.process.cpus).u32(ISOLATION[b.process.isolation]).u64(b.process.wallMillis).done()]);
 
-  const out = new Writer().bytes(Buffer.from(BUNDLE_MAGIC, 'ascii')).u32(BUNDLE_VERSION).u32(sections.length).u32(0);
+  const out = new Writer().bytes(Buffer.from(BUNDLE_MAGIC, 'ascii')).u32(BUNDLE_VERSION).u32(sections.length + 1).u32(0);
   for (const [type, payload] of sections) {
     out.u32(type).u32(payload.length).bytes(payload);
     const pad = (8 - (payload.length % 8)) % 8;
     if (pad) out.bytes(new Uint8Array(pad));
   }
-  const bytes = out.done();
+  const body = out.done();
+  const bytes = new Writer().bytes(body).u32(SECTION.digest).u32(32).bytes(createHash('sha256').update(body).digest()).done();
   if (bytes.length > MAX_BUNDLE_BYTES) throw new RangeError(`bundle is ${bytes.length} bytes; the limit is ${MAX_BUNDLE_BYTES}`);
   return bytes;
 }
@@ -257,6 +262,12 @@ export function decodeBundle(bytes: Uint8Array): Bundle {
   if (version !== BUNDLE_VERSION) throw new BundleError(`unsupported bundle version ${version}`);
   const n = r.count(MAX_SECTIONS);
   if (r.u32() !== 0) throw new BundleError('header: reserved field is not zero');
+  // The last section is the SHA-256 of every byte before it: nothing of a corrupt bundle is read.
+  if (bytes.length < 16 + 40) throw new BundleError('truncated: no digest section');
+  const tail = new DataView(bytes.buffer, bytes.byteOffset + bytes.length - 40, 8);
+  if (tail.getUint32(0, true) !== SECTION.digest || tail.getUint32(4, true) !== 32) throw new BundleError('the last section is not the digest');
+  const digest = createHash('sha256').update(bytes.subarray(0, bytes.length - 40)).digest();
+  if (!digest.equals(bytes.subarray(bytes.length - 32))) throw new BundleError("the bundle's digest does not match its content (corrupt or modified)");
   const seen = new Set<number>();
   const b: Partial<Bundle> & { seccomp: Bundle['seccomp'] } = { seccomp: [] };
   for (let i = 0; i < n; i++) {
@@ -269,6 +280,12 @@ export function decodeBundle(bytes: Uint8Array): Bundle {
     if (type !== SECTION.seccomp && seen.has(type)) throw new BundleError(`section type ${type} appears twice`);
     seen.add(type);
     const s = new Reader(payload, `section ${i} (type ${type})`);
+    if (type === SECTION.digest) {
+      if (i !== n - 1) throw new BundleError(`section ${i}: the digest is not the last section`);
+      s.raw(32);
+      s.end();
+      continue;
+    }
     switch (type) {
       case SECTION.policy:
         b.policy = { name: s.str(), irSha256: s.str() };

@@ -204,7 +204,7 @@ export function buildLinuxBundle(ir: PolicyIR): { bundle?: Bundle; plan: Landloc
   };
   const encoded = encodeBundle(bundle);
   const mirror = {
-    format: 'mxcc linux bundle, version 2 (this file mirrors bundle.mxcb; docs/linux-target.md)',
+    format: 'mxcc linux bundle, version 3 (this file mirrors bundle.mxcb; docs/linux-target.md)',
     bundleSha256: createHash('sha256').update(encoded).digest('hex'),
     policy: bundle.policy,
     seccomp: seccomp.stats,

@@ -127,6 +127,13 @@ describe('mxc-enforce', () => {
     }
   });
 
+  /** A changed bundle with its digest made to match again: what the structural checks see. */
+  const resealed = (bytes: Uint8Array): Buffer => {
+    const out = Buffer.from(bytes);
+    createHash('sha256').update(out.subarray(0, out.length - 40)).digest().copy(out, out.length - 32);
+    return out;
+  };
+
   describe('refuses corrupt bundles without running the command', () => {
     let marker: string;
     let good: Buffer;
@@ -150,9 +157,23 @@ describe('mxc-enforce', () => {
     });
     it('truncated', () => {
       marker = path.join(ws, 'marker-truncated');
-      refused(writeBundle(good.subarray(0, good.length - 8)), [], /truncated/);
+      refused(writeBundle(good.subarray(0, good.length - 8)), [], /not the digest/);
       refused(writeBundle(good.subarray(0, 10)), [], /truncated/);
       refused(writeBundle(Buffer.alloc(0)));
+    });
+    it('any changed byte: the digest does not match (review finding: a one-bit flip of the handled rights ran the command)', () => {
+      marker = path.join(ws, 'marker-flip');
+      // The Landlock section's handled rights (read_file is bit 2): the reviewer's flip.
+      const b = Buffer.from(good);
+      let o = 16;
+      while (b.readUInt32LE(o) !== 3) o += 8 + Math.ceil(b.readUInt32LE(o + 4) / 8) * 8;
+      b[o + 16]! &= ~4;
+      refused(writeBundle(b), [], /digest does not match/);
+      for (const at of [17, 40, Math.floor(good.length / 2), good.length - 33, good.length - 1]) {
+        const f = Buffer.from(good);
+        f[at]! ^= 0x10;
+        refused(writeBundle(f));
+      }
     });
     it('wrong magic', () => {
       marker = path.join(ws, 'marker-magic');
@@ -164,8 +185,8 @@ describe('mxc-enforce', () => {
       marker = path.join(ws, 'marker-length');
       const b = Buffer.from(good);
       b.writeUInt32LE(0x7fffffff, 20); // the first section's payload length
-      refused(writeBundle(b));
-      refused(writeBundle(Buffer.concat([good, Buffer.alloc(8)])), [], /trailing/);
+      refused(writeBundle(resealed(b)));
+      refused(writeBundle(Buffer.concat([good, Buffer.alloc(8)])), [], /not the digest/);
     });
     it('a pin that does not match', () => {
       marker = path.join(ws, 'marker-pin');
@@ -175,15 +196,16 @@ describe('mxc-enforce', () => {
     });
     it('an unknown section', () => {
       marker = path.join(ws, 'marker-unknown');
-      const b = Buffer.concat([good, Buffer.from([99, 0, 0, 0, 0, 0, 0, 0])]);
+      const body = good.subarray(0, good.length - 40);
+      const b = Buffer.concat([body, Buffer.from([99, 0, 0, 0, 0, 0, 0, 0]), good.subarray(good.length - 40)]);
       b.writeUInt32LE(good.readUInt32LE(8) + 1, 8);
-      refused(writeBundle(b), [], /unknown section type 99/);
+      refused(writeBundle(resealed(b)), [], /unknown section type 99/);
     });
     it('non-zero padding or reserved bytes', () => {
       marker = path.join(ws, 'marker-reserved');
       const b = Buffer.from(good);
       b.writeUInt32LE(1, 12);
-      refused(writeBundle(b), [], /reserved/);
+      refused(writeBundle(resealed(b)), [], /reserved/);
     });
     it('no seccomp program for this architecture', () => {
       marker = path.join(ws, 'marker-arch');
@@ -204,7 +226,7 @@ describe('mxc-enforce', () => {
       expect(r.status, `${what}: the reference decoder ${reference ? 'accepts' : 'refuses'} it; mxc-enforce says ${r.stderr}`).toBe(reference ? 0 : REFUSED);
       return reference;
     };
-    it('random byte flips', () => {
+    it('random byte flips (resealed: the structure behind the digest)', () => {
       const good = bytesOf(agent);
       let seed = 0x2545f491;
       const rand = (n: number): number => {
@@ -221,7 +243,7 @@ describe('mxc-enforce', () => {
           const at = rand(b.length);
           b[at] = b[at]! ^ (1 << rand(8));
         }
-        if (agrees(b, `mutation ${i}`)) accepted++;
+        if (agrees(i < 250 ? resealed(b) : b, `mutation ${i}`)) accepted++;
       }
       expect(agrees(good, 'intact')).toBe(true);
       expect(accepted, 'some flips land in free-form bytes and must still be accepted').toBeGreaterThan(0);
@@ -245,11 +267,12 @@ describe('mxc-enforce', () => {
       for (const bytes of cases) {
         const m = Buffer.from(base);
         Buffer.from(bytes).copy(m, at);
-        agrees(m, bytes.map((x) => x.toString(16)).join(' '));
+        agrees(resealed(m), bytes.map((x) => x.toString(16)).join(' '));
       }
       // A leading byte order mark is part of the string on both sides (neither drops it).
       const bom = Buffer.from(base);
       Buffer.from([0xef, 0xbb, 0xbf, 0x41]).copy(bom, at);
+      bom.set(resealed(bom));
       expect(decodeBundle(bom).policy.name).toBe('\uFEFFA');
       const dry = spawnSync(enforcer, ['--dry-run', ...homeArg, writeBundle(bom), '--', 'true']);
       expect(dry.stdout.subarray(0, 23).toString('latin1')).toBe('bundle: policy \xef\xbb\xbfA, ir');
@@ -278,13 +301,15 @@ describe('mxc-enforce', () => {
       // A repeated policy section: the first section again, appended.
       const len = bytes.readUInt32LE(20);
       const first = bytes.subarray(16, 16 + 8 + len + ((8 - (len % 8)) % 8));
-      const dup = Buffer.concat([bytes, first]);
+      const body = bytes.subarray(0, bytes.length - 40);
+      const digest = bytes.subarray(bytes.length - 40);
+      const dup = Buffer.concat([body, first, digest]);
       dup.writeUInt32LE(bytes.readUInt32LE(8) + 1, 8);
-      expect(agrees(dup, 'repeated section')).toBe(false);
+      expect(agrees(resealed(dup), 'repeated section')).toBe(false);
       // A missing section: drop the first one.
       const missing = Buffer.concat([bytes.subarray(0, 16), bytes.subarray(16 + first.length)]);
       missing.writeUInt32LE(bytes.readUInt32LE(8) - 1, 8);
-      expect(agrees(missing, 'missing section')).toBe(false);
+      expect(agrees(resealed(missing), 'missing section')).toBe(false);
     });
   });
 
