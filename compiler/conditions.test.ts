@@ -7,7 +7,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { comparisonTruth, conditionTruth } from './conditions.js';
-import { conditionHolds } from './evaluate.js';
+import { conditionHolds, decide } from './evaluate.js';
+import { compileFile } from './index.js';
+import { syscallArgs, syscallNumber, UMODE_ARGS } from './syscalls/index.js';
 import type { CompareOperator, IrArgCondition } from './ir.js';
 
 const OPS: CompareOperator[] = ['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'masked_eq', 'masked_ne'];
@@ -83,5 +85,43 @@ describe('conditionTruth', () => {
     expect(conditionTruth([[some, always]])).toBeUndefined();
     expect(conditionTruth([[always, always]])).toBe(true);
     expect(conditionTruth([])).toBe(false);
+  });
+});
+
+describe('umode_t arguments (review finding: chmod(f, 0x109ed) is chmod 04755, and passed `deny chmod(mode == 0x9ed)`)', () => {
+  const irOf = (text: string): import('./ir.js').PolicyIR => {
+    const files = new Map([['/v/p.mxc', Buffer.from(text)]]);
+    const r = compileFile('/v/p.mxc', { host: { readFile: (p) => files.get(p) }, cwd: '/v', stdDir: '/nostd' });
+    if (!r.ir) throw new Error(r.diagnostics.map((d) => d.message).join('\n'));
+    return r.ir;
+  };
+
+  it('every listed argument is a mode the tables give 32 bits', () => {
+    for (const [name, index] of Object.entries(UMODE_ARGS)) {
+      for (const arch of ['x86_64', 'aarch64'] as const) {
+        if (syscallNumber(name, arch) === undefined) continue;
+        expect(syscallArgs(name, arch)[index], `${name} on ${arch}`).toMatchObject({ name: 'mode', bits: 32, pointer: false });
+      }
+    }
+  });
+
+  it('are compared on their low 16 bits, as the kernel reads them: ==, != and in, and masks', () => {
+    const ir = irOf('policy p { syscalls { default allow  deny ?chmod(mode == 0x9ed)  deny fchmodat(mode in [0x9ed, 0xded])  deny mkdirat(mode & 0x10800 != 0)  deny ?creat(mode != 0x1a4) } }');
+    const call = (syscall: string, args: bigint[]) => decide(ir, { kind: 'syscall', arch: 'x86_64', syscall, args }).allowed;
+    expect(call('chmod', [0n, 0x9edn])).toBe(false);
+    expect(call('chmod', [0n, 0x109edn])).toBe(false);
+    expect(call('chmod', [0n, 0xffff09edn])).toBe(false);
+    expect(call('chmod', [0n, 0x1edn])).toBe(true);
+    expect(call('fchmodat', [0n, 0n, 0xffff0dedn])).toBe(false);
+    expect(call('mkdirat', [0n, 0n, 0x10000n])).toBe(true); // bit 16: not part of the mode
+    expect(call('mkdirat', [0n, 0n, 0x800n])).toBe(false);
+    expect(call('creat', [0n, 0x101a4n])).toBe(true); // 0644 with bit 16 set is 0644
+    const rule = ir.syscalls.rules.x86_64.find((r) => r.syscall === 'chmod')!;
+    expect(rule.when).toEqual([[{ arg: 1, name: 'mode', bits: 32, op: 'masked_eq', mask: '65535', value: '2541' }]]);
+  });
+
+  it('an ordering on a mode is refused (it cannot be masked)', () => {
+    const r = compileFile('/v/q.mxc', { host: { readFile: () => Buffer.from('policy p { syscalls { deny ?chmod(mode > 0x1ff) } }') }, cwd: '/v', stdDir: '/nostd' });
+    expect(r.diagnostics.filter((d) => d.severity === 'error').map((d) => [d.code, d.message])).toEqual([['MXC1118', 'mode of chmod is a 16-bit mode (umode_t): the kernel ignores bits 16-31, which an ordering (<, <=, >, >=) would compare']]);
   });
 });

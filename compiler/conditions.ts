@@ -4,7 +4,7 @@ import type { Span } from '../grammar/location.js';
 import type { Code } from './diagnostics/codes.js';
 import type { Arch, CompareOperator, IrArgCondition } from './ir.js';
 import { didYouMeanHelp } from './suggest.js';
-import { lookupConstant, CONSTANT_NAMES, syscallArgs } from './syscalls/index.js';
+import { lookupConstant, CONSTANT_NAMES, syscallArgs, UMODE_ARGS } from './syscalls/index.js';
 import { integerOf } from './values.js';
 
 export const MAX_CONJUNCTIONS = 64;
@@ -125,6 +125,17 @@ export function lowerCondition(cond: A.Condition, syscall: string, arch: Arch): 
       }
       c.op = op === 'eq' ? 'masked_eq' : 'masked_ne';
       c.mask = m.toString();
+    }
+    // A umode_t argument: the kernel keeps its low 16 bits, so it is compared through the mask
+    // 0xffff (chmod(f, 0x109ed) is chmod 04755: `mode == 0x9ed` must match it). An ordering
+    // cannot be masked, so it is refused.
+    if (UMODE_ARGS[syscall] === a.index) {
+      if (op !== 'eq' && op !== 'ne') {
+        problems.push({ code: 'MXC1118', message: `${a.name} of ${syscall} is a 16-bit mode (umode_t): the kernel ignores bits 16-31, which an ordering (<, <=, >, >=) would compare`, span: arg.span, help: `compare ${a.name} with ==, != or in, or test bits with a mask (${a.name} & 0x800 != 0: setuid)` });
+        return undefined;
+      }
+      c.op = c.op === 'eq' || c.op === 'masked_eq' ? 'masked_eq' : 'masked_ne';
+      c.mask = ((m ?? 0xffffn) & 0xffffn).toString();
     }
     return c;
   };

@@ -79,6 +79,17 @@ const UNKNOWN_ARGS: readonly SyscallArg[] = Object.freeze(
  * argument order differs on aarch64), else the common signature, else arg0..arg5 as 64-bit
  * non-pointer values.
  */
+/**
+ * The arguments the kernel reads as `umode_t` (an unsigned short, include/linux/types.h), by
+ * syscall: their argument index, from the SYSCALL_DEFINEx signatures (fs/open.c, fs/namei.c,
+ * ipc/mqueue.c). The tables give them 32 bits (the register's low half, as for an int); the
+ * kernel keeps 16, so bits 16-31 pass unseen and conditions on them are compared on the low 16
+ * bits (compiler/conditions.ts).
+ */
+export const UMODE_ARGS: Readonly<Record<string, number>> = Object.freeze({
+  open: 2, openat: 3, creat: 1, mkdir: 1, mkdirat: 2, mknod: 1, mknodat: 2, chmod: 1, fchmod: 1, fchmodat: 2, fchmodat2: 2, mq_open: 2,
+});
+
 export function syscallArgs(name: string, arch: Arch): readonly SyscallArg[] {
   const over = SYSCALL_ARGS_ARCH_OVERRIDES[arch];
   if (own(over, name)) return over[name] ?? UNKNOWN_ARGS;
