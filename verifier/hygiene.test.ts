@@ -31,3 +31,19 @@ describe('rule hygiene on the corpus', () => {
     expect(found.sort()).toEqual([]);
   });
 });
+
+describe('redundant-rule and path params', () => {
+  const lintOf = async (text: string): Promise<string[]> => {
+    const files = new Map([['/v/p.mxc', Buffer.from(text)]]);
+    const r = compileFile('/v/p.mxc', { host: { readFile: (p) => files.get(p) }, cwd: '/v', stdDir: '/nostd' });
+    if (!r.ir) throw new Error(r.diagnostics.map((d) => d.message).join('\n'));
+    return (await lintPolicy(r.ir, r.program, HYGIENE)).map((d) => `${d.code} ${d.span?.line}`);
+  };
+
+  it('a rule under a param is not called redundant because a literal rule covers the directory that stands for the param (review finding)', async () => {
+    // With ws=/a/b, `/*/.git/**` does not cover /a/b/.git: deleting the second deny would open it.
+    expect(await lintOf('policy p {\n  param ws: path\n  fs {\n    allow read, write "${ws}/**"\n    deny write "/*/.git/**"\n    deny write "${ws}/.git/**"\n  }\n}\n')).toEqual([]);
+    // Covered by a rule under the same param: redundant for every value.
+    expect(await lintOf('policy p {\n  param ws: path\n  fs {\n    allow read, write "${ws}/**"\n    deny write "${ws}/.git/**"\n    deny write "${ws}/.git/hooks/**"\n  }\n}\n')).toEqual(['MXC2121 6']);
+  });
+});

@@ -114,6 +114,12 @@ function redundantFs(ir: PolicyIR): HygieneFinding[] {
     if (!live.every((x) => covered(x, same))) continue;
     const single = same.find((r) => live.every((x) => pairsOf(r).has(x)));
     const coverers = single ? [single] : greedyCover(live, same, (r) => pairsOf(r));
+    // A rule under a path param is covered for every value of the param only by rules under the
+    // same param (or `/**`): the directory that stands for the param sits at one place, and a
+    // rule covering it there (`/*/.git/**` over `${ws}/.git/**`) may miss other values.
+    const paramOf = (p: string): string | undefined => /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}/.exec(p)?.[1];
+    const params = new Set(rule.paths.map(paramOf));
+    if (!params.has(undefined) && coverers.some((c) => c.paths.some((p) => p !== '/**' && !params.has(paramOf(p) ?? '\0')))) continue;
     const { req, display } = request(live[0]!);
     removed.add(rule.id);
     const d = confirmUnchanged(ir, removed, req, { ...set.paramRoots }, display);
