@@ -20,7 +20,7 @@
  */
 import { diagnostic, DiagnosticError } from '../compiler/diagnostics/diagnostic.js';
 import { parseGlob, type CharPredicate, type Segment } from '../compiler/glob.js';
-import type { IrParam } from '../compiler/ir.js';
+import type { IrParam, PolicyIR } from '../compiler/ir.js';
 import { formatPath } from '../compiler/request.js';
 
 export interface Atom {
@@ -43,9 +43,10 @@ const PARAM_BASE = 0xf0000;
 /**
  * The directory each path param stands for: its value when one was given (`--param`), else a
  * directory of its own, named by a private-use character (below its first `under` path, if any),
- * which no path the policy names literally can equal or contain. So without a value the proof
- * covers the param as a place of its own, not values that overlap the policy's literal paths
- * (`ws=/etc` under `assert never write "/etc/passwd"`): docs/language.md, Assertions.
+ * which no path the policy names literally can equal or contain: the first of the placements
+ * the verifier proves a param at (paramPlacements), which set the params' values. Values that
+ * overlap the policy's literal paths are not covered (`ws=/etc` under `assert never write
+ * "/etc/passwd"`): docs/language.md, Assertions.
  */
 export function paramRoots(params: readonly IrParam[]): Record<string, string> {
   const out: Record<string, string> = {};
@@ -62,6 +63,132 @@ export function paramRoots(params: readonly IrParam[]): Record<string, string> {
 }
 
 const isSymbolic = (root: string): boolean => [...root].some((ch) => ch.codePointAt(0)! >= PARAM_BASE);
+
+/** At most this many places per path param and under path, and this many combinations in all. */
+export const MAX_PLACES = 8;
+export const MAX_PLACEMENTS = 16;
+
+/**
+ * Where the path params without a value are proved: each combination is a set of values for
+ * them (the IR's params with those values are verified one after the other, and a property holds
+ * only if it holds at every placement). The first is paramRoots's directory of its own, one
+ * level below the first `under` path. A pattern of the policy that is not rooted at a param can
+ * tell places apart: a pattern `/*` + `/secret` matches a child of `/a` but not of `/a/b`,
+ * `/?/**` a one-letter directory only, and a param may be under any of its `under` paths. So for each
+ * param, below each of its `under` paths (or `/`), every distinct way those patterns see a
+ * directory of names they do not mention (any depth; names of each length their `?` and classes
+ * count) gets a placement, found by exploring the patterns' automata one directory level at a
+ * time. Names are private-use characters no pattern of the policy contains.
+ * Throws MXC2005 when there are more than MAX_PLACES or MAX_PLACEMENTS.
+ */
+export function paramPlacements(params: readonly IrParam[], patterns: readonly string[]): Record<string, string>[] {
+  const path = params.filter((p) => p.type === 'path');
+  const symbolic = path.filter((p) => p.value === undefined);
+  if (symbolic.length === 0) return [{}];
+  // Fresh characters: above every private-use character a pattern mentions.
+  let base = PARAM_BASE;
+  for (const p of patterns) for (const ch of p) if (ch.codePointAt(0)! >= base) base = ch.codePointAt(0)! + 1;
+  if (base + path.length > 0x10ffff) base = PARAM_BASE; // cannot happen with text a policy can hold
+  const globs = patterns.map((p) => parseGlob(p)).filter((g) => g.root === undefined).map((g) => g.segments);
+  const matchers = globs.map((g) => g.map((seg) => (seg.kind === 'seg' ? segmentRegex(seg) : undefined)));
+  const close = (gi: number, set: Set<number>): Set<number> => {
+    const segs = globs[gi]!;
+    for (const i of [...set]) for (let k = i; k < segs.length && segs[k]!.kind === 'globstar'; k++) set.add(k + 1);
+    return set;
+  };
+  const step = (tuple: readonly Set<number>[], name: string): Set<number>[] =>
+    tuple.map((set, gi) => {
+      const segs = globs[gi]!;
+      const next = new Set<number>();
+      for (const i of set) {
+        if (i >= segs.length) continue;
+        if (segs[i]!.kind === 'globstar') next.add(i);
+        else if (matchers[gi]![i]!.test(name)) next.add(i + 1);
+      }
+      return close(gi, next);
+    });
+  const keyOf = (tuple: readonly Set<number>[]): string => tuple.map((set) => [...set].sort((a, b) => a - b).join(',')).join('|');
+  // Name lengths that `?` and classes can tell apart: up to one more than the most single-character
+  // atoms of any segment pattern with a wildcard.
+  let longest = 0;
+  for (const g of globs) for (const seg of g) if (seg.kind === 'seg' && seg.atoms.some((a) => a.kind !== 'lit')) longest = Math.max(longest, seg.atoms.filter((a) => a.kind !== 'star').length);
+  const places = new Map<string, string[]>();
+  path.forEach((p, i) => {
+    if (p.value !== undefined) return;
+    const fresh = String.fromCodePoint(base + i);
+    const names = [...Array(longest + 1).keys()].map((n) => fresh.repeat(n + 1));
+    const under = p.constraints.find((c) => c.kind === 'under');
+    const parents = under && under.kind === 'under' ? under.paths : ['/'];
+    const out: string[] = [];
+    for (const parent of parents) {
+      const prefix = parent === '/' ? '' : parent;
+      let start = globs.map((_, gi) => close(gi, new Set([0])));
+      for (const seg of prefix.split('/').filter((x) => x !== '')) start = step(start, seg);
+      // Breadth first: the first directory found for each way the patterns see it is a shallowest.
+      const seen = new Set<string>();
+      const queue: { tuple: Set<number>[]; dir: string }[] = names.map((n) => ({ tuple: step(start, n), dir: `${prefix}/${n}` }));
+      for (let head = 0; head < queue.length; head++) {
+        const { tuple, dir } = queue[head]!;
+        const key = keyOf(tuple);
+        if (seen.has(key)) continue;
+        seen.add(key);
+        out.push(dir);
+        if (out.length > MAX_PLACES) tooManyPlacements(`\${${p.name}} has more than ${MAX_PLACES} places the policy's patterns tell apart`);
+        for (const n of names) queue.push({ tuple: step(tuple, n), dir: `${dir}/${n}` });
+      }
+    }
+    places.set(p.name, out);
+  });
+  let combos: Record<string, string>[] = [{}];
+  for (const p of symbolic) {
+    combos = combos.flatMap((c) => places.get(p.name)!.map((dir) => ({ ...c, [p.name]: dir })));
+    if (combos.length > MAX_PLACEMENTS) tooManyPlacements(`the path params have more than ${MAX_PLACEMENTS} placements the policy's patterns tell apart`);
+  }
+  return combos;
+}
+
+/**
+ * A placement in words, for counterexamples found away from the first one: each param's
+ * directory with the names no pattern mentions shown as `<dir>` (with their length when `?` or
+ * classes made it count).
+ */
+export function describePlacement(at: Readonly<Record<string, string>>): string {
+  const parts = Object.entries(at).map(([name, dir]) => {
+    const shown = dir
+      .split('/')
+      .map((seg) => (seg !== '' && isSymbolic(seg) ? ([...seg].length > 1 ? `<dir of ${[...seg].length} characters>` : '<dir>') : seg))
+      .join('/');
+    return `\${${name}} = ${shown}`;
+  });
+  return parts.length ? ` (with ${parts.join(', ')}, where <dir> is a directory the policy does not name)` : '';
+}
+
+/** The fs patterns of a policy: its rules' paths and excepts, and its fs assertions' paths. */
+export function fsPatterns(ir: PolicyIR): string[] {
+  return [...ir.fs.rules.flatMap((r) => [...r.paths, ...r.except]), ...ir.assertions.flatMap((a) => (a.request.kind === 'fs' ? a.request.paths : []))];
+}
+
+/** The policy with its path params at one placement (values set; the others unchanged). */
+export function placed(ir: PolicyIR, at: Readonly<Record<string, string>>): PolicyIR {
+  if (Object.keys(at).length === 0) return ir;
+  return { ...ir, params: ir.params.map((p) => (at[p.name] !== undefined ? { ...p, value: at[p.name] } : p)) };
+}
+
+function segmentRegex(seg: Extract<Segment, { kind: 'seg' }>): RegExp {
+  const one = (a: CharPredicate): string => {
+    if (a.kind === 'any') return '[^/]';
+    if (a.kind === 'lit') return a.ch.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&');
+    const body = a.ranges.map(([lo, hi]) => `\\u{${lo.toString(16)}}-\\u{${hi.toString(16)}}`).join('');
+    return a.negated ? `[^/${body}]` : `[${body}]`;
+  };
+  return new RegExp(`^${seg.atoms.map((a) => (a.kind === 'star' ? '[^/]*' : one(a))).join('')}$`, 'u');
+}
+
+function tooManyPlacements(what: string): never {
+  throw new DiagnosticError(diagnostic('MXC2005', `the path space is too complex to verify: ${what}`, {
+    help: 'pass the values the proof is for (--param name=value), or narrow the patterns with * or ? near the param to directories they are meant for',
+  }));
+}
 
 /**
  * A witness for display: a symbolic param root replaced by `${name}` (a given value stays as it

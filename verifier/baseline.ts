@@ -19,7 +19,7 @@ export async function baselineDiagnostics(baseline: PolicyIR, ir: PolicyIR, prog
   const out: Diagnostic[] = [];
   for (const s of await diffPolicies(baseline, ir)) {
     if (!s.newlyAllowed) continue;
-    const deciding = decide(ir, s.newlyAllowed.request, params).deciding.filter((id) => origins.has(id));
+    const deciding = decide(ir, s.newlyAllowed.request, { ...params, ...s.newlyAllowed.params }).deciding.filter((id) => origins.has(id));
     const [blame, ...rest] = deciding.map((id) => ({ id, span: originSpan(origins.get(id)!, program) }));
     const d = diagnostic('MXC2002', `new access compared with ${baselineName}: ${s.newlyAllowed.display} is allowed (${s.section})`, {
       span: blame?.span,

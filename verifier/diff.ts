@@ -7,7 +7,7 @@
 import { decide, type Request } from '../compiler/evaluate.js';
 import { FS_RIGHTS, IR_ARCHES, ISOLATION_LEVELS, type Arch, type PolicyIR } from '../compiler/ir.js';
 import { syscallName, syscallNumber, syscallNames } from '../compiler/syscalls/index.js';
-import { displayPath, paramRoots } from './atoms.js';
+import { displayPath, fsPatterns, paramPlacements, paramRoots, placed } from './atoms.js';
 import { bvVal, bvValue, fsModel, netModel, netRequestOf, syscallAllowedExpr, VerifierError, violations } from './assertions.js';
 import { check, z3 } from './z3.js';
 
@@ -16,6 +16,8 @@ export type Comparison = 'equivalent' | 'less permissive' | 'more permissive' | 
 export interface DiffWitness {
   request: Request;
   display: string;
+  /** The path params' values the witness is for (at a placement of params without a value). */
+  params: Record<string, string>;
 }
 
 export interface SectionDiff {
@@ -34,10 +36,24 @@ function confirm(yes: PolicyIR, no: PolicyIR, request: Request, params: Record<s
   const a = decide(yes, request, params);
   const b = decide(no, request, params);
   if (!a.allowed || b.allowed) throw new VerifierError(`internal error: diff witness ${display} does not reproduce with the reference evaluator; this is a bug in mxcc's verifier`);
-  return { request, display };
+  return { request, display, params };
 }
 
+/**
+ * The semantic diff, section by section. Path params without a value are compared at each of
+ * their placements (paramPlacements): a section's witness is the first found at any of them.
+ */
 export async function diffPolicies(oldIr: PolicyIR, newIr: PolicyIR): Promise<SectionDiff[]> {
+  const params = [...newIr.params, ...oldIr.params.filter((p) => !newIr.params.some((q) => q.name === p.name))];
+  let merged: SectionDiff[] | undefined;
+  for (const at of paramPlacements(params, [...fsPatterns(oldIr), ...fsPatterns(newIr)])) {
+    const d = await diffAt(placed(oldIr, at), placed(newIr, at));
+    merged = merged ? merged.map((s, i) => section(s.section, s.newlyAllowed ?? d[i]!.newlyAllowed, s.newlyDenied ?? d[i]!.newlyDenied)) : d;
+  }
+  return merged!;
+}
+
+async function diffAt(oldIr: PolicyIR, newIr: PolicyIR): Promise<SectionDiff[]> {
   const Z = await z3();
   const out: SectionDiff[] = [];
 

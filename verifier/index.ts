@@ -5,6 +5,7 @@ import type { PolicyIR } from '../compiler/ir.js';
 import type { Program } from '../compiler/load.js';
 import { proveAssertions, type AssertionResult } from './assertions.js';
 import { baselineDiagnostics } from './baseline.js';
+import { describePlacement, fsPatterns, paramPlacements, placed } from './atoms.js';
 import { holdingFrees } from './z3.js';
 
 export { VerifierError } from './assertions.js';
@@ -22,11 +23,27 @@ export interface VerifyResult {
  */
 export async function verifyPolicy(ir: PolicyIR, program: Program, baseline?: { ir: PolicyIR; name: string }): Promise<VerifyResult> {
   return holdingFrees(async () => {
-    const results = await proveAssertions(ir);
+    const results = await proveAtPlacements(ir);
     const diagnostics = assertionDiagnostics(ir, program, results);
     if (baseline) diagnostics.push(...(await baselineDiagnostics(baseline.ir, ir, program, baseline.name)));
     return { results, diagnostics };
   });
+}
+
+/**
+ * The assertions proved at every placement of the path params without a value
+ * (paramPlacements): an assertion holds if it holds at each; its counterexample is the first
+ * placement's that violates it, which says where the params were when it is not the first.
+ */
+export async function proveAtPlacements(ir: PolicyIR): Promise<AssertionResult[]> {
+  const placements = paramPlacements(ir.params, fsPatterns(ir));
+  let results: AssertionResult[] | undefined;
+  for (const [k, at] of placements.entries()) {
+    const found = await proveAssertions(placed(ir, at));
+    const shown = k === 0 ? found : found.map((r) => (r.counterexample ? { ...r, counterexample: { ...r.counterexample, display: r.counterexample.display + describePlacement(at) } } : r));
+    results = results ? results.map((r, i) => (r.holds ? shown[i]! : r)) : shown;
+  }
+  return results!;
 }
 
 /** A diagnostic for each violated assertion: the counterexample, blamed on the deciding rules. */

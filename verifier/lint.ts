@@ -6,6 +6,7 @@ import type { Program } from '../compiler/load.js';
 import { fileStart, type Span } from '../grammar/location.js';
 import { askSyscallsWith, findDeadFsAllows, findJointFsAccess, findSyscallWith, syscallAllowedWith, fsModel, fsSpace, proveAssertions, type AssertionResult, type FsModel } from './assertions.js';
 import { holdingFrees, ready, whenIdle } from './z3.js';
+import { describePlacement, fsPatterns, paramPlacements, placed } from './atoms.js';
 import { compiledSeccompPrograms, validateCompiledSeccomp } from './translation.js';
 import { compiledLandlockQuestions, validateCompiledLandlock } from './landlock-validation.js';
 import { assertionDiagnostics } from './index.js';
@@ -178,6 +179,45 @@ export async function lintAndVerify(ir: PolicyIR, program: Program, lints: reado
 }
 
 /**
+ * Findings that say a rule does nothing (dead-allow, redundant-rule): true of the policy only if
+ * true at every placement of its path params.
+ */
+const UNIVERSAL = new Set(['MXC2115', 'MXC2121']);
+
+/**
+ * lintAndVerify at every placement of the path params without a value (paramPlacements). A
+ * finding that something is allowed is reported once, from the first placement that has it (one
+ * found away from the first placement says where the params were); one that a rule does nothing
+ * only if every placement has it.
+ */
+async function lintAtPlacements(ir: PolicyIR, program: Program, lints: readonly Lint[]): Promise<{ lints: Diagnostic[]; assertions: Diagnostic[] }> {
+  const placements = paramPlacements(ir.params, fsPatterns(ir));
+  const found = new Map<string, { kind: 'lints' | 'assertions'; d: Diagnostic; at: number[] }>();
+  for (const [k, at] of placements.entries()) {
+    const pass = await lintAndVerify(placed(ir, at), program, lints);
+    for (const kind of ['lints', 'assertions'] as const) {
+      for (const d of pass[kind]) {
+        const key = kind === 'assertions' ? `${d.span?.file}:${d.span?.offset}` : `${d.code} ${d.message}`;
+        const known = found.get(key);
+        if (known) {
+          known.at.push(k);
+          continue;
+        }
+        if (k > 0 && typeof d.counterexample === 'string') {
+          const shown = d.counterexample + describePlacement(at);
+          if (kind === 'assertions') d.message = d.message.replace(d.counterexample, shown);
+          d.counterexample = shown;
+        }
+        found.set(key, { kind, d, at: [k] });
+      }
+    }
+  }
+  const out: { lints: Diagnostic[]; assertions: Diagnostic[] } = { lints: [], assertions: [] };
+  for (const { kind, d, at } of found.values()) if (!UNIVERSAL.has(d.code) || at.length === placements.length) out[kind].push(d);
+  return out;
+}
+
+/**
  * Everything `mxcc lint` proves about one policy, in this order: its assertions, the lints, and
  * the translation validation of the compiled seccomp programs (MXC2003) and Landlock plan
  * (MXC2004). The solver-free parts of the validations (compiling the programs, planning the
@@ -191,7 +231,7 @@ export async function lintAll(ir: PolicyIR, program: Program, lints: readonly Li
     // No z3 object freed during the pass: z3 reuses freed terms' ids, and when V8 frees them
     // depends on timing, which the idle work changes (see holdingFrees).
     return await holdingFrees(async () => {
-      const pass = await lintAndVerify(ir, program, lints);
+      const pass = await lintAtPlacements(ir, program, lints);
       const seccomp = await validateCompiledSeccomp(ir, programs());
       const compiled = [...seccomp, ...(await validateCompiledLandlock(ir, landlock()))].map((d) => (d.span ? d : { ...d, span: policySpan(ir, program) }));
       return [...pass.assertions, ...pass.lints, ...compiled];
