@@ -197,7 +197,7 @@ async function lintAtPlacements(ir: PolicyIR, program: Program, lints: readonly 
     const pass = await lintAndVerify(placed(ir, at), program, lints);
     for (const kind of ['lints', 'assertions'] as const) {
       for (const d of pass[kind]) {
-        const key = kind === 'assertions' ? `${d.span?.file}:${d.span?.offset}` : `${d.code} ${d.message}`;
+        const key = kind === 'assertions' ? `${d.span?.file}:${d.span?.offset}` : `${d.code} ${d.span?.file}:${d.span?.offset} ${d.message}`;
         const known = found.get(key);
         if (known) {
           known.at.push(k);
