@@ -114,6 +114,8 @@ function checkFirstBytes(held: Buffer, host: string): 'need' | 'ok' | { refused:
 
 export class EgressProxy {
   private readonly sockets = new Set<net.Socket>();
+  /** Plain HTTP requests each client connection has that are not answered yet. */
+  private readonly answering = new WeakMap<net.Socket, number>();
   /** The bridge relay each connection from mxc-enforce's bridge is (its preamble). */
   private readonly relayIds = new WeakMap<net.Socket, string>();
   private fastPath?: FastPath;
@@ -254,6 +256,13 @@ export class EgressProxy {
   }
 
   private async connect(req: http.IncomingMessage, socket: net.Socket, head: Buffer): Promise<void> {
+    // A CONNECT pipelined behind a request still being answered: that answer would be written
+    // after the 200, into the tunnel (and past the check of the client's first bytes).
+    if ((this.answering.get(socket) ?? 0) > 0) {
+      this.options.log?.(`${new Date().toISOString()} deny http-connect ${logWord(req.url ?? '?')} rule=- reason="CONNECT pipelined behind a request still being answered"`);
+      socket.destroy();
+      return;
+    }
     const target = parseAuthority(req.url ?? '');
     if (!target) {
       socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
@@ -379,6 +388,9 @@ export class EgressProxy {
   }
 
   private async forward(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const socket = req.socket;
+    this.answering.set(socket, (this.answering.get(socket) ?? 0) + 1);
+    res.once('close', () => this.answering.set(socket, (this.answering.get(socket) ?? 1) - 1));
     const refuse = (status: number, text: string): void => {
       res.writeHead(status, { 'content-type': 'text/plain', connection: 'close' });
       res.end(`mxcc egress proxy: ${text}\n`);

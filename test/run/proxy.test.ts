@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
+import * as http from 'node:http';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { tmpdir } from 'node:os';
@@ -194,6 +195,27 @@ describe('egress proxy: plain HTTP', () => {
     const [head, body] = [got.slice(0, got.indexOf('\r\n\r\n')), got.slice(got.indexOf('\r\n\r\n') + 4)];
     expect(head.toLowerCase()).toContain('transfer-encoding: chunked');
     expect(body).toBe(chunk);
+  });
+
+  it('a CONNECT pipelined behind a request still being answered closes the connection; nothing reaches the tunnel (review finding)', async () => {
+    const slow = http.createServer((_, res) => setTimeout(() => res.end('late answer'), 300));
+    await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
+    const slowPort = (slow.address() as net.AddressInfo).port;
+    const ir = irFor(`policy q { net { allow connect tcp "127.0.0.1":${slowPort}, "127.0.0.1":${sinkPort} } }`);
+    const lines: string[] = [];
+    const path2 = path.join(dir, 'pipelined.sock');
+    const p = await startEgressProxy({ policy: new EgressPolicy(ir, mapResolver(new Map()), []), log: (l) => lines.push(l) }, { path: path2 });
+    try {
+      sunk.length = 0;
+      const got = await rawRequest(path2, `GET http://127.0.0.1:${slowPort}/ HTTP/1.1\r\nHost: 127.0.0.1:${slowPort}\r\n\r\nCONNECT 127.0.0.1:${sinkPort} HTTP/1.1\r\n\r\n\u0016\u0003\u0001INJECTED`);
+      await new Promise((r) => setTimeout(r, 500));
+      expect(got).not.toContain('200 Connection Established');
+      expect(Buffer.concat(sunk).length).toBe(0);
+      expect(lines.join('\n')).toContain('reason="CONNECT pipelined behind a request still being answered"');
+    } finally {
+      await p.close();
+      slow.close();
+    }
   });
 
   it('log lines escape what the client names: a Host cannot forge the fields after it (review finding)', () => {
