@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { comparisonTruth, conditionTruth } from './conditions.js';
 import { conditionHolds, decide } from './evaluate.js';
 import { compileFile } from './index.js';
-import { syscallArgs, syscallNumber, UMODE_ARGS } from './syscalls/index.js';
+import { LOW32_ARGS, syscallArgs, syscallNumber, UMODE_ARGS } from './syscalls/index.js';
 import type { CompareOperator, IrArgCondition } from './ir.js';
 
 const OPS: CompareOperator[] = ['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'masked_eq', 'masked_ne'];
@@ -123,5 +123,18 @@ describe('umode_t arguments (review finding: chmod(f, 0x109ed) is chmod 04755, a
   it('an ordering on a mode is refused (it cannot be masked)', () => {
     const r = compileFile('/v/q.mxc', { host: { readFile: () => Buffer.from('policy p { syscalls { deny ?chmod(mode > 0x1ff) } }') }, cwd: '/v', stdDir: '/nostd' });
     expect(r.diagnostics.filter((d) => d.severity === 'error').map((d) => [d.code, d.message])).toEqual([['MXC1118', 'mode of chmod is a 16-bit mode (umode_t): the kernel ignores bits 16-31, which an ordering (<, <=, >, >=) would compare']]);
+  });
+});
+
+describe('unsigned long arguments the kernel reads as 32 bits (review note: clone keeps lower_32_bits of its flags)', () => {
+  it('clone flags and mmap fd compare on their low 32 bits', () => {
+    const files = new Map([['/v/p.mxc', Buffer.from('policy p { syscalls { default allow  deny clone(flags == 0x10000000)  deny mmap(fd == 7) } }')]]);
+    const ir = compileFile('/v/p.mxc', { host: { readFile: (p) => files.get(p) }, cwd: '/v', stdDir: '/nostd' }).ir!;
+    const call = (syscall: string, args: bigint[]) => decide(ir, { kind: 'syscall', arch: 'x86_64', syscall, args }).allowed;
+    expect(call('clone', [0x110000000n])).toBe(false);
+    expect(call('clone', [0x10000000n])).toBe(false);
+    expect(call('clone', [0x100000000n])).toBe(true);
+    expect(call('mmap', [0n, 4096n, 1n, 2n, 0xffffffff00000007n, 0n])).toBe(false);
+    for (const [name, index] of Object.entries(LOW32_ARGS)) for (const arch of ['x86_64', 'aarch64'] as const) expect(syscallArgs(name, arch)[index], `${name} ${arch}`).toMatchObject({ bits: 64, pointer: false });
   });
 });

@@ -4,7 +4,7 @@ import type { Span } from '../grammar/location.js';
 import type { Code } from './diagnostics/codes.js';
 import type { Arch, CompareOperator, IrArgCondition } from './ir.js';
 import { didYouMeanHelp } from './suggest.js';
-import { lookupConstant, CONSTANT_NAMES, syscallArgs, UMODE_ARGS } from './syscalls/index.js';
+import { lookupConstant, CONSTANT_NAMES, LOW32_ARGS, syscallArgs, UMODE_ARGS } from './syscalls/index.js';
 import { integerOf } from './values.js';
 
 export const MAX_CONJUNCTIONS = 64;
@@ -54,7 +54,7 @@ export function lowerCondition(cond: A.Condition, syscall: string, arch: Arch): 
         problems.push(pointerProblem(id, syscall, a.name));
         return undefined;
       }
-      return { index, name: a?.name ?? id.name, bits: a?.bits ?? 64 };
+      return { index, name: a?.name ?? id.name, bits: LOW32_ARGS[syscall] === index ? 32 : (a?.bits ?? 64) };
     }
     const index = args.findIndex((a) => a.name === id.name);
     if (index < 0) {
@@ -72,7 +72,7 @@ export function lowerCondition(cond: A.Condition, syscall: string, arch: Arch): 
       problems.push(pointerProblem(id, syscall, a.name));
       return undefined;
     }
-    return { index, name: a.name, bits: a.bits };
+    return { index, name: a.name, bits: LOW32_ARGS[syscall] === index ? 32 : a.bits };
   };
 
   const valueOf = (v: A.ValueExpr, bits: 32 | 64): bigint | undefined => {

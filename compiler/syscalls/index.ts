@@ -90,6 +90,13 @@ export const UMODE_ARGS: Readonly<Record<string, number>> = Object.freeze({
   open: 2, openat: 3, creat: 1, mkdir: 1, mkdirat: 2, mknod: 1, mknodat: 2, chmod: 1, fchmod: 1, fchmodat: 2, fchmodat2: 2, mq_open: 2,
 });
 
+/**
+ * Arguments declared `unsigned long` that the kernel reads as 32 bits, by syscall: their index.
+ * clone keeps lower_32_bits(clone_flags) (kernel/fork.c); mmap passes fd to fget(unsigned int).
+ * Conditions on them compare the low 32 bits, as for an int (compiler/conditions.ts).
+ */
+export const LOW32_ARGS: Readonly<Record<string, number>> = Object.freeze({ clone: 0, mmap: 4 });
+
 export function syscallArgs(name: string, arch: Arch): readonly SyscallArg[] {
   const over = SYSCALL_ARGS_ARCH_OVERRIDES[arch];
   if (own(over, name)) return over[name] ?? UNKNOWN_ARGS;
