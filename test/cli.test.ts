@@ -517,7 +517,7 @@ fs.openSync = (p, ...rest) => { if (String(p).endsWith('z3-built.wasm')) { const
 
   it('reports lints with --fail-on, as text, json and SARIF 2.1.0', () => {
     const dir = tmp({
-      'open.mxc': 'policy p {\n  net { allow connect tcp any:443  deny connect any "169.254.169.254", "fd00:ec2::254" }\n}\n',
+      'open.mxc': 'policy p {\n  net { allow connect tcp any:443  deny connect any "169.254.169.254", "fd00:ec2::254", "169.254.170.2", "100.100.100.200", "168.63.129.16" }\n}\n',
       'tight.mxc': 'policy p {\n  net { allow connect tcp "registry.npmjs.org":443 }\n}\n',
     });
     // egress-any is a warning: exit 0 by default, 1 with --fail-on warning.
