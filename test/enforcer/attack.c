@@ -32,27 +32,29 @@ static int report(int ok) {
 	return 1;
 }
 
+/* 127.0.0.1:port */
+static struct sockaddr_in loopback(const char *port) {
+	struct sockaddr_in a;
+	memset(&a, 0, sizeof a);
+	a.sin_family = AF_INET;
+	a.sin_port = htons((unsigned short)atoi(port));
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	return a;
+}
+
 int main(int argc, char **argv) {
 	/* connect PORT [PROTOCOL]: a TCP-like stream to 127.0.0.1 (PROTOCOL 262: MPTCP) */
 	if ((argc == 3 || argc == 4) && strcmp(argv[1], "connect") == 0) {
 		int s = socket(AF_INET, SOCK_STREAM, argc == 4 ? atoi(argv[3]) : 0);
 		if (s < 0) return report(0);
-		struct sockaddr_in a;
-		memset(&a, 0, sizeof a);
-		a.sin_family = AF_INET;
-		a.sin_port = htons((unsigned short)atoi(argv[2]));
-		a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		struct sockaddr_in a = loopback(argv[2]);
 		return report(connect(s, (struct sockaddr *)&a, sizeof a) == 0);
 	}
 	/* fastopen PORT: connect to 127.0.0.1 by a TCP Fast Open send, without connect(2) */
 	if (argc == 3 && strcmp(argv[1], "fastopen") == 0) {
 		int s = socket(AF_INET, SOCK_STREAM, 0);
 		if (s < 0) return report(0);
-		struct sockaddr_in a;
-		memset(&a, 0, sizeof a);
-		a.sin_family = AF_INET;
-		a.sin_port = htons((unsigned short)atoi(argv[2]));
-		a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		struct sockaddr_in a = loopback(argv[2]);
 		return report(sendto(s, "x", 1, MSG_FASTOPEN, (struct sockaddr *)&a, sizeof a) == 1);
 	}
 	if (argc == 3 && strcmp(argv[1], "uconnect") == 0) {
