@@ -64,7 +64,7 @@ export function paramRoots(params: readonly IrParam[]): Record<string, string> {
 
 const isSymbolic = (root: string): boolean => [...root].some((ch) => ch.codePointAt(0)! >= PARAM_BASE);
 
-/** At most this many places per path param and under path, and this many combinations in all. */
+/** At most this many places per path param (all its `under` paths together), and this many combinations in all. */
 export const MAX_PLACES = 8;
 export const MAX_PLACEMENTS = 16;
 
@@ -85,11 +85,23 @@ export function paramPlacements(params: readonly IrParam[], patterns: readonly s
   const path = params.filter((p) => p.type === 'path');
   const symbolic = path.filter((p) => p.value === undefined);
   if (symbolic.length === 0) return [{}];
-  // Fresh characters: above every private-use character a pattern mentions.
+  // Fresh characters: above every private-use character a pattern, a given value or an `under`
+  // path mentions.
   let base = PARAM_BASE;
-  for (const p of patterns) for (const ch of p) if (ch.codePointAt(0)! >= base) base = ch.codePointAt(0)! + 1;
+  const texts = [...patterns, ...path.flatMap((p) => [p.value ?? '', ...p.constraints.flatMap((c) => ('paths' in c ? (c.paths as string[]) : []))])];
+  for (const t of texts) for (const ch of t) if (ch.codePointAt(0)! >= base) base = ch.codePointAt(0)! + 1;
   if (base + path.length > 0x10ffff) base = PARAM_BASE; // cannot happen with text a policy can hold
-  const globs = patterns.map((p) => parseGlob(p)).filter((g) => g.root === undefined).map((g) => g.segments);
+  // The patterns that see where a param is: those not rooted at a param, and those rooted at a
+  // param with a value (at its place, as literal directories).
+  const valued = new Map(path.filter((p) => p.value !== undefined).map((p) => [p.name, p.value!]));
+  const literalDirs = (dir: string): Segment[] =>
+    dir.split('/').filter((x) => x !== '').map((name) => ({ kind: 'seg', atoms: [...name].map((ch): CharPredicate => ({ kind: 'lit', ch })) }));
+  const globs = patterns.flatMap((p) => {
+    const g = parseGlob(p);
+    if (g.root === undefined) return [g.segments];
+    const value = valued.get(g.root);
+    return value === undefined ? [] : [[...literalDirs(value), ...g.segments]];
+  });
   const matchers = globs.map((g) => g.map((seg) => (seg.kind === 'seg' ? segmentRegex(seg) : undefined)));
   const close = (gi: number, set: Set<number>): Set<number> => {
     const segs = globs[gi]!;

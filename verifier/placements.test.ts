@@ -38,6 +38,13 @@ describe('paramPlacements', () => {
     const [at] = paramPlacements([P('ws')], ['${ws}/**', '/\u{f0000}/**']);
     expect(at!.ws).toBe('/\u{f0001}');
   });
+  it('patterns rooted at a param with a value see placements too; fresh names avoid given values (review findings)', () => {
+    const data = { ...P('data'), value: '/srv' } as IrParam;
+    expect(shown(paramPlacements([data, P('ws', ['/srv'])], ['${ws}/**', '${data}/*/secret']))).toEqual([{ ws: '/srv/F' }, { ws: '/srv/F/F' }]);
+    const given = { ...P('data'), value: '/\u{f0001}' } as IrParam;
+    const [at] = paramPlacements([given, P('ws')], ['${ws}/**', '${data}/**']);
+    expect(at!.ws).not.toBe('/\u{f0001}');
+  });
   it('a param with a value is not placed; too many placements is MXC2005', () => {
     expect(paramPlacements([{ ...P('ws'), value: '/srv/app' } as IrParam], ['/*/x'])).toEqual([{}]);
     const deep = `/${'*/'.repeat(MAX_PLACES + 1)}x`;

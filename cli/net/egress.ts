@@ -60,14 +60,24 @@ function inPrefix(value: bigint, net: bigint, prefix: number, bits: number): boo
   return value >> shift === net >> shift;
 }
 
-/** The special block an address is in (its family: 4 for an IPv4-mapped IPv6 address), if any. */
+/**
+ * The IPv4 address inside an IPv6 one: mapped (::ffff:0:0/96), compatible (::/96, but :: and
+ * ::1) and NAT64's well-known prefix (64:ff9b::/96, which a NAT64 gateway sends on as the IPv4
+ * address). Reaching one of these reaches the IPv4 address.
+ */
+function embeddedV4(address: string): string | undefined {
+  const ip = parseIp(address);
+  if (!ip || ip.family !== 6) return undefined;
+  const high = ip.value >> 32n;
+  return high === 0xffffn || (high === 0n && ip.value > 1n) || high === 0x64ff9bn << 64n ? v4Text(ip.value & 0xffffffffn) : undefined;
+}
+
+/** The special block an address is in (its family: 4 for an IPv4 address inside IPv6), if any. */
 function specialBlock(address: string, own: readonly string[] = []): { family: 4 | 6; prefix: number } | undefined {
   const ip = parseIp(address);
   if (!ip) return undefined;
-  // IPv4 inside IPv6: mapped (::ffff:0:0/96), compatible (::/96, but :: and ::1) and NAT64's
-  // well-known prefix (64:ff9b::/96, which a NAT64 gateway sends on as the IPv4 address).
-  const embedded = ip.family === 6 && (ip.value >> 32n === 0xffffn || (ip.value >> 32n === 0n && ip.value > 1n) || ip.value >> 32n === 0x64ff9bn << 64n);
-  if (embedded) return specialBlock(v4Text(ip.value & 0xffffffffn), own);
+  const v4 = embeddedV4(address);
+  if (v4 !== undefined) return specialBlock(v4, own);
   const bits = ip.family === 4 ? 32 : 128;
   for (const [net, prefix] of ip.family === 4 ? SPECIAL_V4 : SPECIAL_V6) if (inPrefix(ip.value, net, prefix, bits)) return { family: ip.family, prefix };
   for (const a of own) {
@@ -101,7 +111,14 @@ function v4Text(v: bigint): string {
  * the block (`127.0.0.0/8` names loopback; `0.0.0.0/0`, `::/0` and `any` do not).
  */
 function explicitAllows(ir: PolicyIR, block: { family: 4 | 6; prefix: number }): PolicyIR {
-  const names = (t: PolicyIR['net']['rules'][number]['targets'][number]): boolean => t.host.kind === 'cidr' && t.host.family === block.family && t.host.prefix >= block.prefix;
+  // A network written in the IPv4-mapped form (::ffff:a.b.c.d/N, N >= 96) is the IPv4 network /N-96.
+  const familyAndPrefix = (h: { family: 4 | 6; address: string; prefix: number }): [4 | 6, number] =>
+    h.family === 6 && h.prefix >= 96 && parseIp(h.address)?.value !== undefined && parseIp(h.address)!.value >> 32n === 0xffffn ? [4, h.prefix - 96] : [h.family, h.prefix];
+  const names = (t: PolicyIR['net']['rules'][number]['targets'][number]): boolean => {
+    if (t.host.kind !== 'cidr') return false;
+    const [family, prefix] = familyAndPrefix(t.host);
+    return family === block.family && prefix >= block.prefix;
+  };
   return {
     ...ir,
     net: { rules: ir.net.rules.map((r) => (r.effect === 'allow' ? { ...r, targets: r.targets.filter(names) } : r)) },
@@ -152,6 +169,12 @@ export class EgressPolicy {
   private checkAddress(address: string, port: number, literal: boolean): { ok: boolean; rules: string[]; reason: string } {
     const d = decide(this.ir, connectRequest(address, port));
     if (d.reason === 'denied-by-rule' || (literal && !d.allowed)) return { ok: false, rules: d.deciding, reason: `${address}:${port} ${refusal(d)}` };
+    // The IPv4 address an IPv6 form reaches (NAT64, compatible) is refused where the policy denies it.
+    const v4 = embeddedV4(address);
+    if (v4 !== undefined) {
+      const d4 = decide(this.ir, connectRequest(v4, port));
+      if (d4.reason === 'denied-by-rule') return { ok: false, rules: d4.deciding, reason: `${address}:${port} (${v4}) ${refusal(d4)}` };
+    }
     const block = specialBlock(address, this.ownAddresses);
     if (block) {
       const key = `${block.family}/${block.prefix}`;

@@ -302,6 +302,22 @@ describe('egress decisions', () => {
     expect(await allowed('10.1.2.3', 85)).toBe(true);
   });
 
+  it('a deny of an IPv4 network holds for its NAT64 and compatible forms; a rule in the mapped form names its address (review findings)', async () => {
+    const ir = irFor(`policy q {
+  net {
+    allow connect tcp "api.test":443
+    allow connect tcp "::ffff:127.0.0.1":8080, "::ffff:169.254.169.254":80
+    deny connect any "10.0.0.0/8"
+  }
+}`);
+    const via = async (address: string): Promise<boolean> => (await new EgressPolicy(ir, mapResolver(new Map([['api.test', [address]]])), []).check('api.test', 443)).allowed;
+    for (const a of ['10.0.0.5', '::ffff:10.0.0.5', '64:ff9b::a00:5', '::a00:5']) expect(await via(a), a).toBe(false);
+    expect(await via('93.184.216.34')).toBe(true);
+    const p = new EgressPolicy(ir, mapResolver(new Map()), []);
+    for (const [host, port] of [['127.0.0.1', 8080], ['::ffff:127.0.0.1', 8080], ['169.254.169.254', 80]] as const) expect((await p.check(host, port)).allowed, host).toBe(true);
+    expect((await p.check('127.0.0.1', 80)).allowed).toBe(false);
+  });
+
   it('tells the command no resolved address (the log has them): the proxy is no resolver for it (review finding)', async () => {
     const ir = irFor(`policy q {
   net {
