@@ -138,3 +138,12 @@ describe('unsigned long arguments the kernel reads as 32 bits (review note: clon
     for (const [name, index] of Object.entries(LOW32_ARGS)) for (const arch of ['x86_64', 'aarch64'] as const) expect(syscallArgs(name, arch)[index], `${name} ${arch}`).toMatchObject({ bits: 64, pointer: false });
   });
 });
+
+describe('MXC1405 on a mode (review finding: the help suggested widening a mask the kernel cannot see)', () => {
+  it('suggests the 16 bits the kernel reads', () => {
+    const files = new Map([['/v/p.mxc', Buffer.from('policy p { syscalls { default allow  deny ?chmod(mode & 0x1ffff == 0x109ed) } }')]]);
+    const r = compileFile('/v/p.mxc', { host: { readFile: (p) => files.get(p) }, cwd: '/v', stdDir: '/nostd' });
+    const w = r.diagnostics.find((d) => d.code === 'MXC1405')!;
+    expect(w.help).toBe('compare with the mode the kernel reads: mode & 0xffff == 0x9ed');
+  });
+});

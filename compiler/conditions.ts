@@ -155,7 +155,7 @@ export function lowerCondition(cond: A.Condition, syscall: string, arch: Arch): 
       case 'Compare': {
         const written = comparison(c.arg, OPS[c.op], c.value, c.mask);
         if (!written) return undefined;
-        const w = writtenComparisonWarning(c, written);
+        const w = writtenComparisonWarning(c, written, UMODE_ARGS[syscall] === written.arg);
         if (w) warnings.push(w);
         return [[negated ? negate(written) : written]];
       }
@@ -284,7 +284,7 @@ function comparisonText(c: A.Comparison): string {
 }
 
 /** MXC1405 or MXC1406 for one comparison as written (`c` is its lowering, before any `!`). */
-function writtenComparisonWarning(node: A.Comparison, c: IrArgCondition): ConditionWarning | undefined {
+function writtenComparisonWarning(node: A.Comparison, c: IrArgCondition, mode = false): ConditionWarning | undefined {
   const text = '`' + comparisonText(node) + '`';
   const arg = node.arg.name;
   const max = (1n << BigInt(c.bits)) - 1n;
@@ -313,6 +313,13 @@ function writtenComparisonWarning(node: A.Comparison, c: IrArgCondition): Condit
         const m = BigInt(c.mask!);
         if (m === 0n) return warning('the mask is 0, so the masked argument is always 0', 'use a nonzero mask');
         const outside = v & ~m;
+        // A mode: the kernel never sees bits above 16, so the mask cannot be widened.
+        if (mode) {
+          return warning(
+            `${hex(v)} has bits (${hex(outside)}) above the 16 bits of a mode (umode_t), which the kernel ignores`,
+            `compare with the mode the kernel reads: ${arg}${node.mask ? ` & ${hex(m)}` : ''} ${node.op} ${hex(v & m)}`,
+          );
+        }
         return warning(
           `${hex(v)} has bits (${hex(outside)}) outside the mask ${hex(m)}, and the masked argument never has them`,
           `compare with a value inside the mask, or add the bits to it: ${arg} & ${hex(m | v)} ${node.op} ${hex(v)}`,

@@ -601,6 +601,7 @@ static int load_bundle(const uint8_t *data, size_t n, struct bundle *b, char *er
 		if (type < 32) seen |= 1u << type;
 		if (type == SEC_DIGEST) {
 			if (i != count - 1) bad(&r, "section %u: the digest is not the last section", i);
+			if (len != 32) bad(&r, "section %u: a digest of %u bytes, not 32", i, len);
 			continue;
 		}
 		struct reader s = { payload, len, 0, (int)i, &fail, err };

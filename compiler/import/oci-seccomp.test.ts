@@ -322,6 +322,14 @@ describe('import oci-seccomp: malformed input', () => {
     expect(d!.related!.map((x) => [x.span.line, x.span.column, x.message])).toEqual([[3, 3, 'syscalls[1] also matches close']]);
   });
 
+  it('an ordering on a file mode is an error, not a policy that does not compile (review finding)', () => {
+    const r = importOciSeccomp({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['chmod'], action: 'SCMP_ACT_ERRNO', args: [{ index: 1, value: 2048, op: 'SCMP_CMP_GE' }] }] });
+    expect(r.source).toBeUndefined();
+    expect(r.diagnostics.map((d) => d.code)).toEqual(['MXC1603']);
+    const eq = importOciSeccomp({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['chmod'], action: 'SCMP_ACT_ERRNO', args: [{ index: 1, value: 2048, valueTwo: 2048, op: 'SCMP_CMP_MASKED_EQ' }] }] });
+    expect(eq.source).toContain('deny ?chmod(mode & 0x800 == 2048)');
+  });
+
   it('reports invalid JSON with its position', () => {
     const r = parseProfileJson('{\n  "defaultAction": "SCMP_ACT_ERRNO",\n  oops\n}');
     expect('error' in r && r.line).toBe(3);

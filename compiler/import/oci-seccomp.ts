@@ -17,7 +17,7 @@
  */
 import { diagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
 import type { Code } from '../diagnostics/codes.js';
-import { ERRNO_NAMES, syscallArgs, syscallNumber } from '../syscalls/index.js';
+import { ERRNO_NAMES, syscallArgs, syscallNumber, UMODE_ARGS } from '../syscalls/index.js';
 import type { Arch } from '../ir.js';
 import { jsonLocator } from '../json.js';
 import { LineMap, type Span } from '../../grammar/location.js';
@@ -542,6 +542,10 @@ function conditionText(name: string, conj: ProfileComparison[], p: Problems, whe
     const arg = argumentOf(name, c.index);
     if (arg.pointer) {
       p.error('MXC1603', `${where}: argument ${c.index} of ${name} is a pointer; mxcc cannot test it (seccomp compares the address, not what it points to)`, 'drop the condition or the rule before importing', `${where}/args`);
+      return undefined;
+    }
+    if (UMODE_ARGS[name] === c.index && c.op !== 'eq' && c.op !== 'ne' && c.op !== 'masked_eq') {
+      p.error('MXC1603', `${where}: argument ${c.index} of ${name} is a 16-bit file mode the kernel reads from the low 16 bits; mxcc cannot compare it by order (${c.op})`, 'replace the ordering by the modes it means (SCMP_CMP_EQ, or SCMP_CMP_MASKED_EQ on mode bits) before importing', `${where}/args`);
       return undefined;
     }
     let value = c.op === 'masked_eq' ? c.valueTwo : c.value;

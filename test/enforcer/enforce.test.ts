@@ -175,6 +175,14 @@ describe('mxc-enforce', () => {
         refused(writeBundle(f));
       }
     });
+    it('a digest section that is not 32 bytes, even with a matching digest at its end (review finding)', () => {
+      marker = path.join(ws, 'marker-digest-length');
+      const body = good.subarray(0, good.length - 40);
+      const head = Buffer.concat([body, Buffer.from([11, 0, 0, 0, 72, 0, 0, 0]), Buffer.alloc(32, 0x41), Buffer.from([11, 0, 0, 0, 32, 0, 0, 0])]);
+      const crafted = Buffer.concat([head, createHash('sha256').update(head.subarray(0, head.length - 8)).digest()]);
+      expect(() => decodeBundle(crafted)).toThrow(/unexpected trailing bytes|not 32/);
+      refused(writeBundle(crafted), [], /not 32/);
+    });
     it('wrong magic', () => {
       marker = path.join(ws, 'marker-magic');
       const b = Buffer.from(good);
