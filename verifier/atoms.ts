@@ -78,7 +78,9 @@ export const MAX_PLACEMENTS = 16;
  * param, below each of its `under` paths (or `/`), every distinct way those patterns see a
  * directory of names they do not mention (any depth; names of each length their `?` and classes
  * count) gets a placement, found by exploring the patterns' automata one directory level at a
- * time. Names are private-use characters no pattern of the policy contains.
+ * time. Names are private-use characters no pattern of the policy contains, so they stand for
+ * names made of characters the patterns never write (in a literal or a class): a name a class
+ * tells apart (`[a-z]*` and `srv`) is not covered (docs/language.md, Assertions).
  * Throws MXC2005 when there are more than MAX_PLACES or MAX_PLACEMENTS.
  */
 export function paramPlacements(params: readonly IrParam[], patterns: readonly string[]): Record<string, string>[] {
