@@ -75,11 +75,6 @@ const UNKNOWN_ARGS: readonly SyscallArg[] = Object.freeze(
 );
 
 /**
- * Argument signature of `name` on `arch`: the per-arch override if there is one (e.g. clone's
- * argument order differs on aarch64), else the common signature, else arg0..arg5 as 64-bit
- * non-pointer values.
- */
-/**
  * The arguments the kernel reads as `umode_t` (an unsigned short, include/linux/types.h), by
  * syscall: their argument index, from the SYSCALL_DEFINEx signatures (fs/open.c, fs/namei.c,
  * ipc/mqueue.c). The tables give them 32 bits (the register's low half, as for an int); the
@@ -97,6 +92,11 @@ export const UMODE_ARGS: Readonly<Record<string, number>> = Object.freeze({
  */
 export const LOW32_ARGS: Readonly<Record<string, number>> = Object.freeze({ clone: 0, mmap: 4 });
 
+/**
+ * Argument signature of `name` on `arch`: the per-arch override if there is one (e.g. clone's
+ * argument order differs on aarch64), else the common signature, else arg0..arg5 as 64-bit
+ * non-pointer values.
+ */
 export function syscallArgs(name: string, arch: Arch): readonly SyscallArg[] {
   const over = SYSCALL_ARGS_ARCH_OVERRIDES[arch];
   if (own(over, name)) return over[name] ?? UNKNOWN_ARGS;
