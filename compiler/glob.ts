@@ -306,13 +306,22 @@ function predicateRegex(p: CharPredicate): string {
   }
 }
 
+function atomsRegex(atoms: readonly SegmentAtom[]): string {
+  return atoms.map((a) => (a.kind === 'star' ? '[^/]*' : predicateRegex(a))).join('');
+}
+
 function segmentsRegex(segments: Segment[]): string {
   let re = '';
   for (const s of segments) {
     if (s.kind === 'globstar') re += '(?:/[^/]+)*';
-    else re += '/' + s.atoms.map((a) => (a.kind === 'star' ? '[^/]*' : predicateRegex(a))).join('');
+    else re += '/' + atomsRegex(s.atoms);
   }
   return re;
+}
+
+/** A matcher for one name (a path segment) against a segment pattern's atoms. */
+export function segmentRegex(atoms: readonly SegmentAtom[]): RegExp {
+  return new RegExp('^' + atomsRegex(atoms) + '$', 'u');
 }
 
 /** Paths are compared with the root as the empty string so `/**` matches `/`. */

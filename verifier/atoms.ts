@@ -19,7 +19,7 @@
  * "any directory disjoint from the policy's literal prefixes, within its constraints".
  */
 import { diagnostic, DiagnosticError } from '../compiler/diagnostics/diagnostic.js';
-import { parseGlob, type CharPredicate, type Segment } from '../compiler/glob.js';
+import { parseGlob, segmentRegex, type CharPredicate, type Segment } from '../compiler/glob.js';
 import type { IrParam, PolicyIR } from '../compiler/ir.js';
 import { formatPath } from '../compiler/request.js';
 
@@ -104,7 +104,7 @@ export function paramPlacements(params: readonly IrParam[], patterns: readonly s
     const value = valued.get(g.root);
     return value === undefined ? [] : [[...literalDirs(value), ...g.segments]];
   });
-  const matchers = globs.map((g) => g.map((seg) => (seg.kind === 'seg' ? segmentRegex(seg) : undefined)));
+  const matchers = globs.map((g) => g.map((seg) => (seg.kind === 'seg' ? segmentRegex(seg.atoms) : undefined)));
   const close = (gi: number, set: Set<number>): Set<number> => {
     const segs = globs[gi]!;
     for (const i of [...set]) for (let k = i; k < segs.length && segs[k]!.kind === 'globstar'; k++) set.add(k + 1);
@@ -186,16 +186,6 @@ export function fsPatterns(ir: PolicyIR): string[] {
 export function placed(ir: PolicyIR, at: Readonly<Record<string, string>>): PolicyIR {
   if (Object.keys(at).length === 0) return ir;
   return { ...ir, params: ir.params.map((p) => (at[p.name] !== undefined ? { ...p, value: at[p.name] } : p)) };
-}
-
-function segmentRegex(seg: Extract<Segment, { kind: 'seg' }>): RegExp {
-  const one = (a: CharPredicate): string => {
-    if (a.kind === 'any') return '[^/]';
-    if (a.kind === 'lit') return a.ch.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&');
-    const body = a.ranges.map(([lo, hi]) => `\\u{${lo.toString(16)}}-\\u{${hi.toString(16)}}`).join('');
-    return a.negated ? `[^/${body}]` : `[${body}]`;
-  };
-  return new RegExp(`^${seg.atoms.map((a) => (a.kind === 'star' ? '[^/]*' : one(a))).join('')}$`, 'u');
 }
 
 function tooManyPlacements(what: string): never {
