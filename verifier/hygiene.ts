@@ -22,6 +22,7 @@
 import type { Bool, BitVec, Context, Model } from 'z3-solver';
 import { actionSeverity, decide, type Decision, type Request } from '../compiler/evaluate.js';
 import { FS_RIGHTS, IR_ARCHES, type Arch, type FsRight, type IrAction, type IrArgCondition, type IrFsRule, type IrNetRule, type IrSyscallRule, type PolicyIR } from '../compiler/ir.js';
+import { parseGlob } from '../compiler/glob.js';
 import { syscallNumber } from '../compiler/syscalls/index.js';
 import { anyOf, askSyscallsWith, boolVal, bvVal, bvValue, findSyscallWith, netModel, syscallAllowedWith, netRequestOf, syscallAllowedExpr, syscallSolver, VerifierError, violations, type NetModel } from './assertions.js';
 import { computeAtoms, displayPath } from './atoms.js';
@@ -117,7 +118,7 @@ function redundantFs(ir: PolicyIR): HygieneFinding[] {
     // A rule under a path param is covered for every value of the param only by rules under the
     // same param (or `/**`): the directory that stands for the param sits at one place, and a
     // rule covering it there (`/*/.git/**` over `${ws}/.git/**`) may miss other values.
-    const paramOf = (p: string): string | undefined => /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}/.exec(p)?.[1];
+    const paramOf = (p: string): string | undefined => parseGlob(p).root;
     const params = new Set(rule.paths.map(paramOf));
     if (!params.has(undefined) && coverers.some((c) => c.paths.some((p) => p !== '/**' && !params.has(paramOf(p) ?? '\0')))) continue;
     const { req, display } = request(live[0]!);
