@@ -65,31 +65,30 @@ function inPrefix(value: bigint, net: bigint, prefix: number, bits: number): boo
  * ::1) and NAT64's well-known prefix (64:ff9b::/96, which a NAT64 gateway sends on as the IPv4
  * address). Reaching one of these reaches the IPv4 address.
  */
-function embeddedV4(address: string): string | undefined {
-  const ip = parseIp(address);
-  if (!ip || ip.family !== 6) return undefined;
+type Ip = NonNullable<ReturnType<typeof parseIp>>;
+
+function embeddedV4(ip: Ip): Ip | undefined {
+  if (ip.family !== 6) return undefined;
   const high = ip.value >> 32n;
-  return high === 0xffffn || (high === 0n && ip.value > 1n) || high === 0x64ff9bn << 64n ? v4Text(ip.value & 0xffffffffn) : undefined;
+  return high === 0xffffn || (high === 0n && ip.value > 1n) || high === 0x64ff9bn << 64n ? { family: 4, value: ip.value & 0xffffffffn } : undefined;
 }
 
+/** An address as a key of a set (the host's own addresses). */
+const ipKey = (ip: Ip): string => `${ip.family}:${ip.value}`;
+
 /** The special block an address is in (its family: 4 for an IPv4 address inside IPv6), if any. */
-function specialBlock(address: string, own: readonly string[] = []): { family: 4 | 6; prefix: number } | undefined {
-  const ip = parseIp(address);
-  if (!ip) return undefined;
-  const v4 = embeddedV4(address);
+function specialBlock(ip: Ip, own: ReadonlySet<string> = new Set()): { family: 4 | 6; prefix: number } | undefined {
+  const v4 = embeddedV4(ip);
   if (v4 !== undefined) return specialBlock(v4, own);
   const bits = ip.family === 4 ? 32 : 128;
   for (const [net, prefix] of ip.family === 4 ? SPECIAL_V4 : SPECIAL_V6) if (inPrefix(ip.value, net, prefix, bits)) return { family: ip.family, prefix };
-  for (const a of own) {
-    const o = parseIp(a);
-    if (o && o.family === ip.family && o.value === ip.value) return { family: ip.family, prefix: bits };
-  }
-  return undefined;
+  return own.has(ipKey(ip)) ? { family: ip.family, prefix: bits } : undefined;
 }
 
 /** Is this address one that DNS rebinding or a raw literal must not reach by default? */
 export function isSpecialAddress(address: string): boolean {
-  return specialBlock(address) !== undefined;
+  const ip = parseIp(address);
+  return ip !== undefined && specialBlock(ip) !== undefined;
 }
 
 /** The addresses of this host's network interfaces (special: the proxy's host), when known. */
@@ -112,8 +111,10 @@ function v4Text(v: bigint): string {
  */
 function explicitAllows(ir: PolicyIR, block: { family: 4 | 6; prefix: number }): PolicyIR {
   // A network written in the IPv4-mapped form (::ffff:a.b.c.d/N, N >= 96) is the IPv4 network /N-96.
-  const familyAndPrefix = (h: { family: 4 | 6; address: string; prefix: number }): [4 | 6, number] =>
-    h.family === 6 && h.prefix >= 96 && parseIp(h.address)?.value !== undefined && parseIp(h.address)!.value >> 32n === 0xffffn ? [4, h.prefix - 96] : [h.family, h.prefix];
+  const familyAndPrefix = (h: { family: 4 | 6; address: string; prefix: number }): [4 | 6, number] => {
+    const ip = parseIp(h.address);
+    return h.family === 6 && h.prefix >= 96 && ip !== undefined && ip.value >> 32n === 0xffffn ? [4, h.prefix - 96] : [h.family, h.prefix];
+  };
   const names = (t: PolicyIR['net']['rules'][number]['targets'][number]): boolean => {
     if (t.host.kind !== 'cidr') return false;
     const [family, prefix] = familyAndPrefix(t.host);
@@ -153,13 +154,20 @@ export function mapResolver(map: ReadonlyMap<string, string[]>, fallback?: Resol
 export class EgressPolicy {
   /** explicitAllows per special block (decide compiles an IR once, on first use). */
   private readonly explicit = new Map<string, PolicyIR>();
+  /** The proxy's host's own addresses (ipKey), parsed once. */
+  private readonly own: ReadonlySet<string>;
 
   constructor(
     private readonly ir: PolicyIR,
     private readonly resolve: Resolver = systemResolver,
     /** The proxy's host's own addresses (special, as loopback is); default: its interfaces'. */
-    private readonly ownAddresses: readonly string[] = hostAddresses(),
-  ) {}
+    ownAddresses: readonly string[] = hostAddresses(),
+  ) {
+    this.own = new Set(ownAddresses.flatMap((a) => {
+      const ip = parseIp(a);
+      return ip ? [ipKey(ip)] : [];
+    }));
+  }
 
   /**
    * Check one address for `port`. A literal target must be allowed by the policy; an address a
@@ -170,12 +178,15 @@ export class EgressPolicy {
     const d = decide(this.ir, connectRequest(address, port));
     if (d.reason === 'denied-by-rule' || (literal && !d.allowed)) return { ok: false, rules: d.deciding, reason: `${address}:${port} ${refusal(d)}` };
     // The IPv4 address an IPv6 form reaches (NAT64, compatible) is refused where the policy denies it.
-    const v4 = embeddedV4(address);
+    const ip = parseIp(address);
+    if (!ip) return { ok: false, rules: [], reason: `${address} is not an address` };
+    const v4 = embeddedV4(ip);
     if (v4 !== undefined) {
-      const d4 = decide(this.ir, connectRequest(v4, port));
-      if (d4.reason === 'denied-by-rule') return { ok: false, rules: d4.deciding, reason: `${address}:${port} (${v4}) ${refusal(d4)}` };
+      const text = v4Text(v4.value);
+      const d4 = decide(this.ir, connectRequest(text, port));
+      if (d4.reason === 'denied-by-rule') return { ok: false, rules: d4.deciding, reason: `${address}:${port} (${text}) ${refusal(d4)}` };
     }
-    const block = specialBlock(address, this.ownAddresses);
+    const block = specialBlock(ip, this.own);
     if (block) {
       const key = `${block.family}/${block.prefix}`;
       let explicit = this.explicit.get(key);
