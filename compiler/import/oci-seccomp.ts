@@ -232,8 +232,8 @@ function stringList(v: unknown): string[] | undefined {
 }
 
 /** Read the profile and keep the rules that apply for the chosen caps and architectures. */
-export function resolveOciProfile(input: unknown, options: ImportOciOptions = {}): { profile?: ResolvedProfile; diagnostics: Diagnostic[] } {
-  const p = new Problems(locatorOf(options));
+export function resolveOciProfile(input: unknown, options: ImportOciOptions = {}, locate = locatorOf(options)): { profile?: ResolvedProfile; diagnostics: Diagnostic[] } {
+  const p = new Problems(locate);
   const profile = isObject(input) ? goFields(input, PROFILE_FIELDS) : input;
   const caps = new Set((options.caps ?? []).map(normalizeCap));
   const arches = options.arches && options.arches.length > 0 ? [...new Set(options.arches)] : [...ALL_ARCHES];
@@ -577,10 +577,10 @@ function policyNameOf(options: ImportOciOptions): string {
 
 /** Translate a parsed profile into formatted `.mxc` source. Never throws for bad input. */
 export function importOciSeccomp(profile: unknown, options: ImportOciOptions = {}): ImportResult {
-  const resolved = resolveOciProfile(profile, options);
+  const locate = locatorOf(options);
+  const resolved = resolveOciProfile(profile, options, locate);
   if (!resolved.profile) return { diagnostics: resolved.diagnostics };
   const { defaultAction, rules, notes } = resolved.profile;
-  const locate = locatorOf(options);
   const p = new Problems(locate);
   p.items.push(...resolved.diagnostics);
   const name = policyNameOf(options);
