@@ -258,34 +258,42 @@ export function planLandlock(ir: PolicyIR): LandlockResult {
     const byCarve = new Map<string, { rights: Set<LandlockFsRight>; carve: string[]; exclude: string[] }>();
     const reGrants = new Map<string, FsRight[]>();
     const hierarchy = mode === 'beneath' || (mode === 'expand' && s.glob.segments[s.glob.segments.length - 1]?.kind === 'globstar');
+    // The deny paths that reach this pattern, and whether each takes all of it, are the same for
+    // every right: found once, in rule order.
+    const reaching: { d: (typeof denies)[number]; dp: string; whole: boolean }[] = [];
+    for (const d of denies) {
+      if (!d.access.some((r) => rightsHere.includes(r))) continue;
+      // Inside one of the deny's own excepts, the deny does not apply.
+      if (d.except.some((e) => covers(e, pattern))) continue;
+      for (const dp of d.paths) {
+        if (!mayOverlap(dp, pattern)) continue;
+        reaching.push({ d, dp, whole: covers(dp, pattern) && !d.except.some((e) => mayOverlap(e, pattern)) });
+      }
+    }
     for (const right of rightsHere) {
       const carve: string[] = [];
       const exclude: string[] = [];
       let fullyDenied = false;
-      for (const d of denies.filter((x) => x.access.includes(right))) {
-        for (const dp of d.paths) {
-          if (!mayOverlap(dp, pattern)) continue;
-          // Inside one of the deny's own excepts, the deny does not apply.
-          if (d.except.some((e) => covers(e, pattern))) continue;
-          if (covers(dp, pattern) && !d.except.some((e) => mayOverlap(e, pattern))) {
-            fullyDenied = true; // granting nothing is exact
-            continue;
-          }
-          if (!hierarchy) {
-            // Single files: the enforcer tests each concrete path against the deny.
-            exclude.push(dp);
-            for (const e of d.except) if (mayOverlap(e, pattern)) reGrants.set(e, [...(reGrants.get(e) ?? []), right]);
-          } else if (isLiteralShape(dp) && d.except.every(isLiteralShape)) {
-            // A deny's excepts allow part of it again: grant them back (through this same
-            // function, so other denies still apply).
-            carve.push(dp);
-            for (const e of d.except) if (mayOverlap(e, pattern)) reGrants.set(e, [...(reGrants.get(e) ?? []), right]);
-          } else {
-            const m = masks.get(dp) ?? { pattern: dp, rights: [], rule: d.id };
-            m.rights = [...new Set([...m.rights, ...RIGHTS_FOR[right]])];
-            masks.set(dp, m);
-            maskedIn.set(rule, new Set([...(maskedIn.get(rule) ?? []), dp]));
-          }
+      for (const { d, dp, whole } of reaching) {
+        if (!d.access.includes(right)) continue;
+        if (whole) {
+          fullyDenied = true; // granting nothing is exact
+          continue;
+        }
+        if (!hierarchy) {
+          // Single files: the enforcer tests each concrete path against the deny.
+          exclude.push(dp);
+          for (const e of d.except) if (mayOverlap(e, pattern)) reGrants.set(e, [...(reGrants.get(e) ?? []), right]);
+        } else if (isLiteralShape(dp) && d.except.every(isLiteralShape)) {
+          // A deny's excepts allow part of it again: grant them back (through this same
+          // function, so other denies still apply).
+          carve.push(dp);
+          for (const e of d.except) if (mayOverlap(e, pattern)) reGrants.set(e, [...(reGrants.get(e) ?? []), right]);
+        } else {
+          const m = masks.get(dp) ?? { pattern: dp, rights: [], rule: d.id };
+          m.rights = [...new Set([...m.rights, ...RIGHTS_FOR[right]])];
+          masks.set(dp, m);
+          maskedIn.set(rule, new Set([...(maskedIn.get(rule) ?? []), dp]));
         }
       }
       if (fullyDenied) continue;
