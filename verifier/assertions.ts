@@ -214,7 +214,7 @@ export interface PathSet {
 export interface FsModelOptions {
   /** A second policy whose rules the model also distinguishes (diffs). */
   other?: PolicyIR;
-  /** Below a match of one of these region patterns (`X/**`) nothing is distinguished. */
+  /** Below a match of one of these patterns (`X/**`) nothing is distinguished. */
   absorbing?: readonly string[];
   /**
    * Extra path sets the questions use (`inSet`). When given, the region patterns only bound the
@@ -246,6 +246,7 @@ export function fsSpace(ir: PolicyIR, region: readonly string[], opts: FsModelOp
   const patterns = new Set<string>(region);
   for (const r of rules) [...r.paths, ...r.except].forEach((p) => patterns.add(p));
   for (const s of opts.sets ?? []) [...s.paths, ...s.except].forEach((p) => patterns.add(p));
+  for (const p of opts.absorbing ?? []) patterns.add(p);
   const list = [...patterns];
   const params = [...ir.params, ...(other?.params ?? []).filter((p) => !ir.params.some((q) => q.name === p.name))];
   const index = new Map(list.map((p, i) => [p, i]));
@@ -261,19 +262,23 @@ export function fsSpace(ir: PolicyIR, region: readonly string[], opts: FsModelOp
   // first atom has its shortest witness.
   const classOf = new Set<string>();
   const classes: { witness: string; bits: Uint8Array; key: string }[] = [];
-  const hit = new Uint8Array(list.length);
+  // An atom matches a few of the patterns: the predicates are found from those (the ones with the
+  // pattern among their paths, less the ones with it among their excepts), not by testing each.
+  const inPaths: number[][] = list.map(() => []);
+  const inExcept: number[][] = list.map(() => []);
+  preds.forEach((p, j) => {
+    for (const i of p.paths) inPaths[i]!.push(j);
+    for (const i of p.except) inExcept[i]!.push(j);
+  });
+  const excluded = new Int32Array(preds.length).fill(-1);
   const words = new Uint16Array(Math.ceil(preds.length / 15));
-  for (const a of set.atoms) {
-    hit.fill(0);
-    for (const i of a.matches) hit[i] = 1;
+  for (const [k, a] of set.atoms.entries()) {
+    for (const i of a.matches) for (const j of inExcept[i]!) excluded[j] = k;
     const bits = new Uint8Array(preds.length);
     words.fill(0);
-    for (let j = 0; j < preds.length; j++) {
-      const p = preds[j]!;
-      let inside = false;
-      for (const i of p.paths) if (hit[i]) { inside = true; break; }
-      if (inside) for (const i of p.except) if (hit[i]) { inside = false; break; }
-      if (inside) {
+    for (const i of a.matches) {
+      for (const j of inPaths[i]!) {
+        if (excluded[j] === k || bits[j]) continue;
         bits[j] = 1;
         words[(j / 15) | 0]! |= 1 << (14 - (j % 15));
       }
@@ -309,7 +314,7 @@ const modelCounts = new WeakMap<Z, number>();
 
 /**
  * The fs model over atoms of `region` (the paths questions are about) and the rules of `ir` (and
- * `opts.other`). Below a match of an `absorbing` region pattern (`X/**`) nothing is
+ * `opts.other`). Below a match of an `absorbing` pattern (`X/**`) nothing is
  * distinguished: for questions that can have no witness there.
  *
  * Encoding. The class of the path is in order encoding: Booleans ge_k ⇔ class ≥ k (k = 1..n-1)
