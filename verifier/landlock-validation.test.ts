@@ -4,7 +4,8 @@ import fc from 'fast-check';
 import { compileFile } from '../compiler/index.js';
 import type { PolicyIR } from '../compiler/ir.js';
 import { planLandlock, type LandlockPlan } from '../targets/linux/landlock.js';
-import { planAllows, validateCompiledLandlock, validateLandlockPlan } from './landlock-validation.js';
+import { globMatches } from '../compiler/glob.js';
+import { landlockQuestions, planAllows, validateCompiledLandlock, validateLandlockPlan } from './landlock-validation.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 
@@ -48,6 +49,13 @@ describe('translation validation of the Landlock plan', () => {
     expect(p.grants.some((g) => g.exclude.length > 0), 'the fixture has an exclude').toBe(true);
     expect(p.masks.length, 'the fixture has a mask').toBeGreaterThan(0);
     expect(await validateLandlockPlan(ir, p)).toEqual([]);
+  });
+
+  it('the path classes lie inside the grants: no class is outside every grant of its plan', () => {
+    const q = landlockQuestions(...(Object.values(plan()) as [PolicyIR, LandlockPlan]));
+    expect(q.space!.classes.length).toBeGreaterThan(0);
+    const outside = q.space!.classes.filter((c) => !q.plan.grants.some((g) => globMatches(g.pattern, c.witness, q.space!.atomSet.paramRoots)));
+    expect(outside.map((c) => c.witness)).toEqual([]);
   });
 
   it('every corpus policy: the compiled plan is validated clean', async () => {

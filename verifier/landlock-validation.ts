@@ -1,8 +1,10 @@
 /**
  * Translation validation of the Landlock plan: the plan the Linux target compiles (grants,
- * carve-outs, excludes, masks; targets/linux/landlock.ts) is given a meaning over the same path
- * atoms as the policy, and z3 is asked for a path and a right the plan lets through that the
- * policy denies. Unsat for every right means the plan allows nothing the policy forbids.
+ * carve-outs, excludes, masks; targets/linux/landlock.ts) is given a meaning over path atoms
+ * that tell apart every pattern of the policy and of the plan, and z3 is asked for a path and a
+ * right the plan lets through that the policy denies. Unsat for every right means the plan
+ * allows nothing the policy forbids. The atoms cover the grants' regions only: outside them the
+ * plan lets nothing through, so no witness is there.
  *
  * The plan's meaning, per IR right r (Landlock rights RIGHTS_FOR[r]); a grant counts when it
  * carries any of them, which over-approximates what the kernel allows:
@@ -101,16 +103,11 @@ export interface LandlockQuestions {
 export function landlockQuestions(ir: PolicyIR, plan: LandlockPlan): LandlockQuestions {
   const rights = FS_RIGHTS.filter((r) => plan.grants.some((g) => carries(g, r)));
   if (rights.length === 0) return { plan, rights, grantSets: [], maskSets: [], space: undefined };
+  // The plan lets a path through only inside a grant's region: the atoms cover those regions
+  // (carve-outs, excludes and masks only take paths out of them; as path sets below, their
+  // patterns are still told apart).
   const region = new Set<string>();
-  for (const g of plan.grants) {
-    for (const r of rights) if (carries(g, r)) region.add(grantRegion(g, r));
-    g.carve.forEach((c) => region.add(andBelow(c)));
-    g.exclude.forEach((e) => region.add(e));
-  }
-  for (const k of plan.masks) for (const r of rights) {
-    const mr = maskRegion(k, r);
-    if (mr !== undefined) region.add(mr);
-  }
+  for (const g of plan.grants) for (const r of rights) if (carries(g, r)) region.add(grantRegion(g, r));
   // The solver sees, per grant and right, the paths the grant covers (its region minus its
   // carve-outs and excludes, as a rule's paths minus its excepts), and each mask's region: the
   // path classes are those these sets and the policy's rules tell apart.
