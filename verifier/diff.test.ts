@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { compileFile } from '../compiler/index.js';
 import { decide } from '../compiler/evaluate.js';
 import { diffPolicies, diffSettings } from './diff.js';
+import { pendingFrees } from './z3.js';
 
 function ir(text: string) {
   const files = new Map([['/v/p.mxc', Buffer.from(text)]]);
@@ -96,5 +99,31 @@ describe('settings diff', () => {
     expect(d.newlyDenied).toEqual(['env passed through: LANG', 'capability kept: CAP_NET_BIND_SERVICE', 'isolation process → container', 'limits.wall none → 10s']);
     expect(diffSettings(before, before)).toEqual({ section: 'settings', comparison: 'equivalent', newlyAllowed: [], newlyDenied: [] });
     expect(diffSettings(after, before).newlyAllowed).toEqual(['env passed through: LANG', 'capability kept: CAP_NET_BIND_SERVICE', 'isolation container → process', 'limits.wall 10s → none']);
+  });
+});
+
+describe('semantic diff and the garbage collector', () => {
+  it('frees no z3 object while it runs: frees found by a collection wait until it returns', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const before = ir('policy p { fs { allow read "/a/**" } syscalls { allow read, write } }');
+    const after = ir('policy p { fs { allow read "/a/**", "/b/**"  deny read "/a/s/**" } syscalls { allow read, write, openat } }');
+    await diffPolicies(before, after); // z3 loaded, the first objects made
+    // A collection between every step of the diff (timers run while a check is in flight).
+    const samples: number[] = [];
+    const timer = setInterval(() => {
+      gc();
+      samples.push(pendingFrees());
+    }, 1);
+    try {
+      await diffPolicies(before, after);
+    } finally {
+      clearInterval(timer);
+    }
+    // While held, the count of waiting frees only grows; a free run mid-diff would drop it.
+    expect(samples.length).toBeGreaterThan(3);
+    expect(Math.max(...samples)).toBeGreaterThan(0);
+    expect(samples.every((n, i) => i === 0 || n >= samples[i - 1]!), samples.join(',')).toBe(true);
+    expect(pendingFrees()).toBe(0);
   });
 });

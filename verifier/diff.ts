@@ -9,7 +9,7 @@ import { FS_RIGHTS, IR_ARCHES, ISOLATION_LEVELS, type Arch, type PolicyIR } from
 import { syscallName, syscallNumber, syscallNames } from '../compiler/syscalls/index.js';
 import { displayPath, fsPatterns, paramPlacements, paramRoots, placed } from './atoms.js';
 import { bvVal, bvValue, fsModel, netModel, netRequestOf, syscallAllowedExpr, VerifierError, violations } from './assertions.js';
-import { check, z3 } from './z3.js';
+import { check, holdingFrees, z3 } from './z3.js';
 
 export type Comparison = 'equivalent' | 'less permissive' | 'more permissive' | 'incomparable';
 
@@ -42,15 +42,19 @@ function confirm(yes: PolicyIR, no: PolicyIR, request: Request, params: Record<s
 /**
  * The semantic diff, section by section. Path params without a value are compared at each of
  * their placements (paramPlacements): a section's witness is the first found at any of them.
+ * No z3 object is freed meanwhile, so the witnesses do not depend on when V8's garbage collector
+ * ran (see holdingFrees).
  */
 export async function diffPolicies(oldIr: PolicyIR, newIr: PolicyIR): Promise<SectionDiff[]> {
   const params = [...newIr.params, ...oldIr.params.filter((p) => !newIr.params.some((q) => q.name === p.name))];
-  let merged: SectionDiff[] | undefined;
-  for (const at of paramPlacements(params, [...fsPatterns(oldIr), ...fsPatterns(newIr)])) {
-    const d = await diffAt(placed(oldIr, at), placed(newIr, at));
-    merged = merged ? merged.map((s, i) => section(s.section, s.newlyAllowed ?? d[i]!.newlyAllowed, s.newlyDenied ?? d[i]!.newlyDenied)) : d;
-  }
-  return merged!;
+  return holdingFrees(async () => {
+    let merged: SectionDiff[] | undefined;
+    for (const at of paramPlacements(params, [...fsPatterns(oldIr), ...fsPatterns(newIr)])) {
+      const d = await diffAt(placed(oldIr, at), placed(newIr, at));
+      merged = merged ? merged.map((s, i) => section(s.section, s.newlyAllowed ?? d[i]!.newlyAllowed, s.newlyDenied ?? d[i]!.newlyDenied)) : d;
+    }
+    return merged!;
+  });
 }
 
 async function diffAt(oldIr: PolicyIR, newIr: PolicyIR): Promise<SectionDiff[]> {
