@@ -3,6 +3,8 @@
  * bit-vector expression of its return value, and z3 is asked for a call the program lets through
  * that the policy denies (artifact ⊄ policy), and the converse (the program is stricter).
  * Unsat both ways means the program and the policy agree on every call of that architecture.
+ * The execution is split on the syscall number (each number the policy names, then all others),
+ * so the program's dispatch folds to constants and z3 sees the argument tests that are left.
  */
 import type { BitVec, Bool, Context } from 'z3-solver';
 import { decide } from '../compiler/evaluate.js';
@@ -16,7 +18,7 @@ import { AUDIT_ARCH, compileSeccomp } from '../targets/linux/seccomp/compile.js'
 import { seccompArches } from '../targets/linux/seccomp/target.js';
 import { diagnostic, type Diagnostic } from '../compiler/diagnostics/diagnostic.js';
 import { runFilter } from '../targets/linux/seccomp/interpret.js';
-import { boolVal, bvVal, bvValue, syscallAllowedExpr, VerifierError, violations } from './assertions.js';
+import { allOf, anyOf, boolVal, bvVal, bvValue, syscallAllowedExpr, VerifierError, violations } from './assertions.js';
 import { z3 } from './z3.js';
 
 type Z = Context<'mxcc'>;
@@ -30,68 +32,115 @@ export interface TranslationFinding {
   display: string;
 }
 
-/** The program's return value as an expression of nr and the six arguments (arch fixed). */
-function symbolicReturn(Z: Z, program: readonly Insn[], arch: number, nr: BV32, args: BitVec<64, 'mxcc'>[]): BV32 {
-  const word = (k: number): BV32 => {
+/**
+ * A value the program computes: a constant (a 32-bit unsigned number), an expression of the
+ * arguments (and of nr, for the numbers no case names), or UNREACHED for a path no call of the
+ * case takes.
+ */
+type Val = number | BV32;
+const UNREACHED = Symbol('unreached');
+
+/**
+ * The program's return value for one case of nr, by symbolic execution with constant folding:
+ * nr a number (every test of it decided as the kernel would), or nr symbolic outside the
+ * numbers `named` (sorted), where a test `nr == k` with k named fails and a path whose range of
+ * nr holds only named numbers is UNREACHED. The architecture is fixed, the arguments symbolic.
+ */
+function symbolicReturn(Z: Z, program: readonly Insn[], arch: number, nr: number | BV32, args: BitVec<64, 'mxcc'>[], named: readonly number[]): Val | typeof UNREACHED {
+  const words = new Map<number, Val>();
+  const word = (k: number): Val => {
     if (k === 0) return nr;
-    if (k === 4) return bvVal(Z, arch, 32) as BV32;
-    if (k >= 16 && k < 64) {
+    if (k === 4) return arch >>> 0;
+    if (k < 16 || k >= 64) return 0; // instruction pointer: not used by mxcc programs
+    let w = words.get(k);
+    if (w === undefined) {
       const a = args[(k - 16) >> 3]!;
-      return ((k - 16) % 8 === 0 ? a.extract(31, 0) : a.extract(63, 32)) as BV32;
+      words.set(k, (w = ((k - 16) % 8 === 0 ? a.extract(31, 0) : a.extract(63, 32)) as BV32));
     }
-    return bvVal(Z, 0, 32) as BV32; // instruction pointer: not used by mxcc programs
+    return w;
   };
-  const memo = new Map<string, BV32>();
-  const run = (pc: number, A: BV32, aKey: string, depth: number): BV32 => {
+  // How many named numbers lie in [lo, hi] (binary searches in the sorted list).
+  const firstAtLeast = (v: number): number => {
+    let l = 0;
+    let h = named.length;
+    while (l < h) {
+      const m = (l + h) >> 1;
+      if (named[m]! < v) l = m + 1;
+      else h = m;
+    }
+    return l;
+  };
+  const onlyNamed = (lo: number, hi: number): boolean => firstAtLeast(hi + 1) - firstAtLeast(lo) === hi - lo + 1;
+  const asBv = (v: Val): BV32 => (typeof v === 'number' ? (bvVal(Z, v, 32) as BV32) : v);
+  const memo = new Map<string, Val | typeof UNREACHED>();
+  // A is the accumulator; `aKey` names its value ('nr' while it holds nr unchanged); [lo, hi] is
+  // what the tests so far leave of a symbolic nr.
+  const run = (pc: number, A: Val, aKey: string, lo: number, hi: number, depth: number): Val | typeof UNREACHED => {
     if (depth > 10_000) throw new VerifierError('program too deep to validate');
-    const key = `${pc}|${aKey}`;
+    if (typeof nr !== 'number' && (lo > hi || onlyNamed(lo, hi))) return UNREACHED;
+    const key = `${pc}|${aKey}|${lo}|${hi}`;
     const hit = memo.get(key);
-    if (hit) return hit;
+    if (hit !== undefined) return hit;
     const insn = program[pc];
     if (!insn) throw new VerifierError(`program falls off its end at ${pc}`);
-    let out: BV32;
+    let out: Val | typeof UNREACHED;
     const cls = insn.code & 0x07;
-    if (cls === BPF_RET) out = bvVal(Z, insn.k >>> 0, 32) as BV32;
-    else if (cls === BPF_LD && (insn.code & 0xe0) === BPF_ABS && (insn.code & 0x18) === BPF_W) out = run(pc + 1, word(insn.k), `w${insn.k}`, depth + 1);
-    else if (cls === BPF_ALU && (insn.code & 0xf0) === BPF_AND && (insn.code & 0x08) === BPF_K) out = run(pc + 1, A.and(bvVal(Z, insn.k >>> 0, 32)) as BV32, `${aKey}&${insn.k}`, depth + 1);
-    else if (cls === BPF_JMP && (insn.code & 0xf0) === BPF_JA) out = run(pc + 1 + insn.k, A, aKey, depth + 1);
+    if (cls === BPF_RET) out = insn.k >>> 0;
+    else if (cls === BPF_LD && (insn.code & 0xe0) === BPF_ABS && (insn.code & 0x18) === BPF_W) {
+      const w = word(insn.k);
+      out = run(pc + 1, w, typeof w === 'number' ? `c${w}` : insn.k === 0 ? 'nr' : `w${insn.k}`, lo, hi, depth + 1);
+    } else if (cls === BPF_ALU && (insn.code & 0xf0) === BPF_AND && (insn.code & 0x08) === BPF_K) {
+      const v = typeof A === 'number' ? (A & insn.k) >>> 0 : (A.and(bvVal(Z, insn.k >>> 0, 32)) as BV32);
+      out = run(pc + 1, v, typeof v === 'number' ? `c${v}` : `${aKey}&${insn.k}`, lo, hi, depth + 1);
+    } else if (cls === BPF_JMP && (insn.code & 0xf0) === BPF_JA) out = run(pc + 1 + insn.k, A, aKey, lo, hi, depth + 1);
     else if (cls === BPF_JMP && (insn.code & 0x08) === BPF_K) {
-      const k = bvVal(Z, insn.k >>> 0, 32);
+      const k = insn.k >>> 0;
       const op = insn.code & 0xf0;
       if (op !== BPF_JEQ && op !== BPF_JGT && op !== BPF_JGE && op !== BPF_JSET) throw new VerifierError(`unsupported jump 0x${insn.code.toString(16)}`);
-      const taken = run(pc + 1 + insn.jt, A, aKey, depth + 1);
-      const fallthrough = run(pc + 1 + insn.jf, A, aKey, depth + 1);
-      // Both branches reaching the same result (memoized, so the same term) need no condition.
-      if (taken === fallthrough) out = taken;
-      else out = Z.If(op === BPF_JEQ ? A.eq(k) : op === BPF_JGT ? A.ugt(k) : op === BPF_JGE ? A.uge(k) : A.and(k).neq(bvVal(Z, 0, 32)), taken, fallthrough) as BV32;
+      const taken = (l: number, h: number): Val | typeof UNREACHED => run(pc + 1 + insn.jt, A, aKey, l, h, depth + 1);
+      const fallthrough = (l: number, h: number): Val | typeof UNREACHED => run(pc + 1 + insn.jf, A, aKey, l, h, depth + 1);
+      if (typeof A === 'number') {
+        const holds = op === BPF_JEQ ? A === k : op === BPF_JGT ? A > k : op === BPF_JGE ? A >= k : (A & k) !== 0;
+        out = holds ? taken(lo, hi) : fallthrough(lo, hi);
+      } else {
+        // A test of nr itself narrows its range; `nr == k` fails for a named k.
+        const onNr = aKey === 'nr';
+        const t =
+          onNr && op === BPF_JEQ ? (named[firstAtLeast(k)] === k || k < lo || k > hi ? UNREACHED : taken(k, k))
+          : onNr && op === BPF_JGT ? taken(Math.max(lo, k + 1), hi)
+          : onNr && op === BPF_JGE ? taken(Math.max(lo, k), hi)
+          : taken(lo, hi);
+        const f = onNr && op === BPF_JGT ? fallthrough(lo, Math.min(hi, k)) : onNr && op === BPF_JGE ? fallthrough(lo, Math.min(hi, k - 1)) : fallthrough(lo, hi);
+        // Both branches reaching the same result (memoized, so the same term) need no condition.
+        if (t === UNREACHED || f === UNREACHED || t === f) out = t === UNREACHED ? f : t;
+        else {
+          const kv = bvVal(Z, k, 32);
+          const cond = op === BPF_JEQ ? A.eq(kv) : op === BPF_JGT ? A.ugt(kv) : op === BPF_JGE ? A.uge(kv) : A.and(kv).neq(bvVal(Z, 0, 32));
+          out = Z.If(cond, asBv(t), asBv(f)) as BV32;
+        }
+      }
     } else throw new VerifierError(`instruction 0x${insn.code.toString(16)} at ${pc} is outside what mxcc emits; cannot validate`);
     memo.set(key, out);
     return out;
   };
-  return run(0, bvVal(Z, 0, 32) as BV32, 'init', 0);
+  return run(0, 0, 'c0', 0, 0xffffffff, 0);
 }
 
-const proceeds = (ret: BV32, Z: Z): Bool<'mxcc'> => {
+/** Does the return value let the call proceed (allow or log)? A constant folds to a boolean. */
+const proceeds = (ret: Val, Z: Z): boolean | Bool<'mxcc'> => {
+  if (typeof ret === 'number') {
+    const action = (ret & SECCOMP_RET_ACTION_FULL) >>> 0;
+    return action === SECCOMP_RET_ALLOW || action === SECCOMP_RET_LOG;
+  }
   const action = ret.and(bvVal(Z, SECCOMP_RET_ACTION_FULL, 32));
   return Z.Or(action.eq(bvVal(Z, SECCOMP_RET_ALLOW, 32)), action.eq(bvVal(Z, SECCOMP_RET_LOG, 32)));
 };
 
-/**
- * Whether the IR lets the call (nr, args) proceed, as an expression over a symbolic nr. A
- * syscall the IR decides as its default does (unconditionally) needs no case of its own: the
- * numbers are distinct, so the chain below gives it the default anyway.
- */
-function irAllowed(Z: Z, ir: PolicyIR, arch: Arch, nr: BV32, args: BitVec<64, 'mxcc'>[]): Bool<'mxcc'> {
-  const named = [...new Map(ir.syscalls.rules[arch].map((r) => [r.nr, r.syscall])).entries()];
-  const def = ir.syscalls.defaultAction.kind;
-  const otherwise = boolVal(Z, def === 'allow' || def === 'log');
-  let e: Bool<'mxcc'> = otherwise;
-  for (const [n, name] of named) {
-    const allowed = syscallAllowedExpr(Z, ir, arch, name, args);
-    if (allowed !== otherwise) e = Z.If(nr.eq(bvVal(Z, n, 32)), allowed, e) as Bool<'mxcc'>;
-  }
-  return e;
-}
+/** Conjunction and negation over booleans and z3 terms, folding constants. */
+type Cond = boolean | Bool<'mxcc'>;
+const and = (Z: Z, a: Cond, b: Cond): Cond => (a === false || b === false ? false : a === true ? b : b === true ? a : Z.And(a, b));
+const not = (Z: Z, a: Cond): Cond => (typeof a === 'boolean' ? !a : Z.Not(a));
+const folded = (Z: Z, e: Bool<'mxcc'>): Cond => (e === boolVal(Z, true) ? true : e === boolVal(Z, false) ? false : e);
 
 export async function validateSeccomp(ir: PolicyIR, arch: Arch, program: readonly Insn[]): Promise<TranslationFinding[]> {
   return validatePrograms(ir, [{ arch, program }]);
@@ -101,20 +150,37 @@ const DIRECTIONS = ['program allows what the policy denies', 'program denies wha
 
 /**
  * Every program and both directions are asked on one solver (see `violations`): when they all
- * agree with the policy, which is the expected case, one unsat check proves it.
+ * agree with the policy, which is the expected case, one unsat check proves it. Each question is
+ * split on nr: one case per number the policy names, where the program runs with that number
+ * (its dispatch folds away, leaving the argument tests) against that syscall's rules, and one
+ * for every other number, where the policy's default decides; a case that folds to false (the
+ * program and the policy agree without looking at the arguments) is dropped.
  */
 async function validatePrograms(ir: PolicyIR, programs: readonly { arch: Arch; program: readonly Insn[] }[]): Promise<TranslationFinding[]> {
   const Z = await z3();
   const asked: { arch: Arch; program: readonly Insn[]; direction: (typeof DIRECTIONS)[number]; nr: BV32; args: BitVec<64, 'mxcc'>[] }[] = [];
   const questions: Bool<'mxcc'>[] = [];
+  const def = ir.syscalls.defaultAction.kind;
+  const otherwise = def === 'allow' || def === 'log';
   for (const { arch, program } of programs) {
     const nr = Z.BitVec.const(`nr_${arch}`, 32) as BV32;
     const args = [...Array(6).keys()].map((i) => Z.BitVec.const(`a${i}_${arch}`, 64));
-    const ret = symbolicReturn(Z, program, AUDIT_ARCH[arch], nr, args);
-    const policy = irAllowed(Z, ir, arch, nr, args);
-    for (const direction of DIRECTIONS) {
+    const names = new Map(ir.syscalls.rules[arch].map((r) => [r.nr >>> 0, r.syscall]));
+    const named = [...names.keys()].sort((a, b) => a - b);
+    const cases: Cond[][] = [[], []];
+    const add = (guard: () => Bool<'mxcc'>, ret: Val | typeof UNREACHED, policy: Cond): void => {
+      if (ret === UNREACHED) return;
+      const lets = proceeds(ret, Z);
+      [and(Z, lets, not(Z, policy)), and(Z, not(Z, lets), policy)].forEach((c, d) => {
+        if (c !== false) cases[d]!.push(and(Z, guard(), c));
+      });
+    };
+    for (const n of named) add(() => nr.eq(bvVal(Z, n, 32)), symbolicReturn(Z, program, AUDIT_ARCH[arch], n, args, named), folded(Z, syscallAllowedExpr(Z, ir, arch, names.get(n)!, args)));
+    add(() => allOf(Z, named.map((n) => nr.neq(bvVal(Z, n, 32)))), symbolicReturn(Z, program, AUDIT_ARCH[arch], nr, args, named), otherwise);
+    for (const [d, direction] of DIRECTIONS.entries()) {
       asked.push({ arch, program, direction, nr, args });
-      questions.push(direction === DIRECTIONS[0] ? Z.And(proceeds(ret, Z), Z.Not(policy)) : Z.And(Z.Not(proceeds(ret, Z)), policy));
+      const c = cases[d]!;
+      questions.push(c.length === 0 ? boolVal(Z, false) : anyOf(Z, c.map((x) => (typeof x === 'boolean' ? boolVal(Z, x) : x))));
     }
   }
   const findings: TranslationFinding[] = [];
