@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { globMatches, globsIntersect, normalizeGlob, normalizeRequestPath } from './glob.js';
+import fc from 'fast-check';
+import { globMatches, globsIntersect, normalizeGlob, normalizeRequestPath, predicatesIntersect, witnessChar, type CharPredicate } from './glob.js';
 import { globCovers } from './check.js';
 
 const norm = (s: string): string[] => {
@@ -121,5 +122,24 @@ describe('globsIntersect and globCovers', () => {
     expect(globCovers('/**', '${ws}/x')).toBe(true);
     expect(globCovers('/etc/**', '/**/passwd')).toBe(false);
     expect(globCovers('${ws}/.git/**', '${ws}/.git/hooks/*')).toBe(true);
+  });
+});
+
+describe('predicatesIntersect', () => {
+  it('agrees with the witness search for literals, "any" and classes (slash and surrogates included)', () => {
+    const chars = [0x2f, 0x61, 0x62, 0x5f, 0x2e, 0xd800, 0xdfff, 0x1f600, 0x10ffff, 0x20];
+    const pred: fc.Arbitrary<CharPredicate> = fc.oneof(
+      fc.constant({ kind: 'any' as const }),
+      fc.constantFrom(...chars).map((cp) => ({ kind: 'lit' as const, ch: String.fromCodePoint(cp) })),
+      fc
+        .tuple(fc.boolean(), fc.array(fc.tuple(fc.constantFrom(...chars, 0x0, 0x60, 0x63), fc.nat(0x30)), { minLength: 1, maxLength: 3 }))
+        .map(([negated, rs]) => ({ kind: 'class' as const, negated, ranges: rs.map(([lo, n]): [number, number] => [lo, Math.min(lo + n, 0x10ffff)]) })),
+    );
+    fc.assert(
+      fc.property(pred, pred, (a, b) => {
+        expect(predicatesIntersect(a, b)).toBe(witnessChar(a, b) !== undefined);
+      }),
+      { numRuns: 2000, seed: 1203 },
+    );
   });
 });

@@ -441,6 +441,15 @@ function classAllows(c: CharPredicate & { kind: 'class' }, cp: number): boolean 
 
 /** Some character other than `/` satisfies both predicates. */
 export function predicatesIntersect(a: CharPredicate, b: CharPredicate): boolean {
+  // A literal, or two "any"s, decide it at once (as witnessChar would); two classes need the search.
+  if (a.kind === 'any' && b.kind === 'any') return true;
+  const lit = a.kind === 'lit' ? a : b.kind === 'lit' ? b : undefined;
+  if (lit) {
+    const cp = lit.ch.codePointAt(0)!;
+    if (cp === SLASH || (cp >= 0xd800 && cp <= 0xdfff)) return false;
+    const other = lit === a ? b : a;
+    return other.kind === 'any' ? true : other.kind === 'lit' ? other.ch.codePointAt(0) === cp : classAllows(other, cp);
+  }
   return witnessChar(a, b) !== undefined;
 }
 
