@@ -17,18 +17,14 @@ function corpus(name: string): PolicyIR {
   return r.ir;
 }
 
-function small(): PolicyIR {
-  const files = new Map([['/v/p.mxc', Buffer.from('policy p { syscalls { allow read, write  allow socket(domain != AF_VSOCK)  deny ioctl(request == TIOCSTI) kill_process  allow ioctl } }')]]);
-  const r = compileFile('/v/p.mxc', { host: { readFile: (p) => files.get(p) }, cwd: '/v', stdDir: '/nostd' });
-  return r.ir!;
-}
-
 function compileText(text: string): PolicyIR {
   const files = new Map([['/v/p.mxc', Buffer.from(text)]]);
   const r = compileFile('/v/p.mxc', { host: { readFile: (p) => files.get(p) }, cwd: '/v', stdDir: '/nostd' });
   if (!r.ir) throw new Error(r.diagnostics.map((d) => d.message).join('\n'));
   return r.ir;
 }
+
+const small = (): PolicyIR => compileText('policy p { syscalls { allow read, write  allow socket(domain != AF_VSOCK)  deny ioctl(request == TIOCSTI) kill_process  allow ioctl } }');
 
 describe('translation validation of seccomp programs', () => {
   it('the compiled programs agree with the policy on every call (corpus, both architectures)', async () => {
