@@ -104,7 +104,7 @@ describe('settings diff', () => {
 
 describe('semantic diff and the garbage collector', () => {
   it('frees no z3 object while it runs: frees found by a collection wait until it returns', async () => {
-    setFlagsFromString('--expose-gc');
+    setFlagsFromString('--expose-gc'); // in this test file's process only (vitest forks one per file)
     const gc = runInNewContext('gc') as () => void;
     const before = ir('policy p { fs { allow read "/a/**" } syscalls { allow read, write } }');
     const after = ir('policy p { fs { allow read "/a/**", "/b/**"  deny read "/a/s/**" } syscalls { allow read, write, openat } }');

@@ -139,4 +139,77 @@ describe('translation validation: the case split on nr against the unsplit encod
       { numRuns: 40, seed: 20261203 },
     );
   }, 120_000);
+
+  it('random small programs with edge constants (the ends of the number range, named numbers and their neighbours): the same verdict per direction', async () => {
+    const policies = [
+      compileText('policy p { syscalls { default allow  deny ptrace, kexec_load  allow ioctl(request == 0x5401) } }'),
+      compileText('policy p { syscalls { allow read, write, openat  allow ioctl(request == 0x5401) } }'),
+      compileText('policy p { syscalls { allow read } }'), // names nr 0 on x86_64
+    ];
+    const named = [...new Set(policies.flatMap((ir) => ir.syscalls.rules.x86_64.map((r) => r.nr)))];
+    const edges = [0, 1, 2, 0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff, AUDIT_ARCH.x86_64, 0x5401, ...named, ...named.map((n) => n + 1), ...named.map((n) => n - 1).filter((n) => n >= 0)];
+    const RETS = [0x7fff0000, 0x00050001, 0x80000000, 0x7ffc0000];
+    // nr loaded first, then a body of mostly jumps (every target inside the program), loads and
+    // ANDs, then four returns.
+    const program = fc.integer({ min: 1, max: 6 }).chain((body) =>
+      fc.tuple(
+        fc.tuple(...[...Array(body).keys()].map((i) => {
+          const toEnd = body + 4 - (i + 1) - 1; // instructions after this one (nr's load is first)
+          return fc.oneof(
+            { weight: 6, arbitrary: fc.tuple(fc.constantFrom(0x15, 0x25, 0x35, 0x45), fc.constantFrom(...edges), fc.nat(toEnd - 1), fc.nat(toEnd - 1)).map(([code, k, jt, jf]): Insn => ({ code, jt, jf, k: k >>> 0 })) },
+            { weight: 1, arbitrary: fc.constantFrom(0, 0, 4, 16, 20).map((k): Insn => ({ code: 0x20, jt: 0, jf: 0, k })) },
+            { weight: 1, arbitrary: fc.constantFrom(...edges).map((k): Insn => ({ code: 0x54, jt: 0, jf: 0, k: k >>> 0 })) },
+            { weight: 1, arbitrary: fc.nat(toEnd - 1).map((k): Insn => ({ code: 0x05, jt: 0, jf: 0, k })) },
+          );
+        })),
+        fc.tuple(...[0, 1, 2, 3].map(() => fc.constantFrom(...RETS))),
+      ).map(([insns, rets]) => [{ code: 0x20, jt: 0, jf: 0, k: 0 }, ...insns, ...rets.map((k): Insn => ({ code: 0x06, jt: 0, jf: 0, k }))]),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.nat(policies.length - 1), program, async (pi, p) => {
+        const ir = policies[pi]!;
+        const split = await validateSeccomp(ir, 'x86_64', p);
+        const found = [0, 1].map((d) => split.some((f) => f.direction === (d === 0 ? 'program allows what the policy denies' : 'program denies what the policy allows')));
+        expect(found).toEqual(await unsplitDisagreements(ir, 'x86_64', p));
+      }),
+      { numRuns: 300, seed: 20261204 },
+    );
+  }, 120_000);
+
+  it('every one-test program on nr (each jump, each edge constant, both return orders): the same verdict per direction', async () => {
+    const policies = [
+      compileText('policy p { syscalls { allow read } }'), // names nr 0 on x86_64
+      compileText('policy p { syscalls { default allow  deny read, write, close } }'), // names 0, 1, 3
+    ];
+    const named = [...new Set(policies.flatMap((ir) => ir.syscalls.rules.x86_64.map((r) => r.nr)))];
+    const edges = [...new Set([0, 1, 2, 4, 0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff, ...named, ...named.map((n) => n + 1)])];
+    const checked: string[] = [];
+    for (const ir of policies) {
+      for (const code of [0x15, 0x25, 0x35, 0x45]) {
+        for (const k of edges) {
+          for (const [a, b] of [[0x7fff0000, 0x00050001], [0x00050001, 0x7fff0000]] as const) {
+            const p: Insn[] = [{ code: 0x20, jt: 0, jf: 0, k: 0 }, { code, jt: 0, jf: 1, k }, { code: 0x06, jt: 0, jf: 0, k: a }, { code: 0x06, jt: 0, jf: 0, k: b }];
+            const split = await validateSeccomp(ir, 'x86_64', p);
+            const found = [0, 1].map((d) => split.some((f) => f.direction === (d === 0 ? 'program allows what the policy denies' : 'program denies what the policy allows')));
+            expect(found, `${ir.syscalls.defaultAction.kind} 0x${code.toString(16)} ${k} ${a}`).toEqual(await unsplitDisagreements(ir, 'x86_64', p));
+            checked.push(found.join());
+          }
+        }
+      }
+    }
+    expect(new Set(checked).size, 'both agreeing and disagreeing programs among them').toBeGreaterThan(1);
+  }, 120_000);
+
+  it('refuses a program with an instruction it cannot model or a jump out of it, even on a branch no call takes', async () => {
+    const ir = compileText('policy p { syscalls { default allow  deny ptrace } }');
+    const LD_NR = { code: 0x20, jt: 0, jf: 0, k: 0 };
+    const RET_ALLOW = { code: 0x06, jt: 0, jf: 0, k: 0x7fff0000 };
+    // nr >= 0 always: the false branch (past the end) is never taken, but the kernel refuses it.
+    await expect(validateSeccomp(ir, 'x86_64', [LD_NR, { code: 0x35, jt: 0, jf: 3, k: 0 }, RET_ALLOW])).rejects.toThrow(/falls off its end at 5/);
+    // A multiply on the other architecture's branch.
+    await expect(validateSeccomp(ir, 'x86_64', [{ code: 0x20, jt: 0, jf: 0, k: 4 }, { code: 0x15, jt: 0, jf: 1, k: AUDIT_ARCH.x86_64 }, RET_ALLOW, { code: 0x24, jt: 0, jf: 0, k: 2 }, RET_ALLOW])).rejects.toThrow(/outside what mxcc emits/);
+    // The instruction pointer and an unaligned argument load.
+    await expect(validateSeccomp(ir, 'x86_64', [{ code: 0x20, jt: 0, jf: 0, k: 8 }, RET_ALLOW])).rejects.toThrow(/offset 8/);
+    await expect(validateSeccomp(ir, 'x86_64', [{ code: 0x20, jt: 0, jf: 0, k: 18 }, RET_ALLOW])).rejects.toThrow(/offset 18/);
+  });
 });

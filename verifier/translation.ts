@@ -41,6 +41,37 @@ type Val = number | BV32;
 const UNREACHED = Symbol('unreached');
 
 /**
+ * The program's shape, checked on every instruction either branch of a jump can reach, before
+ * the cases below fold some branches away: each must be one mxcc emits (a constant return, a
+ * 32-bit load of nr, the architecture or an argument half, AND with a constant, a jump) and
+ * every jump must land inside the program. A program outside that is not validated (the kernel
+ * would refuse some of it; the rest mxcc never emits).
+ */
+function checkShape(program: readonly Insn[]): void {
+  const seen = new Uint8Array(program.length);
+  const stack = [0];
+  while (stack.length > 0) {
+    const pc = stack.pop()!;
+    const insn = program[pc];
+    if (!insn) throw new VerifierError(`program falls off its end at ${pc}`);
+    if (seen[pc]) continue;
+    seen[pc] = 1;
+    const cls = insn.code & 0x07;
+    const op = insn.code & 0xf0;
+    if (cls === BPF_RET && (insn.code & 0x18) === 0) continue; // RET K (the return value is constant)
+    if (cls === BPF_LD && (insn.code & 0xe0) === BPF_ABS && (insn.code & 0x18) === BPF_W) {
+      if (insn.k !== 0 && insn.k !== 4 && !(insn.k >= 16 && insn.k < 64 && insn.k % 4 === 0)) {
+        throw new VerifierError(`load of seccomp_data offset ${insn.k} at ${pc} is outside what mxcc emits; cannot validate`);
+      }
+      stack.push(pc + 1);
+    } else if (cls === BPF_ALU && op === BPF_AND && (insn.code & 0x08) === BPF_K) stack.push(pc + 1);
+    else if (cls === BPF_JMP && op === BPF_JA) stack.push(pc + 1 + insn.k);
+    else if (cls === BPF_JMP && (insn.code & 0x08) === BPF_K && (op === BPF_JEQ || op === BPF_JGT || op === BPF_JGE || op === BPF_JSET)) stack.push(pc + 1 + insn.jt, pc + 1 + insn.jf);
+    else throw new VerifierError(`instruction 0x${insn.code.toString(16)} at ${pc} is outside what mxcc emits; cannot validate`);
+  }
+}
+
+/**
  * The program's return value for one case of nr, by symbolic execution with constant folding:
  * nr a number (every test of it decided as the kernel would), or nr symbolic outside the
  * numbers `named` (sorted), where a test `nr == k` with k named fails and a path whose range of
@@ -51,7 +82,7 @@ function symbolicReturn(Z: Z, program: readonly Insn[], arch: number, nr: number
   const word = (k: number): Val => {
     if (k === 0) return nr;
     if (k === 4) return arch >>> 0;
-    if (k < 16 || k >= 64) return 0; // instruction pointer: not used by mxcc programs
+    if (k < 16 || k >= 64) return 0; // not reached: checkShape refuses other loads
     let w = words.get(k);
     if (w === undefined) {
       const a = args[(k - 16) >> 3]!;
@@ -163,6 +194,7 @@ async function validatePrograms(ir: PolicyIR, programs: readonly { arch: Arch; p
   const def = ir.syscalls.defaultAction.kind;
   const otherwise = def === 'allow' || def === 'log';
   for (const { arch, program } of programs) {
+    checkShape(program);
     const nr = Z.BitVec.const(`nr_${arch}`, 32) as BV32;
     const args = [...Array(6).keys()].map((i) => Z.BitVec.const(`a${i}_${arch}`, 64));
     const names = new Map(ir.syscalls.rules[arch].map((r) => [r.nr >>> 0, r.syscall]));
