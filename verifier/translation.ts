@@ -203,8 +203,9 @@ async function validatePrograms(ir: PolicyIR, programs: readonly { arch: Arch; p
     const add = (guard: () => Bool<'mxcc'>, ret: Val | typeof UNREACHED, policy: Cond): void => {
       if (ret === UNREACHED) return;
       const lets = proceeds(ret, Z);
+      let made: Bool<'mxcc'> | undefined; // the guard, built once if a direction needs it
       [and(Z, lets, not(Z, policy)), and(Z, not(Z, lets), policy)].forEach((c, d) => {
-        if (c !== false) cases[d]!.push(and(Z, guard(), c));
+        if (c !== false) cases[d]!.push(and(Z, (made ??= guard()), c));
       });
     };
     for (const n of named) add(() => nr.eq(bvVal(Z, n, 32)), symbolicReturn(Z, program, AUDIT_ARCH[arch], n, args, named), folded(Z, syscallAllowedExpr(Z, ir, arch, names.get(n)!, args)));
