@@ -252,7 +252,7 @@ static void sha256_block(struct sha256 *c, const uint8_t *p) {
 	for (int i = 0; i < 8; i++) c->h[i] += v[i];
 }
 
-static void sha256_hex(const uint8_t *data, size_t n, char out[65]) {
+static void sha256(const uint8_t *data, size_t n, uint8_t out[32]) {
 	struct sha256 c = { { 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19 }, 0, { 0 }, 0 };
 	size_t i = 0;
 	for (; i + 64 <= n; i += 64) sha256_block(&c, data + i);
@@ -264,7 +264,13 @@ static void sha256_hex(const uint8_t *data, size_t n, char out[65]) {
 	uint64_t bits = (uint64_t)n * 8;
 	for (int k = 0; k < 8; k++) tail[total - 1 - k] = (uint8_t)(bits >> (8 * k));
 	for (size_t k = 0; k < total; k += 64) sha256_block(&c, tail + k);
-	for (int k = 0; k < 8; k++) snprintf(out + 8 * k, 9, "%08x", c.h[k]);
+	for (int k = 0; k < 32; k++) out[k] = (uint8_t)(c.h[k / 4] >> (24 - 8 * (k % 4)));
+}
+
+static void sha256_hex(const uint8_t *data, size_t n, char out[65]) {
+	uint8_t raw[32];
+	sha256(data, n, raw);
+	for (int k = 0; k < 32; k++) snprintf(out + 2 * k, 3, "%02x", raw[k]);
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -579,14 +585,12 @@ static int load_bundle(const uint8_t *data, size_t n, struct bundle *b, char *er
 	/* The last section is the SHA-256 of every byte before it: nothing of a corrupt bundle is read.
 	   (Not checked by the fuzzing build, so that random input reaches the parser.) */
 	if (n < 16 + 40) bad(&r, "truncated: no digest section");
-	const uint8_t *dg = data + n - 40;
-	if ((dg[0] | dg[1] << 8 | dg[2] << 16 | (uint32_t)dg[3] << 24) != SEC_DIGEST || (dg[4] | dg[5] << 8 | dg[6] << 16 | (uint32_t)dg[7] << 24) != 32)
-		bad(&r, "the last section is not the digest");
+	struct reader tail = { data + n - 40, 40, 0, -1, &fail, err };
+	if (rd_u32(&tail) != SEC_DIGEST || rd_u32(&tail) != 32) bad(&r, "the last section is not the digest");
 #ifndef MXC_FUZZ
-	char want[65], got[65];
-	sha256_hex(data, n - 40, want);
-	for (int k = 0; k < 32; k++) snprintf(got + 2 * k, 3, "%02x", dg[8 + k]);
-	if (strcmp(want, got) != 0) bad(&r, "the bundle's digest does not match its content (corrupt or modified)");
+	uint8_t want[32];
+	sha256(data, n - 40, want);
+	if (memcmp(want, take(&tail, 32), 32) != 0) bad(&r, "the bundle's digest does not match its content (corrupt or modified)");
 #endif
 	uint32_t count = rd_count(&r, 64, 8);
 	if (rd_u32(&r) != 0) bad(&r, "reserved field is not zero");
