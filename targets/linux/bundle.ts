@@ -254,6 +254,11 @@ const keyOf = <T extends Record<string, number>>(table: T, v: number, what: stri
 };
 
 /** The reference decoder (the enforcer's C loader implements the same checks). */
+/** What a bundle's digest section holds: the SHA-256 of every byte before that (last, 40-byte) section. */
+export function bundleDigest(bytes: Uint8Array): Buffer {
+  return createHash('sha256').update(bytes.subarray(0, bytes.length - 40)).digest();
+}
+
 export function decodeBundle(bytes: Uint8Array): Bundle {
   if (bytes.length > MAX_BUNDLE_BYTES) throw new BundleError(`bundle is larger than ${MAX_BUNDLE_BYTES} bytes`);
   const r = new Reader(bytes, 'header');
@@ -266,8 +271,7 @@ export function decodeBundle(bytes: Uint8Array): Bundle {
   if (bytes.length < 16 + 40) throw new BundleError('truncated: no digest section');
   const tail = new DataView(bytes.buffer, bytes.byteOffset + bytes.length - 40, 8);
   if (tail.getUint32(0, true) !== SECTION.digest || tail.getUint32(4, true) !== 32) throw new BundleError('the last section is not the digest');
-  const digest = createHash('sha256').update(bytes.subarray(0, bytes.length - 40)).digest();
-  if (!digest.equals(bytes.subarray(bytes.length - 32))) throw new BundleError("the bundle's digest does not match its content (corrupt or modified)");
+  if (!bundleDigest(bytes).equals(bytes.subarray(bytes.length - 32))) throw new BundleError("the bundle's digest does not match its content (corrupt or modified)");
   const seen = new Set<number>();
   const b: Partial<Bundle> & { seccomp: Bundle['seccomp'] } = { seccomp: [] };
   for (let i = 0; i < n; i++) {

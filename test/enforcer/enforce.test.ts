@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import { compileFile } from '../../compiler/index.js';
 import type { PolicyIR } from '../../compiler/ir.js';
 import { linuxTarget } from '../../targets/linux/index.js';
-import { decodeBundle, encodeBundle } from '../../targets/linux/bundle.js';
+import { bundleDigest, decodeBundle, encodeBundle } from '../../targets/linux/bundle.js';
 
 const repo = path.resolve(import.meta.dirname, '../..');
 const enforcer = path.join(repo, 'enforcer', 'mxc-enforce');
@@ -130,7 +130,7 @@ describe('mxc-enforce', () => {
   /** A changed bundle with its digest made to match again: what the structural checks see. */
   const resealed = (bytes: Uint8Array): Buffer => {
     const out = Buffer.from(bytes);
-    createHash('sha256').update(out.subarray(0, out.length - 40)).digest().copy(out, out.length - 32);
+    bundleDigest(out).copy(out, out.length - 32);
     return out;
   };
 
