@@ -71,8 +71,8 @@ export const MAX_PLACEMENTS = 16;
 /**
  * Where the path params without a value are proved: each combination is a set of values for
  * them (the IR's params with those values are verified one after the other, and a property holds
- * only if it holds at every placement). The first is paramRoots's directory of its own, one
- * level below the first `under` path. A pattern of the policy that is not rooted at a param can
+ * only if it holds at every placement). The first is a directory of its own, one level below
+ * the first `under` path (paramRoots's, unless the policy writes private-use characters). A pattern of the policy that is not rooted at a param can
  * tell places apart: a pattern `/*` + `/secret` matches a child of `/a` but not of `/a/b`,
  * `/?/**` a one-letter directory only, and a param may be under any of its `under` paths. So for each
  * param, below each of its `under` paths (or `/`), every distinct way those patterns see a

@@ -66,7 +66,6 @@ export function probeAssertion(lint: Lint, probe: LintProbe & { request: IrAsser
   };
 }
 
-/** The home directory pattern: the policy's `home` param if it has one, else every home. */
 /**
  * The home directories the home lints probe: `${home}` when the policy declares that param, and
  * always the literal ones (`/home/*`, root's `/root`): a policy may name the home it opens
