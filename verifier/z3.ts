@@ -71,6 +71,7 @@ const wasm = (globalThis as unknown as { WebAssembly: Wasm }).WebAssembly;
 
 interface PThreads {
   unusedWorkers: unknown[];
+  runningWorkers: unknown[];
   allocateUnusedWorker(): void;
   loadWasmModuleToWorker(worker: unknown): Promise<void>;
 }
@@ -96,6 +97,7 @@ async function load(): Promise<Context<'mxcc'>> {
   };
   const low = await Promise.race([lowLevel.init(() => initModule({ instantiateWasm })), failure]);
   const threads = (low.em as { PThread?: PThreads }).PThread;
+  if (threads && Array.isArray(threads.unusedWorkers) && Array.isArray(threads.runningWorkers)) pool = threads;
   if (threads && threads.unusedWorkers.length === 0 && typeof threads.allocateUnusedWorker === 'function') {
     threads.allocateUnusedWorker();
     threads.loadWasmModuleToWorker(threads.unusedWorkers[0]).catch(() => undefined); // a failure shows at the first check
@@ -116,6 +118,9 @@ async function load(): Promise<Context<'mxcc'>> {
   loaded = { api, low: low.Z3 };
   return retireAndCreate(warm);
 }
+
+/** z3-solver's pool of worker threads (emscripten's PThread), when its shape is the one known here. */
+let pool: PThreads | undefined;
 
 let loaded: { api: { Context: (name: 'mxcc') => Context<'mxcc'> }; low: { del_context(c: Context<'mxcc'>['ptr']): void } } | undefined;
 
@@ -278,6 +283,7 @@ export async function check(solver: { check(): Promise<'sat' | 'unsat' | 'unknow
   let worked = 0;
   checking++;
   try {
+    await previousThreadEnded();
     const verdict = solver.check();
     verdict.catch(() => undefined); // rejected before the await below: not an unhandled rejection
     if (idle.length > 0) {
@@ -292,6 +298,23 @@ export async function check(solver: { check(): Promise<'sat' | 'unsat' | 'unknow
     runDeferred();
   }
 }
+
+/**
+ * Each check runs on a thread z3-solver starts for it, on a worker from emscripten's pool. The
+ * verdict reaches this thread before the check's thread has ended and its worker gone back to the
+ * pool (a message of its own), so a check started right after the previous one's verdict found
+ * the pool empty and a new worker was made for it: z3 loaded again on a new thread, about 100 ms
+ * (measured: one check in two lints of coding-agent took 100-110 ms instead of 2-10 ms). This
+ * waits for the worker to come back, a few turns of the event loop, and gives up after 50 ms (a
+ * new worker is then made as before).
+ */
+async function previousThreadEnded(): Promise<void> {
+  const limit = performance.now() + 50;
+  while (pool && pool.unusedWorkers.length === 0 && pool.runningWorkers.length > 0 && performance.now() < limit) await tick();
+}
+
+/** How many worker threads z3-solver has made (for tests): one, unless checks overlapped their threads. */
+export const z3Workers = (): number => (pool ? pool.unusedWorkers.length + pool.runningWorkers.length : 0);
 
 /** solver.push(), timed: the SAT-based solvers internalize what was asserted here, on this thread. */
 export function push(solver: { push(): void }): void {
