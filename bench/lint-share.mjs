@@ -4,6 +4,9 @@
 // `--z3-only`: only load z3 and make its context, no policy: the time and page faults that
 // costs on its own (every lint pays it). `--z3-solver-init`: the same through z3-solver's own
 // `init()` (its loader, not mxcc's) and one trivial check: what any use of the package costs.
+// `--passes N FILE`: z3 loaded first, then N full lint passes of FILE in this process, each in a
+// fresh z3 context: per pass, the time and the part of it spent in z3's pushes and checks (from
+// the second pass on, V8 and z3's WebAssembly are warm: what no start-up work can remove).
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -33,7 +36,25 @@ if (file === '--z3-only') {
 }
 const { compileFile } = await import(dist('compiler/index.js'));
 const { lintAll } = await import(dist('verifier/lint.js'));
-const { z3Stats, preloadZ3, tick } = await import(dist('verifier/z3.js'));
+const { z3Stats, preloadZ3, tick, ready, freshContext } = await import(dist('verifier/z3.js'));
+if (file === '--passes') {
+  const n = Number(process.argv[3]);
+  const policy = process.argv[4];
+  preloadZ3();
+  await ready();
+  const passes = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    const solver0 = z3Stats.pushMs + z3Stats.checkMs;
+    const r = compileFile(policy, { cwd: root });
+    if (!r.ir) throw new Error(`${policy} does not compile`);
+    await freshContext();
+    await lintAll(r.ir, r.program);
+    passes.push({ totalMs: performance.now() - t0, solverMs: z3Stats.pushMs + z3Stats.checkMs - solver0 });
+  }
+  console.log(JSON.stringify({ file: policy, passes }));
+  process.exit(0);
+}
 // As `mxcc lint` does: z3 starts loading before the policy is parsed.
 preloadZ3();
 const r = compileFile(file, { cwd: root });
