@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { checkFiles, compileFile, type CompileOptions } from './index.js';
 import type { Diagnostic } from './diagnostics/diagnostic.js';
 import type { SourceHost } from './load.js';
+import { mustCompile } from '../test/compile-text.js';
 
 const FIXTURES = path.join(import.meta.dirname, '__fixtures__', 'invalid');
 
@@ -197,10 +198,7 @@ describe('checking several files in one run', () => {
 
 describe('lowering to IR', () => {
   const ir = (text: string, extra: CompileOptions = {}) => {
-    const files = new Map([['/v/p.mxc', Buffer.from(text)]]);
-    const r = compileFile('/v/p.mxc', { host: { readFile: (p) => files.get(p) }, cwd: '/v', stdDir: '/nostd', ...extra });
-    if (!r.ir) throw new Error(r.diagnostics.map((d) => `${d.code} ${d.message}`).join('\n'));
-    return r.ir;
+    return mustCompile(text, extra).ir;
   };
 
   it('expands aliases, braces, ~ and leading ** and keeps rule order', () => {

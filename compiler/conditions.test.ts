@@ -8,9 +8,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { comparisonTruth, conditionTruth } from './conditions.js';
 import { conditionHolds, decide } from './evaluate.js';
-import { compileFile } from './index.js';
 import { LOW32_ARGS, syscallArgs, syscallNumber, UMODE_ARGS } from './syscalls/index.js';
 import type { CompareOperator, IrArgCondition } from './ir.js';
+import { compileText, mustCompile } from '../test/compile-text.js';
 
 const OPS: CompareOperator[] = ['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'masked_eq', 'masked_ne'];
 const U64 = (1n << 64n) - 1n;
@@ -90,10 +90,7 @@ describe('conditionTruth', () => {
 
 describe('umode_t arguments (review finding: chmod(f, 0x109ed) is chmod 04755, and passed `deny chmod(mode == 0x9ed)`)', () => {
   const irOf = (text: string): import('./ir.js').PolicyIR => {
-    const files = new Map([['/v/p.mxc', Buffer.from(text)]]);
-    const r = compileFile('/v/p.mxc', { host: { readFile: (p) => files.get(p) }, cwd: '/v', stdDir: '/nostd' });
-    if (!r.ir) throw new Error(r.diagnostics.map((d) => d.message).join('\n'));
-    return r.ir;
+    return mustCompile(text).ir;
   };
 
   it('every listed argument is a mode the tables give 32 bits', () => {
@@ -121,15 +118,14 @@ describe('umode_t arguments (review finding: chmod(f, 0x109ed) is chmod 04755, a
   });
 
   it('an ordering on a mode is refused (it cannot be masked)', () => {
-    const r = compileFile('/v/q.mxc', { host: { readFile: () => Buffer.from('policy p { syscalls { deny ?chmod(mode > 0x1ff) } }') }, cwd: '/v', stdDir: '/nostd' });
+    const r = compileText('policy p { syscalls { deny ?chmod(mode > 0x1ff) } }');
     expect(r.diagnostics.filter((d) => d.severity === 'error').map((d) => [d.code, d.message])).toEqual([['MXC1118', 'mode of chmod is a 16-bit mode (umode_t): the kernel ignores bits 16-31, which an ordering (<, <=, >, >=) would compare']]);
   });
 });
 
 describe('unsigned long arguments the kernel reads as 32 bits (review note: clone keeps lower_32_bits of its flags)', () => {
   it('clone flags and mmap fd compare on their low 32 bits', () => {
-    const files = new Map([['/v/p.mxc', Buffer.from('policy p { syscalls { default allow  deny clone(flags == 0x10000000)  deny mmap(fd == 7) } }')]]);
-    const ir = compileFile('/v/p.mxc', { host: { readFile: (p) => files.get(p) }, cwd: '/v', stdDir: '/nostd' }).ir!;
+    const ir = compileText('policy p { syscalls { default allow  deny clone(flags == 0x10000000)  deny mmap(fd == 7) } }').ir!;
     const call = (syscall: string, args: bigint[]) => decide(ir, { kind: 'syscall', arch: 'x86_64', syscall, args }).allowed;
     expect(call('clone', [0x110000000n])).toBe(false);
     expect(call('clone', [0x10000000n])).toBe(false);
@@ -141,8 +137,7 @@ describe('unsigned long arguments the kernel reads as 32 bits (review note: clon
 
 describe('MXC1405 on a mode (review finding: the help suggested widening a mask the kernel cannot see)', () => {
   it('suggests the 16 bits the kernel reads', () => {
-    const files = new Map([['/v/p.mxc', Buffer.from('policy p { syscalls { default allow  deny ?chmod(mode & 0x1ffff == 0x109ed) } }')]]);
-    const r = compileFile('/v/p.mxc', { host: { readFile: (p) => files.get(p) }, cwd: '/v', stdDir: '/nostd' });
+    const r = compileText('policy p { syscalls { default allow  deny ?chmod(mode & 0x1ffff == 0x109ed) } }');
     const w = r.diagnostics.find((d) => d.code === 'MXC1405')!;
     expect(w.help).toBe('compare with the mode the kernel reads: mode & 0xffff == 0x9ed');
   });

@@ -1,15 +1,14 @@
 /** The checker never throws: any bytes, any syntactically valid document, only diagnostics. */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { compileFile } from './index.js';
 import { printDocument } from '../format/printer.js';
 import { arbitraryDocument } from '../test/arbitraries.js';
+import { compileText } from '../test/compile-text.js';
 
 const RUNS = Number(process.env.MXCC_PROPERTY_RUNS ?? 300);
 
 function compileBytes(bytes: Uint8Array, params: Record<string, string> = {}) {
-  const files = new Map([['/v/p.mxc', bytes]]);
-  return compileFile('/v/p.mxc', { host: { readFile: (p) => files.get(p) }, cwd: '/v', stdDir: '/nostd', params });
+  return compileText(bytes, { params });
 }
 
 describe('the checker never throws', () => {

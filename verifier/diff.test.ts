@@ -1,16 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { compileFile } from '../compiler/index.js';
 import { decide } from '../compiler/evaluate.js';
 import { diffPolicies, diffSettings } from './diff.js';
 import { pendingFrees } from './z3.js';
+import { mustCompile } from '../test/compile-text.js';
 
 function ir(text: string) {
-  const files = new Map([['/v/p.mxc', Buffer.from(text)]]);
-  const r = compileFile('/v/p.mxc', { host: { readFile: (p) => files.get(p) }, cwd: '/v', stdDir: '/nostd' });
-  if (!r.ir) throw new Error(r.diagnostics.map((d) => d.message).join('\n'));
-  return r.ir;
+  return mustCompile(text).ir;
 }
 
 describe('semantic diff', () => {

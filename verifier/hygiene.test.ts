@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { compileFile } from '../compiler/index.js';
 import { lintPolicy } from './lint.js';
 import { LINTS } from './lints/index.js';
+import { mustCompile } from '../test/compile-text.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const HYGIENE = LINTS.filter((l) => l.id === 'redundant-rule' || l.id === 'cross-section');
@@ -34,9 +35,7 @@ describe('rule hygiene on the corpus', () => {
 
 describe('redundant-rule and path params', () => {
   const lintOf = async (text: string): Promise<string[]> => {
-    const files = new Map([['/v/p.mxc', Buffer.from(text)]]);
-    const r = compileFile('/v/p.mxc', { host: { readFile: (p) => files.get(p) }, cwd: '/v', stdDir: '/nostd' });
-    if (!r.ir) throw new Error(r.diagnostics.map((d) => d.message).join('\n'));
+    const r = mustCompile(text);
     return (await lintPolicy(r.ir, r.program, HYGIENE)).map((d) => `${d.code} ${d.span?.line}`);
   };
 

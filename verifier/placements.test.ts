@@ -4,7 +4,6 @@
  * only, held where real values break it).
  */
 import { describe, expect, it } from 'vitest';
-import { compileFile } from '../compiler/index.js';
 import { decide } from '../compiler/evaluate.js';
 import type { IrParam } from '../compiler/ir.js';
 import { paramPlacements, MAX_PLACES } from './atoms.js';
@@ -12,11 +11,10 @@ import { diffPolicies } from './diff.js';
 import { verifyPolicy } from './index.js';
 import { lintPolicy, lintAll } from './lint.js';
 import { LINTS } from './lints/index.js';
+import { mustCompile } from '../test/compile-text.js';
 
 function compile(text: string, params?: Record<string, string>) {
-  const files = new Map([['/v/p.mxc', Buffer.from(text)]]);
-  const r = compileFile('/v/p.mxc', { host: { readFile: (p) => files.get(p) }, cwd: '/v', stdDir: '/nostd', ...(params ? { params } : {}) });
-  if (!r.ir) throw new Error(r.diagnostics.map((d) => `${d.code} ${d.message}`).join('\n'));
+  const r = mustCompile(text, params ? { params } : {});
   return r;
 }
 

@@ -9,18 +9,15 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { compileFile } from '../compiler/index.js';
 import { decide, type Request } from '../compiler/evaluate.js';
 import { IR_ARCHES, type IrAssertion, type PolicyIR } from '../compiler/ir.js';
 import { syscallNumber } from '../compiler/syscalls/index.js';
 import { proveAssertions } from './assertions.js';
 import { findRedundantRules } from './hygiene.js';
+import { mustCompile } from '../test/compile-text.js';
 
 function compile(text: string): PolicyIR {
-  const files = new Map([['/v/p.mxc', Buffer.from(text)]]);
-  const r = compileFile('/v/p.mxc', { host: { readFile: (p) => files.get(p) }, cwd: '/v', stdDir: '/nostd' });
-  if (!r.ir) throw new Error(`${text}\n${r.diagnostics.map((d) => `${d.code} ${d.message}`).join('\n')}`);
-  return r.ir;
+  return mustCompile(text).ir;
 }
 
 // ---------------------------------------------------------------------------

@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { syscallAllowedExpr } from './assertions.js';
 import { validateSeccomp } from './translation.js';
 import { check, z3 } from './z3.js';
+import { mustCompile } from '../test/compile-text.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 
@@ -18,10 +19,7 @@ function corpus(name: string): PolicyIR {
 }
 
 function compileText(text: string): PolicyIR {
-  const files = new Map([['/v/p.mxc', Buffer.from(text)]]);
-  const r = compileFile('/v/p.mxc', { host: { readFile: (p) => files.get(p) }, cwd: '/v', stdDir: '/nostd' });
-  if (!r.ir) throw new Error(r.diagnostics.map((d) => d.message).join('\n'));
-  return r.ir;
+  return mustCompile(text).ir;
 }
 
 const small = (): PolicyIR => compileText('policy p { syscalls { allow read, write  allow socket(domain != AF_VSOCK)  deny ioctl(request == TIOCSTI) kill_process  allow ioctl } }');

@@ -1,17 +1,15 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { compileFile } from '../compiler/index.js';
 import { decide } from '../compiler/evaluate.js';
 import { parseRequest } from '../compiler/request.js';
 import { globMatches } from '../compiler/glob.js';
 import type { PolicyIR } from '../compiler/ir.js';
 import { verifyPolicy } from './index.js';
 import { proveAssertions } from './assertions.js';
+import { compileText, mustCompile } from '../test/compile-text.js';
 
 function compile(text: string, params?: Record<string, string>) {
-  const files = new Map([['/v/p.mxc', Buffer.from(text)]]);
-  const r = compileFile('/v/p.mxc', { host: { readFile: (p) => files.get(p) }, cwd: '/v', stdDir: '/nostd', ...(params ? { params } : {}) });
-  if (!r.ir) throw new Error(r.diagnostics.map((d) => `${d.code} ${d.message}`).join('\n'));
+  const r = mustCompile(text, params ? { params } : {});
   return r;
 }
 
@@ -141,8 +139,7 @@ describe('assertions: several parents', () => {
     const parents = `policy strict { syscalls { default errno(EPERM)  allow read, write, exit_group  deny ptrace } }
       policy loose { syscalls { default allow } }`;
     for (const order of ['strict, loose', 'loose, strict']) {
-      const files = new Map([['/v/p.mxc', Buffer.from(`${parents}\npolicy c extends ${order} {\n  assert never syscall ptrace\n  assert never syscall bpf\n}`)]]);
-      const r = compileFile('/v/p.mxc', { host: { readFile: (p) => files.get(p) }, cwd: '/v', stdDir: '/nostd', policy: 'c' });
+      const r = compileText(`${parents}\npolicy c extends ${order} {\n  assert never syscall ptrace\n  assert never syscall bpf\n}`, { policy: 'c' });
       expect((await proveAssertions(r.ir!)).map((x) => x.holds)).toEqual([true, true]);
     }
   });

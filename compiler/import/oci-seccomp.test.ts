@@ -15,14 +15,13 @@ import { syscallArgs, syscallNumber } from '../syscalls/index.js';
 import { formatText } from '../../format/index.js';
 import { compileOciSeccomp } from '../../targets/oci/index.js';
 import { importOciSeccomp, parseProfileJson, type ImportOciOptions } from './oci-seccomp.js';
+import { mustCompile } from '../../test/compile-text.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const FEATURES = JSON.parse(readFileSync(path.join(root, 'test/fixtures/oci/features.json'), 'utf8')) as Profile;
 
 function checked(source: string): { ir: PolicyIR; codes: string[] } {
-  const files = new Map([['/v/p.mxc', Buffer.from(source)]]);
-  const r = compileFile('/v/p.mxc', { host: { readFile: (p) => files.get(p) }, cwd: '/v', stdDir: '/nostd' });
-  if (!r.ir) throw new Error(r.diagnostics.map((d) => `${d.code} ${d.message}`).join('\n') + '\n' + source);
+  const r = mustCompile(source);
   return { ir: r.ir, codes: r.diagnostics.map((d) => d.code) };
 }
 

@@ -7,6 +7,7 @@ import { bundleDigest, BundleError, decodeBundle, encodeBundle, MAX_STRING, SECT
 import { buildLinuxBundle, linuxTarget } from './index.js';
 import { runFilter } from './seccomp/interpret.js';
 import { AUDIT_ARCH_X86_64 } from './seccomp/bpf.js';
+import { compileText, mustCompile } from '../../test/compile-text.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 
@@ -34,9 +35,7 @@ describe('fidelity of what Landlock does not mediate', () => {
 
 describe('fidelity of limits', () => {
   function fidelityOf(body: string) {
-    const files = new Map([['/v/p.mxc', Buffer.from(`policy p {\n${body}\n}\n`)]]);
-    const r = compileFile('/v/p.mxc', { host: { readFile: (p) => files.get(p) }, cwd: '/v', stdDir: '/nostd' });
-    if (!r.ir) throw new Error(r.diagnostics.map((d) => d.message).join('\n'));
+    const r = mustCompile(`policy p {\n${body}\n}\n`);
     return buildLinuxBundle(r.ir).fidelity.filter((f) => f.rule.startsWith('limits'));
   }
 
@@ -95,8 +94,7 @@ describe('bundle encoding', () => {
   });
 
   it('in ports mode the seccomp filter refuses non-TCP IP sockets, TCP Fast Open sends and io_uring', () => {
-    const files = new Map([['/v/p.mxc', Buffer.from('policy p { syscalls { allow socket, sendto, sendmsg, sendmmsg, io_uring_setup } net { allow connect tcp any:443 } }')]]);
-    const r = compileFile('/v/p.mxc', { host: { readFile: (p) => files.get(p) }, cwd: '/v', stdDir: '/nostd' });
+    const r = compileText('policy p { syscalls { allow socket, sendto, sendmsg, sendmmsg, io_uring_setup } net { allow connect tcp any:443 } }');
     const { bundle } = buildLinuxBundle(r.ir!);
     expect(bundle!.net.mode).toBe('ports');
     const prog = bundle!.seccomp.find((s) => s.arch === 'x86_64')!.program;
@@ -218,8 +216,7 @@ describe('the decoder refuses corrupt bundles', () => {
     expect(decodeBundle(encodeBundle(b)).policy.name).toBe('\uFEFFname');
   });
   it('a limit outside the enforcer\'s ranges is MXC3105', () => {
-    const files = new Map([['/v/p.mxc', Buffer.from('policy p { limits { files 2000000000 } }')]]);
-    const r = compileFile('/v/p.mxc', { host: { readFile: (p) => files.get(p) }, cwd: '/v', stdDir: '/nostd' });
+    const r = compileText('policy p { limits { files 2000000000 } }');
     const out = buildLinuxBundle(r.ir!);
     expect(out.diagnostics.map((d) => d.code)).toEqual(['MXC3105']);
     expect(out.bundle).toBeUndefined();

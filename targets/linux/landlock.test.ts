@@ -1,14 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { compileFile } from '../../compiler/index.js';
 import type { PolicyIR } from '../../compiler/ir.js';
 import { planLandlock } from './landlock.js';
+import { mustCompile } from '../../test/compile-text.js';
 
 function ir(body: string, extra = ''): PolicyIR {
   const text = `policy p {\n  param home: path = "/home/u" where not under "/usr", "/etc"\n  param ws: path = "/w"\n${body}\n}\n${extra}`;
-  const files = new Map([['/v/p.mxc', Buffer.from(text)]]);
-  const r = compileFile('/v/p.mxc', { host: { readFile: (p) => files.get(p) }, cwd: '/v', stdDir: '/nostd' });
-  if (!r.ir) throw new Error(r.diagnostics.map((d) => `${d.code} ${d.message}`).join('\n'));
-  return r.ir;
+  return mustCompile(text).ir;
 }
 
 const grants = (p: ReturnType<typeof planLandlock>) => p.plan.grants.map((g) => ({ pattern: g.pattern, mode: g.mode, rights: g.rights, carve: g.carve, exclude: g.exclude }));

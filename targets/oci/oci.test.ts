@@ -19,12 +19,10 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { mustCompile } from '../../test/compile-text.js';
 
 function compileText(text: string): PolicyIR {
-  const files = new Map([['/v/p.mxc', Buffer.from(text)]]);
-  const r = compileFile('/v/p.mxc', { host: { readFile: (p) => files.get(p) }, cwd: '/v', stdDir: '/nostd' });
-  if (!r.ir) throw new Error(r.diagnostics.map((d) => d.message).join('\n'));
-  return r.ir;
+  return mustCompile(text).ir;
 }
 
 const policy = (body: string, extra = ''): string => `policy p {\n  syscalls {\n${body}\n  }\n${extra}\n}\n`;

@@ -8,11 +8,11 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { compileFile } from '../../compiler/index.js';
 import { syscallNumber } from '../../compiler/syscalls/index.js';
 import { AUDIT_ARCH_I386, encodeProgram, SECCOMP_RET_KILL_PROCESS, type Insn } from '../../targets/linux/seccomp/bpf.js';
 import { runFilter } from '../../targets/linux/seccomp/interpret.js';
 import { compileSeccomp } from '../../targets/linux/seccomp/compile.js';
+import { mustCompile } from '../compile-text.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'mxcc-kernel-'));
 const helper = path.join(dir, 'seccomp-try');
@@ -24,9 +24,7 @@ beforeAll(() => {
 });
 
 function programFor(text: string): Insn[] {
-  const files = new Map([['/v/p.mxc', Buffer.from(text)]]);
-  const r = compileFile('/v/p.mxc', { host: { readFile: (p) => files.get(p) }, cwd: '/v', stdDir: '/nostd' });
-  if (!r.ir) throw new Error(r.diagnostics.map((d) => d.message).join('\n'));
+  const r = mustCompile(text);
   return compileSeccomp(r.ir, arch!).program;
 }
 

@@ -18,6 +18,7 @@ import { AUDIT_ARCH_I386, SECCOMP_RET_KILL_PROCESS, X32_SYSCALL_BIT, type Insn }
 import { AUDIT_ARCH, compileSeccomp, retValue } from '../../targets/linux/seccomp/compile.js';
 import { runFilter, validateProgram } from '../../targets/linux/seccomp/interpret.js';
 import { buildHarness, libseccompFilter, libseccompProgram, translateForLibseccomp } from './libseccomp.js';
+import { mustCompile } from '../compile-text.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const ARCHES: readonly Arch[] = ['x86_64', 'aarch64'];
@@ -27,10 +28,7 @@ beforeAll(() => {
 });
 
 function compileText(text: string): PolicyIR {
-  const files = new Map([['/v/p.mxc', Buffer.from(text)]]);
-  const r = compileFile('/v/p.mxc', { host: { readFile: (p) => files.get(p) }, cwd: '/v', stdDir: '/nostd' });
-  if (!r.ir) throw new Error(r.diagnostics.map((d) => d.message).join('\n'));
-  return r.ir;
+  return mustCompile(text).ir;
 }
 
 function compileCorpus(file: string): PolicyIR {

@@ -5,6 +5,7 @@ import { compileFile } from '../../compiler/index.js';
 import { lintPolicy } from '../lint.js';
 import { LINTS } from './index.js';
 import { renderLintsDoc } from './docs.js';
+import { mustCompile } from '../../test/compile-text.js';
 
 const FIXTURES = path.join(import.meta.dirname, '__fixtures__');
 
@@ -40,9 +41,7 @@ describe('lints', () => {
 
   it('names made of space, tab or control characters count: no false dead-allow or redundant-rule', async () => {
     const lint = async (text: string) => {
-      const files = new Map([['/v/p.mxc', Buffer.from(text)]]);
-      const r = compileFile('/v/p.mxc', { host: { readFile: (p) => files.get(p) }, cwd: '/v', stdDir: '/nostd' });
-      if (!r.ir) throw new Error(r.diagnostics.map((d) => `${d.code} ${d.message}`).join('\n'));
+      const r = mustCompile(text);
       return (await lintPolicy(r.ir, r.program, LINTS.filter((l) => l.id === 'dead-allow' || l.id === 'redundant-rule'))).map((d) => `${d.code} ${d.span?.line}`);
     };
     expect(await lint('policy p {\n  fs { allow read "/data/[\\t ]" }\n}')).toEqual([]);

@@ -3,11 +3,11 @@ import fc from 'fast-check';
 import { decide } from '../../../compiler/evaluate.js';
 import type { Arch, IrAction, IrArgCondition, IrSyscallRule, PolicyIR } from '../../../compiler/ir.js';
 import { syscallArgs, syscallNumber } from '../../../compiler/syscalls/index.js';
-import { compileFile } from '../../../compiler/index.js';
 import { AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, BPF_MAXINSNS, decodeProgram, encodeProgram, SECCOMP_RET_KILL_PROCESS, X32_SYSCALL_BIT } from './bpf.js';
 import { AUDIT_ARCH, compileSeccomp, retValue } from './compile.js';
 import { disassemble } from './disasm.js';
 import { runFilter, validateProgram } from './interpret.js';
+import { mustCompile } from '../../../test/compile-text.js';
 
 const RUNS = Number(process.env.MXCC_PROPERTY_RUNS ?? 0) || undefined;
 
@@ -111,10 +111,7 @@ describe('compileSeccomp agrees with the reference evaluator', () => {
 });
 
 function compilePolicy(text: string): PolicyIR {
-  const files = new Map([['/v/p.mxc', Buffer.from(text)]]);
-  const r = compileFile('/v/p.mxc', { host: { readFile: (p) => files.get(p) }, cwd: '/v', stdDir: '/nostd' });
-  if (!r.ir) throw new Error(r.diagnostics.map((d) => d.message).join('\n'));
-  return r.ir;
+  return mustCompile(text).ir;
 }
 
 describe('program shape', () => {
