@@ -110,7 +110,8 @@ if (want('lint')) {
   console.log(`\nmxcc lint per corpus policy, ${LINT_RUNS} alternating runs each, medians in ms (goal: < 1000 ms including z3 init)`);
   // What no speed-up of mxcc's own code can remove: the time from start to a usable z3 in a
   // process that does nothing else (node started the same way, z3 loaded through mxcc's loader
-  // and warmed up), and below, per policy, the solver's pushes and checks on a warm lint pass.
+  // and warmed up), and below, per policy, the solver's pushes and checks on a cold (first) and a
+  // warm (fourth) lint pass in one process.
   const z3Alone = [];
   for (let i = 0; i < LINT_RUNS; i++) {
     z3Alone.push(timeOnce(process.execPath, [path.join(root, 'bench/lint-share.mjs'), '--z3-only']));

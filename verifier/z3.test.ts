@@ -53,8 +53,8 @@ describe('checks', () => {
     const x = Z.BitVec.const('back_to_back_x', 8);
     await check(s);
     expect(z3Workers()).toBe(1);
-    // Back to back, as the lints ask: without the wait, about one check in ten found the pool
-    // empty and z3-solver made (and loaded z3 into) another worker for it.
+    // Back to back, as the lints ask: without the wait, some check of these found the pool empty
+    // and z3-solver made (and loaded z3 into) a second worker for it.
     for (let i = 0; i < 60; i++) {
       s.push();
       s.add(x.eq(Z.BitVec.val(i, 8)));

@@ -304,7 +304,7 @@ export async function check(solver: { check(): Promise<'sat' | 'unsat' | 'unknow
  * verdict reaches this thread before the check's thread has ended and its worker gone back to the
  * pool (a message of its own), so a check started right after the previous one's verdict found
  * the pool empty and a new worker was made for it: z3 loaded again on a new thread, about 100 ms
- * (measured: one check in two lints of coding-agent took 100-110 ms instead of 2-10 ms). This
+ * (measured: in about half the lints of coding-agent, one check took 100-110 ms, not 2-10). This
  * waits for the worker to come back, a few turns of the event loop, and gives up after 50 ms (a
  * new worker is then made as before).
  */
