@@ -761,7 +761,7 @@ function conditionExpr(Z: Z, args: BitVec<64, 'mxcc'>[], c: IrArgCondition): Boo
   }
 }
 
-function ruleMatchesExpr(Z: Z, args: BitVec<64, 'mxcc'>[], r: IrSyscallRule): Bool<'mxcc'> {
+export function ruleMatchesExpr(Z: Z, args: BitVec<64, 'mxcc'>[], r: IrSyscallRule): Bool<'mxcc'> {
   if (r.when === null) return boolVal(Z, true);
   return anyOf(Z, r.when.map((conj) => allOf(Z, conj.map((c) => conditionExpr(Z, args, c)))));
 }

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import * as path from 'node:path';
 import { compileFile } from '../compiler/index.js';
-import type { PolicyIR } from '../compiler/ir.js';
+import type { IrAction, PolicyIR } from '../compiler/ir.js';
+import { decide } from '../compiler/evaluate.js';
+import { syscallName } from '../compiler/syscalls/index.js';
+import { runFilter } from '../targets/linux/seccomp/interpret.js';
 import { AUDIT_ARCH, compileSeccomp } from '../targets/linux/seccomp/compile.js';
 import type { Insn } from '../targets/linux/seccomp/bpf.js';
 import fc from 'fast-check';
@@ -61,6 +64,30 @@ describe('translation validation of seccomp programs', () => {
     }
     expect(await validateSeccomp(ir, 'x86_64', good)).toEqual([]);
   });
+
+  it('catches a program that refuses or lets through with another action than the policy\'s', async () => {
+    const ir = small(); // default errno(EPERM); ioctl(TIOCSTI) kill_process
+    const good = compileSeccomp(ir, 'x86_64').program;
+    const retMutation = (from: number, to: number): Insn[] => {
+      const at = good.findIndex((x) => x.code === 0x06 && x.k === from);
+      if (at < 0) throw new Error(`no RET 0x${from.toString(16)} in the program`);
+      return good.map((i, n) => (n === at ? { ...i, k: to } : { ...i }));
+    };
+    const cases: [string, Insn[], RegExp][] = [
+      ['the default errno(EPERM) returned as errno(EACCES)', retMutation(0x00050001, 0x0005000d), /the program returns errno\(13\), the policy decides errno\(1\)/],
+      ['kill_process returned as kill_thread', retMutation(0x80000000, 0x00000000), /ioctl\(0x[0-9a-f]+, 0x5412.*the program returns kill_thread, the policy decides kill_process/],
+      ['kill_process returned as errno(EPERM)', retMutation(0x80000000, 0x00050001), /the program returns errno\(1\), the policy decides kill_process/],
+      ['allow returned as log', retMutation(0x7fff0000, 0x7ffc0000), /the program returns log, the policy decides allow/],
+    ];
+    for (const [what, program, display] of cases) {
+      const findings = await validateSeccomp(ir, 'x86_64', program);
+      expect(findings.map((f) => f.direction), what).toEqual(['program returns another action than the policy']);
+      expect(findings[0]!.display, what).toMatch(display);
+    }
+    // Data the kernel ignores (allow with data bits) is not a difference.
+    const allowWithData = good.map((i) => (i.code === 0x06 && i.k === 0x7fff0000 ? { ...i, k: 0x7fff0042 } : { ...i }));
+    expect(await validateSeccomp(ir, 'x86_64', allowWithData)).toEqual([]);
+  });
 });
 
 /**
@@ -110,6 +137,28 @@ async function unsplitDisagreements(ir: PolicyIR, arch: 'x86_64' | 'aarch64', pr
   return out as [boolean, boolean];
 }
 
+/** The kernel's reading of a return value: the action, and the data for errno and trap. */
+const kernelMeaning = (ret: number): number => {
+  const action = (ret & 0xffff0000) >>> 0;
+  return action === 0x00050000 || action === 0x00030000 ? ret >>> 0 : action;
+};
+const ACTION_RET: Record<Exclude<IrAction['kind'], 'errno'>, number> = { allow: 0x7fff0000, log: 0x7ffc0000, trap: 0x00030000, kill_thread: 0, kill_process: 0x80000000 };
+
+/** What the policy's decision (the reference evaluator's) means as a return value. */
+function policyMeaning(ir: PolicyIR, call: { nr: number; args: bigint[] }): number {
+  const name = syscallName(call.nr, 'x86_64') ?? '';
+  const a = decide(ir, { kind: 'syscall', arch: 'x86_64', syscall: name && ir.syscalls.rules.x86_64.some((r) => r.syscall === name) ? name : '', nr: call.nr, args: call.args }).action;
+  return a.kind === 'errno' ? (0x00050000 | a.errno) >>> 0 : ACTION_RET[a.kind];
+}
+
+/** Calls over edge numbers, with the first two arguments' words at edge values. */
+function sampledCalls(edges: readonly number[]): { nr: number; args: bigint[] }[] {
+  const words = [0n, 0x5401n, 0x5401n | (1n << 32n), 0x80000000n, 0xffffffffn];
+  const out: { nr: number; args: bigint[] }[] = [];
+  for (const nr of new Set(edges)) for (const a0 of words) for (const a1 of words.slice(0, 3)) out.push({ nr: nr >>> 0, args: [a0, a1, 0n, 0n, 0n, 0n] });
+  return out;
+}
+
 describe('translation validation: the case split on nr against the unsplit encoding', () => {
   it('random one-instruction mutations of compiled programs: the same verdict per direction', async () => {
     const policies = [
@@ -143,10 +192,12 @@ describe('translation validation: the case split on nr against the unsplit encod
       compileText('policy p { syscalls { default allow  deny ptrace, kexec_load  allow ioctl(request == 0x5401) } }'),
       compileText('policy p { syscalls { allow read, write, openat  allow ioctl(request == 0x5401) } }'),
       compileText('policy p { syscalls { allow read } }'), // names nr 0 on x86_64
+      // Two denies matching one call: the more severe decides, whichever comes first.
+      compileText('policy p { syscalls { default allow  deny ioctl(request == 0x5401) errno(EACCES)  deny ioctl(request & 0xff00 == 0x5400) kill_process  deny read errno(EPERM) } }'),
     ];
     const named = [...new Set(policies.flatMap((ir) => ir.syscalls.rules.x86_64.map((r) => r.nr)))];
     const edges = [0, 1, 2, 0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff, AUDIT_ARCH.x86_64, 0x5401, ...named, ...named.map((n) => n + 1), ...named.map((n) => n - 1).filter((n) => n >= 0)];
-    const RETS = [0x7fff0000, 0x00050001, 0x80000000, 0x7ffc0000];
+    const RETS = [0x7fff0000, 0x00050001, 0x80000000, 0x7ffc0000, 0x0005000d, 0x00000000];
     // nr loaded first, then a body of mostly jumps (every target inside the program), loads and
     // ANDs, then four returns.
     const program = fc.integer({ min: 1, max: 6 }).chain((body) =>
@@ -169,6 +220,18 @@ describe('translation validation: the case split on nr against the unsplit encod
         const split = await validateSeccomp(ir, 'x86_64', p);
         const found = [0, 1].map((d) => split.some((f) => f.direction === (d === 0 ? 'program allows what the policy denies' : 'program denies what the policy allows')));
         expect(found).toEqual(await unsplitDisagreements(ir, 'x86_64', p));
+        // Every way the program and the policy disagree on a sampled call (the interpreter against
+        // the reference evaluator) is a direction the validator reports.
+        const lets = (ret: number): boolean => ret === 0x7fff0000 || ret === 0x7ffc0000;
+        const seen = new Set<string>();
+        for (const call of sampledCalls(edges)) {
+          const prog = kernelMeaning(runFilter(p, { nr: call.nr, arch: AUDIT_ARCH.x86_64, args: call.args }).ret);
+          const pol = policyMeaning(ir, call);
+          if (prog === pol) continue;
+          seen.add(lets(prog) && !lets(pol) ? 'program allows what the policy denies' : !lets(prog) && lets(pol) ? 'program denies what the policy allows' : 'program returns another action than the policy');
+        }
+        const reported = new Set<string>(split.map((f) => f.direction));
+        expect([...seen].filter((d) => !reported.has(d))).toEqual([]);
       }),
       { numRuns: 300, seed: 20261204 },
     );

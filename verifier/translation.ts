@@ -1,24 +1,27 @@
 /**
  * Translation validation of seccomp programs: the compiled BPF is executed symbolically into a
  * bit-vector expression of its return value, and z3 is asked for a call the program lets through
- * that the policy denies (artifact ⊄ policy), and the converse (the program is stricter).
- * Unsat both ways means the program and the policy agree on every call of that architecture.
+ * that the policy denies (artifact ⊄ policy), the converse (the program is stricter), and a call
+ * both let through or both refuse but with another action (an errno value, kill for errno, log
+ * for allow). Unsat all three ways means the program returns what the policy decides on every
+ * call of that architecture.
  * The execution is split on the syscall number (each number the policy names, then all others),
  * so the program's dispatch folds to constants and z3 sees the argument tests that are left.
  */
 import type { BitVec, Bool, Context } from 'z3-solver';
 import { decide } from '../compiler/evaluate.js';
-import type { Arch, PolicyIR } from '../compiler/ir.js';
+import { actionSeverity, type Arch, type IrAction, type PolicyIR } from '../compiler/ir.js';
 import { syscallName } from '../compiler/syscalls/index.js';
 import {
   BPF_ABS, BPF_ALU, BPF_AND, BPF_JA, BPF_JEQ, BPF_JGE, BPF_JGT, BPF_JMP, BPF_JSET, BPF_K, BPF_LD, BPF_RET, BPF_W,
-  SECCOMP_RET_ACTION_FULL, SECCOMP_RET_ALLOW, SECCOMP_RET_LOG, type Insn,
+  SECCOMP_RET_ACTION_FULL, SECCOMP_RET_ALLOW, SECCOMP_RET_DATA, SECCOMP_RET_ERRNO, SECCOMP_RET_KILL_PROCESS, SECCOMP_RET_KILL_THREAD,
+  SECCOMP_RET_LOG, SECCOMP_RET_TRAP, type Insn,
 } from '../targets/linux/seccomp/bpf.js';
 import { AUDIT_ARCH, compileSeccomp } from '../targets/linux/seccomp/compile.js';
 import { seccompArches } from '../targets/linux/seccomp/target.js';
 import { diagnostic, type Diagnostic } from '../compiler/diagnostics/diagnostic.js';
 import { runFilter } from '../targets/linux/seccomp/interpret.js';
-import { allOf, anyOf, boolVal, bvVal, bvValue, syscallAllowedExpr, VerifierError, violations } from './assertions.js';
+import { allOf, anyOf, boolVal, bvVal, bvValue, ruleMatchesExpr, syscallAllowedExpr, VerifierError, violations } from './assertions.js';
 import { z3 } from './z3.js';
 
 type Z = Context<'mxcc'>;
@@ -26,7 +29,7 @@ type BV32 = BitVec<32, 'mxcc'>;
 
 export interface TranslationFinding {
   arch: Arch;
-  direction: 'program allows what the policy denies' | 'program denies what the policy allows';
+  direction: (typeof DIRECTIONS)[number];
   nr: number;
   args: bigint[];
   display: string;
@@ -167,21 +170,82 @@ const proceeds = (ret: Val, Z: Z): boolean | Bool<'mxcc'> => {
   return Z.Or(action.eq(bvVal(Z, SECCOMP_RET_ALLOW, 32)), action.eq(bvVal(Z, SECCOMP_RET_LOG, 32)));
 };
 
-/** Conjunction and negation over booleans and z3 terms, folding constants. */
+/** Conjunction, negation and equivalence over booleans and z3 terms, folding constants. */
 type Cond = boolean | Bool<'mxcc'>;
 const and = (Z: Z, a: Cond, b: Cond): Cond => (a === false || b === false ? false : a === true ? b : b === true ? a : Z.And(a, b));
 const not = (Z: Z, a: Cond): Cond => (typeof a === 'boolean' ? !a : Z.Not(a));
+const iff = (Z: Z, a: Cond, b: Cond): Cond => (typeof a === 'boolean' ? (a ? b : not(Z, b)) : typeof b === 'boolean' ? (b ? a : not(Z, a)) : a.eq(b));
 const folded = (Z: Z, e: Bool<'mxcc'>): Cond => (e === boolVal(Z, true) ? true : e === boolVal(Z, false) ? false : e);
+
+/**
+ * The return value that means an IR action, from the kernel's constants (stated here, not taken
+ * from the compiler, whose own mapping is what is being checked).
+ */
+function actionRet(a: IrAction): number {
+  switch (a.kind) {
+    case 'allow': return SECCOMP_RET_ALLOW;
+    case 'log': return SECCOMP_RET_LOG;
+    case 'errno': return (SECCOMP_RET_ERRNO | (a.errno & SECCOMP_RET_DATA)) >>> 0;
+    case 'trap': return SECCOMP_RET_TRAP;
+    case 'kill_thread': return SECCOMP_RET_KILL_THREAD;
+    case 'kill_process': return SECCOMP_RET_KILL_PROCESS;
+  }
+}
+
+/**
+ * What the kernel makes of a return value: its action (the high 16 bits) and, for errno and trap,
+ * its data (the errno the call fails with; the signal's si_errno). Allow, log and the kills
+ * ignore the data, so it is cleared. The values `actionRet` gives are already in this form.
+ */
+const meaning = (ret: number): number => {
+  const action = (ret & SECCOMP_RET_ACTION_FULL) >>> 0;
+  return action === SECCOMP_RET_ERRNO || action === SECCOMP_RET_TRAP ? ret >>> 0 : action;
+};
+
+/** Does the program's return value mean `expected` (a value in `meaning`'s form)? */
+const means = (Z: Z, ret: Val, expected: Val): Cond => {
+  if (typeof ret === 'number' && typeof expected === 'number') return meaning(ret) === expected;
+  let m: BV32;
+  if (typeof ret === 'number') m = bvVal(Z, meaning(ret), 32) as BV32;
+  else {
+    const action = ret.and(bvVal(Z, SECCOMP_RET_ACTION_FULL, 32)) as BV32;
+    m = Z.If(Z.Or(action.eq(bvVal(Z, SECCOMP_RET_ERRNO, 32)), action.eq(bvVal(Z, SECCOMP_RET_TRAP, 32))), ret, action) as BV32;
+  }
+  return m.eq(typeof expected === 'number' ? bvVal(Z, expected, 32) : expected);
+};
+
+/**
+ * The return value the policy's decision means for a call of syscall `name` (as the reference
+ * evaluator decides: the most severe matching deny, the first written on a tie; else allow when an
+ * allow matches; else the default action), as a term over the arguments or a constant.
+ */
+function policyRet(Z: Z, ir: PolicyIR, arch: Arch, name: string, args: BitVec<64, 'mxcc'>[]): Val {
+  const rules = ir.syscalls.rules[arch].filter((r) => r.syscall === name);
+  const def = ir.syscalls.defaultAction;
+  const denies = rules
+    .map((r, index) => ({ r, index, action: r.action ?? def }))
+    .filter((d) => d.r.effect === 'deny')
+    .sort((a, b) => actionSeverity(b.action) - actionSeverity(a.action) || a.index - b.index);
+  const allows = rules.filter((r) => r.effect === 'allow');
+  const pick = (cond: Bool<'mxcc'>, then: number, otherwise: Val): Val => (otherwise === then ? then : (Z.If(cond, bvVal(Z, then, 32), typeof otherwise === 'number' ? bvVal(Z, otherwise, 32) : otherwise) as BV32));
+  // From the last choice back to the first.
+  let out: Val = allows.some((r) => r.when === null) ? SECCOMP_RET_ALLOW : actionRet(def);
+  if (out !== SECCOMP_RET_ALLOW && allows.length > 0) out = pick(anyOf(Z, allows.map((r) => ruleMatchesExpr(Z, args, r))), SECCOMP_RET_ALLOW, out);
+  for (const d of [...denies].reverse()) out = d.r.when === null ? actionRet(d.action) : pick(ruleMatchesExpr(Z, args, d.r), actionRet(d.action), out);
+  return out;
+}
 
 export async function validateSeccomp(ir: PolicyIR, arch: Arch, program: readonly Insn[]): Promise<TranslationFinding[]> {
   return validatePrograms(ir, [{ arch, program }]);
 }
 
-const DIRECTIONS = ['program allows what the policy denies', 'program denies what the policy allows'] as const;
+const DIRECTIONS = ['program allows what the policy denies', 'program denies what the policy allows', 'program returns another action than the policy'] as const;
 
 /**
- * Every program and both directions are asked on one solver (see `violations`): when they all
- * agree with the policy, which is the expected case, one unsat check proves it. Each question is
+ * Every program and every direction are asked on one solver (see `violations`): when they all
+ * agree with the policy, which is the expected case, one unsat check proves it. The third
+ * direction asks for a call both decide alike (both let it through, or both refuse it) with
+ * return values the kernel reads differently (see `meaning`). Each question is
  * split on nr: one case per number the policy names, where the program runs with that number
  * (its dispatch folds away, leaving the argument tests) against that syscall's rules, and one
  * for every other number, where the policy's default decides; a case that folds to false (the
@@ -199,17 +263,20 @@ async function validatePrograms(ir: PolicyIR, programs: readonly { arch: Arch; p
     const args = [...Array(6).keys()].map((i) => Z.BitVec.const(`a${i}_${arch}`, 64));
     const names = new Map(ir.syscalls.rules[arch].map((r) => [r.nr >>> 0, r.syscall]));
     const named = [...names.keys()].sort((a, b) => a - b);
-    const cases: Cond[][] = [[], []];
-    const add = (guard: () => Bool<'mxcc'>, ret: Val | typeof UNREACHED, policy: Cond): void => {
+    const cases: Cond[][] = DIRECTIONS.map(() => []);
+    const add = (guard: () => Bool<'mxcc'>, ret: Val | typeof UNREACHED, policy: Cond, expected: Val): void => {
       if (ret === UNREACHED) return;
       const lets = proceeds(ret, Z);
       let made: Bool<'mxcc'> | undefined; // the guard, built once if a direction needs it
-      [and(Z, lets, not(Z, policy)), and(Z, not(Z, lets), policy)].forEach((c, d) => {
+      [and(Z, lets, not(Z, policy)), and(Z, not(Z, lets), policy), and(Z, iff(Z, lets, policy), not(Z, means(Z, ret, expected)))].forEach((c, d) => {
         if (c !== false) cases[d]!.push(and(Z, (made ??= guard()), c));
       });
     };
-    for (const n of named) add(() => nr.eq(bvVal(Z, n, 32)), symbolicReturn(Z, program, AUDIT_ARCH[arch], n, args, named), folded(Z, syscallAllowedExpr(Z, ir, arch, names.get(n)!, args)));
-    add(() => allOf(Z, named.map((n) => nr.neq(bvVal(Z, n, 32)))), symbolicReturn(Z, program, AUDIT_ARCH[arch], nr, args, named), otherwise);
+    for (const n of named) {
+      const name = names.get(n)!;
+      add(() => nr.eq(bvVal(Z, n, 32)), symbolicReturn(Z, program, AUDIT_ARCH[arch], n, args, named), folded(Z, syscallAllowedExpr(Z, ir, arch, name, args)), policyRet(Z, ir, arch, name, args));
+    }
+    add(() => allOf(Z, named.map((n) => nr.neq(bvVal(Z, n, 32)))), symbolicReturn(Z, program, AUDIT_ARCH[arch], nr, args, named), otherwise, actionRet(ir.syscalls.defaultAction));
     for (const [d, direction] of DIRECTIONS.entries()) {
       asked.push({ arch, program, direction, nr, args });
       const c = cases[d]!;
@@ -223,16 +290,33 @@ async function validatePrograms(ir: PolicyIR, programs: readonly { arch: Arch; p
       const n = Number(bvValue(model, nr));
       const values = args.map((a) => bvValue(model, a));
       // Re-check with the interpreter and the reference evaluator before reporting.
-      const filterLets = [SECCOMP_RET_ALLOW, SECCOMP_RET_LOG].includes((runFilter(program, { nr: n, arch: AUDIT_ARCH[arch], args: values }).ret & SECCOMP_RET_ACTION_FULL) >>> 0);
+      const ret = runFilter(program, { nr: n, arch: AUDIT_ARCH[arch], args: values }).ret;
+      const filterLets = [SECCOMP_RET_ALLOW, SECCOMP_RET_LOG].includes((ret & SECCOMP_RET_ACTION_FULL) >>> 0);
       const name = syscallName(n, arch) ?? '';
-      const policyLets = decide(ir, { kind: 'syscall', arch, syscall: name && ir.syscalls.rules[arch].some((r) => r.syscall === name) ? name : '', nr: n, args: values }).allowed;
-      const reproduced = direction === DIRECTIONS[0] ? filterLets && !policyLets : !filterLets && policyLets;
+      const decision = decide(ir, { kind: 'syscall', arch, syscall: name && ir.syscalls.rules[arch].some((r) => r.syscall === name) ? name : '', nr: n, args: values });
+      const policyLets = decision.allowed;
+      const reproduced =
+        direction === DIRECTIONS[0] ? filterLets && !policyLets
+        : direction === DIRECTIONS[1] ? !filterLets && policyLets
+        : filterLets === policyLets && meaning(ret) !== actionRet(decision.action);
       if (!reproduced) throw new VerifierError(`internal error: translation-validation witness for ${arch} nr ${n} does not reproduce; this is a bug in mxcc's verifier`);
-      findings.push({ arch, direction, nr: n, args: values, display: `${arch} ${name || `nr ${n}`}(${values.map((v) => '0x' + v.toString(16)).join(', ')})` });
+      const call = `${arch} ${name || `nr ${n}`}(${values.map((v) => '0x' + v.toString(16)).join(', ')})`;
+      const display = direction === DIRECTIONS[2] ? `${call}: the program returns ${retText(ret)}, the policy decides ${retText(actionRet(decision.action))}` : call;
+      findings.push({ arch, direction, nr: n, args: values, display });
     }
   });
   // The order of the programs and directions asked, whatever order the models came in.
   return findings.sort((a, b) => programs.findIndex((p) => p.arch === a.arch) - programs.findIndex((p) => p.arch === b.arch) || DIRECTIONS.indexOf(a.direction) - DIRECTIONS.indexOf(b.direction));
+}
+
+/** A return value as the kernel reads it: `errno(13)`, `kill_process`, or the value itself. */
+function retText(ret: number): string {
+  const action = (ret & SECCOMP_RET_ACTION_FULL) >>> 0;
+  const data = ret & SECCOMP_RET_DATA;
+  if (action === SECCOMP_RET_ERRNO) return `errno(${data})`;
+  if (action === SECCOMP_RET_TRAP) return data === 0 ? 'trap' : `trap(${data})`;
+  const named = ([['allow', SECCOMP_RET_ALLOW], ['log', SECCOMP_RET_LOG], ['kill_thread', SECCOMP_RET_KILL_THREAD], ['kill_process', SECCOMP_RET_KILL_PROCESS]] as const).find(([, v]) => v === action);
+  return named ? named[0] : `0x${(ret >>> 0).toString(16)}`;
 }
 
 export type CompiledPrograms = { arch: Arch; program: readonly Insn[] }[];
