@@ -31,9 +31,15 @@
  * the line of a block's header before its first item trails the `{` (in a block without
  * items it goes inside, on its own line); other comments lead
  * the next item on their own lines, or stay at the end of their block / of the file.
- * Comments written inside a one-line item (between `deny a,` and `b`, inside a
- * condition) are moved to lead that item. Line comments lose trailing whitespace; block
- * comments are printed verbatim (their inner lines are not re-indented).
+ * Comments written between the list items of a rule, assertion or setting stay with the
+ * items: the list is broken one item per line, a comment on the line where an item ends
+ * trails it (after its comma), a line comment on the head's line trails the head (a block
+ * comment inside the head leads the rule), and any other leads the next item, the `except`
+ * clause or the action on their own lines. When one of them is
+ * written inside an item (inside a condition, between a host and its port), all of the
+ * rule's comments lead the rule, in order, as do comments inside a parameter. Line comments
+ * lose trailing whitespace; block comments are
+ * printed verbatim (their inner lines are not re-indented).
  */
 import type * as A from '../grammar/ast.js';
 
@@ -75,6 +81,9 @@ const noBlank = (): boolean => false;
 function isContainer(node: A.Node): boolean {
   return node.kind === 'Policy' || BLOCK_MEMBERS.has(node.kind);
 }
+
+/** Items printed by `listLine`, which places the comments written inside them itself. */
+const LIST_ITEMS = new Set(['FsRule', 'NetRule', 'SyscallRule', 'Setting', 'Assert']);
 
 const startOf = (n: { span: A.Node['span'] }): number => n.span.offset;
 const endOf = (n: { span: A.Node['span'] }): number => n.span.offset + n.span.length;
@@ -125,8 +134,9 @@ class Printer {
       });
       const lastLeading = p.leading[p.leading.length - 1];
       if (lastLeading && userGap(lastLeading.span.endLine, child.span.line)) out.push('');
-      if (!container) for (const c of p.inner) out.push(indent + commentText(c));
-      let text = render(child, indent, container ? p.inner : []);
+      const placesOwn = container || LIST_ITEMS.has(child.kind);
+      if (!placesOwn) for (const c of p.inner) out.push(indent + commentText(c));
+      let text = render(child, indent, placesOwn ? p.inner : []);
       if (p.trailing.length > 0) text += ' ' + p.trailing.map(commentText).join(' ');
       out.push(text);
       prevEnd = Math.max(child.span.endLine, ...p.trailing.map((c) => c.span.endLine));
@@ -176,61 +186,120 @@ class Printer {
         return s;
       }
       case 'Fs':
-        return this.block('fs', m, m.rules, inner, indent, noBlank, (r, ind) => {
+        return this.block('fs', m, m.rules, inner, indent, noBlank, (r, ind, own) => {
           const rule = r as A.FsRule;
-          return this.listLine(ind, `${rule.effect} ${words(rule.access)}`, rule.paths.map((p) => quote(p.value)), rule.except.map((p) => quote(p.value)));
+          return this.listLine(ind, `${rule.effect} ${words(rule.access)}`, rule.paths.map((p) => quote(p.value)), rule.except.map((p) => quote(p.value)), undefined, { rule, items: rule.paths, except: rule.except, comments: own });
         });
       case 'Net':
-        return this.block('net', m, m.rules, inner, indent, noBlank, (r, ind) => {
+        return this.block('net', m, m.rules, inner, indent, noBlank, (r, ind, own) => {
           const rule = r as A.NetRule;
-          return this.listLine(ind, `${rule.effect} ${netHead(rule.operation, rule.protocol)}`, rule.targets.map(netTarget), rule.except.map(netTarget));
+          return this.listLine(ind, `${rule.effect} ${netHead(rule.operation, rule.protocol)}`, rule.targets.map(netTarget), rule.except.map(netTarget), undefined, { rule, items: rule.targets, except: rule.except, comments: own });
         });
       case 'Syscalls':
-        return this.block('syscalls', m, m.statements, inner, indent, noBlank, (s, ind) => {
+        return this.block('syscalls', m, m.statements, inner, indent, noBlank, (s, ind, own) => {
           const st = s as A.SyscallStatement;
           if (st.kind === 'SyscallDefault') return `${ind}default ${action(st.action)}`;
-          return this.listLine(ind, st.effect, st.targets.map(syscallTarget), [], st.action ? action(st.action) : undefined);
+          return this.listLine(ind, st.effect, st.targets.map(syscallTarget), [], st.action ? action(st.action) : undefined, { rule: st, items: st.targets, except: [], tail: st.action, comments: own });
         });
       case 'Settings':
-        return this.block(m.section, m, m.settings, inner, indent, noBlank, (s, ind) => this.setting(s as A.Setting, ind));
+        return this.block(m.section, m, m.settings, inner, indent, noBlank, (s, ind, own) => this.setting(s as A.Setting, ind, own));
       case 'Target':
-        return this.block(`target ${m.name.name}`, m, m.settings, inner, indent, noBlank, (s, ind) => this.setting(s as A.Setting, ind));
+        return this.block(`target ${m.name.name}`, m, m.settings, inner, indent, noBlank, (s, ind, own) => this.setting(s as A.Setting, ind, own));
       case 'Assert': {
         const head = `assert ${m.quantifier.name}`;
         const r = m.request;
         switch (r.kind) {
           case 'FsRequest':
-            return this.listLine(indent, `${head} ${words(r.access)}`, r.paths.map((p) => quote(p.value)), []);
+            return this.listLine(indent, `${head} ${words(r.access)}`, r.paths.map((p) => quote(p.value)), [], undefined, { rule: m, items: r.paths, except: [], comments: inner });
           case 'NetRequest':
-            return this.listLine(indent, `${head} ${netHead(r.operation, r.protocol)}`, r.targets.map(netTarget), []);
+            return this.listLine(indent, `${head} ${netHead(r.operation, r.protocol)}`, r.targets.map(netTarget), [], undefined, { rule: m, items: r.targets, except: [], comments: inner });
           case 'SyscallRequest':
-            return this.listLine(indent, `${head} syscall`, r.targets.map(syscallTarget), []);
+            return this.listLine(indent, `${head} syscall`, r.targets.map(syscallTarget), [], undefined, { rule: m, items: r.targets, except: [], comments: inner });
         }
       }
     }
   }
 
-  setting(s: A.Setting, indent: string): string {
+  setting(s: A.Setting, indent: string, comments: A.Comment[] = []): string {
     const head = s.modifier ? `${s.key.name} ${s.modifier.name}` : s.key.name;
-    return this.listLine(indent, head, s.values.map(value), []);
+    return this.listLine(indent, head, s.values.map(value), [], undefined, { rule: s, items: s.values, except: [], comments });
   }
 
-  /** A head followed by a comma-separated list, an optional `except` list and an optional tail; see the wrapping rule above. */
-  listLine(indent: string, head: string, items: string[], except: string[], tail?: string): string {
+  /**
+   * A head followed by a comma-separated list, an optional `except` list and an optional tail;
+   * see the wrapping rule above. `own` gives the nodes the texts come from and the comments
+   * written inside the rule, placed as the file comment above describes.
+   */
+  listLine(indent: string, head: string, items: string[], except: string[], tail?: string, own?: ListComments): string {
+    const placed = own ? placeListComments(own) : undefined;
+    const hoisted = (placed?.before ?? []).map((c) => indent + commentText(c));
     let flat = `${indent}${head} ${items.join(', ')}`;
     if (except.length > 0) flat += ` except ${except.join(', ')}`;
     if (tail !== undefined) flat += ` ${tail}`;
-    if (flat.length <= this.width || items.length + except.length < 2) return flat;
-    const lines = [`${indent}${head}`];
-    const list = (xs: string[]): void => xs.forEach((x, i) => lines.push(`${indent}${CONTINUATION}${x}${i < xs.length - 1 ? ',' : ''}`));
-    list(items);
+    if (!placed?.any && (flat.length <= this.width || items.length + except.length < 2)) return [...hoisted, flat].join('\n');
+    const texts = (cs: A.Comment[] | undefined): string => (cs && cs.length > 0 ? ' ' + cs.map(commentText).join(' ') : '');
+    const leading = (at: string, cs: A.Comment[] | undefined): void => cs?.forEach((c) => lines.push(at + commentText(c)));
+    const lines = [...hoisted, `${indent}${head}${texts(placed?.head)}`];
+    const list = (xs: string[], offset: number): void =>
+      xs.forEach((x, i) => {
+        leading(indent + CONTINUATION, placed?.lead[offset + i]);
+        lines.push(`${indent}${CONTINUATION}${x}${i < xs.length - 1 ? ',' : ''}${texts(placed?.trail[offset + i])}`);
+      });
+    list(items, 0);
     if (except.length > 0) {
+      leading(indent + CLAUSE, placed?.exceptClause);
       lines.push(`${indent}${CLAUSE}except`);
-      list(except);
+      list(except, items.length);
     }
-    if (tail !== undefined) lines.push(`${indent}${CLAUSE}${tail}`);
+    if (tail !== undefined) {
+      leading(indent + CLAUSE, placed?.lead[items.length + except.length]);
+      lines.push(`${indent}${CLAUSE}${tail}`);
+    }
     return lines.join('\n');
   }
+}
+
+/** A rule's list nodes (in the order printed) and the comments written inside the rule. */
+interface ListComments {
+  rule: A.Node;
+  items: readonly A.Node[];
+  except: readonly A.Node[];
+  tail?: A.Node;
+  comments: readonly A.Comment[];
+}
+
+/**
+ * Where each comment written inside a rule goes, by position: `lead[i]`/`trail[i]` of the i-th
+ * node (items, then except items, then the tail), `head` trails the head line (a line comment
+ * there), `exceptClause` leads the `except` line, `before` is printed before the rule (a block
+ * comment inside the head; every comment of the rule when one is inside an item).
+ */
+function placeListComments(own: ListComments): { any: boolean; head: A.Comment[]; lead: A.Comment[][]; trail: A.Comment[][]; exceptClause: A.Comment[]; before: A.Comment[]; hoisted: A.Comment[] } {
+  const nodes = [...own.items, ...own.except, ...(own.tail ? [own.tail] : [])];
+  const out = { any: false, head: [] as A.Comment[], lead: nodes.map((): A.Comment[] => []), trail: nodes.map((): A.Comment[] => []), exceptClause: [] as A.Comment[], before: [] as A.Comment[], hoisted: [] as A.Comment[] };
+  for (const c of own.comments) {
+    const at = c.span.offset;
+    const next = nodes.findIndex((n) => startOf(n) > at);
+    const prev = (next < 0 ? nodes.length : next) - 1;
+    if (prev >= 0 && at < endOf(nodes[prev]!)) {
+      out.hoisted.push(c); // inside an item
+      continue;
+    }
+    if (prev < 0 && c.span.line === own.rule.span.line && c.kind === 'BlockComment') {
+      out.before.push(c); // inside the head (`allow /* x */ read`): before the rule, as it comes first
+      continue;
+    }
+    out.any = true;
+    if (prev >= 0 && c.span.line === nodes[prev]!.span.endLine) out.trail[prev]!.push(c);
+    else if (prev < 0 && c.span.line === own.rule.span.line) out.head.push(c);
+    else if (next >= 0 && own.except.length > 0 && next === own.items.length) out.exceptClause.push(c);
+    else if (next >= 0) out.lead[next]!.push(c);
+    else out.trail[prev]!.push(c); // after the last node and not on its line: not inside the rule (its span ends there)
+  }
+  // A comment inside an item leads the whole rule; the others go before it too, so that the
+  // comments keep their order.
+  if (out.hoisted.length > 0) return { ...out, any: false, head: [], lead: nodes.map(() => []), trail: nodes.map(() => []), exceptClause: [], before: [...own.comments], hoisted: [] };
+  return out;
 }
 
 function commentText(c: A.Comment): string {

@@ -75,6 +75,50 @@ describe('printer round trip on random ASTs', () => {
   });
 });
 
+describe('comments between list items', () => {
+  it('stay between the same two items (and the layout is idempotent)', () => {
+    const kinds = fc.constantFrom('after-comma', 'own-line', 'block-after-comma');
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 2, max: 6 }),
+        fc.array(fc.tuple(fc.nat(), kinds), { minLength: 1, maxLength: 4 }),
+        fc.constantFrom('fs', 'net', 'syscalls', 'process', 'assert'),
+        (n, gaps, where) => {
+          const item = (i: number): string => (where === 'fs' || where === 'assert' ? `"/d${i}/**"` : where === 'net' ? `"h${i}.example":443` : where === 'syscalls' ? `s${i}` : `"V${i}"`);
+          // Comment k goes in gap g (after item g, before item g + 1).
+          const at = gaps.map(([g], k) => ({ gap: g % (n - 1), k, kind: gaps[k]![1] })).sort((a, b) => a.gap - b.gap || a.k - b.k);
+          let list = '';
+          for (let i = 0; i < n; i++) {
+            list += item(i);
+            if (i === n - 1) break;
+            list += ',';
+            for (const c of at.filter((c) => c.gap === i)) {
+              list += c.kind === 'after-comma' ? ` // c${c.k}\n       ` : c.kind === 'block-after-comma' ? ` /* c${c.k} */` : `\n        // c${c.k}\n       `;
+            }
+            list += ' ';
+          }
+          const body = where === 'fs' ? `fs {\n    allow read ${list}\n  }` : where === 'net' ? `net {\n    allow connect tcp ${list}\n  }` : where === 'syscalls' ? `syscalls {\n    allow ${list}\n  }` : where === 'process' ? `process {\n    env allow ${list}\n  }` : `assert never read ${list}`;
+          const text = `policy p {\n  ${body}\n}\n`;
+          const once = formatText(text, 'c.mxc').output;
+          if (once === undefined) throw new Error(`did not format:\n${text}`);
+          expect(formatText(once, 'c.mxc').output, once).toBe(once);
+          const lexed = lex(once, 'c.mxc').tokens;
+          const itemOffsets = [...Array(n).keys()].map((i) => {
+            const token = lexed.find((t) => t.image === item(i) || t.image === `"h${i}.example"`);
+            if (!token) throw new Error(`item ${i} is gone:\n${once}`);
+            return token.startOffset;
+          });
+          for (const c of at) {
+            const offset = once.indexOf(`c${c.k}`);
+            expect(offset > itemOffsets[c.gap]! && offset < itemOffsets[c.gap + 1]!, `c${c.k} between items ${c.gap} and ${c.gap + 1}:\n${text}\n---\n${once}`).toBe(true);
+          }
+        },
+      ),
+      { numRuns: NUM_RUNS },
+    );
+  });
+});
+
 describe('parse and formatText never throw', () => {
   const neverThrows = (text: string): void => {
     const parsed = parse(text, 'fuzz.mxc');
