@@ -1480,6 +1480,21 @@ describe('parseRequest', () => {
   });
 });
 
+describe('formatRequest shows paths one can tell apart', () => {
+  it('escapes a no-break or other non-ASCII space, as the formatter does, and reads back the same', () => {
+    for (const [path, shown] of [
+      ['/home/u/.ssh\u00a0', '"/home/u/.ssh\\u00a0"'],
+      ['/srv/\u3000x', '"/srv/\\u3000x"'],
+      ['/srv/\u200bsecrets', '"/srv/\\u200bsecrets"'],
+      ['/srv/secrets', '/srv/secrets'],
+    ] as const) {
+      const request = { kind: 'fs' as const, access: 'read' as const, path };
+      expect(formatRequest(request)).toBe(`read ${shown}`);
+      expect(parseRequest(formatRequest(request))).toEqual({ request });
+    }
+  });
+});
+
 describe('property: formatRequest / parseRequest round trip', () => {
   const label = fc.array(fc.constantFrom(...'abcxyz019-_'), { minLength: 1, maxLength: 8 }).map((cs) => cs.join('')).filter((l) => !l.startsWith('-') && !l.endsWith('-'));
   const hostName = fc

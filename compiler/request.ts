@@ -17,6 +17,7 @@
 import { FS_ALIASES, FS_RIGHTS, IR_ARCHES, type Arch, type FsRight } from './ir.js';
 import { parseIp, type Request, type SyscallRequest } from './evaluate.js';
 import { didYouMean } from './suggest.js';
+import { UNSEEN } from '../grammar/unseen.js';
 import { lookupConstant, syscallName, syscallNames, syscallNumber } from './syscalls/index.js';
 
 export type ParsedRequest = { request: Request } | { error: string; help: string };
@@ -313,14 +314,11 @@ function parseTerm(term: string, arch: Arch): { value: bigint } | { error: strin
 // ---------------------------------------------------------------------------
 // formatting
 
-/** The text parseRequest reads back as the same request. */
-/** Characters a terminal does not show: controls (a tab, U+001F, DEL, C1), format characters (bidi, zero width), line separators. */
-const UNSEEN = /[\p{Cc}\p{Cf}\u2028\u2029]/u;
-
 /**
  * A path as requests and counterexamples show it: as it is, unless it has a character one cannot
- * see or copy (UNSEEN, a leading or trailing space) or starts with a quote; then as the JSON
- * string that `explain` reads back, with every unseen character escaped: "/x/\u001f".
+ * see or tell from another (UNSEEN, the formatter's set: a no-break space too), a leading or
+ * trailing space, or starts with a quote; then as the JSON string that `explain` reads back,
+ * with every unseen character escaped: "/x/\u001f", "/x/\u00a0y".
  */
 export function formatPath(path: string): string {
   if (!/^\s|\s$|^"/.test(path) && !UNSEEN.test(path)) return path;
@@ -328,6 +326,7 @@ export function formatPath(path: string): string {
   return JSON.stringify(path).replace(new RegExp(UNSEEN.source, 'gu'), escape);
 }
 
+/** The text parseRequest reads back as the same request. */
 export function formatRequest(r: Request): string {
   switch (r.kind) {
     case 'fs':

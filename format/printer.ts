@@ -42,6 +42,7 @@
  * printed verbatim (their inner lines are not re-indented).
  */
 import type * as A from '../grammar/ast.js';
+import { UNSEEN } from '../grammar/unseen.js';
 
 export interface PrintOptions {
   /** Maximum line width before a rule's lists are broken one item per line (default 100). */
@@ -370,14 +371,6 @@ function value(v: A.Value): string {
 export function number(n: A.NumberLiteral): string {
   return `${n.negative ? '-' : ''}${n.digits}${n.unit ?? ''}`;
 }
-
-/**
- * Characters a reader cannot see or tell from others, kept escaped: controls, format characters
- * (bidi overrides such as U+202E, zero-width ones such as U+200B, U+FEFF), line and paragraph
- * separators, and every space but U+0020 (U+00A0 looks like one). "/srv/\u{200B}secrets/**"
- * printed raw would look like "/srv/secrets/**" in a review and not match it.
- */
-const UNSEEN = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]/u;
 
 /** A string literal that the lexer reads back as exactly `s`. */
 export function quote(s: string): string {

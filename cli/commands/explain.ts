@@ -21,7 +21,8 @@ Request forms:
   resolve HOST
   syscall [x86_64|aarch64] NAME|NR [ARG...]   or   syscall NAME(ARG, ...)
 A path may be a JSON string: read "/tmp/x \\u001f". Counterexamples print a path that way when
-it has a character one cannot see (a control character, a leading or trailing space).
+it has a character one cannot see or tell from another (a control or format character, a space
+other than U+0020, a leading or trailing space).
 A path may start with \${name} (a path param) or ~ (\${home}), as counterexamples print them: the
 param's --param value, else its default, is put in its place.
 Each deciding rule is shown whole (on one line); a deny whose action lets the call proceed
