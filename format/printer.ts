@@ -35,11 +35,10 @@
  * items: the list is broken one item per line, a comment on the line where an item ends
  * trails it (after its comma), a line comment on the head's line trails the head (a block
  * comment inside the head leads the rule), and any other leads the next item, the `except`
- * clause or the action on their own lines. When one of them is
- * written inside an item (inside a condition, between a host and its port), all of the
- * rule's comments lead the rule, in order, as do comments inside a parameter. Line comments
- * lose trailing whitespace; block comments are
- * printed verbatim (their inner lines are not re-indented).
+ * clause or the action on their own lines. When one of them is written inside an item
+ * (inside a condition, between a host and its port), all of the rule's comments lead the
+ * rule, in order, as do comments inside a parameter. Line comments lose trailing whitespace;
+ * block comments are printed verbatim (their inner lines are not re-indented).
  */
 import type * as A from '../grammar/ast.js';
 import { UNSEEN } from '../grammar/unseen.js';
