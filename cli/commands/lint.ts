@@ -20,8 +20,8 @@ Lints are listed in docs/lints.md. Every finding carries a concrete request, re-
 reference evaluator, and points at the rule that allows it. The compiled Linux artifacts are
 validated too: each seccomp program (MXC2003) must return what the policy decides on every call
 (allow or refuse, and which errno, kill, trap or log), and the Landlock plan (MXC2004) must allow
-nothing the policy denies. Each file is linted on its own: its findings and counterexamples are the same
-whatever other files the run lints. A finding about the policy as a whole (the syscall default, a
+nothing the policy denies. Each file is linted on its own: its findings and counterexamples are
+the same whatever other files the run lints. A finding about the policy as a whole (the syscall default, a
 dangerous syscall no rule names, a compiled program) points at the policy's header (\`policy name\`).
 SARIF locations are relative to the repository root (the nearest directory at or above the
 working directory with a .git, else the working directory), so the log is the same from any
