@@ -21,6 +21,7 @@ import { AUDIT_ARCH, compileSeccomp } from '../targets/linux/seccomp/compile.js'
 import { seccompArches } from '../targets/linux/seccomp/target.js';
 import { diagnostic, type Diagnostic } from '../compiler/diagnostics/diagnostic.js';
 import { runFilter } from '../targets/linux/seccomp/interpret.js';
+import { describeRet } from '../targets/linux/seccomp/disasm.js';
 import { allOf, anyOf, boolVal, bvVal, bvValue, ruleMatchesExpr, syscallAllowedExpr, VerifierError, violations } from './assertions.js';
 import { z3 } from './z3.js';
 
@@ -309,15 +310,8 @@ async function validatePrograms(ir: PolicyIR, programs: readonly { arch: Arch; p
   return findings.sort((a, b) => programs.findIndex((p) => p.arch === a.arch) - programs.findIndex((p) => p.arch === b.arch) || DIRECTIONS.indexOf(a.direction) - DIRECTIONS.indexOf(b.direction));
 }
 
-/** A return value as the kernel reads it: `errno(13)`, `kill_process`, or the value itself. */
-function retText(ret: number): string {
-  const action = (ret & SECCOMP_RET_ACTION_FULL) >>> 0;
-  const data = ret & SECCOMP_RET_DATA;
-  if (action === SECCOMP_RET_ERRNO) return `errno(${data})`;
-  if (action === SECCOMP_RET_TRAP) return data === 0 ? 'trap' : `trap(${data})`;
-  const named = ([['allow', SECCOMP_RET_ALLOW], ['log', SECCOMP_RET_LOG], ['kill_thread', SECCOMP_RET_KILL_THREAD], ['kill_process', SECCOMP_RET_KILL_PROCESS]] as const).find(([, v]) => v === action);
-  return named ? named[0] : `0x${(ret >>> 0).toString(16)}`;
-}
+/** A return value as the kernel reads it, in the IR's spelling: `errno(13)`, `kill_process`. */
+const retText = (ret: number): string => describeRet(ret).toLowerCase();
 
 export type CompiledPrograms = { arch: Arch; program: readonly Insn[] }[];
 
