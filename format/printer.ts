@@ -232,14 +232,14 @@ class Printer {
    */
   listLine(indent: string, head: string, items: string[], except: string[], tail?: string, own?: ListComments): string {
     const placed = own ? placeListComments(own) : undefined;
-    const hoisted = (placed?.before ?? []).map((c) => indent + commentText(c));
+    const before = (placed?.before ?? []).map((c) => indent + commentText(c));
     let flat = `${indent}${head} ${items.join(', ')}`;
     if (except.length > 0) flat += ` except ${except.join(', ')}`;
     if (tail !== undefined) flat += ` ${tail}`;
-    if (!placed?.any && (flat.length <= this.width || items.length + except.length < 2)) return [...hoisted, flat].join('\n');
+    if (!placed?.any && (flat.length <= this.width || items.length + except.length < 2)) return [...before, flat].join('\n');
     const texts = (cs: A.Comment[] | undefined): string => (cs && cs.length > 0 ? ' ' + cs.map(commentText).join(' ') : '');
     const leading = (at: string, cs: A.Comment[] | undefined): void => cs?.forEach((c) => lines.push(at + commentText(c)));
-    const lines = [...hoisted, `${indent}${head}${texts(placed?.head)}`];
+    const lines = [...before, `${indent}${head}${texts(placed?.head)}`];
     const list = (xs: string[], offset: number): void =>
       xs.forEach((x, i) => {
         leading(indent + CONTINUATION, placed?.lead[offset + i]);
@@ -274,17 +274,16 @@ interface ListComments {
  * there), `exceptClause` leads the `except` line, `before` is printed before the rule (a block
  * comment inside the head; every comment of the rule when one is inside an item).
  */
-function placeListComments(own: ListComments): { any: boolean; head: A.Comment[]; lead: A.Comment[][]; trail: A.Comment[][]; exceptClause: A.Comment[]; before: A.Comment[]; hoisted: A.Comment[] } {
+function placeListComments(own: ListComments): { any: boolean; head: A.Comment[]; lead: A.Comment[][]; trail: A.Comment[][]; exceptClause: A.Comment[]; before: A.Comment[] } {
   const nodes = [...own.items, ...own.except, ...(own.tail ? [own.tail] : [])];
-  const out = { any: false, head: [] as A.Comment[], lead: nodes.map((): A.Comment[] => []), trail: nodes.map((): A.Comment[] => []), exceptClause: [] as A.Comment[], before: [] as A.Comment[], hoisted: [] as A.Comment[] };
+  const out = { any: false, head: [] as A.Comment[], lead: nodes.map((): A.Comment[] => []), trail: nodes.map((): A.Comment[] => []), exceptClause: [] as A.Comment[], before: [] as A.Comment[] };
+  // A comment inside an item leads the whole rule; the others go before it too, so that the
+  // comments keep their order.
+  if (own.comments.some((c) => nodes.some((n) => c.span.offset > startOf(n) && c.span.offset < endOf(n)))) return { ...out, before: [...own.comments] };
   for (const c of own.comments) {
     const at = c.span.offset;
     const next = nodes.findIndex((n) => startOf(n) > at);
     const prev = (next < 0 ? nodes.length : next) - 1;
-    if (prev >= 0 && at < endOf(nodes[prev]!)) {
-      out.hoisted.push(c); // inside an item
-      continue;
-    }
     if (prev < 0 && c.span.line === own.rule.span.line && c.kind === 'BlockComment') {
       out.before.push(c); // inside the head (`allow /* x */ read`): before the rule, as it comes first
       continue;
@@ -296,9 +295,6 @@ function placeListComments(own: ListComments): { any: boolean; head: A.Comment[]
     else if (next >= 0) out.lead[next]!.push(c);
     else out.trail[prev]!.push(c); // after the last node and not on its line: not inside the rule (its span ends there)
   }
-  // A comment inside an item leads the whole rule; the others go before it too, so that the
-  // comments keep their order.
-  if (out.hoisted.length > 0) return { ...out, any: false, head: [], lead: nodes.map(() => []), trail: nodes.map(() => []), exceptClause: [], before: [...own.comments], hoisted: [] };
   return out;
 }
 
